@@ -1,0 +1,2 @@
+/* cli.c - placeholder */
+#include "spfcheck/spfcheck.h"

@@ -1,0 +1,2 @@
+/* dnsview.c - placeholder until the module lands. */
+#include "spfc_private.h"

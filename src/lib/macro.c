@@ -1,0 +1,2 @@
+/* macro.c - placeholder until the module lands. */
+#include "spfc_private.h"

@@ -1,0 +1,85 @@
+/*
+ * spfc_private.h - internals shared between the modules of libspfcheck.
+ * Nothing here is exported; the CLI and users see only spfcheck.h.
+ */
+#ifndef SPFC_PRIVATE_H
+#define SPFC_PRIVATE_H
+
+#include "spfcheck/spfcheck.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+/* Longest domain name in text form without the final dot (RFC 1035 2.3.4,
+ * RFC 7208 section 7.3 uses the same figure). */
+#define SPFC_NAME_MAX 253
+/* Longest label. */
+#define SPFC_LABEL_MAX 63
+
+/* ------------------------------------------------------------------------ */
+/* Arena: many small allocations with one owner, freed at once.             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct spfc_arena_block spfc_arena_block_t;
+
+typedef struct spfc_arena {
+    spfc_arena_block_t *head; /* newest block first */
+} spfc_arena_t;
+
+/* An empty arena needs no allocation: spfc_arena_t a = {0}; */
+void spfc_arena_clear(spfc_arena_t *arena);   /* free every block; reusable */
+void *spfc_arena_alloc(spfc_arena_t *arena, size_t size); /* zeroed, aligned; NULL on ENOMEM */
+/* A NUL-terminated copy of len bytes of s (s may hold NULs: they are copied). */
+char *spfc_arena_strndup(spfc_arena_t *arena, const char *s, size_t len);
+char *spfc_arena_strdup(spfc_arena_t *arena, const char *s);
+/* printf into the arena. */
+char *spfc_arena_printf(spfc_arena_t *arena, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------------ */
+/* Growable byte buffer, always NUL-terminated when ok.                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct spfc_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed; /* an allocation failed; every later append is a no-op */
+} spfc_buf_t;
+
+void spfc_buf_free(spfc_buf_t *b);
+bool spfc_buf_append(spfc_buf_t *b, const void *data, size_t len);
+bool spfc_buf_putc(spfc_buf_t *b, char c);
+bool spfc_buf_puts(spfc_buf_t *b, const char *s);
+bool spfc_buf_printf(spfc_buf_t *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Hand the data over to the caller (malloc()ed); b is emptied. */
+char *spfc_buf_take(spfc_buf_t *b);
+
+/* ------------------------------------------------------------------------ */
+/* Names                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Canonical key form of a domain name: ASCII lower case, one final dot
+ * removed.  Writes at most cap-1 bytes plus NUL into out; returns false
+ * when name does not fit (names longer than 255 octets are not names).
+ */
+bool spfc_name_canon(const char *name, char *out, size_t cap);
+
+/* ASCII-only case-insensitive comparisons (locale-independent). */
+int spfc_strcasecmp(const char *a, const char *b);
+int spfc_strncasecmp(const char *a, const char *b, size_t n);
+static inline char spfc_tolower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * Whether name is a domain SPF can check (RFC 7208 section 4.3): at least
+ * two labels, none empty, none over 63 octets, 253 octets at most (one
+ * final dot allowed), and not a domain literal.
+ */
+bool spfc_domain_is_valid(const char *name);
+
+#endif /* SPFC_PRIVATE_H */

@@ -1,0 +1,327 @@
+/*
+ * util.c - arena, growable buffer, name helpers and the _str() tables.
+ */
+#include "spfc_private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Arena                                                                    */
+/* ------------------------------------------------------------------------ */
+
+struct spfc_arena_block {
+    spfc_arena_block_t *next;
+    size_t used;
+    size_t cap;
+    max_align_t data[]; /* aligned for any object */
+};
+
+#define ARENA_MIN_BLOCK 4096u
+#define ARENA_ALIGN (sizeof(max_align_t))
+
+void spfc_arena_clear(spfc_arena_t *arena)
+{
+    if (arena == NULL)
+        return;
+    spfc_arena_block_t *b = arena->head;
+    while (b != NULL) {
+        spfc_arena_block_t *next = b->next;
+        free(b);
+        b = next;
+    }
+    arena->head = NULL;
+}
+
+void *spfc_arena_alloc(spfc_arena_t *arena, size_t size)
+{
+    if (size == 0)
+        size = 1;
+    /* Round up; refuse sizes whose rounding would wrap. */
+    if (size > SIZE_MAX - ARENA_ALIGN - sizeof(spfc_arena_block_t))
+        return NULL;
+    size_t need = (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+    spfc_arena_block_t *b = arena->head;
+    if (b == NULL || b->cap - b->used < need) {
+        size_t cap = need > ARENA_MIN_BLOCK ? need : ARENA_MIN_BLOCK;
+        b = malloc(sizeof(*b) + cap);
+        if (b == NULL)
+            return NULL;
+        b->cap = cap;
+        b->used = 0;
+        b->next = arena->head;
+        arena->head = b;
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += need;
+    memset(p, 0, size);
+    return p;
+}
+
+char *spfc_arena_strndup(spfc_arena_t *arena, const char *s, size_t len)
+{
+    if (len == SIZE_MAX)
+        return NULL;
+    char *p = spfc_arena_alloc(arena, len + 1);
+    if (p == NULL)
+        return NULL;
+    if (len > 0)
+        memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+char *spfc_arena_strdup(spfc_arena_t *arena, const char *s)
+{
+    return s == NULL ? NULL : spfc_arena_strndup(arena, s, strlen(s));
+}
+
+char *spfc_arena_printf(spfc_arena_t *arena, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *p = spfc_arena_alloc(arena, (size_t)n + 1);
+    if (p == NULL)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Buffer                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void spfc_buf_free(spfc_buf_t *b)
+{
+    if (b == NULL)
+        return;
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = false;
+}
+
+static bool buf_reserve(spfc_buf_t *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (extra > SIZE_MAX - b->len - 1) {
+        b->failed = true;
+        return false;
+    }
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = realloc(b->data, cap);
+    if (p == NULL) {
+        b->failed = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+bool spfc_buf_append(spfc_buf_t *b, const void *data, size_t len)
+{
+    if (!buf_reserve(b, len))
+        return false;
+    if (len > 0)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return true;
+}
+
+bool spfc_buf_putc(spfc_buf_t *b, char c)
+{
+    return spfc_buf_append(b, &c, 1);
+}
+
+bool spfc_buf_puts(spfc_buf_t *b, const char *s)
+{
+    return spfc_buf_append(b, s, strlen(s));
+}
+
+bool spfc_buf_printf(spfc_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return false;
+    }
+    if (!buf_reserve(b, (size_t)n))
+        return false;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return true;
+}
+
+char *spfc_buf_take(spfc_buf_t *b)
+{
+    if (b->failed) {
+        spfc_buf_free(b);
+        return NULL;
+    }
+    if (b->data == NULL && !spfc_buf_append(b, "", 0))
+        return NULL;
+    char *p = b->data;
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Names                                                                    */
+/* ------------------------------------------------------------------------ */
+
+int spfc_strcasecmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        char ca = spfc_tolower(*a), cb = spfc_tolower(*b);
+        if (ca != cb || ca == '\0')
+            return (unsigned char)ca - (unsigned char)cb;
+    }
+}
+
+int spfc_strncasecmp(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ca = spfc_tolower(a[i]), cb = spfc_tolower(b[i]);
+        if (ca != cb || ca == '\0')
+            return (unsigned char)ca - (unsigned char)cb;
+    }
+    return 0;
+}
+
+bool spfc_name_canon(const char *name, char *out, size_t cap)
+{
+    size_t len = strlen(name);
+    if (len > 0 && name[len - 1] == '.')
+        len--;
+    if (cap == 0 || len >= cap)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        out[i] = spfc_tolower(name[i]);
+    out[len] = '\0';
+    return true;
+}
+
+bool spfc_domain_is_valid(const char *name)
+{
+    size_t len = strlen(name);
+    if (len > 0 && name[len - 1] == '.')
+        len--;
+    if (len == 0 || len > SPFC_NAME_MAX)
+        return false;
+    if (name[0] == '[') /* domain literal: RFC 7208 4.3 */
+        return false;
+    size_t labels = 0, label_len = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || name[i] == '.') {
+            if (label_len == 0 || label_len > SPFC_LABEL_MAX)
+                return false;
+            labels++;
+            label_len = 0;
+        } else {
+            label_len++;
+        }
+    }
+    /* A fully qualified domain has at least two labels (4.3: "not a
+     * fully qualified domain" -> none). */
+    return labels >= 2;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Names of enum values: a switch with no default, so the compiler warns    */
+/* when a value is added without a name.                                    */
+/* ------------------------------------------------------------------------ */
+
+const char *spfc_status_str(spfc_status_t status)
+{
+    switch (status) {
+    case SPFC_OK: return "success";
+    case SPFC_ENOMEM: return "out of memory";
+    case SPFC_EINVAL: return "invalid argument";
+    case SPFC_ESYNTAX: return "syntax error";
+    case SPFC_EZONE: return "master file error";
+    case SPFC_EDNS: return "DNS resolver error";
+    case SPFC_ELIMIT: return "size limit exceeded";
+    case SPFC_EIO: return "input/output error";
+    }
+    return "unknown status";
+}
+
+const char *spfc_result_str(spfc_result_t result)
+{
+    switch (result) {
+    case SPFC_RESULT_NONE: return "none";
+    case SPFC_RESULT_NEUTRAL: return "neutral";
+    case SPFC_RESULT_PASS: return "pass";
+    case SPFC_RESULT_FAIL: return "fail";
+    case SPFC_RESULT_SOFTFAIL: return "softfail";
+    case SPFC_RESULT_TEMPERROR: return "temperror";
+    case SPFC_RESULT_PERMERROR: return "permerror";
+    }
+    return "unknown";
+}
+
+const char *spfc_rcode_str(spfc_rcode_t rcode)
+{
+    switch (rcode) {
+    case SPFC_DNS_NOERROR: return "NOERROR";
+    case SPFC_DNS_NXDOMAIN: return "NXDOMAIN";
+    case SPFC_DNS_SERVFAIL: return "SERVFAIL";
+    case SPFC_DNS_TIMEOUT: return "TIMEOUT";
+    case SPFC_DNS_ERROR: return "ERROR";
+    }
+    return "ERROR";
+}
+
+const char *spfc_type_str(uint16_t type)
+{
+    switch (type) {
+    case SPFC_TYPE_A: return "A";
+    case SPFC_TYPE_CNAME: return "CNAME";
+    case SPFC_TYPE_PTR: return "PTR";
+    case SPFC_TYPE_MX: return "MX";
+    case SPFC_TYPE_TXT: return "TXT";
+    case SPFC_TYPE_AAAA: return "AAAA";
+    default: return "OTHER";
+    }
+}
+
+int spfc_term_is_mechanism(spfc_term_kind_t kind)
+{
+    switch (kind) {
+    case SPFC_TERM_ALL:
+    case SPFC_TERM_INCLUDE:
+    case SPFC_TERM_A:
+    case SPFC_TERM_MX:
+    case SPFC_TERM_PTR:
+    case SPFC_TERM_IP4:
+    case SPFC_TERM_IP6:
+    case SPFC_TERM_EXISTS:
+        return 1;
+    case SPFC_TERM_REDIRECT:
+    case SPFC_TERM_EXP:
+    case SPFC_TERM_UNKNOWN:
+        return 0;
+    }
+    return 0;
+}

@@ -1,0 +1,2 @@
+/* zone.c - placeholder until the module lands. */
+#include "spfc_private.h"
