@@ -82,4 +82,25 @@ static inline char spfc_tolower(char c)
  */
 bool spfc_domain_is_valid(const char *name);
 
+/* ------------------------------------------------------------------------ */
+/* DNS wire decoding (resolve.c)                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Decode a DNS response to the question (qname, qtype, class IN) into the
+ * form spfc_view_set_answer() takes.  A pure function over hostile bytes:
+ * every length and count is checked, compression pointers are bounded, the
+ * question must match, the CNAME chain in the answer section is followed
+ * from qname (at most 8 hops), and only RRs of qtype owned by qname or the
+ * chain's end are kept.  A malformed message gives SPFC_OK with *rcode =
+ * SPFC_DNS_ERROR; *why (when not NULL) then says what was wrong (a static
+ * string).  *rrs and everything it points to live in arena.  SPFC_ENOMEM
+ * when the arena cannot grow.
+ */
+spfc_status_t spfc_dns_decode(const char *qname, uint16_t qtype,
+                              const unsigned char *abuf, size_t alen,
+                              spfc_arena_t *arena, spfc_rcode_t *rcode,
+                              spfc_rr_t **rrs, size_t *n_rrs,
+                              const char **why);
+
 #endif /* SPFC_PRIVATE_H */
