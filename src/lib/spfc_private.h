@@ -103,4 +103,16 @@ spfc_status_t spfc_dns_decode(const char *qname, uint16_t qtype,
                               spfc_rr_t **rrs, size_t *n_rrs,
                               const char **why);
 
+/* ------------------------------------------------------------------------ */
+/* DNS view internals (dnsview.c)                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The view is authoritative for name itself, not for names below it: a
+ * query there with no data gives NODATA or NXDOMAIN instead of "unknown".
+ * Used by the master-file loader for SOA-less files, where each owner name
+ * is authoritative for itself only.
+ */
+spfc_status_t spfc_view_add_exact_authority(spfc_view_t *view, const char *name);
+
 #endif /* SPFC_PRIVATE_H */
