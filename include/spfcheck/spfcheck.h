@@ -384,6 +384,10 @@ typedef struct spfc_outcome {
     const char *reason;      /**< why, in words (errors, none, default neutral) */
     const spfc_path_step_t *path; /**< includes/redirects to the deciding term */
     size_t n_path;
+    const char *error_record;  /**< permerror from a syntax error: that record's text */
+    size_t error_record_len;   /**< its length */
+    size_t error_offset;       /**< where the error starts in error_record */
+    size_t error_length;       /**< and its length, for a caret under the text */
     unsigned lookups;        /**< DNS-querying terms evaluated (limit 10, 4.6.4) */
     unsigned void_lookups;   /**< void lookups (limit 2, 4.6.4) */
     const spfc_trace_ev_t *trace;
