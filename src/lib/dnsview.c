@@ -1,2 +1,546 @@
-/* dnsview.c - placeholder until the module lands. */
+/*
+ * dnsview.c - the DNS answers known so far, keyed by (name, type).
+ *
+ * The evaluator is a pure function over a view (DESIGN.md): every answer
+ * it reads comes from here.  The view is filled by master files, by
+ * --record overrides, by tests and by the resolver, for which it is also
+ * the cache.  It answers four ways:
+ *
+ *   - the data it holds for (name, type), CNAME chains followed;
+ *   - a name-level rcode (the test suite's TIMEOUT entries);
+ *   - NXDOMAIN / NODATA where it is authoritative (a zone apex, an owner
+ *     name of a SOA-less master file, or everything when complete);
+ *   - "unknown" (0) otherwise: the answer must come from the network.
+ *
+ * Names are keys in canonical form (spfc_name_canon: ASCII lower case,
+ * one final dot removed).  They are hostile input: their length is
+ * checked before anything else, and any byte may appear in a label.
+ */
 #include "spfc_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Longest name in text form the view accepts: 255 octets is the wire
+ * limit of a whole name (RFC 1035 section 2.3.4); text without the final
+ * dot is never longer than that for a name that can be asked. */
+#define VIEW_NAME_MAX 255
+
+/* RFC 7208 does not fix a CNAME limit; resolvers commonly stop near 8-16.
+ * More than this many hops is treated like a loop. */
+#define VIEW_CNAME_MAX 8
+
+/* One RRset: the records of one type at one name, and how the query ended. */
+typedef struct rrset {
+    uint16_t type;
+    spfc_rcode_t rcode;
+    spfc_rr_t *rrs; /* each rr's data and name live in one block at .data */
+    size_t n_rrs;
+    size_t cap;
+} rrset_t;
+
+/* Everything the view knows about one name. */
+typedef struct node {
+    struct node *next;  /* hash chain */
+    uint32_t hash;
+    size_t name_len;
+    rrset_t *sets;      /* a handful of types per name: a linear scan */
+    size_t n_sets;
+    size_t cap_sets;
+    rrset_t *override;  /* --record: one TXT record, wins over everything */
+    spfc_rcode_t name_rcode;
+    bool has_name_rcode;
+    bool apex;          /* authority for this name and every name below */
+    bool exact_auth;    /* authority for this name only */
+    bool exists;        /* a NOERROR RRset here: the name exists */
+    bool has_below;     /* some name below exists: an empty non-terminal */
+    char name[];        /* canonical, NUL-terminated */
+} node_t;
+
+struct spfc_view {
+    node_t **buckets;
+    size_t n_buckets;   /* a power of two */
+    size_t n_nodes;
+    bool complete;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Names and hashing                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* Canonical key of name into out[VIEW_NAME_MAX + 1]; false when too long. */
+static bool canon(const char *name, char out[VIEW_NAME_MAX + 1])
+{
+    if (name == NULL)
+        return false;
+    return spfc_name_canon(name, out, VIEW_NAME_MAX + 1);
+}
+
+/* FNV-1a over the canonical bytes. */
+static uint32_t hash_name(const char *name, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (uint8_t)name[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static node_t *find_node(const spfc_view_t *view, const char *key, size_t len)
+{
+    if (view->n_buckets == 0)
+        return NULL;
+    uint32_t h = hash_name(key, len);
+    for (node_t *n = view->buckets[h & (view->n_buckets - 1)]; n != NULL; n = n->next) {
+        if (n->hash == h && n->name_len == len && memcmp(n->name, key, len) == 0)
+            return n;
+    }
+    return NULL;
+}
+
+/* Double the bucket array; the old chains are relinked, nothing copied. */
+static bool grow_table(spfc_view_t *view)
+{
+    size_t n = view->n_buckets ? view->n_buckets * 2 : 64;
+    if (n > SIZE_MAX / sizeof(node_t *))
+        return false;
+    node_t **b = calloc(n, sizeof(*b));
+    if (b == NULL)
+        return false;
+    for (size_t i = 0; i < view->n_buckets; i++) {
+        node_t *e = view->buckets[i];
+        while (e != NULL) {
+            node_t *next = e->next;
+            size_t slot = e->hash & (n - 1);
+            e->next = b[slot];
+            b[slot] = e;
+            e = next;
+        }
+    }
+    free(view->buckets);
+    view->buckets = b;
+    view->n_buckets = n;
+    return true;
+}
+
+/* The node of key, created when absent; NULL on ENOMEM. */
+static node_t *get_node(spfc_view_t *view, const char *key, size_t len)
+{
+    node_t *n = find_node(view, key, len);
+    if (n != NULL)
+        return n;
+    /* Keep the load factor at most 1 so chains stay short at 100k+ names. */
+    if (view->n_nodes >= view->n_buckets && !grow_table(view))
+        return NULL;
+    n = calloc(1, sizeof(*n) + len + 1);
+    if (n == NULL)
+        return NULL;
+    memcpy(n->name, key, len);
+    n->name[len] = '\0';
+    n->name_len = len;
+    n->hash = hash_name(key, len);
+    size_t slot = n->hash & (view->n_buckets - 1);
+    n->next = view->buckets[slot];
+    view->buckets[slot] = n;
+    view->n_nodes++;
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* RRsets                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static void rrset_clear(rrset_t *set)
+{
+    for (size_t i = 0; i < set->n_rrs; i++)
+        free((void *)set->rrs[i].data); /* the block of data and name */
+    free(set->rrs);
+    set->rrs = NULL;
+    set->n_rrs = set->cap = 0;
+}
+
+static void node_free(node_t *n)
+{
+    for (size_t i = 0; i < n->n_sets; i++)
+        rrset_clear(&n->sets[i]);
+    free(n->sets);
+    if (n->override != NULL) {
+        rrset_clear(n->override);
+        free(n->override);
+    }
+    free(n);
+}
+
+static rrset_t *find_set(const node_t *n, uint16_t type)
+{
+    for (size_t i = 0; i < n->n_sets; i++) {
+        if (n->sets[i].type == type)
+            return &n->sets[i];
+    }
+    return NULL;
+}
+
+static rrset_t *get_set(node_t *n, uint16_t type)
+{
+    rrset_t *set = find_set(n, type);
+    if (set != NULL)
+        return set;
+    if (n->n_sets == n->cap_sets) {
+        size_t cap = n->cap_sets ? n->cap_sets * 2 : 2;
+        rrset_t *s = realloc(n->sets, cap * sizeof(*s));
+        if (s == NULL)
+            return NULL;
+        n->sets = s;
+        n->cap_sets = cap;
+    }
+    set = &n->sets[n->n_sets++];
+    memset(set, 0, sizeof(*set));
+    set->type = type;
+    set->rcode = SPFC_DNS_NOERROR;
+    return set;
+}
+
+/*
+ * A copy of rr into dst.  Data and target name go into one block that
+ * starts at dst->data, which rrset_clear() frees: data first, NUL-
+ * terminated for convenience (not counted in len; it may hold NULs of its
+ * own), then the name without its final dot.  A NULL name stays NULL.
+ */
+static spfc_status_t copy_rr(spfc_rr_t *dst, const spfc_rr_t *src)
+{
+    size_t name_len = 0;
+    if (src->name != NULL) {
+        name_len = strnlen(src->name, VIEW_NAME_MAX + 2);
+        if (name_len > 0 && src->name[name_len - 1] == '.')
+            name_len--;
+        if (name_len > VIEW_NAME_MAX)
+            return SPFC_EINVAL;
+    }
+    if (src->len > 0 && src->data == NULL)
+        return SPFC_EINVAL;
+    if (src->len > SIZE_MAX - name_len - 2)
+        return SPFC_ELIMIT;
+    char *block = malloc(src->len + 1 + name_len + 1);
+    if (block == NULL)
+        return SPFC_ENOMEM;
+    if (src->len > 0)
+        memcpy(block, src->data, src->len);
+    block[src->len] = '\0';
+    char *name = block + src->len + 1;
+    if (name_len > 0)
+        memcpy(name, src->name, name_len);
+    name[name_len] = '\0';
+    *dst = *src;
+    dst->data = (const uint8_t *)block;
+    dst->name = src->name != NULL ? name : NULL;
+    return SPFC_OK;
+}
+
+static spfc_status_t rrset_append(rrset_t *set, const spfc_rr_t *rr)
+{
+    if (set->n_rrs == set->cap) {
+        /* Amortised doubling: many records for one name stay O(n). */
+        size_t cap = set->cap ? set->cap * 2 : 1;
+        if (cap > SIZE_MAX / sizeof(spfc_rr_t))
+            return SPFC_ENOMEM;
+        spfc_rr_t *r = realloc(set->rrs, cap * sizeof(*r));
+        if (r == NULL)
+            return SPFC_ENOMEM;
+        set->rrs = r;
+        set->cap = cap;
+    }
+    spfc_status_t st = copy_rr(&set->rrs[set->n_rrs], rr);
+    if (st == SPFC_OK)
+        set->n_rrs++;
+    return st;
+}
+
+/* The parent of a canonical name ("a.b" -> "b", "b" -> ""), NULL at root. */
+static const char *parent_of(const char *name, size_t len, size_t *plen)
+{
+    if (len == 0)
+        return NULL;
+    const char *dot = memchr(name, '.', len);
+    if (dot == NULL) {
+        *plen = 0;
+        return name + len;
+    }
+    *plen = len - (size_t)(dot + 1 - name);
+    return dot + 1;
+}
+
+/*
+ * Name n exists (it holds a NOERROR RRset): mark it, and mark every
+ * ancestor as having a name below, so that a query for an empty
+ * non-terminal under an authority gives NODATA, not NXDOMAIN
+ * (RFC 8020).  Stops at the first ancestor already marked.
+ */
+static spfc_status_t mark_exists(spfc_view_t *view, node_t *n)
+{
+    n->exists = true;
+    size_t plen = 0;
+    const char *p = parent_of(n->name, n->name_len, &plen);
+    while (p != NULL) {
+        node_t *a = get_node(view, p, plen);
+        if (a == NULL)
+            return SPFC_ENOMEM;
+        if (a->has_below)
+            break;
+        a->has_below = true;
+        p = parent_of(a->name, a->name_len, &plen);
+    }
+    return SPFC_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public API                                                               */
+/* ------------------------------------------------------------------------ */
+
+spfc_status_t spfc_view_new(spfc_view_t **out)
+{
+    if (out == NULL)
+        return SPFC_EINVAL;
+    *out = calloc(1, sizeof(**out));
+    return *out == NULL ? SPFC_ENOMEM : SPFC_OK;
+}
+
+void spfc_view_free(spfc_view_t *view)
+{
+    if (view == NULL)
+        return;
+    for (size_t i = 0; i < view->n_buckets; i++) {
+        node_t *n = view->buckets[i];
+        while (n != NULL) {
+            node_t *next = n->next;
+            node_free(n);
+            n = next;
+        }
+    }
+    free(view->buckets);
+    free(view);
+}
+
+/* The node of a name given by the caller, created when absent. */
+static spfc_status_t node_for(spfc_view_t *view, const char *name, node_t **out)
+{
+    char key[VIEW_NAME_MAX + 1];
+    if (view == NULL || !canon(name, key))
+        return SPFC_EINVAL;
+    *out = get_node(view, key, strlen(key));
+    return *out == NULL ? SPFC_ENOMEM : SPFC_OK;
+}
+
+spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
+                               const spfc_rr_t *rr)
+{
+    if (rr == NULL)
+        return SPFC_EINVAL;
+    node_t *n = NULL;
+    spfc_status_t st = node_for(view, owner, &n);
+    if (st != SPFC_OK)
+        return st;
+    rrset_t *set = get_set(n, rr->type);
+    if (set == NULL)
+        return SPFC_ENOMEM;
+    /* Records added one by one are data: the RRset is a NOERROR answer,
+     * even if an earlier set_answer() said otherwise. */
+    set->rcode = SPFC_DNS_NOERROR;
+    st = rrset_append(set, rr);
+    if (st != SPFC_OK)
+        return st;
+    return mark_exists(view, n);
+}
+
+spfc_status_t spfc_view_set_answer(spfc_view_t *view, const char *name,
+                                   uint16_t type, spfc_rcode_t rcode,
+                                   const spfc_rr_t *rrs, size_t n_rrs)
+{
+    if (n_rrs > 0 && rrs == NULL)
+        return SPFC_EINVAL;
+    node_t *n = NULL;
+    spfc_status_t st = node_for(view, name, &n);
+    if (st != SPFC_OK)
+        return st;
+    /* Build the new RRset aside, so a failure leaves the old one intact. */
+    rrset_t fresh = {.type = type, .rcode = rcode};
+    for (size_t i = 0; i < n_rrs; i++) {
+        st = rrset_append(&fresh, &rrs[i]);
+        if (st != SPFC_OK) {
+            rrset_clear(&fresh);
+            return st;
+        }
+    }
+    rrset_t *set = get_set(n, type);
+    if (set == NULL) {
+        rrset_clear(&fresh);
+        return SPFC_ENOMEM;
+    }
+    rrset_clear(set);
+    *set = fresh;
+    if (rcode == SPFC_DNS_NOERROR)
+        return mark_exists(view, n);
+    return SPFC_OK;
+}
+
+spfc_status_t spfc_view_set_name_rcode(spfc_view_t *view, const char *name,
+                                       spfc_rcode_t rcode)
+{
+    node_t *n = NULL;
+    spfc_status_t st = node_for(view, name, &n);
+    if (st != SPFC_OK)
+        return st;
+    n->name_rcode = rcode;
+    n->has_name_rcode = true;
+    return SPFC_OK;
+}
+
+spfc_status_t spfc_view_add_authority(spfc_view_t *view, const char *apex)
+{
+    node_t *n = NULL;
+    spfc_status_t st = node_for(view, apex, &n);
+    if (st == SPFC_OK)
+        n->apex = true;
+    return st;
+}
+
+spfc_status_t spfc_view_add_exact_authority(spfc_view_t *view, const char *name)
+{
+    node_t *n = NULL;
+    spfc_status_t st = node_for(view, name, &n);
+    if (st == SPFC_OK)
+        n->exact_auth = true;
+    return st;
+}
+
+void spfc_view_set_complete(spfc_view_t *view, int complete)
+{
+    if (view != NULL)
+        view->complete = complete != 0;
+}
+
+spfc_status_t spfc_view_override_txt(spfc_view_t *view, const char *name,
+                                     const char *text, size_t len)
+{
+    if (len > 0 && text == NULL)
+        return SPFC_EINVAL;
+    node_t *n = NULL;
+    spfc_status_t st = node_for(view, name, &n);
+    if (st != SPFC_OK)
+        return st;
+    rrset_t fresh = {.type = SPFC_TYPE_TXT, .rcode = SPFC_DNS_NOERROR};
+    spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .data = (const uint8_t *)text, .len = len};
+    st = rrset_append(&fresh, &rr);
+    if (st != SPFC_OK)
+        return st;
+    if (n->override == NULL) {
+        n->override = malloc(sizeof(*n->override));
+        if (n->override == NULL) {
+            rrset_clear(&fresh);
+            return SPFC_ENOMEM;
+        }
+    } else {
+        rrset_clear(n->override);
+    }
+    *n->override = fresh;
+    return SPFC_OK;
+}
+
+/* Whether the view answers for key with authority: complete, an apex at or
+ * above it (label-wise), or an exact authority on it. */
+static bool is_authoritative(const spfc_view_t *view, const char *key, size_t len)
+{
+    if (view->complete)
+        return true;
+    const node_t *n = find_node(view, key, len);
+    if (n != NULL && (n->apex || n->exact_auth))
+        return true;
+    size_t plen = 0;
+    for (const char *p = parent_of(key, len, &plen); p != NULL;
+         p = parent_of(p, plen, &plen)) {
+        const node_t *a = find_node(view, p, plen);
+        if (a != NULL && a->apex)
+            return true;
+    }
+    return false;
+}
+
+int spfc_view_lookup(const spfc_view_t *view, const char *name, uint16_t type,
+                     spfc_answer_t *out)
+{
+    /* Names on the CNAME chain so far, to spot loops. */
+    char seen[VIEW_CNAME_MAX + 1][VIEW_NAME_MAX + 1];
+    size_t n_seen = 0;
+    char key[VIEW_NAME_MAX + 1];
+
+    if (out == NULL)
+        return 0;
+    memset(out, 0, sizeof(*out));
+    if (view == NULL || name == NULL)
+        return 0;
+    /* An over-long name cannot be asked on the wire: a hard error, so the
+     * evaluator never waits for it. */
+    if (!canon(name, key)) {
+        out->rcode = SPFC_DNS_ERROR;
+        return 1;
+    }
+
+    for (;;) {
+        size_t len = strlen(key);
+        const node_t *n = find_node(view, key, len);
+
+        for (size_t i = 0; i < n_seen; i++) {
+            if (strcmp(seen[i], key) == 0)
+                goto cname_error; /* a loop */
+        }
+        if (n_seen > VIEW_CNAME_MAX)
+            goto cname_error; /* too long a chain */
+        memcpy(seen[n_seen++], key, len + 1);
+
+        /* (a) an override wins over every other source (--record). */
+        if (n != NULL && n->override != NULL && type == SPFC_TYPE_TXT) {
+            out->rcode = SPFC_DNS_NOERROR;
+            out->n_rrs = n->override->n_rrs;
+            out->rrs = n->override->rrs;
+            return 1;
+        }
+        /* (b) the RRset itself. */
+        const rrset_t *set = n != NULL ? find_set(n, type) : NULL;
+        if (set != NULL) {
+            out->rcode = set->rcode;
+            out->n_rrs = set->n_rrs;
+            out->rrs = set->rrs;
+            return 1;
+        }
+        /* (c) a CNAME: follow its first target and start over. */
+        const rrset_t *cn = (n != NULL && type != SPFC_TYPE_CNAME)
+                                ? find_set(n, SPFC_TYPE_CNAME) : NULL;
+        if (cn != NULL && cn->rcode == SPFC_DNS_NOERROR && cn->n_rrs > 0) {
+            const char *target = cn->rrs[0].name;
+            if (target == NULL || !canon(target, key))
+                goto cname_error;
+            out->cname_hops++;
+            continue;
+        }
+        /* (d) a name-level rcode (the suite's TIMEOUT). */
+        if (n != NULL && n->has_name_rcode) {
+            out->rcode = n->name_rcode;
+            return 1;
+        }
+        /* (e) authority: NODATA when the name exists or has names below
+         * it (an empty non-terminal), NXDOMAIN otherwise. */
+        if (is_authoritative(view, key, len)) {
+            bool exists = n != NULL && (n->exists || n->has_below);
+            out->rcode = exists ? SPFC_DNS_NOERROR : SPFC_DNS_NXDOMAIN;
+            return 1;
+        }
+        /* (f) unknown: must come from the network. */
+        return 0;
+    }
+
+cname_error:
+    out->rcode = SPFC_DNS_ERROR;
+    out->n_rrs = 0;
+    out->rrs = NULL;
+    return 1;
+}
