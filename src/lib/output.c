@@ -1,2 +1,752 @@
-/* output.c - placeholder until the module lands. */
+/*
+ * output.c - an outcome rendered for a person (text), for a program (JSON)
+ * or for a mail header (Received-SPF, RFC 7208 section 9.1).
+ *
+ * Everything in an outcome that came from DNS is hostile: record text,
+ * explanations (exp= TXT, RFC 7208 section 6.2) and even domain names may
+ * hold NUL, escape sequences, invalid UTF-8 or quotes.  Each renderer
+ * therefore escapes for its own medium:
+ *
+ *   text    printable ASCII as is; "\" as "\\"; every other byte as \xHH,
+ *           so no DNS data ever reaches a terminal raw (no escape
+ *           sequences, no bidi tricks) and a caret can be aligned by
+ *           counting bytes.
+ *   JSON    ", \ and control bytes escaped (\uXXXX); valid UTF-8 copied;
+ *           each byte of an invalid UTF-8 sequence written as \u00XX, so
+ *           the output is valid UTF-8 JSON whatever the input.  (A lone
+ *           byte 0xff becomes "\u00ff", which reads back as U+00FF: the
+ *           original bytes are shown, not round-tripped.)
+ *   header  values that are not dot-atoms are quoted-strings; bytes that a
+ *           header may not carry (controls, 8-bit) become '?'.
+ *
+ * Each renderer builds its whole output in one buffer and writes it with
+ * one fwrite() and fflush(), so a failing write (full disk, closed pipe)
+ * is caught in one place and reported as SPFC_EIO.
+ */
 #include "spfc_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The RFC 7208 section 4.6.4 limits, shown as "N/10" and "N/2". */
+#define LOOKUP_LIMIT 10
+#define VOID_LIMIT 2
+
+/* Deeper nesting than this is drawn at this depth: the tree stays
+ * readable and a bogus depth cannot produce megabytes of spaces. */
+#define MAX_INDENT_DEPTH 32
+
+#define ANSI_RESET "\033[0m"
+
+/* ------------------------------------------------------------------------ */
+/* Shared helpers                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Write b to out and free it.  ENOMEM when any append failed. */
+static spfc_status_t emit(FILE *out, spfc_buf_t *b)
+{
+    spfc_status_t st = SPFC_OK;
+    if (b->failed) {
+        st = SPFC_ENOMEM;
+        goto done;
+    }
+    if (b->len > 0 && fwrite(b->data, 1, b->len, out) != b->len) {
+        st = SPFC_EIO;
+        goto done;
+    }
+    if (fflush(out) != 0 || ferror(out)) {
+        st = SPFC_EIO;
+        goto done;
+    }
+done:
+    spfc_buf_free(b);
+    return st;
+}
+
+/* The domain the request is about when the outcome does not say: the part
+ * after the last '@' of the sender, else the HELO name (RFC 7208 2.4). */
+static const char *request_domain(const spfc_request_t *req)
+{
+    if (req->sender != NULL && req->sender[0] != '\0') {
+        const char *at = strrchr(req->sender, '@');
+        return at != NULL ? at + 1 : req->sender;
+    }
+    return req->helo != NULL ? req->helo : "";
+}
+
+static const char *outcome_domain(const spfc_request_t *req,
+                                  const spfc_outcome_t *o)
+{
+    return o->domain != NULL ? o->domain : request_domain(req);
+}
+
+static const char *outcome_identity(const spfc_request_t *req,
+                                    const spfc_outcome_t *o)
+{
+    if (o->identity != NULL)
+        return o->identity;
+    return (req->sender != NULL && req->sender[0] != '\0') ? "mailfrom"
+                                                           : "helo";
+}
+
+/* Length of a trace text: text_len when set, else the C string length. */
+static size_t ev_text_len(const spfc_trace_ev_t *ev)
+{
+    if (ev->text == NULL)
+        return 0;
+    return ev->text_len > 0 ? ev->text_len : strlen(ev->text);
+}
+
+/* Whether a term is an include mechanism (its TERM event carries the
+ * nested result, see spfc_trace_ev_t.result). */
+static int term_is_include(const char *text, size_t len)
+{
+    if (text == NULL)
+        return 0;
+    if (len > 0 && text[0] != '\0' && strchr("+-~?", text[0]) != NULL) {
+        text++;
+        len--;
+    }
+    return len >= 8 && spfc_strncasecmp(text, "include:", 8) == 0;
+}
+
+static int result_is_verdict(spfc_result_t r)
+{
+    return r == SPFC_RESULT_PASS || r == SPFC_RESULT_FAIL ||
+           r == SPFC_RESULT_SOFTFAIL || r == SPFC_RESULT_NEUTRAL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Text                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Bytes shown as one column each; see the file comment. */
+static int disp_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '\\';
+}
+
+/* Columns the escaped form of s[0..len) takes. */
+static size_t disp_width(const char *s, size_t len)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        w += disp_plain(c) ? 1 : (c == '\\' ? 2 : 4);
+    }
+    return w;
+}
+
+static void put_disp(spfc_buf_t *b, const char *s, size_t len)
+{
+    if (s == NULL)
+        return;
+    size_t run = 0; /* plain bytes not yet copied, ending at i */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (disp_plain(c)) {
+            run++;
+            continue;
+        }
+        spfc_buf_append(b, s + i - run, run);
+        run = 0;
+        if (c == '\\')
+            spfc_buf_append(b, "\\\\", 2);
+        else
+            spfc_buf_printf(b, "\\x%02x", c);
+    }
+    spfc_buf_append(b, s + len - run, run);
+}
+
+static void put_disps(spfc_buf_t *b, const char *s)
+{
+    if (s != NULL)
+        put_disp(b, s, strlen(s));
+}
+
+static void put_spaces(spfc_buf_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        spfc_buf_putc(b, ' ');
+}
+
+/* Colour of a result word: RFC verdicts by how good they are, the two
+ * errors stand out.  NULL: plain. */
+static const char *result_color(spfc_result_t r)
+{
+    switch (r) {
+    case SPFC_RESULT_PASS: return "\033[32m";
+    case SPFC_RESULT_FAIL: return "\033[31m";
+    case SPFC_RESULT_SOFTFAIL: return "\033[33m";
+    case SPFC_RESULT_NEUTRAL: return NULL;
+    case SPFC_RESULT_NONE: return NULL;
+    case SPFC_RESULT_TEMPERROR: return "\033[1;35m";
+    case SPFC_RESULT_PERMERROR: return "\033[1;35m";
+    }
+    return NULL;
+}
+
+static void put_result_word(spfc_buf_t *b, spfc_result_t r, int color)
+{
+    const char *c = color ? result_color(r) : NULL;
+    if (c != NULL)
+        spfc_buf_puts(b, c);
+    spfc_buf_puts(b, spfc_result_str(r));
+    if (c != NULL)
+        spfc_buf_puts(b, ANSI_RESET);
+}
+
+/* Line 1: "pass: 192.0.2.10 is authorized to send mail for example.net". */
+static void put_sentence(spfc_buf_t *b, spfc_result_t r, const char *ip,
+                         const char *domain)
+{
+    switch (r) {
+    case SPFC_RESULT_PASS:
+        spfc_buf_printf(b, "%s is authorized to send mail for ", ip);
+        put_disps(b, domain);
+        break;
+    case SPFC_RESULT_FAIL:
+        spfc_buf_printf(b, "%s is not authorized to send mail for ", ip);
+        put_disps(b, domain);
+        break;
+    case SPFC_RESULT_SOFTFAIL:
+        spfc_buf_printf(b, "%s is probably not authorized to send mail for ",
+                        ip);
+        put_disps(b, domain);
+        break;
+    case SPFC_RESULT_NEUTRAL:
+        put_disps(b, domain);
+        spfc_buf_printf(b, " makes no assertion about %s", ip);
+        break;
+    case SPFC_RESULT_NONE:
+        spfc_buf_puts(b, "no SPF policy found for ");
+        put_disps(b, domain);
+        break;
+    case SPFC_RESULT_TEMPERROR:
+        spfc_buf_puts(b, "a temporary DNS error stopped the check of ");
+        put_disps(b, domain);
+        break;
+    case SPFC_RESULT_PERMERROR:
+        spfc_buf_puts(b, "the SPF policy of ");
+        put_disps(b, domain);
+        spfc_buf_puts(b, " is in error");
+        break;
+    }
+}
+
+/* "include:_spf.example.com > ip4:192.0.2.0/24 (in _spf.example.com)" */
+static void put_path(spfc_buf_t *b, const spfc_outcome_t *o)
+{
+    for (size_t i = 0; i < o->n_path; i++) {
+        if (i > 0)
+            spfc_buf_puts(b, " > ");
+        put_disps(b, o->path[i].term);
+    }
+    if (o->path[o->n_path - 1].domain != NULL) {
+        spfc_buf_puts(b, " (in ");
+        put_disps(b, o->path[o->n_path - 1].domain);
+        spfc_buf_putc(b, ')');
+    }
+}
+
+/* The record of a syntax error and a caret line under the offending bytes
+ * (RFC 7208 section 4.6 permerror), as jq's locfile.c draws them. */
+static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
+                             int color)
+{
+    static const char prefix[] = "  record: ";
+    size_t len = o->error_record_len;
+    size_t off = o->error_offset <= len ? o->error_offset : len;
+    size_t elen = o->error_length <= len - off ? o->error_length : len - off;
+
+    spfc_buf_puts(b, prefix);
+    put_disp(b, o->error_record, len);
+    spfc_buf_putc(b, '\n');
+
+    put_spaces(b, sizeof prefix - 1 + disp_width(o->error_record, off));
+    size_t carets = disp_width(o->error_record + off, elen);
+    if (carets == 0)
+        carets = 1;
+    if (color)
+        spfc_buf_puts(b, "\033[1;31m");
+    for (size_t i = 0; i < carets; i++)
+        spfc_buf_putc(b, '^');
+    if (color)
+        spfc_buf_puts(b, ANSI_RESET);
+    spfc_buf_putc(b, '\n');
+}
+
+static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
+                            int color)
+{
+    unsigned depth = ev->depth < MAX_INDENT_DEPTH ? ev->depth
+                                                  : MAX_INDENT_DEPTH;
+    /* Events of a check_host() sit one step inside its CHECK line. */
+    put_spaces(b, 4 + 2 * (size_t)depth + (ev->kind == SPFC_TRACE_CHECK ? 0 : 2));
+    size_t tlen = ev_text_len(ev);
+
+    switch (ev->kind) {
+    case SPFC_TRACE_CHECK:
+        spfc_buf_puts(b, "check_host ");
+        put_disps(b, ev->domain);
+        break;
+    case SPFC_TRACE_DNS:
+        spfc_buf_puts(b, "dns ");
+        put_disp(b, ev->text, tlen);
+        spfc_buf_printf(b, " %s: %s, %zu answer%s", spfc_type_str(ev->qtype),
+                        spfc_rcode_str(ev->rcode), ev->n_rrs,
+                        ev->n_rrs == 1 ? "" : "s");
+        if (ev->detail != NULL && ev->detail[0] != '\0') {
+            spfc_buf_puts(b, ": ");
+            put_disps(b, ev->detail);
+        }
+        if (ev->is_void)
+            spfc_buf_puts(b, " (void lookup)");
+        break;
+    case SPFC_TRACE_RECORD:
+        spfc_buf_puts(b, "record: ");
+        put_disp(b, ev->text, tlen);
+        break;
+    case SPFC_TRACE_TERM:
+        spfc_buf_puts(b, "term ");
+        put_disp(b, ev->text, tlen);
+        if (ev->detail != NULL && ev->detail[0] != '\0') {
+            spfc_buf_puts(b, " (");
+            put_disps(b, ev->detail);
+            spfc_buf_putc(b, ')');
+        }
+        spfc_buf_puts(b, ev->matched ? ": match" : ": no match");
+        if (term_is_include(ev->text, tlen)) {
+            spfc_buf_puts(b, " (include result: ");
+            put_result_word(b, ev->result, color);
+            spfc_buf_putc(b, ')');
+        }
+        break;
+    case SPFC_TRACE_RESULT:
+        spfc_buf_puts(b, "result: ");
+        put_result_word(b, ev->result, color);
+        break;
+    case SPFC_TRACE_NOTE:
+        spfc_buf_puts(b, "note: ");
+        put_disp(b, ev->text, tlen);
+        break;
+    }
+    spfc_buf_putc(b, '\n');
+}
+
+spfc_status_t spfc_output_text(FILE *out, const spfc_request_t *req,
+                               const spfc_outcome_t *o,
+                               const spfc_resolver_stats_t *stats, int flags)
+{
+    if (out == NULL || req == NULL || o == NULL)
+        return SPFC_EINVAL;
+
+    int color = (flags & SPFC_OUT_COLOR) != 0;
+    spfc_buf_t b = {0};
+    char ip[SPFC_IP_STRLEN];
+    spfc_ip_format(&req->ip, ip);
+
+    put_result_word(&b, o->result, color);
+    spfc_buf_puts(&b, ": ");
+    put_sentence(&b, o->result, ip, outcome_domain(req, o));
+    spfc_buf_putc(&b, '\n');
+
+    int has_path = o->n_path > 0 && o->path != NULL;
+    if (result_is_verdict(o->result)) {
+        spfc_buf_puts(&b, "  matched: ");
+        if (has_path)
+            put_path(&b, o);
+        else if (o->mechanism != NULL)
+            put_disps(&b, o->mechanism);
+        else
+            spfc_buf_puts(&b, "nothing (default result)");
+        spfc_buf_putc(&b, '\n');
+    } else {
+        if (o->reason != NULL) {
+            spfc_buf_puts(&b, "  reason: ");
+            put_disps(&b, o->reason);
+            spfc_buf_putc(&b, '\n');
+        }
+        if (has_path) {
+            spfc_buf_puts(&b, "  at: ");
+            put_path(&b, o);
+            spfc_buf_putc(&b, '\n');
+        }
+    }
+
+    if (o->error_record != NULL)
+        put_error_record(&b, o, color);
+
+    spfc_buf_printf(&b, "  lookups: %u/%d (void: %u/%d)\n", o->lookups,
+                    LOOKUP_LIMIT, o->void_lookups, VOID_LIMIT);
+
+    if (o->result == SPFC_RESULT_FAIL && o->explanation != NULL) {
+        spfc_buf_puts(&b, "  explanation: ");
+        put_disps(&b, o->explanation);
+        spfc_buf_putc(&b, '\n');
+    }
+
+    if (flags & SPFC_OUT_VERBOSE) {
+        if (stats != NULL)
+            spfc_buf_printf(&b, "  dns: %u quer%s sent in %u round%s\n",
+                            stats->queries_sent,
+                            stats->queries_sent == 1 ? "y" : "ies",
+                            stats->rounds, stats->rounds == 1 ? "" : "s");
+        spfc_buf_puts(&b, "  trace:\n");
+        for (size_t i = 0; o->trace != NULL && i < o->n_trace; i++)
+            put_trace_event(&b, &o->trace[i], color);
+    }
+
+    return emit(out, &b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence (2 to 4 bytes) starting at p, or 0.
+ * Overlong forms, surrogates and code points above U+10FFFF are invalid
+ * (RFC 3629 section 3). */
+static size_t utf8_seq_len(const unsigned char *p, size_t avail)
+{
+    unsigned char c = p[0];
+    size_t n;
+    uint32_t cp, min;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2, cp = c & 0x1fu, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3, cp = c & 0x0fu, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4, cp = c & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (avail < n)
+        return 0;
+    for (size_t k = 1; k < n; k++) {
+        if ((p[k] & 0xc0u) != 0x80u)
+            return 0;
+        cp = (cp << 6) | (p[k] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffffu || (cp >= 0xd800u && cp <= 0xdfffu))
+        return 0;
+    return n;
+}
+
+static void json_str(spfc_buf_t *b, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    spfc_buf_putc(b, '"');
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\') {
+            spfc_buf_putc(b, '\\');
+            spfc_buf_putc(b, (char)c);
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            spfc_buf_printf(b, "\\u%04x", c);
+            i++;
+        } else if (c < 0x80) {
+            spfc_buf_putc(b, (char)c);
+            i++;
+        } else {
+            size_t n = utf8_seq_len(p + i, len - i);
+            if (n == 0) {
+                /* Not UTF-8: show the byte as the code point of the same
+                 * number, which keeps the output valid (file comment). */
+                spfc_buf_printf(b, "\\u%04x", c);
+                i++;
+            } else {
+                spfc_buf_append(b, p + i, n);
+                i += n;
+            }
+        }
+    }
+    spfc_buf_putc(b, '"');
+}
+
+static void json_cstr(spfc_buf_t *b, const char *s)
+{
+    if (s == NULL)
+        spfc_buf_puts(b, "null");
+    else
+        json_str(b, s, strlen(s));
+}
+
+/* ,"key": */
+static void json_key(spfc_buf_t *b, const char *key)
+{
+    spfc_buf_printf(b, ",\"%s\":", key);
+}
+
+static const char *trace_kind_str(spfc_trace_kind_t k)
+{
+    switch (k) {
+    case SPFC_TRACE_CHECK: return "check";
+    case SPFC_TRACE_DNS: return "dns";
+    case SPFC_TRACE_RECORD: return "record";
+    case SPFC_TRACE_TERM: return "term";
+    case SPFC_TRACE_RESULT: return "result";
+    case SPFC_TRACE_NOTE: return "note";
+    }
+    return "note";
+}
+
+static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
+{
+    size_t tlen = ev_text_len(ev);
+    spfc_buf_printf(b, "{\"kind\":\"%s\",\"depth\":%u", trace_kind_str(ev->kind),
+                    ev->depth);
+    json_key(b, "domain");
+    json_cstr(b, ev->domain);
+    switch (ev->kind) {
+    case SPFC_TRACE_CHECK:
+        break;
+    case SPFC_TRACE_DNS:
+        json_key(b, "name");
+        if (ev->text == NULL)
+            spfc_buf_puts(b, "null");
+        else
+            json_str(b, ev->text, tlen);
+        spfc_buf_printf(b, ",\"type\":\"%s\",\"rcode\":\"%s\",\"answers\":%zu",
+                        spfc_type_str(ev->qtype), spfc_rcode_str(ev->rcode),
+                        ev->n_rrs);
+        json_key(b, "detail");
+        json_cstr(b, ev->detail);
+        spfc_buf_printf(b, ",\"void\":%s", ev->is_void ? "true" : "false");
+        break;
+    case SPFC_TRACE_RECORD:
+    case SPFC_TRACE_NOTE:
+        json_key(b, "text");
+        if (ev->text == NULL)
+            spfc_buf_puts(b, "null");
+        else
+            json_str(b, ev->text, tlen);
+        break;
+    case SPFC_TRACE_TERM:
+        json_key(b, "term");
+        if (ev->text == NULL)
+            spfc_buf_puts(b, "null");
+        else
+            json_str(b, ev->text, tlen);
+        json_key(b, "target");
+        json_cstr(b, ev->detail);
+        spfc_buf_printf(b, ",\"matched\":%s", ev->matched ? "true" : "false");
+        if (term_is_include(ev->text, tlen))
+            spfc_buf_printf(b, ",\"result\":\"%s\"",
+                            spfc_result_str(ev->result));
+        break;
+    case SPFC_TRACE_RESULT:
+        spfc_buf_printf(b, ",\"result\":\"%s\"", spfc_result_str(ev->result));
+        break;
+    }
+    spfc_buf_putc(b, '}');
+}
+
+spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
+                               const spfc_outcome_t *o,
+                               const spfc_resolver_stats_t *stats)
+{
+    if (out == NULL || req == NULL || o == NULL)
+        return SPFC_EINVAL;
+
+    spfc_buf_t b = {0};
+    char ip[SPFC_IP_STRLEN];
+    spfc_ip_format(&req->ip, ip);
+
+    spfc_buf_printf(&b, "{\"result\":\"%s\"", spfc_result_str(o->result));
+    json_key(&b, "domain");
+    json_cstr(&b, outcome_domain(req, o));
+    spfc_buf_printf(&b, ",\"ip\":\"%s\"", ip);
+    json_key(&b, "sender");
+    json_cstr(&b, o->sender != NULL ? o->sender : req->sender);
+    json_key(&b, "helo");
+    json_cstr(&b, req->helo);
+    json_key(&b, "identity");
+    json_cstr(&b, outcome_identity(req, o));
+    json_key(&b, "mechanism");
+    json_cstr(&b, o->mechanism);
+    json_key(&b, "explanation");
+    json_cstr(&b, o->explanation);
+    json_key(&b, "reason");
+    json_cstr(&b, o->reason);
+
+    json_key(&b, "path");
+    spfc_buf_putc(&b, '[');
+    for (size_t i = 0; o->path != NULL && i < o->n_path; i++) {
+        spfc_buf_puts(&b, i > 0 ? ",{\"domain\":" : "{\"domain\":");
+        json_cstr(&b, o->path[i].domain);
+        json_key(&b, "term");
+        json_cstr(&b, o->path[i].term);
+        spfc_buf_putc(&b, '}');
+    }
+    spfc_buf_putc(&b, ']');
+
+    spfc_buf_printf(&b, ",\"lookups\":%u,\"void_lookups\":%u,\"queries_sent\":%u",
+                    o->lookups, o->void_lookups,
+                    stats != NULL ? stats->queries_sent : 0u);
+
+    if (o->error_record != NULL) {
+        size_t len = o->error_record_len;
+        size_t off = o->error_offset <= len ? o->error_offset : len;
+        size_t elen = o->error_length <= len - off ? o->error_length
+                                                   : len - off;
+        spfc_buf_puts(&b, ",\"error\":{\"record\":");
+        json_str(&b, o->error_record, len);
+        spfc_buf_printf(&b, ",\"offset\":%zu,\"length\":%zu}", off, elen);
+    }
+
+    json_key(&b, "trace");
+    spfc_buf_putc(&b, '[');
+    for (size_t i = 0; o->trace != NULL && i < o->n_trace; i++) {
+        if (i > 0)
+            spfc_buf_putc(&b, ',');
+        json_trace_event(&b, &o->trace[i]);
+    }
+    spfc_buf_puts(&b, "]}\n");
+
+    return emit(out, &b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Received-SPF (RFC 7208 section 9.1)                                      */
+/* ------------------------------------------------------------------------ */
+
+/* atext of RFC 5322 section 3.2.3. */
+static int is_atext(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* dot-atom-text: 1*atext *("." 1*atext) */
+static int is_dot_atom(const char *s)
+{
+    size_t run = 0;
+    if (s[0] == '\0')
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '.') {
+            if (run == 0)
+                return 0;
+            run = 0;
+        } else if (is_atext(*p)) {
+            run++;
+        } else {
+            return 0;
+        }
+    }
+    return run > 0;
+}
+
+/* A byte a header may carry inside a quoted-string or comment (VCHAR or
+ * space); anything else is shown as '?'. */
+static char header_byte(unsigned char c)
+{
+    return (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+}
+
+/* key=value; the value as a dot-atom when it is one, else quoted. */
+static void header_pair(spfc_buf_t *b, const char *key, const char *value)
+{
+    spfc_buf_printf(b, " %s=", key);
+    if (is_dot_atom(value)) {
+        spfc_buf_puts(b, value);
+    } else {
+        spfc_buf_putc(b, '"');
+        for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                spfc_buf_putc(b, '\\');
+            spfc_buf_putc(b, header_byte(*p));
+        }
+        spfc_buf_putc(b, '"');
+    }
+    spfc_buf_putc(b, ';');
+}
+
+/* Text inside a comment: "(", ")" and "\" are quoted-pairs (RFC 5322
+ * section 3.2.2 ctext). */
+static void header_ctext(spfc_buf_t *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '(' || *p == ')' || *p == '\\')
+            spfc_buf_putc(b, '\\');
+        spfc_buf_putc(b, header_byte(*p));
+    }
+}
+
+spfc_status_t spfc_output_header(FILE *out, const spfc_request_t *req,
+                                 const spfc_outcome_t *o)
+{
+    if (out == NULL || req == NULL || o == NULL)
+        return SPFC_EINVAL;
+
+    spfc_buf_t b = {0};
+    char ip[SPFC_IP_STRLEN];
+    spfc_ip_format(&req->ip, ip);
+    const char *who = o->sender != NULL ? o->sender : outcome_domain(req, o);
+
+    spfc_buf_printf(&b, "Received-SPF: %s (spfcheck: ", spfc_result_str(o->result));
+    /* The comment wording follows the examples of RFC 7208 section 9.1. */
+    switch (o->result) {
+    case SPFC_RESULT_PASS:
+        spfc_buf_puts(&b, "domain of ");
+        header_ctext(&b, who);
+        spfc_buf_printf(&b, " designates %s as permitted sender", ip);
+        break;
+    case SPFC_RESULT_FAIL:
+        spfc_buf_puts(&b, "domain of ");
+        header_ctext(&b, who);
+        spfc_buf_printf(&b, " does not designate %s as permitted sender", ip);
+        break;
+    case SPFC_RESULT_SOFTFAIL:
+        spfc_buf_puts(&b, "domain of transitioning ");
+        header_ctext(&b, who);
+        spfc_buf_printf(&b, " does not designate %s as permitted sender", ip);
+        break;
+    case SPFC_RESULT_NEUTRAL:
+        spfc_buf_printf(&b, "%s is neither permitted nor denied by domain of ",
+                        ip);
+        header_ctext(&b, who);
+        break;
+    case SPFC_RESULT_NONE:
+        spfc_buf_puts(&b, "domain of ");
+        header_ctext(&b, who);
+        spfc_buf_puts(&b, " does not designate permitted sender hosts");
+        break;
+    case SPFC_RESULT_TEMPERROR:
+        spfc_buf_puts(&b, "temporary error in processing during lookup of ");
+        header_ctext(&b, who);
+        break;
+    case SPFC_RESULT_PERMERROR:
+        spfc_buf_puts(&b, "permanent error in processing domain of ");
+        header_ctext(&b, who);
+        break;
+    }
+    spfc_buf_putc(&b, ')');
+
+    header_pair(&b, "client-ip", ip);
+    if (req->sender != NULL && req->sender[0] != '\0')
+        header_pair(&b, "envelope-from", req->sender);
+    if (req->helo != NULL && req->helo[0] != '\0')
+        header_pair(&b, "helo", req->helo);
+    header_pair(&b, "identity", outcome_identity(req, o));
+    if (req->receiver != NULL && req->receiver[0] != '\0')
+        header_pair(&b, "receiver", req->receiver);
+    if (result_is_verdict(o->result)) {
+        /* Section 9.1: "default" when no mechanism matched. */
+        const char *mech = o->mechanism;
+        if (mech == NULL && o->n_path > 0 && o->path != NULL)
+            mech = o->path[o->n_path - 1].term;
+        header_pair(&b, "mechanism", mech != NULL ? mech : "default");
+    } else if (o->result != SPFC_RESULT_NONE && o->reason != NULL) {
+        header_pair(&b, "problem", o->reason);
+    }
+    /* No ';' after the last pair (RFC 7208 key-value-list). */
+    if (!b.failed && b.len > 0 && b.data[b.len - 1] == ';')
+        b.data[--b.len] = '\0';
+    spfc_buf_putc(&b, '\n');
+
+    return emit(out, &b);
+}
