@@ -396,8 +396,10 @@ static spfc_status_t letter_value(const spfc_macro_env_t *env, char letter,
         if (env->sender == NULL)
             return SPFC_EINVAL;
         /* <sender> is "local@domain" (4.3 supplies "postmaster" when the
-         * local part is missing); like pyspf, split at the first '@'. */
-        const char *at = strchr(env->sender, '@');
+         * local part is missing).  Split at the last '@': a quoted local
+         * part may hold '@', a domain never does (the evaluator splits
+         * the MAIL FROM the same way). */
+        const char *at = strrchr(env->sender, '@');
         if (letter == 's') {
             s = env->sender;
         } else if (letter == 'l') {
