@@ -934,6 +934,7 @@ static int eval_mechanism(spfc_check_t *c, unsigned depth, const char *domain,
         r = check_host(c, depth + 1, target, &in);
         if (r < 0)
             return r;
+        c->trace[ev_index].result = (spfc_result_t)r;
         /* 5.2: how an included result affects the including record. */
         switch ((spfc_result_t)r) {
         case SPFC_RESULT_PASS:
