@@ -1,0 +1,909 @@
+/*
+ * test_cli.c - the spfcheck command's contract: exit codes, usage errors,
+ * output forms, colour rules, write errors, and the documentation of
+ * every option.  Most tests run the command in-process (spfc_cli_main
+ * with memory streams) on --offline zone data; the write-error test runs
+ * the real binary with stdout on /dev/full; the temperror-by-timeout test
+ * uses a loopback UDP socket that never answers.
+ */
+#define _XOPEN_SOURCE 700 /* posix_openpt */
+
+#include "cli.h"
+#include "spfcheck/spfcheck.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ZONE SPFC_TESTS_DIR "/zones/cli-results.zone"
+#define BROKEN_ZONE SPFC_TESTS_DIR "/zones/cli-broken.zone"
+#define MAN_PAGE SPFC_SOURCE_DIR "/docs/spfcheck.1"
+#define README SPFC_SOURCE_DIR "/README.md"
+
+#define MAX_ARGS 32
+
+/* ------------------------------------------------------------------------ */
+/* Running the command                                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef struct run {
+    int code;
+    char *out;
+    size_t out_len;
+    char *err;
+    size_t err_len;
+} run_t;
+
+/* Run spfcheck in-process with args (NULL-terminated, no argv[0]). */
+static run_t run_cli(const char *const *args)
+{
+    char *argv[MAX_ARGS + 2];
+    int argc = 0;
+    argv[argc++] = strdup("spfcheck");
+    for (size_t i = 0; args[i] != NULL; i++) {
+        ck_assert_int_lt(argc, MAX_ARGS);
+        argv[argc++] = strdup(args[i]);
+    }
+    argv[argc] = NULL;
+
+    run_t r = {0};
+    FILE *out = open_memstream(&r.out, &r.out_len);
+    FILE *err = open_memstream(&r.err, &r.err_len);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_ptr_nonnull(err);
+    /* getopt permutes argv; keep our own copy of the pointers to free */
+    char *owned[MAX_ARGS + 2];
+    memcpy(owned, argv, sizeof(char *) * (size_t)(argc + 1));
+    r.code = spfc_cli_main(argc, argv, out, err);
+    ck_assert_int_eq(fclose(out), 0);
+    ck_assert_int_eq(fclose(err), 0);
+    for (int i = 0; i < argc; i++)
+        free(owned[i]);
+    return r;
+}
+
+static void run_free(run_t *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+#define RUN(...) run_cli((const char *const[]){__VA_ARGS__, NULL})
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* One message line on stderr, starting "spfcheck: ". */
+static void assert_one_message(const run_t *r)
+{
+    ck_assert_msg(strncmp(r->err, "spfcheck: ", 10) == 0,
+                  "stderr does not start with 'spfcheck: ': %s", r->err);
+    ck_assert_msg(count_lines(r->err) == 1 && r->err[r->err_len - 1] == '\n',
+                  "stderr is not one line: %s", r->err);
+}
+
+static json_t *parse_json(const char *text, size_t len)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
+    ck_assert_msg(j != NULL, "invalid JSON (%s): %s", jerr.text, text);
+    ck_assert(json_is_object(j));
+    return j;
+}
+
+static const char *jstr(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    ck_assert_msg(v != NULL, "no key %s", key);
+    return json_is_null(v) ? NULL : json_string_value(v);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Exit codes (Mail::SPF spfquery)                                          */
+/* ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *domain;
+    const char *word;
+    int code;
+} verdicts[] = {
+    {"pass.example.com", "pass", 0},
+    {"fail.example.com", "fail", 1},
+    {"softfail.example.com", "softfail", 2},
+    {"neutral.example.com", "neutral", 3},
+    {"permerror.example.com", "permerror", 4},
+    {"temperror.example.com", "temperror", 5},
+    {"nothing.example.com", "none", 6},
+    {"norecord.example.com", "none", 6},
+    /* an invalid DOMAIN is checked, not refused: none (RFC 7208 4.3) */
+    {"bad..example.com", "none", 6},
+    {"localhost", "none", 6},
+};
+
+START_TEST(exit_code_per_result)
+{
+    run_t r = RUN("--offline", "--zone", ZONE, verdicts[_i].domain,
+                  "192.0.2.1");
+    ck_assert_msg(r.code == verdicts[_i].code, "%s: exit %d, stderr %s",
+                  verdicts[_i].domain, r.code, r.err);
+    ck_assert_uint_eq(r.err_len, 0);
+    size_t n = strlen(verdicts[_i].word);
+    ck_assert_msg(strncmp(r.out, verdicts[_i].word, n) == 0 &&
+                      r.out[n] == ':',
+                  "got %s", r.out);
+    run_free(&r);
+
+    /* --quiet: the word alone */
+    r = RUN("-q", "--offline", "-z", ZONE, verdicts[_i].domain, "192.0.2.1");
+    ck_assert_int_eq(r.code, verdicts[_i].code);
+    char want[32];
+    snprintf(want, sizeof want, "%s\n", verdicts[_i].word);
+    ck_assert_str_eq(r.out, want);
+    run_free(&r);
+}
+END_TEST
+
+START_TEST(record_option)
+{
+    /* --record is the checked domain's record, zone or not */
+    run_t r = RUN("--offline", "--record", "v=spf1 -all", "any.example.com",
+                  "192.0.2.1");
+    ck_assert_int_eq(r.code, 1);
+    run_free(&r);
+
+    r = RUN("--offline", "-r", "v=spf1 ip4:192.0.2.1 -all",
+            "me@rec.example.com", "192.0.2.1");
+    ck_assert_int_eq(r.code, 0);
+    run_free(&r);
+
+    /* it wins over a zone file */
+    r = RUN("--offline", "-z", ZONE, "-r", "v=spf1 +all", "fail.example.com",
+            "192.0.2.1");
+    ck_assert_int_eq(r.code, 0);
+    run_free(&r);
+
+    /* with --helo and no DOMAIN it is the HELO name's record */
+    r = RUN("--offline", "--helo", "mx.example.com", "-r", "v=spf1 ?all",
+            "192.0.2.1");
+    ck_assert_int_eq(r.code, 3);
+    run_free(&r);
+
+    /* sender after the last '@' */
+    r = RUN("--offline", "-j", "-r", "v=spf1 -all", "a@b@c.example.com",
+            "192.0.2.1");
+    ck_assert_int_eq(r.code, 1);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "domain"), "c.example.com");
+    json_decref(j);
+    run_free(&r);
+}
+END_TEST
+
+START_TEST(helo_identity)
+{
+    run_t r = RUN("--offline", "-j", "-z", ZONE, "-H", "pass.example.com",
+                  "192.0.2.7");
+    ck_assert_int_eq(r.code, 0);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "identity"), "helo");
+    ck_assert_str_eq(jstr(j, "helo"), "pass.example.com");
+    json_decref(j);
+    run_free(&r);
+
+    /* with a DOMAIN, --helo only fills %{h}: the identity is mailfrom */
+    r = RUN("--offline", "-j", "-z", ZONE, "--helo", "pass.example.com",
+            "fail.example.com", "192.0.2.7");
+    ck_assert_int_eq(r.code, 1);
+    j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "identity"), "mailfrom");
+    ck_assert_str_eq(jstr(j, "helo"), "pass.example.com");
+    json_decref(j);
+    run_free(&r);
+}
+END_TEST
+
+START_TEST(empty_local_part)
+{
+    run_t r = RUN("--offline", "-j", "-r", "v=spf1 -all", "@x.example.com",
+                  "192.0.2.1");
+    ck_assert_int_eq(r.code, 1);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "sender"), "postmaster@x.example.com");
+    json_decref(j);
+    run_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* JSON                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *args[8];
+    const char *result;
+    int code;
+} json_cases[] = {
+    {{"-z", ZONE, "chain.example.com", "198.51.100.9"}, "pass", 0},
+    {{"-z", ZONE, "chain.example.com", "2001:db8::9"}, "softfail", 2},
+    {{"-z", ZONE, "hostile.example.com", "192.0.2.1"}, "permerror", 4},
+    {{"-z", ZONE, "hostexp.example.com", "192.0.2.1"}, "fail", 1},
+    {{"-z", ZONE, "temperror.example.com", "192.0.2.1"}, "temperror", 5},
+    {{"-z", ZONE, "nothing.example.com", "192.0.2.1"}, "none", 6},
+    {{"-r", "v=spf1 a:\xff\xfe\x1b[1m\"x\\ \x01 -all", "h.example.com",
+      "192.0.2.1"}, "permerror", 4},
+    {{"-r", "v=spf1 exists:%{l}.x.example.com -all", "\"q\x7f\xc3(@x.example.com",
+      "192.0.2.1"}, "fail", 1},
+    {{"-v", "-z", ZONE, "chain.example.com", "198.51.100.9"}, "pass", 0},
+};
+
+START_TEST(json_valid)
+{
+    const char *args[16] = {"--offline", "--json"};
+    size_t n = 2;
+    for (size_t i = 0; json_cases[_i].args[i] != NULL; i++)
+        args[n++] = json_cases[_i].args[i];
+    args[n] = NULL;
+    run_t r = run_cli(args);
+    ck_assert_msg(r.code == json_cases[_i].code, "exit %d: %s%s", r.code,
+                  r.out, r.err);
+    ck_assert_uint_eq(r.err_len, 0);
+    /* one object on one line */
+    ck_assert_ptr_eq(strchr(r.out, '\n'), r.out + r.out_len - 1);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "result"), json_cases[_i].result);
+    ck_assert(json_is_array(json_object_get(j, "trace")));
+    ck_assert(json_array_size(json_object_get(j, "trace")) > 0);
+    ck_assert(json_is_integer(json_object_get(j, "lookups")));
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "queries_sent")), 0);
+    json_decref(j);
+    run_free(&r);
+}
+END_TEST
+
+START_TEST(json_error_points_at_bytes)
+{
+    run_t r = RUN("--offline", "-j", "-z", ZONE, "hostile.example.com",
+                  "192.0.2.1");
+    ck_assert_int_eq(r.code, 4);
+    json_t *j = parse_json(r.out, r.out_len);
+    json_t *e = json_object_get(j, "error");
+    ck_assert(json_is_object(e));
+    json_t *rec = json_object_get(e, "record");
+    /* the NUL byte made it through, escaped */
+    ck_assert(memchr(json_string_value(rec), '\0', json_string_length(rec)));
+    json_int_t off = json_integer_value(json_object_get(e, "offset"));
+    ck_assert_int_eq(off, 21); /* the NUL after "ip4:192.0.2.1 " */
+    json_decref(j);
+    run_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Text, verbose, header                                                    */
+/* ------------------------------------------------------------------------ */
+
+START_TEST(text_output)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "chain.example.com",
+                  "198.51.100.9");
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out,
+        "pass: 198.51.100.9 is authorized to send mail for chain.example.com\n"
+        "  matched: include:_spf.example.com > ip4:198.51.100.0/24 "
+        "(in _spf.example.com)\n"
+        "  lookups: 1/10 (void: 0/2)\n");
+    run_free(&r);
+
+    /* a syntax error is shown with a caret, bytes escaped */
+    r = RUN("--offline", "-z", ZONE, "hostile.example.com", "192.0.2.1");
+    ck_assert_int_eq(r.code, 4);
+    ck_assert_ptr_nonnull(strstr(r.out,
+        "  record: v=spf1 ip4:192.0.2.1 \\x00\\xff\"q\\\\ \\x07\\x1b[31m "
+        "\\xc3( -all\n"
+        "                               ^"));
+    for (size_t i = 0; i < r.out_len; i++)
+        ck_assert(r.out[i] == '\n' || (r.out[i] >= 0x20 && r.out[i] < 0x7f));
+    run_free(&r);
+}
+END_TEST
+
+START_TEST(verbose_tree)
+{
+    run_t r = RUN("--offline", "-v", "-z", ZONE, "chain.example.com",
+                  "192.0.2.1");
+    ck_assert_int_eq(r.code, 2);
+    ck_assert_ptr_nonnull(strstr(r.out, "  trace:\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "\n    check_host chain.example.com\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "\n      check_host _spf.example.com\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "dns _spf.example.com TXT: NOERROR"));
+    ck_assert_ptr_nonnull(strstr(r.out, "term ~all"));
+    run_free(&r);
+}
+END_TEST
+
+START_TEST(header_output)
+{
+    run_t r = RUN("--offline", "--header", "--helo", "mail.example.org",
+                  "--receiver", "mx.example.org", "-z", ZONE,
+                  "joe@fail.example.com", "192.0.2.1");
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_str_eq(r.out,
+        "Received-SPF: fail (spfcheck: domain of joe@fail.example.com does "
+        "not designate 192.0.2.1 as permitted sender) client-ip=192.0.2.1; "
+        "envelope-from=\"joe@fail.example.com\"; helo=mail.example.org; "
+        "identity=mailfrom; receiver=mx.example.org; mechanism=-all\n");
+    run_free(&r);
+
+    r = RUN("--offline", "--header", "-z", ZONE, "permerror.example.com",
+            "2001:db8::5");
+    ck_assert_int_eq(r.code, 4);
+    ck_assert_int_eq(strncmp(r.out, "Received-SPF: permerror (spfcheck: ", 35),
+                     0);
+    ck_assert_ptr_nonnull(strstr(r.out, " client-ip=\"2001:db8::5\";"));
+    ck_assert_ptr_nonnull(strstr(r.out, "; problem=\""));
+    ck_assert_int_eq(count_lines(r.out), 1);
+    run_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Usage errors: exit 64, one line on stderr, nothing on stdout             */
+/* ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *args[8];
+    const char *mention; /* the message names the problem */
+} usage_cases[] = {
+    {{"example.com", "1.2.3"}, "'1.2.3' is not an IP address"},
+    {{"example.com", "1.2.3.4.5"}, "'1.2.3.4.5'"},
+    {{"example.com", "::g"}, "'::g'"},
+    {{"example.com", "256.0.0.1"}, "'256.0.0.1'"},
+    {{"example.com", "fe80::1%eth0"}, "'fe80::1%eth0'"},
+    {{"example.com", "192.0.2.1/24"}, "not an IP address"},
+    {{"example.com", ""}, "not an IP address"},
+    {{"example.com", "\x1b[2J"}, "'\\x1b[2J'"},
+    {{NULL}, "missing argument"},
+    {{"example.com"}, "missing argument"},
+    {{"192.0.2.1"}, "missing argument"},
+    {{"example.com", "192.0.2.1", "extra"}, "'extra' is extra"},
+    {{"--helo", "h.example.com"}, "missing argument"},
+    {{"--bogus", "example.com", "192.0.2.1"}, "'--bogus'"},
+    {{"-x", "example.com", "192.0.2.1"}, "'-x'"},
+    {{"--json=yes", "example.com", "192.0.2.1"}, "--json takes no argument"},
+    {{"example.com", "192.0.2.1", "--zone"}, "--zone needs an argument"},
+    {{"example.com", "192.0.2.1", "-z"}, "--zone needs an argument"},
+    {{"--timeout", "abc", "example.com", "192.0.2.1"}, "--timeout 'abc'"},
+    {{"--timeout", "-1", "example.com", "192.0.2.1"}, "--timeout '-1'"},
+    {{"--timeout", "0", "example.com", "192.0.2.1"}, "--timeout '0'"},
+    {{"--timeout", "0.0", "example.com", "192.0.2.1"}, "--timeout"},
+    {{"--timeout", "0.0001", "example.com", "192.0.2.1"}, "--timeout"},
+    {{"--timeout", "301", "example.com", "192.0.2.1"}, "--timeout"},
+    {{"--timeout", "1e3", "example.com", "192.0.2.1"}, "--timeout"},
+    {{"--timeout", "inf", "example.com", "192.0.2.1"}, "--timeout"},
+    {{"--timeout", " 5", "example.com", "192.0.2.1"}, "--timeout"},
+    {{"--timeout", "5s", "example.com", "192.0.2.1"}, "--timeout"},
+    {{"--timeout", "", "example.com", "192.0.2.1"}, "--timeout"},
+    {{"--timeout", "1.", "example.com", "192.0.2.1"}, "--timeout"},
+    {{"--tries", "0", "example.com", "192.0.2.1"}, "--tries '0'"},
+    {{"--tries", "abc", "example.com", "192.0.2.1"}, "--tries"},
+    {{"--tries", "-1", "example.com", "192.0.2.1"}, "--tries"},
+    {{"--tries", "11", "example.com", "192.0.2.1"}, "--tries"},
+    {{"--tries", "99999999999999999999", "example.com", "192.0.2.1"}, "--tries"},
+    {{"--server", "bogus", "example.com", "192.0.2.1"}, "--server"},
+    {{"-s", "192.0.2.1:0", "example.com", "192.0.2.1"}, "--server"},
+    {{"-s", "192.0.2.1:70000", "example.com", "192.0.2.1"}, "--server"},
+    {{"-s", "[2001:db8::1", "example.com", "192.0.2.1"}, "--server"},
+    {{"-s", "[192.0.2.1]:53", "example.com", "192.0.2.1"}, "--server"},
+    {{"-s", "192.0.2.1,", "example.com", "192.0.2.1"}, "--server"},
+    {{"-s", ",", "example.com", "192.0.2.1"}, "--server"},
+    {{"-s", "", "example.com", "192.0.2.1"}, "--server"},
+    {{"-s", "fe80::1%eth0", "example.com", "192.0.2.1"}, "--server"},
+    {{"-j", "-q", "example.com", "192.0.2.1"}, "cannot be combined"},
+    {{"--header", "--json", "example.com", "192.0.2.1"}, "cannot be combined"},
+    /* a sender starting with '-' needs "--" */
+    {{"-dash@example.com", "192.0.2.1"}, "unknown"},
+};
+
+START_TEST(usage_error)
+{
+    const char *args[16] = {"--offline"};
+    size_t n = 1;
+    for (size_t i = 0; usage_cases[_i].args[i] != NULL; i++)
+        args[n++] = usage_cases[_i].args[i];
+    args[n] = NULL;
+    run_t r = run_cli(args);
+    ck_assert_msg(r.code == 64, "case %d: exit %d: %s", _i, r.code, r.err);
+    ck_assert_uint_eq(r.out_len, 0);
+    assert_one_message(&r);
+    ck_assert_msg(strstr(r.err, usage_cases[_i].mention) != NULL,
+                  "case %d: '%s' not in: %s", _i, usage_cases[_i].mention,
+                  r.err);
+    run_free(&r);
+}
+END_TEST
+
+/* Good values of the same options are accepted. */
+static const char *const good_option_args[][3] = {
+    {"--timeout", "0.5", NULL},
+    {"--timeout", "300", NULL},
+    {"--timeout", "0.001", NULL},
+    {"--tries", "1", NULL},
+    {"--tries", "10", NULL},
+    {"--server", "192.0.2.53", NULL},
+    {"--server", "192.0.2.53:5353,[2001:db8::53]:53,2001:db8::54", NULL},
+    {"--receiver", "mx.example.org", NULL},
+    {"--sequential", NULL, NULL},
+    {"-v", NULL, NULL},
+};
+
+START_TEST(good_options)
+{
+    const char *args[8] = {"--offline", "-r", "v=spf1 -all",
+                           good_option_args[_i][0]};
+    size_t n = 4;
+    if (good_option_args[_i][1] != NULL)
+        args[n++] = good_option_args[_i][1];
+    args[n++] = "example.com";
+    args[n++] = "192.0.2.1";
+    args[n] = NULL;
+    run_t r = run_cli(args);
+    ck_assert_msg(r.code == 1, "exit %d: %s", r.code, r.err);
+    ck_assert_uint_eq(r.err_len, 0);
+    run_free(&r);
+}
+END_TEST
+
+START_TEST(double_dash)
+{
+    run_t r = RUN("--offline", "-j", "-r", "v=spf1 -all", "--",
+                  "-dash@example.com", "192.0.2.1");
+    ck_assert_msg(r.code == 1, "exit %d: %s", r.code, r.err);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "sender"), "-dash@example.com");
+    json_decref(j);
+    run_free(&r);
+
+    /* options before "--" still count; after it nothing is an option */
+    r = RUN("--offline", "-r", "v=spf1 -all", "--", "example.com", "-q");
+    ck_assert_int_eq(r.code, 64);
+    assert_one_message(&r);
+    ck_assert_ptr_nonnull(strstr(r.err, "'-q' is not an IP address"));
+    run_free(&r);
+}
+END_TEST
+
+START_TEST(zone_errors)
+{
+    run_t r = RUN("--offline", "-z", BROKEN_ZONE, "ok.example.com",
+                  "192.0.2.1");
+    ck_assert_int_eq(r.code, 64);
+    ck_assert_uint_eq(r.out_len, 0);
+    assert_one_message(&r);
+    ck_assert_msg(strncmp(r.err, "spfcheck: " BROKEN_ZONE ":4: ",
+                          strlen("spfcheck: " BROKEN_ZONE ":4: ")) == 0,
+                  "got %s", r.err);
+    run_free(&r);
+
+    r = RUN("--offline", "-z", SPFC_TESTS_DIR "/zones/cli-no-such.zone",
+            "ok.example.com", "192.0.2.1");
+    ck_assert_int_eq(r.code, 64);
+    assert_one_message(&r);
+    ck_assert_ptr_nonnull(strstr(r.err, "cli-no-such.zone"));
+    run_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* --help, --version                                                        */
+/* ------------------------------------------------------------------------ */
+
+START_TEST(help_lists_every_option)
+{
+    run_t r = RUN("--help");
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_uint_eq(r.err_len, 0);
+    ck_assert_int_eq(strncmp(r.out, "Usage: spfcheck ", 16), 0);
+    size_t n;
+    const spfc_cli_option_t *opts = spfc_cli_options(&n);
+    ck_assert_uint_ge(n, 15);
+    for (size_t i = 0; i < n; i++) {
+        char want[64];
+        if (opts[i].short_name != 0)
+            snprintf(want, sizeof want, "  -%c, --%s", opts[i].short_name,
+                     opts[i].long_name);
+        else
+            snprintf(want, sizeof want, "      --%s", opts[i].long_name);
+        ck_assert_msg(strstr(r.out, want) != NULL, "--help lacks '%s'", want);
+        if (opts[i].arg_name != NULL) {
+            snprintf(want, sizeof want, "--%s %s", opts[i].long_name,
+                     opts[i].arg_name);
+            ck_assert_msg(strstr(r.out, want) != NULL, "--help lacks '%s'",
+                          want);
+        }
+        ck_assert_ptr_nonnull(strstr(r.out, opts[i].help));
+    }
+    run_free(&r);
+
+    /* -h, and --help wins over everything else */
+    r = RUN("-h", "-V", "x");
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_int_eq(strncmp(r.out, "Usage: ", 7), 0);
+    run_free(&r);
+}
+END_TEST
+
+START_TEST(version)
+{
+    run_t r = RUN("--version");
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out, "spfcheck " SPFC_VERSION "\n");
+    ck_assert_uint_eq(r.err_len, 0);
+    run_free(&r);
+    r = RUN("-V");
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out, "spfcheck " SPFC_VERSION "\n");
+    run_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Documentation: every option in the man page and README usage             */
+/* ------------------------------------------------------------------------ */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap * 2 + 8192;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+        size_t got = fread(buf + len, 1, 4096, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Whether text names the option: "--name" (or roff "\-\-name") not
+ * followed by another name character. */
+static int mentions(const char *text, const char *dashes, const char *name)
+{
+    size_t dl = strlen(dashes), nl = strlen(name);
+    for (const char *p = strstr(text, dashes); p != NULL;
+         p = strstr(p + 1, dashes)) {
+        const char *q = p + dl;
+        if (strncmp(q, name, nl) == 0 &&
+            !(isalnum((unsigned char)q[nl]) || q[nl] == '-'))
+            return 1;
+    }
+    return 0;
+}
+
+START_TEST(man_page_documents_every_option)
+{
+    char *man = slurp(MAN_PAGE);
+    ck_assert_msg(man != NULL, "cannot read %s", MAN_PAGE);
+    size_t n;
+    const spfc_cli_option_t *opts = spfc_cli_options(&n);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(mentions(man, "\\-\\-", opts[i].long_name) ||
+                          mentions(man, "--", opts[i].long_name),
+                      "%s does not document --%s", MAN_PAGE,
+                      opts[i].long_name);
+        if (opts[i].short_name != 0) {
+            char s[2] = {opts[i].short_name, '\0'};
+            ck_assert_msg(mentions(man, "\\-", s),
+                          "%s does not document -%s", MAN_PAGE, s);
+        }
+    }
+    static const char *const sections[] = {
+        ".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION", ".SH OPTIONS",
+        ".SH OUTPUT", ".SH \"EXIT STATUS\"", ".SH ENVIRONMENT",
+        ".SH EXAMPLES", ".SH STANDARDS", ".SH \"SEE ALSO\""};
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+        ck_assert_msg(strstr(man, sections[i]) != NULL, "no %s", sections[i]);
+    /* every exit code */
+    static const char *const codes[] = {"0", "1", "2", "3", "4", "5", "6",
+                                        "64", "70", "74"};
+    const char *status = strstr(man, ".SH \"EXIT STATUS\"");
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        char want[16];
+        snprintf(want, sizeof want, ".B %s\n", codes[i]);
+        ck_assert_msg(strstr(status, want) != NULL, "exit %s undocumented",
+                      codes[i]);
+    }
+    ck_assert_ptr_nonnull(strstr(man, "NO_COLOR"));
+    free(man);
+}
+END_TEST
+
+START_TEST(readme_documents_every_option)
+{
+    char *readme = slurp(README);
+    if (readme == NULL) {
+        fprintf(stderr, "test_cli: SKIP readme_documents_every_option: "
+                        "%s does not exist yet\n", README);
+        return;
+    }
+    /* The usage section: from a heading that says "Usage" to the next
+     * heading of the same or a higher level. */
+    const char *start = NULL;
+    int level = 0;
+    for (const char *line = readme; line != NULL && *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (line[0] == '#') {
+            int lv = 0;
+            while (line[lv] == '#')
+                lv++;
+            if (start != NULL && lv <= level) {
+                readme[line - readme] = '\0';
+                break;
+            }
+            if (start == NULL) {
+                for (size_t k = 0; k + 5 <= len; k++)
+                    if (strncasecmp(line + k, "usage", 5) == 0) {
+                        start = line;
+                        level = lv;
+                        break;
+                    }
+            }
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    ck_assert_msg(start != NULL, "README.md has no usage section");
+    size_t n;
+    const spfc_cli_option_t *opts = spfc_cli_options(&n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(mentions(start, "--", opts[i].long_name),
+                      "README.md's usage section lacks --%s",
+                      opts[i].long_name);
+    free(readme);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Colour: only on a terminal, never with NO_COLOR or TERM=dumb             */
+/* ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *no_color; /* NULL: unset */
+    const char *term;
+    int color;
+} color_cases[] = {
+    {NULL, "xterm", 1},
+    {"1", "xterm", 0},
+    {"anything", "xterm", 0},
+    {"", "xterm", 1}, /* empty means unset (no-color.org) */
+    {NULL, "dumb", 0},
+};
+
+START_TEST(color_rules)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    ck_assert_int_ge(master, 0);
+    ck_assert_int_eq(grantpt(master), 0);
+    ck_assert_int_eq(unlockpt(master), 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    ck_assert_int_ge(slave, 0);
+    FILE *tty = fdopen(slave, "w");
+    ck_assert_ptr_nonnull(tty);
+
+    if (color_cases[_i].no_color != NULL)
+        setenv("NO_COLOR", color_cases[_i].no_color, 1);
+    else
+        unsetenv("NO_COLOR");
+    setenv("TERM", color_cases[_i].term, 1);
+
+    char *argv[] = {"spfcheck", "--offline", "-r", "v=spf1 +all",
+                    "example.com", "192.0.2.1", NULL};
+    char *errbuf = NULL;
+    size_t errlen = 0;
+    FILE *err = open_memstream(&errbuf, &errlen);
+    int code = spfc_cli_main(6, argv, tty, err);
+    fclose(err);
+    ck_assert_msg(code == 0, "exit %d: %s", code, errbuf);
+
+    char buf[4096];
+    size_t len = 0;
+    struct pollfd pfd = {.fd = master, .events = POLLIN};
+    while (len < sizeof buf - 1 && poll(&pfd, 1, len == 0 ? 2000 : 100) > 0) {
+        ssize_t got = read(master, buf + len, sizeof buf - 1 - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    buf[len] = '\0';
+    ck_assert_msg(strstr(buf, "pass") != NULL, "no output on the tty: %s", buf);
+    if (color_cases[_i].color)
+        ck_assert_msg(strstr(buf, "\033[32mpass\033[0m: ") != NULL,
+                      "no colour: %s", buf);
+    else
+        ck_assert_msg(strchr(buf, '\033') == NULL, "colour: %s", buf);
+    fclose(tty);
+    close(master);
+    free(errbuf);
+}
+END_TEST
+
+START_TEST(no_color_off_terminal)
+{
+    unsetenv("NO_COLOR");
+    setenv("TERM", "xterm", 1);
+    run_t r = RUN("--offline", "-r", "v=spf1 +all", "example.com",
+                  "192.0.2.1");
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_ptr_null(strchr(r.out, '\033'));
+    run_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Write errors: the real binary with stdout on /dev/full                   */
+/* ------------------------------------------------------------------------ */
+
+/* Run SPFC_BINARY with args, stdout on /dev/full, stderr captured. */
+static int run_to_full(const char *const *args, char *err, size_t errcap)
+{
+    int pipefd[2];
+    ck_assert_int_eq(pipe(pipefd), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int full = open("/dev/full", O_WRONLY);
+        if (full < 0 || dup2(full, 1) < 0 || dup2(pipefd[1], 2) < 0)
+            _exit(127);
+        close(pipefd[0]);
+        char *argv[MAX_ARGS + 2];
+        int argc = 0;
+        argv[argc++] = (char *)SPFC_BINARY;
+        for (size_t i = 0; args[i] != NULL && argc < MAX_ARGS; i++)
+            argv[argc++] = (char *)args[i];
+        argv[argc] = NULL;
+        execv(SPFC_BINARY, argv);
+        _exit(126);
+    }
+    close(pipefd[1]);
+    size_t len = 0;
+    ssize_t got;
+    while (len < errcap - 1 &&
+           (got = read(pipefd[0], err + len, errcap - 1 - len)) > 0)
+        len += (size_t)got;
+    err[len] = '\0';
+    close(pipefd[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status), "spfcheck did not exit normally");
+    return WEXITSTATUS(status);
+}
+
+static const char *const full_cases[][8] = {
+    {"--version"},
+    {"--help"},
+    {"--offline", "-r", "v=spf1 +all", "example.com", "192.0.2.1"},
+    {"--offline", "-j", "-r", "v=spf1 -all", "example.com", "192.0.2.1"},
+    {"--offline", "-q", "-r", "v=spf1 -all", "example.com", "192.0.2.1"},
+    {"--offline", "--header", "-r", "v=spf1 -all", "example.com", "192.0.2.1"},
+};
+
+START_TEST(full_device_exit_74)
+{
+    char err[1024];
+    int code = run_to_full(full_cases[_i], err, sizeof err);
+    ck_assert_msg(code == 74, "exit %d: %s", code, err);
+    ck_assert_str_eq(err, "spfcheck: cannot write output: "
+                          "No space left on device\n");
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* temperror through the resolver: a loopback server that never answers     */
+/* ------------------------------------------------------------------------ */
+
+START_TEST(timeout_is_temperror)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t sl = sizeof sa;
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%u", ntohs(sa.sin_port));
+
+    run_t r = RUN("-j", "--server", server, "--timeout", "0.2", "--tries",
+                  "1", "silent.example.com", "192.0.2.1");
+    ck_assert_msg(r.code == 5, "exit %d: %s %s", r.code, r.out, r.err);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "result"), "temperror");
+    ck_assert_int_ge(json_integer_value(json_object_get(j, "queries_sent")), 1);
+    json_decref(j);
+    run_free(&r);
+    close(fd);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("verdicts");
+    tcase_add_loop_test(tc, exit_code_per_result, 0,
+                        sizeof verdicts / sizeof verdicts[0]);
+    tcase_add_test(tc, record_option);
+    tcase_add_test(tc, helo_identity);
+    tcase_add_test(tc, empty_local_part);
+    tcase_add_test(tc, text_output);
+    tcase_add_test(tc, verbose_tree);
+    tcase_add_test(tc, header_output);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("json");
+    tcase_add_loop_test(tc, json_valid, 0,
+                        sizeof json_cases / sizeof json_cases[0]);
+    tcase_add_test(tc, json_error_points_at_bytes);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("usage");
+    tcase_add_loop_test(tc, usage_error, 0,
+                        sizeof usage_cases / sizeof usage_cases[0]);
+    tcase_add_loop_test(tc, good_options, 0,
+                        sizeof good_option_args / sizeof good_option_args[0]);
+    tcase_add_test(tc, double_dash);
+    tcase_add_test(tc, zone_errors);
+    tcase_add_test(tc, help_lists_every_option);
+    tcase_add_test(tc, version);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("docs");
+    tcase_add_test(tc, man_page_documents_every_option);
+    tcase_add_test(tc, readme_documents_every_option);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("environment");
+    tcase_add_loop_test(tc, color_rules, 0,
+                        sizeof color_cases / sizeof color_cases[0]);
+    tcase_add_test(tc, no_color_off_terminal);
+    tcase_add_loop_test(tc, full_device_exit_74, 0,
+                        sizeof full_cases / sizeof full_cases[0]);
+    tcase_add_test(tc, timeout_is_temperror);
+    tcase_set_timeout(tc, 30);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(cli_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
