@@ -537,10 +537,14 @@ static bool parse_port(const char *s, size_t len)
 /*
  * Check "ADDR[:PORT],..." ourselves before c-ares sees it: c-ares 1.18
  * accepts an empty list (no servers at all) and does not range-check
- * ports, and its one error code does not say which entry is wrong.
+ * ports, and its one error code does not say which entry is wrong.  It
+ * also refuses "[v6]" without a port, so norm (at least strlen(list)+1
+ * bytes) receives the list with such entries unbracketed.
  */
-static bool servers_valid(const char *list, char *why, size_t whylen)
+static bool servers_valid(const char *list, char *norm, char *why,
+                          size_t whylen)
 {
+    size_t nl = 0;
     char entry[128], shown[64];
     const char *p = list;
     if (*p == '\0') {
@@ -604,6 +608,16 @@ static bool servers_valid(const char *list, char *why, size_t whylen)
             snprintf(why, whylen, "bad port in '%s' (1-65535)", shown);
             return false;
         }
+        if (nl > 0)
+            norm[nl++] = ',';
+        if (v6 && port == NULL && entry[0] == '[') {
+            memcpy(norm + nl, addr, strlen(addr));
+            nl += strlen(addr);
+        } else {
+            memcpy(norm + nl, p, len);
+            nl += len;
+        }
+        norm[nl] = '\0';
         if (e == NULL)
             return true;
         p = e + 1;
@@ -692,14 +706,23 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
     spfc_status_t st = SPFC_OK;
     spfc_resolver_t *r = NULL;
     char why[200];
+    char *servers = NULL;
     int rc;
 
     *out = NULL;
     if (errbuf != NULL && errlen > 0)
         errbuf[0] = '\0';
 
-    if (opts != NULL && opts->servers != NULL &&
-        !servers_valid(opts->servers, why, sizeof(why))) {
+    if (opts != NULL && opts->servers != NULL) {
+        servers = malloc(strlen(opts->servers) + 1);
+        if (servers == NULL) {
+            st = SPFC_ENOMEM;
+            goto done;
+        }
+        servers[0] = '\0';
+    }
+    if (servers != NULL && !servers_valid(opts->servers, servers, why,
+                                          sizeof(why))) {
         if (errbuf != NULL && errlen > 0) {
             char shown[80];
             printable(opts->servers, shown, sizeof(shown));
@@ -742,10 +765,14 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
     struct ares_options o;
     memset(&o, 0, sizeof(o));
     /* NOSEARCH: SPF names are absolute, never completed with the search
-     * list.  EDNS with a 1232-byte buffer keeps large TXT answers on UDP
+     * list.  NOCHECKRESP: c-ares 1.18 treats SERVFAIL and REFUSED replies
+     * as a dead server and, once every server is tried, reports
+     * ECONNREFUSED; we want the server's real rcode for the trace (RFC
+     * 7208 5 makes both temperror anyway).  EDNS with a 1232-byte buffer keeps large TXT answers on UDP
      * where they fit; when the server still sets TC, c-ares retries over
      * TCP (IGNTC stays off). */
-    o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS;
+    o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS |
+              ARES_FLAG_NOCHECKRESP;
     o.ednspsz = 1232;
     o.timeout = (int)(r->opts.timeout_ms > 600000 ? 600000 : r->opts.timeout_ms);
     o.tries = (int)(r->opts.tries > 100 ? 100 : r->opts.tries);
@@ -763,8 +790,8 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
     }
     r->channel_ok = true;
 
-    if (opts != NULL && opts->servers != NULL) {
-        rc = ares_set_servers_ports_csv(r->channel, opts->servers);
+    if (servers != NULL) {
+        rc = ares_set_servers_ports_csv(r->channel, servers);
         if (rc != ARES_SUCCESS) {
             if (errbuf != NULL && errlen > 0) {
                 char shown[80];
@@ -780,6 +807,7 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
     r = NULL;
 
 done:
+    free(servers);
     spfc_resolver_free(r);
     return st;
 }
@@ -840,8 +868,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     spfc_rcode_t rcode = rcode_of_status(status);
     spfc_rr_t *rrs = NULL;
     size_t n_rrs = 0;
-    if ((status == ARES_SUCCESS || status == ARES_ENODATA ||
-         status == ARES_ENOTFOUND) && abuf != NULL && alen > 0) {
+    /* Whenever there is a reply, its own rcode and records decide (with
+     * NOCHECKRESP c-ares hands over SERVFAIL and REFUSED replies too). */
+    if (abuf != NULL && alen > 0) {
         spfc_status_t st = spfc_dns_decode(p->name, p->type, abuf,
                                            (size_t)alen, &r->scratch, &rcode,
                                            &rrs, &n_rrs, NULL);
@@ -1054,6 +1083,48 @@ spfc_status_t spfc_resolver_run(spfc_resolver_t *r, spfc_view_t *view,
                 break;
         }
     }
+
+done:
+    cancel_all(r);
+    r->view = NULL;
+    return st;
+}
+
+spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, spfc_view_t *view,
+                                  const spfc_key_t *keys, size_t n,
+                                  spfc_resolver_stats_t *stats)
+{
+    spfc_status_t st = SPFC_OK;
+    spfc_resolver_stats_t local;
+
+    if (stats == NULL)
+        stats = &local;
+    memset(stats, 0, sizeof(*stats));
+    if (r == NULL || view == NULL || (keys == NULL && n > 0))
+        return SPFC_EINVAL;
+    r->view = view;
+    r->failed = SPFC_OK;
+    stats->rounds = 1;
+
+    for (size_t i = 0; i < n; i++) {
+        spfc_answer_t known;
+        if (keys[i].name == NULL ||
+            spfc_view_lookup(view, keys[i].name, keys[i].type, &known) ||
+            is_inflight(r, keys[i].name, keys[i].type))
+            continue;
+        st = send_query(r, keys[i].name, keys[i].type);
+        if (st != SPFC_OK)
+            goto done;
+        stats->queries_sent++;
+    }
+    while (r->n_inflight > 0) {
+        st = process_events(r, false);
+        if (st == SPFC_OK)
+            st = r->failed;
+        if (st != SPFC_OK)
+            goto done;
+    }
+    st = r->failed;
 
 done:
     cancel_all(r);

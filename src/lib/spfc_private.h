@@ -115,4 +115,14 @@ spfc_status_t spfc_dns_decode(const char *qname, uint16_t qtype,
  */
 spfc_status_t spfc_view_add_exact_authority(spfc_view_t *view, const char *name);
 
+/*
+ * Fetch keys[0..n) into view through the resolver, all at once, and wait
+ * until every one is answered (or timed out).  Keys the view already knows
+ * are not sent.  For tests, benchmarks and batch warm-up: the same machinery
+ * as spfc_resolver_run() without an evaluation.
+ */
+spfc_status_t spfc_resolver_fetch(spfc_resolver_t *resolver, spfc_view_t *view,
+                                  const spfc_key_t *keys, size_t n,
+                                  spfc_resolver_stats_t *stats);
+
 #endif /* SPFC_PRIVATE_H */
