@@ -338,6 +338,8 @@ static spfc_status_t parse_a_mx(parser_t *p, size_t off, size_t end,
      * first '/' of the trailing run of [0-9/+-]: signs are taken in so
      * that "/+24" is reported as a bad prefix, not a bad domain. */
     size_t run = end;
+    if (p->t[off] == '/') /* no domain-spec: all of it is the cidr */
+        run = off;
     while (run > off && (is_digit(p->t[run - 1]) || p->t[run - 1] == '/' ||
                          p->t[run - 1] == '+' || p->t[run - 1] == '-'))
         run--;
@@ -392,14 +394,17 @@ static spfc_status_t parse_mechanism(parser_t *p, size_t start, size_t end,
                     QUOTE_ARGS(t + start, k - start));
     }
 
-    int m = name_n ? find_mechanism(t + name, name_n) : -1;
+    if (name_n == 0 && name > start)
+        return fail(p, name, name < end ? 1 : 0, "expected a mechanism name after"
+                    " qualifier '%c'", term->qualifier);
+    if (name_n == 0)
+        return fail(p, name, 1, "'%c' cannot start a term: expected a mechanism name"
+                    " or a modifier", t[name]);
+    int m = find_mechanism(t + name, name_n);
     if (m < 0) {
         size_t tok = name;
         while (tok < end && is_name_char(t[tok]))
             tok++;
-        if (tok == name)
-            return fail(p, name, name < end ? 1 : 0, "expected a mechanism name after"
-                        " qualifier '%c'", term->qualifier);
         if ((tok - name == 8 && spfc_strncasecmp(t + name, "redirect", 8) == 0) ||
             (tok - name == 3 && spfc_strncasecmp(t + name, "exp", 3) == 0))
             return fail(p, name, tok - name, "unknown mechanism '%.*s' (it is a"
