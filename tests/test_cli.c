@@ -185,6 +185,15 @@ START_TEST(record_option)
     ck_assert_int_eq(r.code, 3);
     run_free(&r);
 
+    /* a DOMAIN too long to be a name is checked all the same: none */
+    char longname[320];
+    memset(longname, 'a', 300);
+    strcpy(longname + 300, ".example.com");
+    r = RUN("--offline", "-r", "v=spf1 -all", longname, "192.0.2.1");
+    ck_assert_msg(r.code == 6, "exit %d: %s", r.code, r.err);
+    ck_assert_uint_eq(r.err_len, 0);
+    run_free(&r);
+
     /* sender after the last '@' */
     r = RUN("--offline", "-j", "-r", "v=spf1 -all", "a@b@c.example.com",
             "192.0.2.1");
@@ -227,6 +236,61 @@ START_TEST(empty_local_part)
     json_t *j = parse_json(r.out, r.out_len);
     ck_assert_str_eq(jstr(j, "sender"), "postmaster@x.example.com");
     json_decref(j);
+    run_free(&r);
+}
+END_TEST
+
+/* The example of the man page and README, on docs/examples/example.zone. */
+#define EXAMPLE_ZONE SPFC_SOURCE_DIR "/docs/examples/example.zone"
+
+START_TEST(documented_example)
+{
+    run_t r = RUN("--offline", "--zone", EXAMPLE_ZONE, "example.net",
+                  "192.0.2.10");
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    ck_assert_str_eq(r.out,
+        "pass: 192.0.2.10 is authorized to send mail for example.net\n"
+        "  matched: include:_spf.example.org > ip4:192.0.2.0/24 "
+        "(in _spf.example.org)\n"
+        "  lookups: 3/10 (void: 0/2)\n");
+    run_free(&r);
+
+    static const struct {
+        const char *domain, *ip, *word;
+        int code;
+    } more[] = {
+        {"example.net", "203.0.113.7", "softfail", 2},
+        {"example.net", "198.51.100.25", "pass", 0},   /* mx */
+        {"example.net", "2001:db8:25::25", "pass", 0}, /* mx, AAAA */
+        {"example.net", "198.51.100.30", "pass", 0},   /* a:mail... */
+        {"example.net", "2001:db8:1000::1", "pass", 0}, /* ip6 via include */
+        {"strict.example.net", "192.0.2.1", "fail", 1},
+        {"strict.example.net", "203.0.113.1", "pass", 0},
+        {"broken.example.net", "192.0.2.1", "permerror", 4},
+        {"nothing.example.net", "192.0.2.1", "none", 6},
+    };
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+        r = RUN("--offline", "-q", "-z", EXAMPLE_ZONE, more[i].domain,
+                more[i].ip);
+        ck_assert_msg(r.code == more[i].code, "%s %s: exit %d", more[i].domain,
+                      more[i].ip, r.code);
+        ck_assert_int_eq(strncmp(r.out, more[i].word, strlen(more[i].word)),
+                         0);
+        run_free(&r);
+    }
+
+    /* the exp= TXT of strict.example.net, macros expanded */
+    r = RUN("--offline", "-z", EXAMPLE_ZONE, "strict.example.net",
+            "192.0.2.1");
+    ck_assert_ptr_nonnull(strstr(r.out,
+        "  explanation: 192.0.2.1 is not one of strict.example.net's mail "
+        "servers; see https://www.example.net/mail\n"));
+    run_free(&r);
+
+    /* the HELO name's own record */
+    r = RUN("--offline", "-q", "-z", EXAMPLE_ZONE, "--helo",
+            "mail.example.net", "198.51.100.30");
+    ck_assert_int_eq(r.code, 0);
     run_free(&r);
 }
 END_TEST
@@ -863,6 +927,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, text_output);
     tcase_add_test(tc, verbose_tree);
     tcase_add_test(tc, header_output);
+    tcase_add_test(tc, documented_example);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("json");

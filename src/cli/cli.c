@@ -631,7 +631,12 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
     if (cfg->record != NULL) {
         st = spfc_view_override_txt(view, cfg->domain, cfg->record,
                                     strlen(cfg->record));
-        if (st == SPFC_EINVAL || st == SPFC_ELIMIT) {
+        /* A name the view refuses (too long to be a name) is no domain
+         * at all: the check says none (RFC 7208 section 4.3), so the
+         * record has nowhere to go and that is not a usage error. */
+        if (st == SPFC_EINVAL)
+            st = SPFC_OK;
+        if (st == SPFC_ELIMIT) {
             msg(err, "cannot use --record for '%s': %s",
                 shown(cfg->domain, buf, sizeof buf), spfc_status_str(st));
             code = SPFC_EXIT_USAGE;
