@@ -237,20 +237,28 @@ static spfc_status_t copy_rr(spfc_rr_t *dst, const spfc_rr_t *src)
     return SPFC_OK;
 }
 
+/* Room for one more record (amortised doubling: many records for one
+ * name stay O(n)). */
+static spfc_status_t rrset_reserve(rrset_t *set)
+{
+    if (set->n_rrs < set->cap)
+        return SPFC_OK;
+    size_t cap = set->cap ? set->cap * 2 : 1;
+    if (cap > SIZE_MAX / sizeof(spfc_rr_t))
+        return SPFC_ENOMEM;
+    spfc_rr_t *r = realloc(set->rrs, cap * sizeof(*r));
+    if (r == NULL)
+        return SPFC_ENOMEM;
+    set->rrs = r;
+    set->cap = cap;
+    return SPFC_OK;
+}
+
 static spfc_status_t rrset_append(rrset_t *set, const spfc_rr_t *rr)
 {
-    if (set->n_rrs == set->cap) {
-        /* Amortised doubling: many records for one name stay O(n). */
-        size_t cap = set->cap ? set->cap * 2 : 1;
-        if (cap > SIZE_MAX / sizeof(spfc_rr_t))
-            return SPFC_ENOMEM;
-        spfc_rr_t *r = realloc(set->rrs, cap * sizeof(*r));
-        if (r == NULL)
-            return SPFC_ENOMEM;
-        set->rrs = r;
-        set->cap = cap;
-    }
-    spfc_status_t st = copy_rr(&set->rrs[set->n_rrs], rr);
+    spfc_status_t st = rrset_reserve(set);
+    if (st == SPFC_OK)
+        st = copy_rr(&set->rrs[set->n_rrs], rr);
     if (st == SPFC_OK)
         set->n_rrs++;
     return st;
@@ -336,19 +344,26 @@ spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
 {
     if (rr == NULL)
         return SPFC_EINVAL;
-    node_t *n = NULL;
-    spfc_status_t st = node_for(view, owner, &n);
+    /* Copy first: a record the view refuses leaves no trace in it. */
+    spfc_rr_t copy;
+    spfc_status_t st = copy_rr(&copy, rr);
     if (st != SPFC_OK)
         return st;
-    rrset_t *set = get_set(n, rr->type);
-    if (set == NULL)
-        return SPFC_ENOMEM;
+    node_t *n = NULL;
+    rrset_t *set = NULL;
+    st = node_for(view, owner, &n);
+    if (st == SPFC_OK && (set = get_set(n, rr->type)) == NULL)
+        st = SPFC_ENOMEM;
+    if (st == SPFC_OK)
+        st = rrset_reserve(set);
+    if (st != SPFC_OK) {
+        free((void *)copy.data);
+        return st;
+    }
+    set->rrs[set->n_rrs++] = copy;
     /* Records added one by one are data: the RRset is a NOERROR answer,
      * even if an earlier set_answer() said otherwise. */
     set->rcode = SPFC_DNS_NOERROR;
-    st = rrset_append(set, rr);
-    if (st != SPFC_OK)
-        return st;
     return mark_exists(view, n);
 }
 
