@@ -832,16 +832,21 @@ END_TEST
 /* Write errors: the real binary with stdout on /dev/full                   */
 /* ------------------------------------------------------------------------ */
 
-/* Run SPFC_BINARY with args, stdout on /dev/full, stderr captured. */
-static int run_to_full(const char *const *args, char *err, size_t errcap)
+/* Run SPFC_BINARY with args, stdout on /dev/full (or, with closed_pipe,
+ * on a pipe nobody reads), stderr captured. */
+static int run_to_bad_stdout(const char *const *args, int closed_pipe,
+                             char *err, size_t errcap)
 {
-    int pipefd[2];
+    int pipefd[2], outpipe[2];
     ck_assert_int_eq(pipe(pipefd), 0);
+    ck_assert_int_eq(pipe(outpipe), 0);
+    /* no reader from the start: every write fails with EPIPE */
+    close(outpipe[0]);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
-        int full = open("/dev/full", O_WRONLY);
-        if (full < 0 || dup2(full, 1) < 0 || dup2(pipefd[1], 2) < 0)
+        int bad = closed_pipe ? outpipe[1] : open("/dev/full", O_WRONLY);
+        if (bad < 0 || dup2(bad, 1) < 0 || dup2(pipefd[1], 2) < 0)
             _exit(127);
         close(pipefd[0]);
         char *argv[MAX_ARGS + 2];
@@ -854,6 +859,7 @@ static int run_to_full(const char *const *args, char *err, size_t errcap)
         _exit(126);
     }
     close(pipefd[1]);
+    close(outpipe[1]);
     size_t len = 0;
     ssize_t got;
     while (len < errcap - 1 &&
@@ -879,10 +885,19 @@ static const char *const full_cases[][8] = {
 START_TEST(full_device_exit_74)
 {
     char err[1024];
-    int code = run_to_full(full_cases[_i], err, sizeof err);
+    int code = run_to_bad_stdout(full_cases[_i], 0, err, sizeof err);
     ck_assert_msg(code == 74, "exit %d: %s", code, err);
     ck_assert_str_eq(err, "spfcheck: cannot write output: "
                           "No space left on device\n");
+}
+END_TEST
+
+START_TEST(closed_pipe_exit_74)
+{
+    char err[1024];
+    int code = run_to_bad_stdout(full_cases[_i], 1, err, sizeof err);
+    ck_assert_msg(code == 74, "exit %d: %s", code, err);
+    ck_assert_str_eq(err, "spfcheck: cannot write output: Broken pipe\n");
 }
 END_TEST
 
@@ -957,6 +972,8 @@ static Suite *cli_suite(void)
                         sizeof color_cases / sizeof color_cases[0]);
     tcase_add_test(tc, no_color_off_terminal);
     tcase_add_loop_test(tc, full_device_exit_74, 0,
+                        sizeof full_cases / sizeof full_cases[0]);
+    tcase_add_loop_test(tc, closed_pipe_exit_74, 0,
                         sizeof full_cases / sizeof full_cases[0]);
     tcase_add_test(tc, timeout_is_temperror);
     tcase_set_timeout(tc, 30);
