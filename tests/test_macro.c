@@ -415,6 +415,63 @@ START_TEST(limits)
 }
 END_TEST
 
+START_TEST(limit_edge)
+{
+    /* The cap is on the output: 65536 bytes pass, one more does not. */
+    spfc_macro_env_t env = env_for(0);
+    char *out = NULL;
+    char *s = repeat("x", 65536, "");
+    ck_assert_int_eq(spfc_macro_expand(s, 65536, &env, 0, &out, NULL), SPFC_OK);
+    ck_assert_uint_eq(strlen(out), 65536);
+    free(out);
+    free(s);
+    s = repeat("x", 65535, "%%");
+    ck_assert_int_eq(spfc_macro_expand(s, 65537, &env, 0, &out, NULL), SPFC_OK);
+    free(out);
+    free(s);
+    s = repeat("x", 65535, "%-");
+    ck_assert_int_eq(spfc_macro_expand(s, 65537, &env, 0, &out, NULL), SPFC_ELIMIT);
+    ck_assert_ptr_null(out);
+    free(s);
+}
+END_TEST
+
+/* Random strings over the macro alphabet: expand never crashes, agrees
+ * with validate, and uses() agrees with a successful expansion. */
+START_TEST(random_specs)
+{
+    static const char alphabet[] = "%%%%{{}}}slodiphcrtvSLODIPHCRTVax0123456789rR.-+,/_= ";
+    spfc_macro_env_t env = env_for(0);
+    unsigned long long seed = 0x5eed5eedULL;
+    char spec[48];
+    for (int iter = 0; iter < 20000; iter++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t len = (size_t)(seed >> 33) % sizeof(spec);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            spec[i] = alphabet[(seed >> 33) % (sizeof(alphabet) - 1)];
+        }
+        env.ip = (iter & 1) ? &ip6_example : &ip4_example;
+        int flags = iter % 4 == 0 ? SPFC_MACRO_EXP : (iter % 4 == 1 ? SPFC_MACRO_DOMAIN : 0);
+        char *out = NULL;
+        spfc_syntax_error_t err = {0};
+        spfc_status_t st = spfc_macro_expand(spec, len, &env, flags, &out, &err);
+        spfc_status_t vst = spfc_macro_validate(spec, len, flags, NULL);
+        ck_assert_int_eq(st, vst);
+        if (st == SPFC_OK) {
+            ck_assert_ptr_nonnull(out);
+            if (flags & SPFC_MACRO_DOMAIN)
+                ck_assert_uint_le(strlen(out), 253);
+            free(out);
+        } else {
+            ck_assert_int_eq(st, SPFC_ESYNTAX);
+            ck_assert_ptr_null(out);
+            ck_assert_uint_le(err.offset + err.length, len);
+        }
+    }
+}
+END_TEST
+
 static const struct {
     const char *spec;
     char letter;
@@ -458,6 +515,8 @@ static Suite *macro_suite(void)
     tcase_add_test(tc, unknown_defaults);
     tcase_add_test(tc, truncate_253);
     tcase_add_test(tc, limits);
+    tcase_add_test(tc, limit_edge);
+    tcase_add_test(tc, random_specs);
     suite_add_tcase(s, tc);
     tc = tcase_create("syntax");
     tcase_add_checked_fixture(tc, setup, NULL);

@@ -760,6 +760,56 @@ START_TEST(prefixes)
 }
 END_TEST
 
+/* Random records over an SPF-ish alphabet: parse never crashes, errors
+ * stay inside the text, and what parses is consistent. */
+START_TEST(random_records)
+{
+    static const char *const atoms[] = {
+        " ", " ", "a", "mx", "ptr", "all", "include", "exists", "ip4", "ip6",
+        "redirect", "exp", "=", ":", "/", "//", "0", "24", "33", "128", "-", "+",
+        "~", "?", ".", "com", "example", "%{d}", "%{i", "%", "%%", "%-", "%{ir}",
+        "1.2.3.4", "::1", "x", "_", "}", "{",
+    };
+    unsigned long long seed = 42;
+    char text[128];
+    for (int iter = 0; iter < 20000; iter++) {
+        memcpy(text, "v=spf1 ", 7);
+        size_t len = 7;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t n = (size_t)(seed >> 33) % 16;
+        for (size_t k = 0; k < n; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            const char *a = atoms[(seed >> 33) % (sizeof(atoms) / sizeof(atoms[0]))];
+            size_t al = strlen(a);
+            if (len + al >= sizeof(text))
+                break;
+            memcpy(text + len, a, al);
+            len += al;
+        }
+        spfc_record_t *rec = NULL;
+        spfc_syntax_error_t err = {0};
+        spfc_status_t st = spfc_record_parse(text, len, &rec, &err);
+        if (st == SPFC_OK) {
+            size_t redirects = 0, exps = 0;
+            for (size_t i = 0; i < rec->n_terms; i++) {
+                const spfc_term_t *t = &rec->terms[i];
+                ck_assert_int_eq(memcmp(text + t->offset, t->text, t->length), 0);
+                redirects += t->kind == SPFC_TERM_REDIRECT;
+                exps += t->kind == SPFC_TERM_EXP;
+                ck_assert(t->cidr4 >= -1 && t->cidr4 <= 32);
+                ck_assert(t->cidr6 >= -1 && t->cidr6 <= 128);
+            }
+            ck_assert_uint_le(redirects, 1);
+            ck_assert_uint_le(exps, 1);
+            spfc_record_free(rec);
+        } else {
+            ck_assert_int_eq(st, SPFC_ESYNTAX);
+            ck_assert_uint_le(err.offset + err.length, len);
+        }
+    }
+}
+END_TEST
+
 static Suite *record_suite(void)
 {
     Suite *s = suite_create("record");
@@ -780,6 +830,7 @@ static Suite *record_suite(void)
     tcase_add_test(tc, huge_records);
     tcase_add_test(tc, byte_fuzz);
     tcase_add_test(tc, prefixes);
+    tcase_add_test(tc, random_records);
     suite_add_tcase(s, tc);
     return s;
 }
