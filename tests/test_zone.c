@@ -142,6 +142,8 @@ static const struct bad_file {
     {ZONES "/include/bad.zone", "/syntax-error.zone", 5, NULL},
     {ZONES "/include/loop.zone", "/loop.zone", 3, "nested"},
     {ZONES "/does-not-exist.zone", "/does-not-exist.zone", 0, "No such file"},
+    /* A directory opens but cannot be read: an error, not an endless loop. */
+    {ZONES "/include/sub", "/include/sub", 0, "directory"},
 };
 
 START_TEST(test_bad_files)

@@ -448,12 +448,25 @@ static spfc_status_t load_file(loader_t *L, const char *path,
     for (;;) {
         long pos = ftell(f);
         int before = line;
+        errno = 0;
         ldns_status ls = ldns_fget_token_l_st(f, &tok, &tok_cap, false,
                                               LDNS_PARSE_SKIP_SPACE, &line);
+        int read_errno = errno;
+        /* A read error (a directory, an I/O error) is not the end of the
+         * file: without this check the loop would never end. */
+        if (ferror(f)) {
+            st = fail(L, path, 0, "%s", strerror(read_errno != 0 ? read_errno : EIO));
+            goto done;
+        }
         if (ls == LDNS_STATUS_SYNTAX_EMPTY && feof(f))
             break;
-        if (ls == LDNS_STATUS_SYNTAX_EMPTY)
+        if (ls == LDNS_STATUS_SYNTAX_EMPTY) {
+            if (ftell(f) == pos) { /* no progress: give up rather than spin */
+                st = fail(L, path, entry_line(f, pos, before), "cannot read the file");
+                goto done;
+            }
             continue;
+        }
         if (ls != LDNS_STATUS_OK) {
             st = fail(L, path, entry_line(f, pos, before), "%s",
                       ldns_get_errorstr_by_id(ls));
