@@ -179,6 +179,9 @@ static spfc_status_t check_domain_spec(parser_t *p, size_t off, size_t n,
         for (size_t i = 0; i < top_n; i++)
             if (!is_digit(top[i]))
                 numeric = false;
+        if (top_n == 0)
+            return fail(p, off + dot, 1, "empty top-level label (the domain-spec"
+                        " ends in two dots)");
         if (numeric)
             return fail(p, off + dot, top_n, "top-level label '%.*s' is all digits"
                         " (for an address use ip4:)", (int)top_n, top);
@@ -190,8 +193,8 @@ static spfc_status_t check_domain_spec(parser_t *p, size_t off, size_t n,
 
 /*
  * A prefix length: 1*DIGIT, no leading zero (the suite's cidr4-032),
- * at most max.  s/n start right after the '/'.  Returns the number of
- * digits read via *used.
+ * at most max.  off is just after the '/'; end bounds the term.  The
+ * number of digits read goes to *used.
  */
 static spfc_status_t parse_prefix(parser_t *p, size_t off, size_t end,
                                   unsigned max, const char *what, int *out,
