@@ -771,6 +771,17 @@ START_TEST(net_timeout)
 }
 END_TEST
 
+static unsigned long read_count(const char *path)
+{
+    FILE *cf = fopen(path, "r");
+    ck_assert_ptr_nonnull(cf);
+    unsigned long n = 0;
+    ck_assert_int_eq(fscanf(cf, "%lu", &n), 1);
+    fclose(cf);
+    unlink(path);
+    return n;
+}
+
 START_TEST(net_big_txt_over_tcp)
 {
     fixture_t f;
@@ -794,13 +805,7 @@ START_TEST(net_big_txt_over_tcp)
     ck_assert_uint_eq(terms, 220);
     fx_stop(&f);
     /* one truncated UDP answer, then the same question over TCP */
-    FILE *cf = fopen(countfile, "r");
-    ck_assert_ptr_nonnull(cf);
-    unsigned long n = 0;
-    ck_assert_int_eq(fscanf(cf, "%lu", &n), 1);
-    fclose(cf);
-    unlink(countfile);
-    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(read_count(countfile), 2);
 }
 END_TEST
 
@@ -861,6 +866,62 @@ START_TEST(net_odd_names)
     fetch1(&f, "x\\.res.example", SPFC_TYPE_A, &a);
     ck_assert_int_eq(a.rcode, SPFC_DNS_NXDOMAIN);
     fx_stop(&f);
+}
+END_TEST
+
+START_TEST(net_max_udp_forces_tcp)
+{
+    /* With --max-udp 60 even two A records do not fit: TC, then TCP. */
+    fixture_t f;
+    spfc_answer_t a;
+    char countfile[] = "/tmp/spfc_resolve_countXXXXXX";
+    int fd = mkstemp(countfile);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    const char *extra[] = {"--max-udp", "60", "--count", countfile, NULL};
+    fx_start(&f, extra, 2000, 1, 0);
+    fetch1(&f, "host.res.example", SPFC_TYPE_A, &a);
+    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
+    ck_assert_uint_eq(a.n_rrs, 2);
+    fx_stop(&f);
+    ck_assert_uint_eq(read_count(countfile), 2);
+}
+END_TEST
+
+START_TEST(net_ipv6_loopback)
+{
+    dnsd_proc_t d;
+    const char *args[] = {"--addr", "::1", "--zone", ZONE, NULL};
+    if (dnsd_start(&d, SPFC_DNSD, args) != 0)
+        return; /* no IPv6 loopback on this host: nothing to test */
+    char servers[64];
+    snprintf(servers, sizeof(servers), "[::1]:%d", d.port);
+    spfc_resolver_opts_t o = {.servers = servers, .timeout_ms = 2000, .tries = 1};
+    spfc_resolver_t *r = NULL;
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_key_t k = {"host.res.example", SPFC_TYPE_AAAA};
+    ck_assert_int_eq(spfc_resolver_fetch(r, v, &k, 1, NULL), SPFC_OK);
+    spfc_answer_t a;
+    ck_assert(spfc_view_lookup(v, k.name, k.type, &a));
+    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
+    ck_assert_uint_eq(a.n_rrs, 1);
+    spfc_view_free(v);
+    spfc_resolver_free(r);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+}
+END_TEST
+
+static const char *const non_loopback[] = {"0.0.0.0", "192.0.2.1", "::",
+                                           "2001:db8::1", "localhost"};
+
+START_TEST(dnsd_refuses_non_loopback)
+{
+    dnsd_proc_t d;
+    const char *args[] = {"--addr", non_loopback[_i], "--zone", ZONE, NULL};
+    ck_assert_int_ne(dnsd_start(&d, SPFC_DNSD, args), 0);
+    ck_assert_int_eq(d.pid, -1);
 }
 END_TEST
 
@@ -1016,6 +1077,10 @@ static Suite *resolve_suite(void)
     tcase_add_test(tc, net_cname_chain);
     tcase_add_test(tc, net_fetch_parallel);
     tcase_add_test(tc, net_odd_names);
+    tcase_add_test(tc, net_max_udp_forces_tcp);
+    tcase_add_test(tc, net_ipv6_loopback);
+    tcase_add_loop_test(tc, dnsd_refuses_non_loopback, 0,
+                        (int)(sizeof(non_loopback) / sizeof(non_loopback[0])));
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
 

@@ -10,7 +10,8 @@
  *             [--suite FILE.yml --section N] [--delay-ms N] [--max-udp N]
  *             [--count FILE] [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR]...
  *
- * Prints "port N" on stdout once listening; stops on SIGTERM or SIGINT.
+ * --section counts from 0, as the spfc_suite API does.  Prints "port N" on
+ * stdout once listening; stops on SIGTERM or SIGINT.
  */
 #define _GNU_SOURCE /* signalfd, accept4 */
 
@@ -80,7 +81,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: spfc_dnsd [--addr 127.0.0.1|::1] [--port N] [--zone FILE]...\n"
-            "                 [--suite FILE.yml --section N] [--delay-ms N]\n"
+            "                 [--suite FILE.yml --section N (from 0)] [--delay-ms N]\n"
             "                 [--max-udp N] [--count FILE]\n"
             "                 [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR]...\n");
 }
