@@ -338,6 +338,7 @@ typedef struct section_run {
     char *problems_buf;
     size_t problems_len;
     unsigned n_bad;
+    unsigned long dns_queries; /* "queries_sent" summed over c-ares runs */
 } section_run_t;
 
 static void problem(section_run_t *s, const char *fmt, ...)
@@ -421,6 +422,15 @@ static int log_says_port_taken(const char *log)
     return log_has(log, "address in use") || log_has(log, "could not listen");
 }
 
+/* 1 when the kernel enforces AppArmor (which can confine named). */
+static int apparmor_enabled(void)
+{
+    char *flag = read_file("/sys/module/apparmor/parameters/enabled", NULL);
+    int on = flag != NULL && flag[0] == 'Y';
+    free(flag);
+    return on;
+}
+
 /* Start named and wait until it answers; 0, or -1 with a problem noted. */
 static int start_named(section_run_t *s)
 {
@@ -456,6 +466,12 @@ static int start_named(section_run_t *s)
                     break;
                 }
                 problem_file(s, "named exited before answering; its log", s->log);
+                if (log_has(s->log, "permission denied") && apparmor_enabled())
+                    problem(s, "hint: AppArmor is on, and Debian's profile for "
+                               "/usr/sbin/named only lets it read /etc/bind and "
+                               "/var/cache/bind; run `aa-complain "
+                               "/usr/sbin/named` or point SPFC_NAMED at an "
+                               "unconfined copy of named");
                 return -1;
             }
             if (log_says_port_taken(s->log) && attempt < PORT_ATTEMPTS) {
@@ -605,6 +621,7 @@ typedef struct spf_run {
     char *err;       /* stderr */
     char *result;    /* raw JSON value, or NULL */
     char *explanation;
+    char *queries_sent;
     char out_path[160];
     char err_path[160];
     pid_t pid;
@@ -616,6 +633,7 @@ static void run_free(spf_run_t *r)
     free(r->err);
     free(r->result);
     free(r->explanation);
+    free(r->queries_sent);
 }
 
 /* argv for one run: the mode's options, then --json [--helo H] -- [S] IP */
@@ -725,6 +743,7 @@ static case_verdict_t check_case(section_run_t *s, const spfc_suite_test_t *t,
         if (runs[i].out != NULL) {
             runs[i].result = json_top(runs[i].out, "result");
             runs[i].explanation = json_top(runs[i].out, "explanation");
+            runs[i].queries_sent = json_top(runs[i].out, "queries_sent");
         }
     }
 
@@ -737,6 +756,14 @@ static case_verdict_t check_case(section_run_t *s, const spfc_suite_test_t *t,
         else if (exit_for_result(runs[i].result) != runs[i].code)
             why = "a run's exit code does not match its \"result\"";
     }
+    /* Each path must be the one it claims to be: --offline never sends a
+     * query (and the c-ares runs of a section must send some, checked in
+     * run_section()). */
+    if (why == NULL && (runs[1].queries_sent == NULL ||
+                        strcmp(runs[1].queries_sent, "0") != 0))
+        why = "the --zone --offline run did not report \"queries_sent\":0";
+    if (runs[0].queries_sent != NULL)
+        s->dns_queries += strtoul(runs[0].queries_sent, NULL, 10);
     if (why == NULL) {
         const char *e0 = runs[0].explanation, *e1 = runs[1].explanation;
         if (runs[0].code != runs[1].code)
@@ -845,6 +872,9 @@ static void run_section(section_run_t *s, unsigned counts[3])
             break;
         }
     }
+    if (n > 0 && s->dns_queries == 0)
+        problem(s, "section %zu: the c-ares runs sent no DNS queries at all, so "
+                   "nothing was compared with BIND", s->section);
 }
 
 START_TEST(interop_section)
