@@ -7,6 +7,7 @@
 #include "suite.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -203,6 +204,10 @@ static const struct text_case {
     {"a.test. CH TXT x\nb.test. TXT y\n", NULL, SPFC_OK, 0, "b.test", "y"},
     /* Several strings in one TXT record are joined (RFC 7208 3.3). */
     {"a.test. TXT \"v=spf1 \" \"-all\"\n", NULL, SPFC_OK, 0, "a.test", "v=spf1 -all"},
+    /* Identical records are one (RFC 2181 5), however they are written,
+     * as a server would serve them: the suite's multispf1 through BIND. */
+    {"a.test. TXT \"v=spf1 -all\"\nA.Test. 600 TXT \"v=spf1 \" \"-all\"\n", NULL, SPFC_OK, 0,
+     "a.test", "v=spf1 -all"},
 };
 
 START_TEST(test_texts)
@@ -370,11 +375,27 @@ static void same_answer(const spfc_view_t *a, const spfc_view_t *b,
         return;
     ck_assert_msg(x.rcode == y.rcode, "section %zu %s/%s: %s vs %s", section, name, t,
                   spfc_rcode_str(x.rcode), spfc_rcode_str(y.rcode));
-    ck_assert_msg(x.n_rrs == y.n_rrs, "section %zu %s/%s: %zu vs %zu records", section,
-                  name, t, x.n_rrs, y.n_rrs);
-    ck_assert_msg(x.cname_hops == y.cname_hops, "section %zu %s/%s: hops", section, name, t);
+    /* The loader drops identical records, as servers do (RFC 2181 5);
+     * the suite's view keeps them (multispf1 has two identical SPF
+     * records).  Compare y with x's records less the repeats. */
+    size_t uniq[64], n_uniq = 0;
     for (size_t i = 0; i < x.n_rrs; i++) {
-        const spfc_rr_t *p = &x.rrs[i], *q = &y.rrs[i];
+        bool repeat = false;
+        for (size_t k = 0; k < n_uniq && !repeat; k++) {
+            const spfc_rr_t *p = &x.rrs[uniq[k]], *q = &x.rrs[i];
+            repeat = p->len == q->len && memcmp(p->data, q->data, p->len) == 0 &&
+                     p->pref == q->pref && (p->name == NULL) == (q->name == NULL) &&
+                     (p->name == NULL || strcmp(p->name, q->name) == 0);
+        }
+        ck_assert_uint_lt(n_uniq, sizeof(uniq) / sizeof(uniq[0]));
+        if (!repeat)
+            uniq[n_uniq++] = i;
+    }
+    ck_assert_msg(n_uniq == y.n_rrs, "section %zu %s/%s: %zu vs %zu records", section,
+                  name, t, n_uniq, y.n_rrs);
+    ck_assert_msg(x.cname_hops == y.cname_hops, "section %zu %s/%s: hops", section, name, t);
+    for (size_t i = 0; i < n_uniq; i++) {
+        const spfc_rr_t *p = &x.rrs[uniq[i]], *q = &y.rrs[i];
         ck_assert_uint_eq(p->type, q->type);
         ck_assert_uint_eq(p->ttl, q->ttl);
         ck_assert_uint_eq(p->pref, q->pref);

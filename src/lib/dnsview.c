@@ -559,3 +559,38 @@ cname_error:
     out->rrs = NULL;
     return 1;
 }
+
+/* Whether two names are the same, ignoring ASCII case and a final dot. */
+static bool same_name(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 0 && a[la - 1] == '.')
+        la--;
+    if (lb > 0 && b[lb - 1] == '.')
+        lb--;
+    return la == lb && spfc_strncasecmp(a, b, la) == 0;
+}
+
+bool spfc_view_has_rr(const spfc_view_t *view, const char *owner,
+                      const spfc_rr_t *rr)
+{
+    char key[VIEW_NAME_MAX + 1];
+    if (view == NULL || rr == NULL || !canon(owner, key))
+        return false;
+    const node_t *n = find_node(view, key, strlen(key));
+    const rrset_t *set = n != NULL ? find_set(n, rr->type) : NULL;
+    if (set == NULL)
+        return false;
+    /* A linear scan: master files hold small RRsets, and the loader asks
+     * only for records it has seen a hash of before. */
+    for (size_t i = 0; i < set->n_rrs; i++) {
+        const spfc_rr_t *o = &set->rrs[i];
+        if (o->len == rr->len && o->pref == rr->pref &&
+            (rr->len == 0 || memcmp(o->data, rr->data, rr->len) == 0) &&
+            same_name(o->name, rr->name))
+            return true;
+    }
+    return false;
+}

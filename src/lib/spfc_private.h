@@ -116,6 +116,15 @@ spfc_status_t spfc_dns_decode(const char *qname, uint16_t qtype,
 spfc_status_t spfc_view_add_exact_authority(spfc_view_t *view, const char *name);
 
 /*
+ * Whether the view already holds a record equal to rr (same type, data,
+ * MX preference and target name) at owner.  The master-file loader uses it
+ * to drop duplicates, as a server does (RFC 2181 section 5: an RRset has no
+ * two identical records).
+ */
+bool spfc_view_has_rr(const spfc_view_t *view, const char *owner,
+                      const spfc_rr_t *rr);
+
+/*
  * Fetch keys[0..n) into view through the resolver, all at once, and wait
  * until every one is answered (or timed out).  Keys the view already knows
  * are not sent.  For tests, benchmarks and batch warm-up: the same machinery

@@ -45,7 +45,69 @@ typedef struct loader {
     char **owners;          /* owner names, for exact authority without SOA */
     size_t n_owners;
     size_t cap_owners;
+    uint64_t *seen;         /* hashes of the records added (open addressing) */
+    size_t n_seen;
+    size_t cap_seen;        /* a power of two, or 0 */
 } loader_t;
+
+/* FNV-1a over the parts that make two records the same (RFC 2181 5). */
+static uint64_t record_hash(const char *owner, const spfc_rr_t *rr)
+{
+    uint64_t h = 14695981039346656037u;
+#define MIX(byte) (h = (h ^ (uint8_t)(byte)) * 1099511628211u)
+    for (const char *p = owner; *p != '\0'; p++)
+        MIX(spfc_tolower(*p));
+    MIX(rr->type >> 8);
+    MIX(rr->type);
+    MIX(rr->pref >> 8);
+    MIX(rr->pref);
+    for (size_t i = 0; i < rr->len; i++)
+        MIX(rr->data[i]);
+    for (const char *p = rr->name; p != NULL && *p != '\0'; p++)
+        MIX(spfc_tolower(*p));
+#undef MIX
+    return h == 0 ? 1 : h; /* 0 marks an empty slot */
+}
+
+/*
+ * Remember h; *dup says whether it was there already.  Only then does the
+ * loader compare records byte by byte, so dropping duplicates stays
+ * linear in the size of the file.
+ */
+static spfc_status_t seen_insert(loader_t *L, uint64_t h, bool *dup)
+{
+    *dup = false;
+    if (L->n_seen + 1 > L->cap_seen / 2) {
+        size_t cap = L->cap_seen ? L->cap_seen * 2 : 256;
+        if (cap > SIZE_MAX / sizeof(uint64_t))
+            return SPFC_ENOMEM;
+        uint64_t *t = calloc(cap, sizeof(*t));
+        if (t == NULL)
+            return SPFC_ENOMEM;
+        for (size_t i = 0; i < L->cap_seen; i++) {
+            if (L->seen[i] == 0)
+                continue;
+            size_t j = L->seen[i] & (cap - 1);
+            while (t[j] != 0)
+                j = (j + 1) & (cap - 1);
+            t[j] = L->seen[i];
+        }
+        free(L->seen);
+        L->seen = t;
+        L->cap_seen = cap;
+    }
+    size_t j = h & (L->cap_seen - 1);
+    while (L->seen[j] != 0) {
+        if (L->seen[j] == h) {
+            *dup = true;
+            return SPFC_OK;
+        }
+        j = (j + 1) & (L->cap_seen - 1);
+    }
+    L->seen[j] = h;
+    L->n_seen++;
+    return SPFC_OK;
+}
 
 /* Fill the error (when wanted) with file, line and a printf message. */
 static spfc_status_t fail(loader_t *L, const char *file, unsigned line,
@@ -270,7 +332,12 @@ static spfc_status_t add_record(loader_t *L, const ldns_rr *rr, const char **why
         L->saw_soa = true;
         st = spfc_view_add_authority(L->view, owner);
     }
+    /* A server serves an RRset without duplicates (RFC 2181 section 5),
+     * so the loader drops them too: --zone must answer as BIND would. */
+    bool dup = false;
     if (st == SPFC_OK)
+        st = seen_insert(L, record_hash(owner, &out), &dup);
+    if (st == SPFC_OK && !(dup && spfc_view_has_rr(L->view, owner, &out)))
         st = spfc_view_add_rr(L->view, owner, &out);
     if (st == SPFC_OK)
         st = note_owner(L, owner);
@@ -573,6 +640,7 @@ done:
     for (size_t i = 0; i < L.n_owners; i++)
         free(L.owners[i]);
     free(L.owners);
+    free(L.seen);
     ldns_rdf_deep_free(L.unset_origin);
     ldns_rdf_deep_free(L.soa_origin);
     ldns_rdf_deep_free(o);
