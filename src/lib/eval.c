@@ -74,6 +74,8 @@ struct spfc_check {
     unsigned lookups;      /* DNS-querying terms evaluated, 4.6.4 */
     unsigned voids;        /* void lookups, 4.6.4 */
     unsigned hint_budget;  /* hints still allowed this pass */
+    const char **hinted;   /* domains whose records were hinted this pass */
+    size_t n_hinted, cap_hinted;
     const char *reason;
     const char *ptr_name;  /* %{p} once computed this pass */
     bool ptr_done;
@@ -174,6 +176,7 @@ static void reset_pass(spfc_check_t *c)
     c->lookups = 0;
     c->voids = 0;
     c->hint_budget = 0;
+    c->n_hinted = 0;
     c->reason = NULL;
     c->ptr_name = NULL;
     c->ptr_done = false;
@@ -192,6 +195,7 @@ void spfc_check_free(spfc_check_t *c)
     free(c->records);
     free(c->trace);
     free(c->keys);
+    free(c->hinted);
     free(c->sender_arg);
     free(c->helo);
     free(c->receiver);
@@ -710,14 +714,65 @@ static int fetch_record(spfc_check_t *c, unsigned depth, const char *domain,
     return 1;
 }
 
-/* Prefetch hints for every DNS-querying term of a record just fetched,
- * bounded by the lookup budget that is left (DESIGN.md). */
-static int hint_record(spfc_check_t *c, unsigned depth, const char *domain,
-                       const spfc_record_t *rec)
+/* Whether this pass has already hinted the terms of domain's record. */
+static bool hinted_before(spfc_check_t *c, const char *domain)
 {
-    unsigned left = c->lookups < SPFC_MAX_DNS_TERMS ? SPFC_MAX_DNS_TERMS - c->lookups : 0;
+    for (size_t i = 0; i < c->n_hinted; i++)
+        if (spfc_strcasecmp(c->hinted[i], domain) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The SPF record of domain if the view already holds exactly one, parsed;
+ * NULL otherwise (also on a syntax error: evaluation reports those).
+ * Quiet: no trace, no counters.  The caller frees it.
+ */
+static spfc_record_t *known_record(spfc_check_t *c, const char *domain)
+{
+    spfc_answer_t ans;
+    if (!name_is_askable(domain) ||
+        !spfc_view_lookup(c->view, domain, SPFC_TYPE_TXT, &ans) ||
+        ans.rcode != SPFC_DNS_NOERROR)
+        return NULL;
+    const spfc_rr_t *found = NULL;
+    for (size_t i = 0; i < ans.n_rrs; i++) {
+        if (spfc_record_is_spf((const char *)ans.rrs[i].data, ans.rrs[i].len)) {
+            if (found != NULL)
+                return NULL;
+            found = &ans.rrs[i];
+        }
+    }
+    spfc_record_t *rec = NULL;
+    if (found == NULL ||
+        spfc_record_parse((const char *)found->data, found->len, &rec, NULL) != SPFC_OK)
+        return NULL;
+    return rec;
+}
+
+/*
+ * Prefetch hints for the DNS-querying terms of a record (DESIGN.md).
+ * Where the view already answers a term, look through it: the record an
+ * include or redirect names, the hosts an MX answer names.  So every
+ * level of the include tree goes out in one round, and wall time follows
+ * the depth of the tree.  *left bounds the terms hinted, all levels
+ * together, by the lookup budget that is left (4.6.4); level bounds the
+ * look-through.  Hints never change a result: they only say what to fetch.
+ */
+static int hint_terms(spfc_check_t *c, const char *domain,
+                      const spfc_record_t *rec, unsigned level, unsigned *left)
+{
     uint16_t atype = c->ip.family == 4 ? SPFC_TYPE_A : SPFC_TYPE_AAAA;
-    for (size_t i = 0; i < rec->n_terms && left > 0; i++) {
+    int r = 0;
+
+    if (hinted_before(c, domain))
+        return 0;
+    if (grow((void **)&c->hinted, &c->cap_hinted, c->n_hinted, sizeof(*c->hinted)))
+        c->hinted[c->n_hinted++] = domain;
+    else
+        return R_NOMEM;
+
+    for (size_t i = 0; i < rec->n_terms && *left > 0 && r >= 0; i++) {
         const spfc_term_t *t = &rec->terms[i];
         uint16_t type;
         switch (t->kind) {
@@ -735,7 +790,7 @@ static int hint_record(spfc_check_t *c, unsigned depth, const char *domain,
         default:
             continue;
         }
-        left--;
+        (*left)--;
         /* Expanding %{p} would itself need lookups: no hint then. */
         if (t->domain_spec != NULL &&
             spfc_macro_uses(t->domain_spec, strlen(t->domain_spec), 'p'))
@@ -751,11 +806,39 @@ static int hint_record(spfc_check_t *c, unsigned depth, const char *domain,
             if (st != SPFC_OK)
                 continue; /* the error shows when the term is evaluated */
         }
-        int r = hint(c, name, type);
-        if (r < 0)
+        if ((r = hint(c, name, type)) < 0)
             return r;
+
+        spfc_answer_t ans;
+        if (!name_is_askable(name) || !spfc_view_lookup(c->view, name, type, &ans))
+            continue;
+        if (type == SPFC_TYPE_TXT && level < SPFC_MAX_DNS_TERMS) {
+            spfc_record_t *sub = known_record(c, name);
+            if (sub != NULL) {
+                r = hint_terms(c, name, sub, level + 1, left);
+                spfc_record_free(sub);
+            }
+        } else if (type == SPFC_TYPE_MX && ans.n_rrs <= SPFC_MAX_MX_NAMES) {
+            /* Copy the names first: hint() reads the view too. */
+            const char *hosts[SPFC_MAX_MX_NAMES];
+            size_t n = ans.n_rrs;
+            for (size_t k = 0; k < n; k++) {
+                hosts[k] = spfc_arena_strdup(&c->arena, ans.rrs[k].name != NULL
+                                                            ? ans.rrs[k].name : "");
+                if (hosts[k] == NULL)
+                    return R_NOMEM;
+            }
+            for (size_t k = 0; k < n && r >= 0; k++)
+                r = hosts[k][0] != '\0' ? hint(c, hosts[k], atype) : 0;
+        }
     }
-    return 0;
+    return r < 0 ? r : 0;
+}
+
+static int hint_record(spfc_check_t *c, const char *domain, const spfc_record_t *rec)
+{
+    unsigned left = c->lookups < SPFC_MAX_DNS_TERMS ? SPFC_MAX_DNS_TERMS - c->lookups : 0;
+    return hint_terms(c, domain, rec, 0, &left);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1013,7 +1096,7 @@ static int check_host(spfc_check_t *c, unsigned depth, const char *domain,
     r = fetch_record(c, depth, domain, &rec);
     if (r != 1)
         return finish_host(c, depth, domain, r);
-    if ((r = hint_record(c, depth, domain, rec)) < 0)
+    if ((r = hint_record(c, domain, rec)) < 0)
         return r;
 
     for (size_t i = 0; i < rec->n_terms; i++) {
