@@ -1,0 +1,352 @@
+/*
+ * fuzz_eval.c - libFuzzer target: a whole check_host() evaluation over a
+ * DNS view whose every name, rcode and record comes from the fuzzer, then
+ * every output function over the outcome.
+ *
+ * Input (compact, so that mutations stay meaningful):
+ *   byte 0     flags: bit 0-2 client IP (table below), bit 3 HELO identity
+ *              (empty MAIL FROM), bit 4 a default explanation with macros,
+ *              bit 5 the client IP follows inline instead: a family byte
+ *              (even: IPv4) and 4 or 16 address bytes
+ *   then       the checked domain (a name reference, see below)
+ *   then ops until the input ends, each an op byte (low 3 bits) and an
+ *   owner name reference:
+ *     0 A      4 address bytes          4 PTR    a name reference
+ *     1 AAAA   16 address bytes         5 CNAME  a name reference
+ *     2 TXT    2-byte length, bytes     6 rcode  1 byte: rcode for owner
+ *     3 MX     1-byte pref, name ref    7 TXT    1-byte length, bytes
+ *   A name reference is one byte: below 0xF0 it picks a fixed name (mod
+ *   the table); otherwise the next byte is a length and that many bytes
+ *   are the name itself (any bytes).
+ *
+ * The view is complete (--offline), so the evaluation must finish.
+ * Invariants: DONE on a complete view; the result is in the enum; at most
+ * 11 DNS-querying terms and 3 void lookups (the one that trips the limit
+ * is counted); every outcome string is NUL-terminated; a second pass gives
+ * the same verdict; text, verbose text, JSON and the header render, and the
+ * JSON parses (jansson) as UTF-8.
+ */
+#define _GNU_SOURCE /* open_memstream */
+#include "spfcheck/spfcheck.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const names[] = {
+    "example.com",
+    "a.example.com",
+    "b.example.com",
+    "c.example.com",
+    "mx.example.com",
+    "mx2.example.com",
+    "1.2.0.192.in-addr.arpa",
+    "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+    "host.example.com",
+    "example.net",
+    "_spf.example.net",
+    "3.2.0.192.in-addr.arpa",
+    "exp.example.com",
+    "2.0.192.in-addr.arpa",
+    "example",
+    "",
+};
+#define N_NAMES (sizeof(names) / sizeof(names[0]))
+
+static const char *const client_ips[8] = {
+    "192.0.2.1", "192.0.2.3", "2001:db8::1", "::ffff:192.0.2.1",
+    "10.0.0.1", "::1", "0.0.0.0", "2001:db8::cb01",
+};
+
+typedef struct reader {
+    const uint8_t *p;
+    size_t left;
+    char name[256];
+} reader_t;
+
+static int get(reader_t *r, uint8_t *b)
+{
+    if (r->left == 0)
+        return 0;
+    *b = *r->p++;
+    r->left--;
+    return 1;
+}
+
+/* A name reference; points into the table or r->name. */
+static const char *get_name(reader_t *r, char *buf)
+{
+    uint8_t b, len;
+    if (!get(r, &b))
+        return NULL;
+    if (b < 0xF0)
+        return names[b % N_NAMES];
+    if (!get(r, &len) || len > r->left)
+        return NULL;
+    memcpy(buf, r->p, len);
+    buf[len] = '\0';
+    r->p += len;
+    r->left -= len;
+    return buf;
+}
+
+static void check_str(const char *s)
+{
+    if (s != NULL)
+        (void)strlen(s); /* ASan catches a missing NUL */
+}
+
+/* Strict UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
+static int valid_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t k;
+        unsigned min, cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            k = 1; min = 0x80; cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            k = 2; min = 0x800; cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            k = 3; min = 0x10000; cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (n - i <= k)
+            return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+static void render(const spfc_request_t *req, const spfc_outcome_t *o)
+{
+    spfc_resolver_stats_t stats = {.queries_sent = 3, .rounds = 2};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL)
+        abort();
+    if (spfc_output_text(f, req, o, &stats, 0) != SPFC_OK ||
+        spfc_output_text(f, req, o, NULL, SPFC_OUT_VERBOSE | SPFC_OUT_COLOR) != SPFC_OK ||
+        spfc_output_header(f, req, o) != SPFC_OK)
+        abort();
+    fclose(f);
+    free(buf);
+
+    buf = NULL;
+    len = 0;
+    f = open_memstream(&buf, &len);
+    if (f == NULL)
+        abort();
+    if (spfc_output_json(f, req, o, &stats) != SPFC_OK)
+        abort();
+    fclose(f);
+    if (!valid_utf8((const unsigned char *)buf, len))
+        abort();
+    json_error_t jerr;
+    /* JSON allows \u0000; jansson needs to be told. */
+    json_t *j = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr);
+    if (j == NULL || !json_is_object(j)) {
+        fprintf(stderr, "invalid JSON (%s at %d): %.*s\n", jerr.text,
+                jerr.position, (int)len, buf);
+        abort();
+    }
+    json_decref(j);
+    free(buf);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2)
+        return 0;
+    reader_t r = {.p = data + 1, .left = size - 1};
+    uint8_t flags = data[0];
+    spfc_ip_t client;
+    if (spfc_ip_parse(client_ips[flags & 7], &client) != SPFC_OK)
+        abort();
+    if (flags & 32) {
+        uint8_t fam;
+        if (!get(&r, &fam))
+            return 0;
+        size_t n = (fam & 1) ? 16 : 4;
+        if (r.left < n)
+            return 0;
+        memset(&client, 0, sizeof(client));
+        client.family = (fam & 1) ? 6 : 4;
+        memcpy(client.addr, r.p, n);
+        r.p += n;
+        r.left -= n;
+    }
+    char domain_buf[256];
+    const char *dref = get_name(&r, domain_buf);
+    if (dref == NULL)
+        return 0;
+    char domain[256];
+    snprintf(domain, sizeof(domain), "%s", dref);
+
+    spfc_view_t *view = NULL;
+    if (spfc_view_new(&view) != SPFC_OK)
+        abort();
+    spfc_view_set_complete(view, 1);
+
+    for (;;) {
+        uint8_t op, b;
+        char owner_buf[256], target_buf[256];
+        const char *owner;
+        spfc_rr_t rr;
+        memset(&rr, 0, sizeof(rr));
+        rr.ttl = 300;
+        if (!get(&r, &op) || (owner = get_name(&r, owner_buf)) == NULL)
+            break;
+        uint8_t bytes[16];
+        uint8_t *txt = NULL;
+        switch (op & 7) {
+        case 0:
+        case 1: {
+            size_t n = (op & 7) == 0 ? 4 : 16;
+            if (r.left < n)
+                goto ops_done;
+            memcpy(bytes, r.p, n);
+            r.p += n;
+            r.left -= n;
+            rr.type = (op & 7) == 0 ? SPFC_TYPE_A : SPFC_TYPE_AAAA;
+            rr.data = bytes;
+            rr.len = n;
+            break;
+        }
+        case 2:
+        case 7: {
+            size_t n;
+            if ((op & 7) == 2) {
+                uint8_t hi, lo;
+                if (!get(&r, &hi) || !get(&r, &lo))
+                    goto ops_done;
+                n = (size_t)hi << 8 | lo;
+            } else {
+                if (!get(&r, &b))
+                    goto ops_done;
+                n = b;
+            }
+            if (n > r.left)
+                n = r.left;
+            /* Exact-size copy: the view must not read past len. */
+            txt = malloc(n ? n : 1);
+            if (txt == NULL)
+                abort();
+            memcpy(txt, r.p, n);
+            r.p += n;
+            r.left -= n;
+            rr.type = SPFC_TYPE_TXT;
+            rr.data = txt;
+            rr.len = n;
+            break;
+        }
+        case 3:
+            if (!get(&r, &b))
+                goto ops_done;
+            rr.pref = b;
+            /* fall through */
+        case 4:
+        case 5:
+            rr.type = (op & 7) == 3 ? SPFC_TYPE_MX
+                    : (op & 7) == 4 ? SPFC_TYPE_PTR : SPFC_TYPE_CNAME;
+            if ((rr.name = get_name(&r, target_buf)) == NULL)
+                goto ops_done;
+            break;
+        case 6:
+            if (!get(&r, &b))
+                goto ops_done;
+            (void)spfc_view_set_name_rcode(view, owner, (spfc_rcode_t)(b % 5));
+            continue;
+        }
+        /* Names the view refuses (too long, NUL) are an error, not a crash. */
+        spfc_status_t st = spfc_view_add_rr(view, owner, &rr);
+        free(txt);
+        if (st == SPFC_ENOMEM)
+            abort();
+    }
+ops_done:;
+
+    char sender[300];
+    spfc_request_t req;
+    memset(&req, 0, sizeof(req));
+    snprintf(sender, sizeof(sender), "user@%s", domain);
+    req.sender = (flags & 8) ? "" : sender;
+    req.helo = (flags & 8) ? domain : "helo.example.org";
+    req.receiver = "mx.example.org";
+    req.now = 1700000000;
+    req.ip = client;
+
+    spfc_check_t *check = NULL;
+    spfc_status_t st = spfc_check_new(&req, &check);
+    if (st != SPFC_OK)
+        abort();
+    if ((flags & 16) &&
+        spfc_check_set_default_exp(check, "%{i} %{s} %{h} %{p} %{c} %{r} %{t} %{D2r}") != SPFC_OK)
+        abort();
+
+    spfc_step_t step;
+    if (spfc_check_eval(check, view, &step) != SPFC_OK || step != SPFC_STEP_DONE)
+        abort();
+    const spfc_outcome_t *o = spfc_check_outcome(check);
+    if (o == NULL || o->result > SPFC_RESULT_PERMERROR)
+        abort();
+    if (o->lookups > 11 || o->void_lookups > 3)
+        abort();
+    check_str(o->domain);
+    check_str(o->sender);
+    check_str(o->identity);
+    check_str(o->mechanism);
+    check_str(o->explanation);
+    check_str(o->reason);
+    if (o->explanation != NULL && o->result != SPFC_RESULT_FAIL)
+        abort();
+    for (size_t i = 0; i < o->n_path; i++) {
+        check_str(o->path[i].domain);
+        check_str(o->path[i].term);
+    }
+    if (o->error_record != NULL &&
+        (o->error_offset > o->error_record_len ||
+         o->error_length > o->error_record_len - o->error_offset))
+        abort();
+    for (size_t i = 0; i < o->n_trace; i++) {
+        const spfc_trace_ev_t *ev = &o->trace[i];
+        if (ev->kind > SPFC_TRACE_NOTE)
+            abort();
+        check_str(ev->domain);
+        check_str(ev->detail);
+        if (ev->text != NULL && ev->text_len > 0)
+            (void)((volatile const char *)ev->text)[ev->text_len - 1];
+    }
+    spfc_result_t first = o->result;
+    unsigned first_lookups = o->lookups;
+
+    render(&req, o);
+
+    /* Replaying over the same view gives the same verdict. */
+    if (spfc_check_eval(check, view, &step) != SPFC_OK || step != SPFC_STEP_DONE)
+        abort();
+    o = spfc_check_outcome(check);
+    if (o->result != first || o->lookups != first_lookups)
+        abort();
+
+    spfc_check_free(check);
+    spfc_view_free(view);
+    return 0;
+}
