@@ -298,6 +298,16 @@ spfc_status_t spfc_view_override_txt(spfc_view_t *view, const char *name,
                                      const char *text, size_t len);
 
 /**
+ * Bound the cache of answers the resolver stores in view to max_entries
+ * (0, the default: no bound).  When a new answer would exceed it, the
+ * least recently used network answers are evicted; zone data, overrides
+ * and answers stored with spfc_view_set_answer() never are, nor answers a
+ * check in flight holds (so a check always finishes; the cache may exceed
+ * the bound by those).  An evicted answer is simply asked again.
+ */
+spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_entries);
+
+/**
  * Look (name, type) up.  Returns 1 and fills *out when the view knows
  * the answer, 0 when the answer must come from the network.  CNAME chains
  * in the view are followed (a loop or a chain over 8 hops gives
@@ -463,11 +473,59 @@ void spfc_resolver_free(spfc_resolver_t *resolver);
 /**
  * Run check to completion: evaluate, send what it needs (in parallel),
  * add answers to view, evaluate again.  The view keeps the answers, so
- * it works as a cache for further checks.
+ * it works as a cache for further checks.  The synchronous wrapper of
+ * spfc_resolver_submit() and spfc_resolver_process().
+ *
+ * Queries sent for one check are bounded: at most 110 prefetch queries
+ * (the evaluator's hint budget, 10 DNS-querying terms each with up to 10
+ * MX/PTR names, enforced per check) plus one blocking query per distinct
+ * lookup of the evaluation, at most 1 + 10 x 11 + 1 (exp) + 11 (%{p}) =
+ * 123: 233 in all, and usually far fewer.
  */
 spfc_status_t spfc_resolver_run(spfc_resolver_t *resolver, spfc_view_t *view,
                                 spfc_check_t *check,
                                 spfc_resolver_stats_t *stats);
+
+/**
+ * Called once when a check given to spfc_resolver_submit() finishes, from
+ * inside spfc_resolver_process().  status is SPFC_OK when
+ * spfc_check_outcome(check) holds the verdict, else why it could not
+ * finish (SPFC_ENOMEM, SPFC_EDNS).  stats counts what this check did:
+ * queries it caused to be sent (a question already in flight for another
+ * check is not sent again) and its evaluation passes.  The callback may
+ * free check, and may submit further checks.
+ */
+typedef void (*spfc_resolver_done_fn)(void *arg, spfc_check_t *check,
+                                      spfc_status_t status,
+                                      const spfc_resolver_stats_t *stats);
+
+/**
+ * Start check without waiting: it is evaluated by the next
+ * spfc_resolver_process() calls, which send what it needs and call done
+ * when it finishes.  Any number of checks may be in flight; they share
+ * the resolver's c-ares channel and view, which caches every answer for
+ * all of them (respecting each answer's TTL; see also
+ * spfc_view_set_cache_limit).  A question for the same (name, type) is
+ * sent once, and its answer wakes every check waiting on it.  All checks
+ * in flight must use the same view (SPFC_EINVAL otherwise).  check and
+ * view must live until done is called; free the resolver before the view.
+ */
+spfc_status_t spfc_resolver_submit(spfc_resolver_t *resolver,
+                                   spfc_view_t *view, spfc_check_t *check,
+                                   spfc_resolver_done_fn done, void *arg);
+
+/**
+ * One round of the event loop: evaluate the checks that can go on, wait
+ * at most timeout_ms (0: do not wait; -1: until c-ares' next deadline)
+ * for answers, take every answer that has arrived and evaluate the checks
+ * they wake.  Finished checks get their callback.  Returns an error only
+ * when the resolver itself fails (SPFC_ENOMEM, SPFC_EDNS); the checks
+ * then stay pending until freed with the resolver.
+ */
+spfc_status_t spfc_resolver_process(spfc_resolver_t *resolver, int timeout_ms);
+
+/** Checks submitted and not finished yet. */
+size_t spfc_resolver_pending(const spfc_resolver_t *resolver);
 
 /* ------------------------------------------------------------------------ */
 /* Output                                                                   */

@@ -12,6 +12,14 @@
  *     name of a SOA-less master file, or everything when complete);
  *   - "unknown" (0) otherwise: the answer must come from the network.
  *
+ * Answers the resolver fetched live apart from that data, as cache
+ * entries (spfc_view_cache_answer): each carries the time its TTL runs
+ * out, and with a cache limit the least recently used ones are evicted.
+ * Zone data, overrides and answers stored with spfc_view_set_answer()
+ * never expire and are never evicted.  An entry a check in flight depends
+ * on is pinned: it neither expires nor is evicted until unpinned, so a
+ * check always makes progress however small the cache (see resolve.c).
+ *
  * Names are keys in canonical form (spfc_name_canon: ASCII lower case,
  * one final dot removed).  They are hostile input: their length is
  * checked before anything else, and any byte may appear in a label.
@@ -39,8 +47,20 @@ typedef struct rrset {
     size_t cap;
 } rrset_t;
 
+typedef struct node node_t;
+
+/* One answer fetched from the network (spfc_view_cache_answer). */
+struct spfc_view_entry {
+    spfc_view_entry_t *lru_prev, *lru_next; /* on the LRU list when unpinned */
+    spfc_view_entry_t *node_next;           /* the node's other entries */
+    node_t *node;
+    rrset_t set;
+    long long expires_ms; /* usable while the view clock is at most this */
+    unsigned pins;        /* checks in flight that rely on it */
+};
+
 /* Everything the view knows about one name. */
-typedef struct node {
+struct node {
     struct node *next;  /* hash chain */
     uint32_t hash;
     size_t name_len;
@@ -54,14 +74,21 @@ typedef struct node {
     bool exact_auth;    /* authority for this name only */
     bool exists;        /* a NOERROR RRset here: the name exists */
     bool has_below;     /* some name below exists: an empty non-terminal */
+    spfc_view_entry_t *cache; /* answers from the network */
     char name[];        /* canonical, NUL-terminated */
-} node_t;
+};
 
 struct spfc_view {
     node_t **buckets;
     size_t n_buckets;   /* a power of two */
     size_t n_nodes;
     bool complete;
+    /* The cache of network answers: most recently used first.  Pinned
+     * entries are off the list (nothing may evict them). */
+    spfc_view_entry_t *lru_head, *lru_tail;
+    size_t n_cache;       /* entries, pinned ones included */
+    size_t cache_limit;   /* 0: no limit */
+    long long now_ms;     /* the clock TTLs are measured against */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -162,6 +189,12 @@ static void rrset_clear(rrset_t *set)
 
 static void node_free(node_t *n)
 {
+    while (n->cache != NULL) {
+        spfc_view_entry_t *e = n->cache;
+        n->cache = e->node_next;
+        rrset_clear(&e->set);
+        free(e);
+    }
     for (size_t i = 0; i < n->n_sets; i++)
         rrset_clear(&n->sets[i]);
     free(n->sets);
@@ -527,6 +560,17 @@ int spfc_view_lookup(const spfc_view_t *view, const char *name, uint16_t type,
             out->rrs = set->rrs;
             return 1;
         }
+        /* (b2) an answer from the network, while its TTL lasts or a
+         * check in flight holds it. */
+        const spfc_view_entry_t *e = n != NULL ? n->cache : NULL;
+        while (e != NULL && e->set.type != type)
+            e = e->node_next;
+        if (e != NULL && (e->pins > 0 || e->expires_ms >= view->now_ms)) {
+            out->rcode = e->set.rcode;
+            out->n_rrs = e->set.n_rrs;
+            out->rrs = e->set.rrs;
+            return 1;
+        }
         /* (c) a CNAME: follow its first target and start over. */
         const rrset_t *cn = (n != NULL && type != SPFC_TYPE_CNAME)
                                 ? find_set(n, SPFC_TYPE_CNAME) : NULL;
@@ -593,4 +637,210 @@ bool spfc_view_has_rr(const spfc_view_t *view, const char *owner,
             return true;
     }
     return false;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The cache of network answers                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Negative answers (NXDOMAIN, NODATA) carry their TTL in the SOA of the
+ * authority section (RFC 2308 section 5), which the decoder does not keep:
+ * a common SOA minimum stands in for it. */
+#define NEGATIVE_TTL 300u
+/* Server failures and timeouts are asked again once the clock moves on
+ * (RFC 2308 section 7.1 allows at most five minutes; a batch wants the
+ * next check to try for itself). */
+#define ERROR_TTL 0u
+
+static void lru_unlink(spfc_view_t *view, spfc_view_entry_t *e)
+{
+    if (e->lru_prev != NULL)
+        e->lru_prev->lru_next = e->lru_next;
+    else if (view->lru_head == e)
+        view->lru_head = e->lru_next;
+    if (e->lru_next != NULL)
+        e->lru_next->lru_prev = e->lru_prev;
+    else if (view->lru_tail == e)
+        view->lru_tail = e->lru_prev;
+    e->lru_prev = e->lru_next = NULL;
+}
+
+static void lru_push_front(spfc_view_t *view, spfc_view_entry_t *e)
+{
+    e->lru_prev = NULL;
+    e->lru_next = view->lru_head;
+    if (view->lru_head != NULL)
+        view->lru_head->lru_prev = e;
+    view->lru_head = e;
+    if (view->lru_tail == NULL)
+        view->lru_tail = e;
+}
+
+/* Whether a node holds nothing at all any more and may go. */
+static bool node_is_empty(const node_t *n)
+{
+    return n->n_sets == 0 && n->override == NULL && n->cache == NULL &&
+           !n->has_name_rcode && !n->apex && !n->exact_auth && !n->exists &&
+           !n->has_below;
+}
+
+static void remove_node(spfc_view_t *view, node_t *n)
+{
+    node_t **pp = &view->buckets[n->hash & (view->n_buckets - 1)];
+    while (*pp != NULL && *pp != n)
+        pp = &(*pp)->next;
+    if (*pp == n) {
+        *pp = n->next;
+        view->n_nodes--;
+        node_free(n);
+    }
+}
+
+/* Drop an unpinned entry, and its node when nothing else lives there. */
+static void evict(spfc_view_t *view, spfc_view_entry_t *e)
+{
+    node_t *n = e->node;
+    lru_unlink(view, e);
+    spfc_view_entry_t **pp = &n->cache;
+    while (*pp != NULL && *pp != e)
+        pp = &(*pp)->node_next;
+    if (*pp == e)
+        *pp = e->node_next;
+    rrset_clear(&e->set);
+    free(e);
+    view->n_cache--;
+    if (node_is_empty(n))
+        remove_node(view, n);
+}
+
+/* Evict from the least recently used end until the limit holds; keep is
+ * spared (the entry just stored, not yet pinned by its waiters). */
+static void enforce_limit(spfc_view_t *view, const spfc_view_entry_t *keep)
+{
+    if (view->cache_limit == 0)
+        return;
+    spfc_view_entry_t *e = view->lru_tail;
+    while (view->n_cache > view->cache_limit && e != NULL) {
+        spfc_view_entry_t *prev = e->lru_prev;
+        if (e != keep)
+            evict(view, e);
+        e = prev;
+    }
+}
+
+spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_entries)
+{
+    if (view == NULL)
+        return SPFC_EINVAL;
+    view->cache_limit = max_entries;
+    enforce_limit(view, NULL);
+    return SPFC_OK;
+}
+
+size_t spfc_view_cache_count(const spfc_view_t *view)
+{
+    return view != NULL ? view->n_cache : 0;
+}
+
+void spfc_view_set_clock(spfc_view_t *view, long long now_ms)
+{
+    if (view != NULL)
+        view->now_ms = now_ms;
+}
+
+spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
+                                     uint16_t type, spfc_rcode_t rcode,
+                                     const spfc_rr_t *rrs, size_t n_rrs,
+                                     spfc_view_entry_t **entry)
+{
+    if (entry != NULL)
+        *entry = NULL;
+    if (n_rrs > 0 && rrs == NULL)
+        return SPFC_EINVAL;
+    node_t *n = NULL;
+    spfc_status_t st = node_for(view, name, &n);
+    if (st != SPFC_OK)
+        return st;
+    /* Build the new RRset aside, so a failure leaves the old one intact. */
+    rrset_t fresh = {.type = type, .rcode = rcode};
+    uint32_t ttl = rcode == SPFC_DNS_NOERROR || rcode == SPFC_DNS_NXDOMAIN
+                       ? NEGATIVE_TTL : ERROR_TTL;
+    for (size_t i = 0; i < n_rrs; i++) {
+        /* RFC 2181 5.2: one TTL per RRset; the smallest is the safe one. */
+        if (i == 0 || rrs[i].ttl < ttl)
+            ttl = rrs[i].ttl;
+        st = rrset_append(&fresh, &rrs[i]);
+        if (st != SPFC_OK)
+            goto fail;
+    }
+    spfc_view_entry_t *e = n->cache;
+    while (e != NULL && e->set.type != type)
+        e = e->node_next;
+    if (e == NULL) {
+        e = calloc(1, sizeof(*e));
+        if (e == NULL) {
+            st = SPFC_ENOMEM;
+            goto fail;
+        }
+        e->node = n;
+        e->node_next = n->cache;
+        n->cache = e;
+        view->n_cache++;
+    } else {
+        /* Asked again after it expired: same entry, new data, so pins
+         * held on it stay valid. */
+        rrset_clear(&e->set);
+        if (e->pins == 0)
+            lru_unlink(view, e);
+    }
+    e->set = fresh;
+    /* A TTL of 0 still serves the evaluations of the current clock tick:
+     * the answer was fetched for them. */
+    e->expires_ms = view->now_ms + (long long)ttl * 1000;
+    if (e->pins == 0)
+        lru_push_front(view, e);
+    enforce_limit(view, e);
+    if (entry != NULL)
+        *entry = e;
+    return SPFC_OK;
+
+fail:
+    rrset_clear(&fresh);
+    if (node_is_empty(n))
+        remove_node(view, n);
+    return st;
+}
+
+void spfc_view_entry_pin(spfc_view_t *view, spfc_view_entry_t *e)
+{
+    if (view == NULL || e == NULL)
+        return;
+    if (e->pins++ == 0)
+        lru_unlink(view, e);
+}
+
+void spfc_view_entry_unpin(spfc_view_t *view, spfc_view_entry_t *e)
+{
+    if (view == NULL || e == NULL || e->pins == 0)
+        return;
+    if (--e->pins == 0) {
+        /* Just used: the most recent end. */
+        lru_push_front(view, e);
+        enforce_limit(view, NULL);
+    }
+}
+
+void spfc_view_touch(spfc_view_t *view, const char *name, uint16_t type)
+{
+    char key[VIEW_NAME_MAX + 1];
+    if (view == NULL || view->lru_head == NULL || !canon(name, key))
+        return;
+    node_t *n = find_node(view, key, strlen(key));
+    spfc_view_entry_t *e = n != NULL ? n->cache : NULL;
+    while (e != NULL && e->set.type != type)
+        e = e->node_next;
+    if (e != NULL && e->pins == 0 && view->lru_head != e) {
+        lru_unlink(view, e);
+        lru_push_front(view, e);
+    }
 }

@@ -1,13 +1,21 @@
 /*
  * resolve.c - the c-ares driver (the only file that sees c-ares).
  *
- * spfc_resolver_run() alternates between the pure evaluator and the
- * network: evaluate over the view; when the evaluation needs answers, send
- * the blocking question and (unless sequential) every prefetch hint at
- * once, wait for answers, add them to the view and evaluate again.  All
- * queries of one round travel together, so wall time follows the depth of
- * the include tree, not the number of lookups (RFC 7208 section 4.6.4 puts
- * up to 10 DNS-querying terms in one check).
+ * The driver alternates between the pure evaluator and the network:
+ * evaluate over the view; when the evaluation needs answers, send the
+ * blocking question and (unless sequential) every prefetch hint at once,
+ * wait for answers, add them to the view and evaluate again.  All queries
+ * of one round travel together, so wall time follows the depth of the
+ * include tree, not the number of lookups (RFC 7208 section 4.6.4 puts up
+ * to 10 DNS-querying terms in one check).
+ *
+ * Many checks run at once (spfc_resolver_submit/process): each is a job
+ * that is either ready or waits on one question; each question in flight
+ * is sent once, whoever asks, and its answer goes into the shared view
+ * (the cache) and wakes every job waiting on it.  The answer a job
+ * blocked on is pinned for it until it finishes, so a bounded cache can
+ * never evict a running check's progress.  spfc_resolver_run() is the
+ * synchronous wrapper: one job, processed until it finishes.
  *
  * The event loop is the c-ares 1.18 one: a sock-state callback tracks the
  * sockets, poll() waits on them with ares_timeout() as the deadline, and
@@ -31,6 +39,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ------------------------------------------------------------------------ */
 /* Wire decoding                                                            */
@@ -628,15 +637,48 @@ static bool servers_valid(const char *list, char *norm, char *why,
 /* The resolver                                                             */
 /* ------------------------------------------------------------------------ */
 
-typedef struct pending pending_t;
+typedef struct query query_t;
+typedef struct job job_t;
 
-/* One question on the wire.  c-ares calls on_answer() exactly once for it
- * (answer, error, cancel or destruction), which unlinks and frees it. */
-struct pending {
+/*
+ * One question on the wire, shared by every check that needs its answer
+ * (STYLE.md rule 8: one struct per pending step, one finish function).
+ * c-ares calls on_answer() exactly once for it (answer, error, cancel or
+ * destruction), which stores the answer, wakes the waiters, unlinks and
+ * frees it.
+ */
+struct query {
     spfc_resolver_t *resolver;
-    pending_t *prev, *next;
+    query_t *hnext;     /* hash chain of questions in flight */
+    uint32_t hash;
+    job_t *waiters;     /* checks blocked on this answer (job.wait_next) */
     uint16_t type;
-    char name[]; /* as the evaluator asked, unescaped */
+    char *name;         /* as the first asker wrote it (points into key[]) */
+    char key[];         /* canonical name, NUL, then name, NUL */
+};
+
+/*
+ * One check in flight (spfc_resolver_submit).  It is either ready (to be
+ * evaluated again), or waiting on exactly one query: the key its last
+ * pass blocked on.  Its finish function is finish_job().
+ */
+struct job {
+    spfc_resolver_t *resolver;
+    job_t *prev, *next;     /* every job of the resolver */
+    job_t *ready_next;      /* the ready queue */
+    job_t *wait_next;       /* the waiters of one query */
+    query_t *waiting;       /* NULL when ready */
+    bool ready;
+    spfc_view_t *view;
+    spfc_check_t *check;
+    spfc_resolver_done_fn done;
+    void *arg;
+    spfc_resolver_stats_t stats;
+    unsigned hints_sent;
+    /* Answers this check blocked on and received: pinned until it
+     * finishes, so eviction or expiry cannot undo its progress. */
+    spfc_view_entry_t **pins;
+    size_t n_pins, cap_pins;
 };
 
 /* A socket c-ares asked us to watch. */
@@ -653,13 +695,24 @@ struct spfc_resolver {
     watched_t *socks;
     size_t n_socks, cap_socks;
     struct pollfd *pfds;    /* scratch for poll(), cap_socks entries */
-    pending_t *inflight;    /* questions sent and not yet answered */
+    query_t **qtab;         /* questions in flight, hashed by key */
+    size_t n_qtab;          /* buckets, a power of two */
     size_t n_inflight;
-    spfc_view_t *view;      /* where answers go; NULL outside a run */
+    job_t *jobs;            /* checks in flight */
+    size_t n_jobs;
+    job_t *ready_head, *ready_tail;
+    spfc_view_t *view;      /* where answers go; NULL when idle */
     unsigned answers;       /* answers added to the view, ever */
     spfc_status_t failed;   /* an error inside a callback (ENOMEM) */
     spfc_arena_t scratch;   /* decoded RRs until the view copies them */
 };
+
+/* Prefetch queries one check may send, whatever its evaluation suggests:
+ * the evaluator's own hint budget per pass, RFC 7208 4.6.4's 10 terms
+ * each with up to 10 MX/PTR names, now for the whole check.  Blocking
+ * queries come on top: at most one per distinct lookup of an evaluation
+ * (1 + 10 x 11 + exp + %{p}: 123), since each is pinned once answered. */
+#define HINT_QUERY_CAP 110u
 
 static void sock_state_cb(void *data, ares_socket_t fd, int readable,
                           int writable)
@@ -812,20 +865,209 @@ done:
     return st;
 }
 
-void spfc_resolver_free(spfc_resolver_t *r)
+
+static long long now_ms(void)
 {
-    if (r == NULL)
-        return;
-    r->view = NULL; /* callbacks from destruction must not touch a view */
-    if (r->channel_ok)
-        ares_destroy(r->channel); /* runs every pending callback */
-    if (r->lib_init)
-        ares_library_cleanup();
-    spfc_arena_clear(&r->scratch);
-    free(r->socks);
-    free(r->pfds);
-    free(r);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Questions in flight                                                      */
+/* ------------------------------------------------------------------------ */
+
+static uint32_t hash_key(const char *key, uint16_t type)
+{
+    uint32_t h = 2166136261u ^ type;
+    for (const char *p = key; *p != '\0'; p++) {
+        h ^= (uint8_t)*p;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static query_t *find_query(const spfc_resolver_t *r, const char *key,
+                           uint16_t type, uint32_t h)
+{
+    if (r->n_qtab == 0)
+        return NULL;
+    for (query_t *q = r->qtab[h & (r->n_qtab - 1)]; q != NULL; q = q->hnext)
+        if (q->hash == h && q->type == type && strcmp(q->key, key) == 0)
+            return q;
+    return NULL;
+}
+
+static bool grow_qtab(spfc_resolver_t *r)
+{
+    size_t n = r->n_qtab ? r->n_qtab * 2 : 64;
+    query_t **t = calloc(n, sizeof(*t));
+    if (t == NULL)
+        return false;
+    for (size_t i = 0; i < r->n_qtab; i++) {
+        query_t *q = r->qtab[i];
+        while (q != NULL) {
+            query_t *next = q->hnext;
+            q->hnext = t[q->hash & (n - 1)];
+            t[q->hash & (n - 1)] = q;
+            q = next;
+        }
+    }
+    free(r->qtab);
+    r->qtab = t;
+    r->n_qtab = n;
+    return true;
+}
+
+static void unlink_query(spfc_resolver_t *r, query_t *q)
+{
+    query_t **pp = &r->qtab[q->hash & (r->n_qtab - 1)];
+    while (*pp != NULL && *pp != q)
+        pp = &(*pp)->hnext;
+    if (*pp == q) {
+        *pp = q->hnext;
+        r->n_inflight--;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checks in flight                                                         */
+/* ------------------------------------------------------------------------ */
+
+static void make_ready(spfc_resolver_t *r, job_t *j)
+{
+    if (j->ready)
+        return;
+    j->ready = true;
+    j->waiting = NULL;
+    j->ready_next = NULL;
+    if (r->ready_tail != NULL)
+        r->ready_tail->ready_next = j;
+    else
+        r->ready_head = j;
+    r->ready_tail = j;
+}
+
+static job_t *pop_ready(spfc_resolver_t *r)
+{
+    job_t *j = r->ready_head;
+    if (j == NULL)
+        return NULL;
+    r->ready_head = j->ready_next;
+    if (r->ready_head == NULL)
+        r->ready_tail = NULL;
+    j->ready_next = NULL;
+    j->ready = false;
+    return j;
+}
+
+static bool add_pin(job_t *j, spfc_view_entry_t *e)
+{
+    if (j->n_pins == j->cap_pins) {
+        size_t cap = j->cap_pins ? j->cap_pins * 2 : 8;
+        spfc_view_entry_t **p = realloc(j->pins, cap * sizeof(*p));
+        if (p == NULL)
+            return false;
+        j->pins = p;
+        j->cap_pins = cap;
+    }
+    j->pins[j->n_pins++] = e;
+    spfc_view_entry_pin(j->view, e);
+    return true;
+}
+
+/* Take j off every list and release what it holds; the caller frees it. */
+static void detach_job(spfc_resolver_t *r, job_t *j)
+{
+    if (j->prev != NULL)
+        j->prev->next = j->next;
+    else
+        r->jobs = j->next;
+    if (j->next != NULL)
+        j->next->prev = j->prev;
+    r->n_jobs--;
+    if (j->waiting != NULL) {
+        job_t **pp = &j->waiting->waiters;
+        while (*pp != NULL && *pp != j)
+            pp = &(*pp)->wait_next;
+        if (*pp == j)
+            *pp = j->wait_next;
+        j->waiting = NULL;
+    }
+    if (j->ready) {
+        job_t **pp = &r->ready_head;
+        job_t *prev = NULL;
+        while (*pp != NULL && *pp != j) {
+            prev = *pp;
+            pp = &(*pp)->ready_next;
+        }
+        if (*pp == j) {
+            *pp = j->ready_next;
+            if (r->ready_tail == j)
+                r->ready_tail = prev;
+        }
+        j->ready = false;
+    }
+}
+
+static void release_pins(job_t *j)
+{
+    for (size_t i = 0; i < j->n_pins; i++)
+        spfc_view_entry_unpin(j->view, j->pins[i]);
+    free(j->pins);
+    j->pins = NULL;
+    j->n_pins = j->cap_pins = 0;
+}
+
+/* No check and no question left: the view is the caller's again. */
+static void maybe_unbind(spfc_resolver_t *r)
+{
+    if (r->n_jobs == 0 && r->n_inflight == 0)
+        r->view = NULL;
+}
+
+/*
+ * The finish function of a check: hand the verdict (or the failure) to the
+ * caller, then release the answers it pinned.  The answers it read become
+ * the most recently used ones, so shared records (the providers' includes
+ * of a batch) stay cached while one-off names are evicted first.
+ */
+static void finish_job(spfc_resolver_t *r, job_t *j, spfc_status_t st)
+{
+    detach_job(r, j);
+    const spfc_outcome_t *o = st == SPFC_OK ? spfc_check_outcome(j->check)
+                                            : NULL;
+    for (size_t i = 0; o != NULL && o->trace != NULL && i < o->n_trace; i++) {
+        const spfc_trace_ev_t *ev = &o->trace[i];
+        char name[SPFC_NAME_MAX + 3];
+        if (ev->kind != SPFC_TRACE_DNS || ev->text == NULL ||
+            ev->text_len >= sizeof(name))
+            continue;
+        memcpy(name, ev->text, ev->text_len);
+        name[ev->text_len] = '\0';
+        spfc_view_touch(j->view, name, ev->qtype);
+    }
+    spfc_resolver_stats_t stats = j->stats;
+    spfc_resolver_done_fn done = j->done;
+    void *arg = j->arg;
+    spfc_check_t *check = j->check;
+    /* Pins last: the outcome may point at answers in the view while the
+     * callback reads it. */
+    spfc_view_entry_t **pins = j->pins;
+    size_t n_pins = j->n_pins;
+    spfc_view_t *view = j->view;
+    free(j);
+    if (done != NULL)
+        done(arg, check, st, &stats);
+    for (size_t i = 0; i < n_pins; i++)
+        spfc_view_entry_unpin(view, pins[i]);
+    free(pins);
+    maybe_unbind(r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Answers                                                                  */
+/* ------------------------------------------------------------------------ */
 
 static spfc_rcode_t rcode_of_status(int status)
 {
@@ -845,25 +1087,22 @@ static spfc_rcode_t rcode_of_status(int status)
     }
 }
 
+/* The finish function of a question: store the answer in the view (the
+ * cache every check shares) and wake every check waiting on it. */
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
                       int alen)
 {
-    pending_t *p = arg;
-    spfc_resolver_t *r = p->resolver;
+    query_t *q = arg;
+    spfc_resolver_t *r = q->resolver;
+    spfc_view_entry_t *entry = NULL;
 
-    if (p->prev != NULL)
-        p->prev->next = p->next;
-    else
-        r->inflight = p->next;
-    if (p->next != NULL)
-        p->next->prev = p->prev;
-    r->n_inflight--;
+    unlink_query(r, q);
 
-    /* Cancelled at the end of a run or destroyed with the resolver: the
-     * view may be gone, so nothing is written. */
+    /* Cancelled or destroyed with the resolver: the view may be gone, so
+     * nothing is written; a waiter (none in practice) asks again. */
     if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED ||
         r->view == NULL)
-        goto done;
+        goto wake;
 
     spfc_rcode_t rcode = rcode_of_status(status);
     spfc_rr_t *rrs = NULL;
@@ -871,50 +1110,67 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     /* Whenever there is a reply, its own rcode and records decide (with
      * NOCHECKRESP c-ares hands over SERVFAIL and REFUSED replies too). */
     if (abuf != NULL && alen > 0) {
-        spfc_status_t st = spfc_dns_decode(p->name, p->type, abuf,
+        spfc_status_t st = spfc_dns_decode(q->name, q->type, abuf,
                                            (size_t)alen, &r->scratch, &rcode,
                                            &rrs, &n_rrs, NULL);
         if (st != SPFC_OK) {
             r->failed = st;
-            goto done;
+            goto wake;
         }
     }
-    spfc_status_t st = spfc_view_set_answer(r->view, p->name, p->type, rcode,
-                                            rrs, n_rrs);
+    spfc_status_t st = spfc_view_cache_answer(r->view, q->name, q->type, rcode,
+                                              rrs, n_rrs, &entry);
     if (st != SPFC_OK)
         r->failed = st;
     r->answers++;
 
-done:
+wake:
+    while (q->waiters != NULL) {
+        job_t *j = q->waiters;
+        q->waiters = j->wait_next;
+        j->wait_next = NULL;
+        j->waiting = NULL;
+        if (entry != NULL && !add_pin(j, entry))
+            r->failed = SPFC_ENOMEM;
+        make_ready(r, j);
+    }
     spfc_arena_clear(&r->scratch);
-    free(p);
+    free(q);
 }
 
-static bool is_inflight(const spfc_resolver_t *r, const char *name,
-                        uint16_t type)
+/*
+ * The question (name, type) in flight, sent now when it is not; with
+ * waiter, that check waits on it.  *sent says whether a query went out.
+ * The callback may run before ares_query() returns (a name c-ares cannot
+ * encode), so everything is linked first and q is not touched after.
+ */
+static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
+                         job_t *waiter, bool *sent)
 {
-    char a[SPFC_NAME_MAX + 3], b[SPFC_NAME_MAX + 3];
-    if (!spfc_name_canon(name, a, sizeof(a)))
-        return false;
-    for (const pending_t *p = r->inflight; p != NULL; p = p->next)
-        if (p->type == type && spfc_name_canon(p->name, b, sizeof(b)) &&
-            strcmp(a, b) == 0)
-            return true;
-    return false;
-}
+    char key[SPFC_NAME_MAX + 3];
+    *sent = false;
+    if (!spfc_name_canon(name, key, sizeof(key)))
+        return SPFC_EINVAL; /* the view answers such names itself */
+    uint32_t h = hash_key(key, type);
+    query_t *q = find_query(r, key, type, h);
+    if (q != NULL) {
+        if (waiter != NULL) {
+            waiter->wait_next = q->waiters;
+            q->waiters = waiter;
+            waiter->waiting = q;
+        }
+        return SPFC_OK;
+    }
+    if (r->n_inflight >= r->n_qtab && !grow_qtab(r))
+        return SPFC_ENOMEM;
 
-/* Send one question.  The callback may run before ares_query() returns
- * (a name c-ares cannot encode), so p is linked first. */
-static spfc_status_t send_query(spfc_resolver_t *r, const char *name,
-                                uint16_t type)
-{
-    size_t len = strlen(name);
-    pending_t *p = malloc(sizeof(*p) + len + 1);
+    size_t klen = strlen(key), len = strlen(name);
+    q = malloc(sizeof(*q) + klen + 1 + len + 1);
     /* c-ares reads '\' as an escape in names; the evaluator's names are
      * plain text (macro expansion can produce any byte), so double it. */
     char *wire = malloc(2 * len + 1);
-    if (p == NULL || wire == NULL) {
-        free(p);
+    if (q == NULL || wire == NULL) {
+        free(q);
         free(wire);
         return SPFC_ENOMEM;
     }
@@ -925,38 +1181,113 @@ static spfc_status_t send_query(spfc_resolver_t *r, const char *name,
         wire[w++] = name[i];
     }
     wire[w] = '\0';
-    memcpy(p->name, name, len + 1);
-    p->type = type;
-    p->resolver = r;
-    p->prev = NULL;
-    p->next = r->inflight;
-    if (r->inflight != NULL)
-        r->inflight->prev = p;
-    r->inflight = p;
+    memcpy(q->key, key, klen + 1);
+    q->name = q->key + klen + 1;
+    memcpy(q->name, name, len + 1);
+    q->type = type;
+    q->hash = h;
+    q->resolver = r;
+    q->waiters = NULL;
+    if (waiter != NULL) {
+        waiter->wait_next = NULL;
+        q->waiters = waiter;
+        waiter->waiting = q;
+    }
+    q->hnext = r->qtab[h & (r->n_qtab - 1)];
+    r->qtab[h & (r->n_qtab - 1)] = q;
     r->n_inflight++;
-    ares_query(r->channel, wire, DNS_CLASS_IN, type, on_answer, p);
+    *sent = true;
+    ares_query(r->channel, wire, DNS_CLASS_IN, type, on_answer, q);
     free(wire);
     return SPFC_OK;
 }
 
+/* Evaluations per check before we call it a livelock: far above what the
+ * RFC 7208 4.6.4 limits allow (each pass waits for a new answer). */
+#define MAX_ROUNDS 10000
+
 /*
- * One poll() over c-ares' sockets, then hand what is ready to c-ares
- * (which also expires timed-out queries).  With nowait, only what is ready
- * right now is processed.
+ * One evaluation pass of a ready check: it finishes, or it waits on the
+ * key it blocks on (sent unless already in flight) after sending its
+ * prefetch hints (unless sequential, within HINT_QUERY_CAP).
  */
-static spfc_status_t process_events(spfc_resolver_t *r, bool nowait)
+static void run_job(spfc_resolver_t *r, job_t *j)
+{
+    spfc_step_t step;
+    spfc_status_t st;
+    bool sent;
+
+    j->stats.rounds++;
+    st = spfc_check_eval(j->check, j->view, &step);
+    if (st != SPFC_OK || step == SPFC_STEP_DONE) {
+        finish_job(r, j, st);
+        return;
+    }
+    const spfc_key_t *keys = NULL;
+    size_t n_keys = spfc_check_needs(j->check, &keys);
+    spfc_answer_t known;
+    if (j->stats.rounds > MAX_ROUNDS || n_keys == 0 || keys == NULL ||
+        keys[0].name == NULL ||
+        spfc_view_lookup(j->view, keys[0].name, keys[0].type, &known)) {
+        /* NEED with nothing needed, or blocking on an answer the view
+         * already has: evaluating again would loop. */
+        finish_job(r, j, SPFC_EDNS);
+        return;
+    }
+    st = ask(r, keys[0].name, keys[0].type, j, &sent);
+    if (st != SPFC_OK) {
+        finish_job(r, j, st == SPFC_EINVAL ? SPFC_EDNS : st);
+        return;
+    }
+    if (sent)
+        j->stats.queries_sent++;
+    if (r->opts.sequential)
+        return;
+    /* j may already be ready again (an answer c-ares gave at once); its
+     * hints still go out now, in the same round. */
+    for (size_t i = 1; i < n_keys && j->hints_sent < HINT_QUERY_CAP; i++) {
+        if (keys[i].name == NULL ||
+            spfc_view_lookup(j->view, keys[i].name, keys[i].type, &known))
+            continue;
+        st = ask(r, keys[i].name, keys[i].type, NULL, &sent);
+        if (st == SPFC_ENOMEM) {
+            r->failed = st;
+            return;
+        }
+        if (sent) {
+            j->hints_sent++;
+            j->stats.queries_sent++;
+        }
+    }
+}
+
+/* Evaluate every ready check, including those that become ready meanwhile
+ * (callbacks may submit more). */
+static void run_ready(spfc_resolver_t *r)
+{
+    job_t *j;
+    while (r->failed == SPFC_OK && (j = pop_ready(r)) != NULL)
+        run_job(r, j);
+}
+
+/*
+ * One poll() over c-ares' sockets, waiting at most timeout_ms (-1: until
+ * c-ares' next deadline), then hand what is ready to c-ares (which also
+ * expires timed-out queries).
+ */
+static spfc_status_t process_events(spfc_resolver_t *r, int timeout_ms)
 {
     struct timeval tv, *tvp;
     int timeout;
     size_t n = r->n_socks;
 
     tvp = ares_timeout(r->channel, NULL, &tv);
-    if (nowait)
-        timeout = 0;
-    else if (tvp == NULL)
+    if (tvp == NULL)
         timeout = r->opts.timeout_ms > 0 ? (int)r->opts.timeout_ms : 1000;
     else
         timeout = (int)(tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000);
+    if (timeout_ms >= 0 && timeout_ms < timeout)
+        timeout = timeout_ms;
     if (n == 0 && timeout == 0)
         return SPFC_OK;
 
@@ -974,8 +1305,8 @@ static spfc_status_t process_events(spfc_resolver_t *r, bool nowait)
         return SPFC_EDNS;
     }
     if (rc == 0) {
-        if (!nowait)
-            ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+        /* Nothing to read: let c-ares expire what timed out (and retry). */
+        ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
         return SPFC_OK;
     }
     /* pfds may be reallocated by sock_state_cb inside ares_process_fd:
@@ -992,102 +1323,176 @@ static spfc_status_t process_events(spfc_resolver_t *r, bool nowait)
     return SPFC_OK;
 }
 
-/* No question may outlive the run: the view it would write to belongs to
- * the caller.  Cancelling runs every callback now, with ARES_ECANCELLED. */
-static void cancel_all(spfc_resolver_t *r)
+/* ------------------------------------------------------------------------ */
+/* The asynchronous interface                                               */
+/* ------------------------------------------------------------------------ */
+
+static spfc_status_t bind_view(spfc_resolver_t *r, spfc_view_t *view)
 {
-    if (r->n_inflight > 0)
-        ares_cancel(r->channel);
+    if (r->view != NULL && r->view != view)
+        return SPFC_EINVAL; /* one view (one cache) per resolver at a time */
+    if (r->n_jobs == 0 && r->n_inflight == 0)
+        r->failed = SPFC_OK;
+    r->view = view;
+    return SPFC_OK;
 }
 
-/* Evaluations per run before we call it a livelock: far above what the
- * RFC 7208 4.6.4 limits allow (each pass waits for a new answer). */
-#define MAX_ROUNDS 10000
+static spfc_status_t submit(spfc_resolver_t *r, spfc_view_t *view,
+                            spfc_check_t *check, spfc_resolver_done_fn done,
+                            void *arg, job_t **out)
+{
+    if (r == NULL || view == NULL || check == NULL)
+        return SPFC_EINVAL;
+    spfc_status_t st = bind_view(r, view);
+    if (st != SPFC_OK)
+        return st;
+    job_t *j = calloc(1, sizeof(*j));
+    if (j == NULL) {
+        maybe_unbind(r);
+        return SPFC_ENOMEM;
+    }
+    j->resolver = r;
+    j->view = view;
+    j->check = check;
+    j->done = done;
+    j->arg = arg;
+    j->next = r->jobs;
+    if (r->jobs != NULL)
+        r->jobs->prev = j;
+    r->jobs = j;
+    r->n_jobs++;
+    make_ready(r, j);
+    if (out != NULL)
+        *out = j;
+    return SPFC_OK;
+}
+
+spfc_status_t spfc_resolver_submit(spfc_resolver_t *r, spfc_view_t *view,
+                                   spfc_check_t *check,
+                                   spfc_resolver_done_fn done, void *arg)
+{
+    return submit(r, view, check, done, arg, NULL);
+}
+
+size_t spfc_resolver_pending(const spfc_resolver_t *r)
+{
+    return r != NULL ? r->n_jobs : 0;
+}
+
+spfc_status_t spfc_resolver_process(spfc_resolver_t *r, int timeout_ms)
+{
+    if (r == NULL)
+        return SPFC_EINVAL;
+    if (r->view == NULL)
+        return SPFC_OK; /* idle */
+    if (r->failed != SPFC_OK)
+        return r->failed;
+    /* One clock reading per round: answers that arrive in it serve the
+     * evaluations of the same round even with a TTL of 0. */
+    spfc_view_set_clock(r->view, now_ms());
+    run_ready(r);
+    if (r->failed != SPFC_OK)
+        return r->failed;
+    if (r->n_inflight > 0) {
+        /* Wait for at least one event, then take every answer that is
+         * already waiting, so that replies travelling together are
+         * evaluated together (one pass per round trip). */
+        unsigned before = r->answers;
+        spfc_status_t st = process_events(r, r->ready_head != NULL ? 0 : timeout_ms);
+        while (st == SPFC_OK && r->failed == SPFC_OK && r->n_inflight > 0 &&
+               r->answers != before) {
+            before = r->answers;
+            st = process_events(r, 0);
+        }
+        if (st != SPFC_OK)
+            return st;
+        run_ready(r);
+    }
+    maybe_unbind(r);
+    return r->failed;
+}
+
+void spfc_resolver_free(spfc_resolver_t *r)
+{
+    if (r == NULL)
+        return;
+    /* Checks still in flight are dropped without their callbacks; the
+     * answers they pinned are released (the view must still exist). */
+    while (r->jobs != NULL) {
+        job_t *j = r->jobs;
+        detach_job(r, j);
+        release_pins(j);
+        free(j);
+    }
+    r->view = NULL; /* callbacks from destruction must not touch a view */
+    if (r->channel_ok)
+        ares_destroy(r->channel); /* runs every pending callback */
+    if (r->lib_init)
+        ares_library_cleanup();
+    spfc_arena_clear(&r->scratch);
+    free(r->qtab);
+    free(r->socks);
+    free(r->pfds);
+    free(r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The synchronous wrappers                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* No question may outlive a synchronous call when nothing else is in
+ * flight: the view it would write to belongs to the caller.  Cancelling
+ * runs every callback now, with ARES_ECANCELLED. */
+static void cancel_if_idle(spfc_resolver_t *r)
+{
+    if (r->n_jobs == 0 && r->n_inflight > 0)
+        ares_cancel(r->channel);
+    maybe_unbind(r);
+}
+
+typedef struct sync_wait {
+    bool finished;
+    spfc_status_t status;
+    spfc_resolver_stats_t stats;
+} sync_wait_t;
+
+static void sync_done(void *arg, spfc_check_t *check, spfc_status_t status,
+                      const spfc_resolver_stats_t *stats)
+{
+    sync_wait_t *w = arg;
+    w->finished = true;
+    w->status = status;
+    w->stats = *stats;
+}
 
 spfc_status_t spfc_resolver_run(spfc_resolver_t *r, spfc_view_t *view,
                                 spfc_check_t *check,
                                 spfc_resolver_stats_t *stats)
 {
-    spfc_status_t st = SPFC_OK;
-    spfc_resolver_stats_t local;
+    sync_wait_t w = {0};
+    job_t *j = NULL;
 
-    if (stats == NULL)
-        stats = &local;
-    memset(stats, 0, sizeof(*stats));
-    if (r == NULL || view == NULL || check == NULL)
-        return SPFC_EINVAL;
-    r->view = view;
-    r->failed = SPFC_OK;
-
-    for (;;) {
-        spfc_step_t step;
-        stats->rounds++;
-        st = spfc_check_eval(check, view, &step);
-        if (st != SPFC_OK || step == SPFC_STEP_DONE)
-            goto done;
-        if (stats->rounds > MAX_ROUNDS) {
-            st = SPFC_EDNS;
-            goto done;
-        }
-
-        const spfc_key_t *keys = NULL;
-        size_t n_keys = spfc_check_needs(check, &keys);
-        if (n_keys == 0 || keys == NULL) {
-            st = SPFC_EDNS; /* NEED with nothing needed: cannot progress */
-            goto done;
-        }
-        if (r->opts.sequential)
-            n_keys = 1;
-        unsigned before = r->answers;
-        for (size_t i = 0; i < n_keys; i++) {
-            spfc_answer_t known;
-            if (keys[i].name == NULL)
-                continue;
-            if (spfc_view_lookup(view, keys[i].name, keys[i].type, &known) ||
-                is_inflight(r, keys[i].name, keys[i].type))
-                continue;
-            st = send_query(r, keys[i].name, keys[i].type);
-            if (st != SPFC_OK)
-                goto done;
-            stats->queries_sent++;
-            if (r->failed != SPFC_OK) {
-                st = r->failed;
-                goto done;
-            }
-        }
-        if (r->answers == before && r->n_inflight == 0) {
-            /* The evaluator blocks on an answer the view already has and
-             * nothing is on the way: evaluating again would loop. */
-            st = SPFC_EDNS;
-            goto done;
-        }
-
-        /* Wait for at least one new answer, then take every answer that
-         * is already waiting, so that replies travelling together are
-         * evaluated together (one round per round trip). */
-        while (r->answers == before && r->n_inflight > 0) {
-            st = process_events(r, false);
-            if (st == SPFC_OK)
-                st = r->failed;
-            if (st != SPFC_OK)
-                goto done;
-        }
-        while (r->n_inflight > 0) {
-            unsigned got = r->answers;
-            st = process_events(r, true);
-            if (st == SPFC_OK)
-                st = r->failed;
-            if (st != SPFC_OK)
-                goto done;
-            if (r->answers == got)
-                break;
-        }
+    if (stats != NULL)
+        memset(stats, 0, sizeof(*stats));
+    spfc_status_t st = submit(r, view, check, sync_done, &w, &j);
+    if (st != SPFC_OK)
+        return st;
+    while (!w.finished) {
+        st = spfc_resolver_process(r, -1);
+        if (st != SPFC_OK)
+            break;
     }
-
-done:
-    cancel_all(r);
-    r->view = NULL;
-    return st;
+    if (!w.finished) {
+        /* The resolver failed (ENOMEM inside a callback): drop the check. */
+        detach_job(r, j);
+        release_pins(j);
+        free(j);
+        w.status = st;
+    }
+    cancel_if_idle(r);
+    if (stats != NULL)
+        *stats = w.stats;
+    return w.status;
 }
 
 spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, spfc_view_t *view,
@@ -1102,23 +1507,28 @@ spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, spfc_view_t *view,
     memset(stats, 0, sizeof(*stats));
     if (r == NULL || view == NULL || (keys == NULL && n > 0))
         return SPFC_EINVAL;
-    r->view = view;
-    r->failed = SPFC_OK;
+    st = bind_view(r, view);
+    if (st != SPFC_OK)
+        return st;
     stats->rounds = 1;
+    spfc_view_set_clock(view, now_ms());
 
     for (size_t i = 0; i < n; i++) {
         spfc_answer_t known;
+        bool sent;
         if (keys[i].name == NULL ||
-            spfc_view_lookup(view, keys[i].name, keys[i].type, &known) ||
-            is_inflight(r, keys[i].name, keys[i].type))
+            spfc_view_lookup(view, keys[i].name, keys[i].type, &known))
             continue;
-        st = send_query(r, keys[i].name, keys[i].type);
+        st = ask(r, keys[i].name, keys[i].type, NULL, &sent);
+        if (st == SPFC_EINVAL)
+            continue;
         if (st != SPFC_OK)
             goto done;
-        stats->queries_sent++;
+        if (sent)
+            stats->queries_sent++;
     }
     while (r->n_inflight > 0) {
-        st = process_events(r, false);
+        st = process_events(r, -1);
         if (st == SPFC_OK)
             st = r->failed;
         if (st != SPFC_OK)
@@ -1127,7 +1537,6 @@ spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, spfc_view_t *view,
     st = r->failed;
 
 done:
-    cancel_all(r);
-    r->view = NULL;
+    cancel_if_idle(r);
     return st;
 }

@@ -125,6 +125,43 @@ bool spfc_view_has_rr(const spfc_view_t *view, const char *owner,
                       const spfc_rr_t *rr);
 
 /*
+ * The cache of network answers (dnsview.c).  An entry holds the answer to
+ * one (name, type) with the time its TTL runs out, measured against the
+ * view's clock; the resolver sets the clock and stores what it fetches.
+ * spfc_view_lookup() serves an entry while view clock <= its expiry, or
+ * while it is pinned.  With a limit (spfc_view_set_cache_limit) the least
+ * recently used unpinned entries are evicted; zone data, overrides and
+ * spfc_view_set_answer() data are never entries.
+ */
+typedef struct spfc_view_entry spfc_view_entry_t;
+
+/* The clock TTLs are measured against, in milliseconds (monotonic). */
+void spfc_view_set_clock(spfc_view_t *view, long long now_ms);
+
+/*
+ * Store a network answer, replacing an earlier entry for (name, type) (the
+ * same entry object, so pins stay valid).  Its TTL is the smallest of the
+ * records', 300 s for NXDOMAIN/NODATA, 0 for errors (usable until the
+ * clock moves).  *entry (when not NULL) receives the entry, valid until it
+ * is evicted: pin it to keep it.  May evict others to keep the limit.
+ */
+spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
+                                     uint16_t type, spfc_rcode_t rcode,
+                                     const spfc_rr_t *rrs, size_t n_rrs,
+                                     spfc_view_entry_t **entry);
+
+/* Pins nest; a pinned entry neither expires nor is evicted.  Unpinning
+ * the last pin makes it the most recently used. */
+void spfc_view_entry_pin(spfc_view_t *view, spfc_view_entry_t *entry);
+void spfc_view_entry_unpin(spfc_view_t *view, spfc_view_entry_t *entry);
+
+/* Mark the entry of (name, type), if any, as just used (LRU order). */
+void spfc_view_touch(spfc_view_t *view, const char *name, uint16_t type);
+
+/* Entries in the cache, pinned ones included. */
+size_t spfc_view_cache_count(const spfc_view_t *view);
+
+/*
  * Fetch keys[0..n) into view through the resolver, all at once, and wait
  * until every one is answered (or timed out).  Keys the view already knows
  * are not sent.  For tests, benchmarks and batch warm-up: the same machinery
