@@ -381,7 +381,8 @@ START_TEST(text_verbose_tree)
         "\n        dns _spf.example.com TXT: NXDOMAIN, 0 answers "
         "(void lookup)\n",
         "\n        term ip4:192.0.2.0/24: match\n",
-        "\n        note: a note\n",
+        /* what follows a term at its depth belongs to the term */
+        "\n          note: a note\n",
         "\n        result: pass\n",
         "\n      result: pass\n",
     };

@@ -277,12 +277,14 @@ static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
 }
 
 static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
-                            int color)
+                            size_t extra, int color)
 {
     unsigned depth = ev->depth < MAX_INDENT_DEPTH ? ev->depth
                                                   : MAX_INDENT_DEPTH;
-    /* Events of a check_host() sit one step inside its CHECK line. */
-    put_spaces(b, 4 + 2 * (size_t)depth + (ev->kind == SPFC_TRACE_CHECK ? 0 : 2));
+    /* Events of a check_host() sit one step inside its CHECK line; the
+     * lookups a term makes (extra) one step inside the term. */
+    put_spaces(b, 4 + 2 * (size_t)depth + extra +
+                      (ev->kind == SPFC_TRACE_CHECK ? 0 : 2));
     size_t tlen = ev_text_len(ev);
 
     switch (ev->kind) {
@@ -393,8 +395,22 @@ spfc_status_t spfc_output_text(FILE *out, const spfc_request_t *req,
                             stats->queries_sent == 1 ? "y" : "ies",
                             stats->rounds, stats->rounds == 1 ? "" : "s");
         spfc_buf_puts(&b, "  trace:\n");
-        for (size_t i = 0; o->trace != NULL && i < o->n_trace; i++)
-            put_trace_event(&b, &o->trace[i], color);
+        /* The evaluator records a term before the lookups it makes, so
+         * DNS lines and notes that follow a term at its depth belong to
+         * it, until the next term or the end of that record. */
+        long term_depth = -1;
+        for (size_t i = 0; o->trace != NULL && i < o->n_trace; i++) {
+            const spfc_trace_ev_t *ev = &o->trace[i];
+            size_t extra = 0;
+            if (ev->kind == SPFC_TRACE_TERM)
+                term_depth = (long)ev->depth;
+            else if ((ev->kind == SPFC_TRACE_DNS || ev->kind == SPFC_TRACE_NOTE) &&
+                     (long)ev->depth == term_depth)
+                extra = 2;
+            else if ((long)ev->depth <= term_depth)
+                term_depth = -1;
+            put_trace_event(&b, ev, extra, color);
+        }
     }
 
     return emit(out, &b);
