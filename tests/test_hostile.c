@@ -506,6 +506,55 @@ static char *write_file(const char *name, const void *data, size_t len)
     return path;
 }
 
+/* Bug found here: ldns's tokenizer skips NUL bytes and never returns on an
+ * endless stream, so "-z /dev/zero" (or an $INCLUDE of it) hung forever;
+ * NUL bytes inside a file were silently dropped from TXT strings. */
+START_TEST(zone_endless_and_nul)
+{
+    static const struct {
+        const char *what;
+        const char *data;
+        size_t len;
+        unsigned line;
+    } files[] = {
+        {"NUL in a TXT string", "example.com. 300 IN TXT \"v=spf1 \0 -all\"\n", 40, 1},
+        {"NUL after the records", "example.com. 300 IN TXT \"v=spf1 -all\"\n\0\0", 40, 2},
+        {"only NULs", "\0\0\0\0", 4, 1},
+        {"$INCLUDE of an endless device", "$INCLUDE /dev/zero\n", 19, 1},
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char *path = write_file("nul.zone", files[i].data, files[i].len);
+        spfc_view_t *v = NULL;
+        ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+        spfc_zone_error_t err;
+        long long t0 = spawn_now_ms();
+        spfc_status_t st = spfc_zone_load(v, path, NULL, &err);
+        ck_assert_msg(spawn_now_ms() - t0 < 5000, "%s: slow", files[i].what);
+        ck_assert_msg(st == SPFC_EZONE, "%s: status %s", files[i].what, spfc_status_str(st));
+        ck_assert_msg(strstr(err.message, "NUL") != NULL, "%s: %s", files[i].what, err.message);
+        if (i < 3)
+            ck_assert_uint_eq(err.line, files[i].line);
+        else
+            ck_assert_str_eq(err.file, "/dev/zero");
+        spfc_view_free(v);
+        unlink(path);
+        free(path);
+    }
+    /* The device itself: a clear error, not a hang. */
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_zone_error_t err;
+    ck_assert_int_eq(spfc_zone_load(v, "/dev/zero", NULL, &err), SPFC_EZONE);
+    /* An empty file (and /dev/null) is an empty zone, as before. */
+    ck_assert_int_eq(spfc_zone_load(v, "/dev/null", "example.com", &err), SPFC_OK);
+    char *path = write_file("empty.zone", "", 0);
+    ck_assert_int_eq(spfc_zone_load(v, path, "example.com", &err), SPFC_OK);
+    unlink(path);
+    free(path);
+    spfc_view_free(v);
+}
+END_TEST
+
 /* Binary garbage and hostile-but-valid master files. */
 START_TEST(zone_garbage)
 {
@@ -1043,6 +1092,7 @@ static Suite *hostile_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("zone");
+    tcase_add_test(tc, zone_endless_and_nul);
     tcase_add_test(tc, zone_garbage);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);

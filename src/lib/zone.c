@@ -35,6 +35,10 @@
 /* Type SPF (99, RFC 4408; obsolete since RFC 7208 section 3.1): data like
  * TXT.  Kept so that names holding only SPF records still exist. */
 #define ZONE_TYPE_SPF 99
+/* Largest master file read.  ldns's tokenizer skips NUL bytes and never
+ * returns on an endless stream (-z /dev/zero, $INCLUDE /dev/urandom), so
+ * each file is read whole, within this bound, before ldns sees it. */
+#define ZONE_FILE_MAX (64u * 1024 * 1024)
 
 typedef struct loader {
     spfc_view_t *view;
@@ -494,6 +498,68 @@ static spfc_status_t directive(loader_t *L, const char *path, unsigned line,
     return fail(L, path, line, "unknown control entry \"%s\"", n > 0 ? w[0] : entry);
 }
 
+/*
+ * Read a whole master file into *text (malloc()ed, *len bytes).  A master
+ * file is text (RFC 1035 section 5.1: a NUL is written \000), so a NUL
+ * byte is an error, as is a file over ZONE_FILE_MAX: both also stop an
+ * endless device or pipe, which ldns would read forever.
+ */
+static spfc_status_t read_text(loader_t *L, const char *path, char **text,
+                               size_t *len)
+{
+    spfc_status_t st = SPFC_OK;
+    spfc_buf_t b = {0};
+    char chunk[65536];
+    unsigned line = 1;
+
+    *text = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return fail(L, path, 0, "%s", strerror(errno));
+    for (;;) {
+        errno = 0;
+        size_t n = fread(chunk, 1, sizeof(chunk), f);
+        int read_errno = errno;
+        const char *nul = memchr(chunk, '\0', n);
+        for (const char *p = chunk; p < (nul != NULL ? nul : chunk + n); p++)
+            line += *p == '\n';
+        if (nul != NULL) {
+            st = fail(L, path, line, "a NUL byte: a master file is text (write \\000)");
+            goto done;
+        }
+        if (b.len + n > ZONE_FILE_MAX) {
+            st = fail(L, path, 0, "larger than %u MiB", ZONE_FILE_MAX / (1024 * 1024));
+            goto done;
+        }
+        if (!spfc_buf_append(&b, chunk, n)) {
+            st = SPFC_ENOMEM;
+            goto done;
+        }
+        if (ferror(f)) {
+            /* A directory opens but cannot be read. */
+            st = fail(L, path, 0, "%s", strerror(read_errno != 0 ? read_errno : EIO));
+            goto done;
+        }
+        if (n < sizeof(chunk) && feof(f))
+            break;
+    }
+    /* An empty file reads as one empty line (fmemopen needs a size). */
+    if (b.len == 0 && !spfc_buf_putc(&b, '\n')) {
+        st = SPFC_ENOMEM;
+        goto done;
+    }
+    *len = b.len;
+    *text = spfc_buf_take(&b);
+    if (*text == NULL)
+        st = SPFC_ENOMEM;
+
+done:
+    spfc_buf_free(&b);
+    fclose(f);
+    return st;
+}
+
 static spfc_status_t load_file(loader_t *L, const char *path,
                                const ldns_rdf *origin_in, uint32_t ttl,
                                unsigned depth)
@@ -503,10 +569,17 @@ static spfc_status_t load_file(loader_t *L, const char *path,
     char *tok = NULL;
     size_t tok_cap = 0;
     int line = 1;
+    char *text = NULL;
+    size_t text_len = 0;
 
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return fail(L, path, 0, "%s", strerror(errno));
+    st = read_text(L, path, &text, &text_len);
+    if (st != SPFC_OK)
+        return st;
+    FILE *f = fmemopen(text, text_len, "r");
+    if (f == NULL) {
+        free(text);
+        return SPFC_ENOMEM;
+    }
     if (origin_in != NULL && (origin = ldns_rdf_clone(origin_in)) == NULL) {
         st = SPFC_ENOMEM;
         goto done;
@@ -584,6 +657,7 @@ done:
     ldns_rdf_deep_free(origin);
     ldns_rdf_deep_free(prev);
     fclose(f);
+    free(text);
     return st;
 }
 
