@@ -331,6 +331,25 @@ def seeds_zone(docs):
                      b"a 60 IN A 192.0.2.1\n\\@x IN TXT \"\\065\\\"\"\n$INCLUDE zone\n")
 
 
+# ---------------------------------------------------------------- batch
+def seeds_batch(docs):
+    lines = []
+    for doc in docs[:6]:
+        for tname, test in list((doc.get("tests") or {}).items())[:4]:
+            mf = str(test.get("mailfrom") or "") or "<>"
+            helo = str(test.get("helo") or "")
+            lines.append(("%s %s %s" % (test.get("host"), mf, helo)).strip().encode("utf-8", "replace"))
+    put("fuzz_batch", b"\n".join(lines) + b"\n")
+    for b in [b"192.0.2.1 user@example.com mail.example.org",
+              b"2001:db8::1\t<>\tmail.example.net\r",
+              b"# a comment\n\n   \n192.0.2.1 - helo.example",
+              b"::ffff:192.0.2.1 @example.com", b"1.2.3 x@y", b"192.0.2.1",
+              b"192.0.2.1 x@example.com helo extra", b"fe80::1%eth0 x@example.com",
+              b"192.0.2.1 " + b"a" * 5000 + b"@example.com",
+              b"192.0.2.1 \x00\xff@example.com \x80"]:
+        put("fuzz_batch", b)
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -340,6 +359,7 @@ def main():
     seeds_eval(docs)
     seeds_dns(docs)
     seeds_zone(docs)
+    seeds_batch(docs)
     for t in sorted(os.listdir(OUT)):
         files = os.listdir(os.path.join(OUT, t))
         size = sum(os.path.getsize(os.path.join(OUT, t, f)) for f in files)
