@@ -46,6 +46,13 @@ class Responder:
             self.proc.kill()
             raise RuntimeError("spfc_dnsd did not start on port 53: %r" % line)
 
+    def drops(self):
+        """Datagrams dropped at the responder's own UDP socket (full receive
+        buffer), from the skmem d counter of `ss -uam`."""
+        out = subprocess.run(["ss", "-uamn", "sport = :53"], stdout=subprocess.PIPE,
+                             text=True).stdout
+        return sum(int(d) for d in re.findall(r"\bd(\d+)\)", out))
+
     def stop(self):
         """Stop it and return the number of queries it received."""
         self.proc.send_signal(signal.SIGTERM)
@@ -121,12 +128,11 @@ def run_single(args, cases, delay, tools, zones, work):
     return rows
 
 
-def batch_argv(tool, spfcheck, path, concurrency):
+def batch_argv(tool, spfcheck, path):
     if tool == "spfcheck":
-        argv = [spfcheck, "--batch", path]
-        if concurrency:
-            argv += ["--concurrency", str(concurrency)]
-        return argv
+        return [spfcheck, "--batch", path]
+    if tool.startswith("spfcheck -c "):
+        return [spfcheck, "--batch", path, "--concurrency", tool.split()[-1]]
     if tool == "libspf2":
         return ["spfquery.libspf2", "-file", path]
     if tool == "mailspf":
@@ -146,10 +152,19 @@ def batch_results(tool, out):
     return [line.split()[0] for line in out.splitlines() if line.strip()]
 
 
+def udp_rcvbuf_errors():
+    """UDP datagrams dropped for a full receive buffer, in this namespace
+    (the responder's socket and the tools' sockets alike)."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return int(rows[1][rows[0].index("RcvbufErrors")])
+
+
 def run_batch(args, delay, zones, work, lines_all):
     rows = []
     ref = None
-    for tool in ["spfcheck"] + PEERS:
+    variants = ["spfcheck -c %d" % c for c in args.concurrency]
+    for tool in ["spfcheck"] + variants + PEERS:
         n = args.batch_lines
         if tool == "libspf2" and delay:
             # libspf2 caches answers across checks but still waits one round
@@ -162,9 +177,10 @@ def run_batch(args, delay, zones, work, lines_all):
         if not os.path.exists(path):
             with open(path, "w") as f:
                 f.writelines(lines_all[:n])
-        argv = batch_argv(tool, args.spfcheck, path, args.concurrency)
+        argv = batch_argv(tool, args.spfcheck, path)
         memf = os.path.join(work, "mem")
         dns = Responder(args.dnsd, zones, delay, work)
+        drops0 = udp_rcvbuf_errors()
         try:
             t0 = time.perf_counter()
             p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", memf] + argv,
@@ -172,6 +188,8 @@ def run_batch(args, delay, zones, work, lines_all):
                                text=True, timeout=900)
             wall = time.perf_counter() - t0
         finally:
+            drops = udp_rcvbuf_errors() - drops0
+            dns_drops = dns.drops()
             queries = dns.stop()
         with open(memf) as f:
             rss_kb = int(f.read().strip().splitlines()[-1])
@@ -182,14 +200,16 @@ def run_batch(args, delay, zones, work, lines_all):
         rows.append({
             "tool": tool, "delay": delay, "lines": n, "outputs": len(res),
             "exit": p.returncode, "wall": wall, "rate": n / wall,
-            "rss_kb": rss_kb, "queries": queries, "mismatch": mism,
+            "rss_kb": rss_kb, "queries": queries, "mismatch": mism, "drops": drops,
+            "dns_drops": dns_drops,
+            "temperror": res.count("temperror"),
             "stderr": p.stderr[-500:],
             # Every line checked, and spfcheck's documented batch exit code.
             "valid": len(res) == n and (tool != "spfcheck" or p.returncode == 0),
         })
-        print("  batch %-9s %3d ms  %5d lines  %7.2f s  %9.1f checks/s  %7d KiB  "
-              "%6d queries  %d differ from spfcheck" % (
-                  tool, delay, n, wall, n / wall, rss_kb, queries, mism),
+        print("  batch %-16s %3d ms  %5d lines  %7.2f s  %9.1f checks/s  %7d KiB  "
+              "%6d queries  %d differ from spfcheck  %d UDP drops (%d at the responder)" % (
+                  tool, delay, n, wall, n / wall, rss_kb, queries, mism, drops, dns_drops),
               file=sys.stderr, flush=True)
     return rows
 
@@ -247,20 +267,24 @@ def report(single, batch, delays, rtt, note):
         w("`est. 10k`: the time the whole file would take at the measured rate "
           "(measured, not extrapolated, when `lines` is the full file). "
           "`queries`: received by the responder during the run. "
-          "`differ`: results that differ from spfcheck's on the same lines.")
+          "`differ`: results that differ from spfcheck's (default concurrency) on the same "
+          "lines. `UDP drops`: datagrams the kernel dropped for a full socket receive buffer "
+          "in the namespace during the run (`RcvbufErrors` of /proc/net/snmp), as "
+          "tool + responder (the responder's own socket, from `ss -uam`). `spfcheck x`: spfcheck's "
+          "(default concurrency) checks/s over this row's.")
         w("")
-        w("| delay | tool | lines | wall s | checks/s | spfcheck x | est. 10k s | peak RSS MiB | queries | queries/check | differ |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|")
+        w("| delay | tool | lines | wall s | checks/s | spfcheck x | est. 10k s | peak RSS MiB | queries | queries/check | differ | UDP drops |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|")
         rates = {(r["tool"], r["delay"]): r["rate"] for r in batch}
         for r in batch:
             sx = rates.get(("spfcheck", r["delay"]), 0) / r["rate"]
-            w("| %d ms | %s | %d%s | %.2f | %.1f | %.1f | %.1f%s | %.1f | %d | %.2f | %d |" % (
+            w("| %d ms | %s | %d%s | %.2f | %.1f | %.1f | %.1f%s | %.1f | %d | %.2f | %d | %s |" % (
                 r["delay"], r["tool"], r["lines"],
                 "" if r["valid"] else " (INVALID: %d results, exit %d)" % (r["outputs"], r["exit"]),
                 r["wall"], r["rate"], sx, note["batch_lines"] / r["rate"],
                 "" if r["lines"] == note["batch_lines"] else " (extrap.)",
                 r["rss_kb"] / 1024.0, r["queries"], r["queries"] / r["lines"],
-                r["mismatch"]))
+                r["mismatch"], "%d + %d" % (r["drops"] - r["dns_drops"], r["dns_drops"])))
         w("")
     # Goals (issue 4), as ratios of this run.
     w("### Goals (issue 4), from this run")
@@ -291,19 +315,23 @@ def report(single, batch, delays, rtt, note):
              "yes" if ratio <= 1.3 else "**no**", "yes" if net <= 1.3 else "**no**"))
     if batch:
         bb = {(r["tool"], r["delay"]): r for r in batch}
-        if ("spfcheck", rtt) in bb:
-            s = bb[("spfcheck", rtt)]
+        stools = [r["tool"] for r in batch if r["tool"].startswith("spfcheck") and r["delay"] == rtt]
+        for st in stools:
+            s = bb[(st, rtt)]
             best = max((bb[(p, rtt)] for p in PEERS if (p, rtt) in bb), key=lambda r: r["rate"])
             ratio = s["rate"] / best["rate"]
             ok = ratio >= 100 and s["valid"] and best["valid"]
-            w("| batch at %d ms: >= 100x the best peer's checks/s | %.1fx (%.0f vs %s %.1f/s) | %s |"
-              % (rtt, ratio, s["rate"], best["tool"], best["rate"], "yes" if ok else "**no**"))
-        if ("spfcheck", 0) in bb and ("libspf2", 0) in bb:
-            s, l = bb[("spfcheck", 0)], bb[("libspf2", 0)]
+            w("| batch at %d ms (%s): >= 100x the best peer's checks/s | %.1fx (%.0f vs %s %.1f/s) | %s |"
+              % (rtt, st, ratio, s["rate"], best["tool"], best["rate"], "yes" if ok else "**no**"))
+        stools = [r["tool"] for r in batch if r["tool"].startswith("spfcheck") and r["delay"] == 0]
+        for st in stools:
+            if ("libspf2", 0) not in bb:
+                break
+            s, l = bb[(st, 0)], bb[("libspf2", 0)]
             ratio = s["rate"] / l["rate"]
             ok = ratio >= 2 and s["valid"] and l["valid"]
-            w("| batch at 0 ms: >= 2x libspf2 `-file` checks/s | %.2fx (%.0f vs %.0f/s) | %s |"
-              % (ratio, s["rate"], l["rate"], "yes" if ok else "**no**"))
+            w("| batch at 0 ms (%s): >= 2x libspf2 `-file` checks/s | %.2fx (%.0f vs %.0f/s) | %s |"
+              % (st, ratio, s["rate"], l["rate"], "yes" if ok else "**no**"))
     w("")
     return "\n".join(out)
 
@@ -313,7 +341,7 @@ def main():
     ap.add_argument("--dnsd", required=True)
     ap.add_argument("--spfcheck", required=True)
     ap.add_argument("--data", required=True, help="genzone.py output directory")
-    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--rtt", type=int, default=20)
     ap.add_argument("--single", choices=["yes", "no"], default="yes")
     ap.add_argument("--batch", choices=["auto", "yes", "no"], default="auto")
@@ -321,7 +349,8 @@ def main():
     ap.add_argument("--libspf2-lines-20", type=int, default=1000)
     ap.add_argument("--peer-lines-20", type=int, default=300)
     ap.add_argument("--peer-lines-0", type=int, default=2000)
-    ap.add_argument("--concurrency", type=int, default=0)
+    ap.add_argument("--concurrency", default="256,1000",
+                    help="extra spfcheck --batch runs at these --concurrency values")
     ap.add_argument("--json", help="write the raw results here")
     ap.add_argument("--md", help="write the Markdown report here")
     args = ap.parse_args()
@@ -331,6 +360,7 @@ def main():
     with open(os.path.join(args.data, "batch.txt")) as f:
         lines_all = f.readlines()
     args.batch_lines = min(args.batch_lines, len(lines_all))
+    args.concurrency = [int(c) for c in args.concurrency.split(",") if c]
     zones_single = [os.path.join(args.data, z) for z in ("providers.zone", "cases.zone")]
     zones_batch = zones_single + [os.path.join(args.data, "customers.zone")]
 
@@ -345,9 +375,11 @@ def main():
     try:
         single, batch = [], []
         tools = ["spfcheck", "spfcheck-seq"] + PEERS
-        for delay in (args.rtt, 0) if args.single == "yes" else ():
-            print("single checks, responder delay %d ms" % delay, file=sys.stderr)
-            single += run_single(args, cases, delay, tools, zones_single, work)
+        # Both delays of a case run back to back, so that the net round trips
+        # (wall at RTT - wall at 0 ms) compare times taken under the same load.
+        for case in cases if args.single == "yes" else ():
+            for delay in (args.rtt, 0):
+                single += run_single(args, [case], delay, tools, zones_single, work)
         if do_batch:
             for delay in (args.rtt, 0):
                 print("batch, responder delay %d ms" % delay, file=sys.stderr)
