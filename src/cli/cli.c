@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 
+#include "batch.h"
 #include "spfcheck/spfcheck.h"
 
 #include <errno.h>
@@ -26,6 +27,12 @@
 #define DEFAULT_TRIES 2u
 #define MAX_TIMEOUT_MS 300000u
 #define MAX_TRIES 10u
+/* --batch defaults and ranges, also stated in --help and the man page. */
+#define DEFAULT_CONCURRENCY 64u
+#define MAX_CONCURRENCY 10000u
+#define DEFAULT_CACHE_SIZE 100000u
+#define MIN_CACHE_SIZE 100u
+#define MAX_CACHE_SIZE 100000000u
 
 /* ------------------------------------------------------------------------ */
 /* The options table                                                        */
@@ -47,7 +54,10 @@ enum {
     OPT_TRIES,
     OPT_SEQUENTIAL,
     OPT_OFFLINE,
-    OPT_HEADER
+    OPT_HEADER,
+    OPT_BATCH,
+    OPT_CONCURRENCY,
+    OPT_CACHE_SIZE
 };
 
 static const spfc_cli_option_t options[] = {
@@ -83,6 +93,17 @@ static const spfc_cli_option_t options[] = {
      OPT_VERBOSE},
     {"header", 0, NULL,
      "print a Received-SPF header field (RFC 7208 section 9.1)", OPT_HEADER},
+    {"batch", 0, "FILE",
+     "check every line 'IP IDENTITY [HELO]' of FILE ('-': stdin), one "
+     "output line each, in input order",
+     OPT_BATCH},
+    {"concurrency", 0, "N",
+     "--batch: checks in flight at once, 1 to 10000 (default 64)",
+     OPT_CONCURRENCY},
+    {"cache-size", 0, "N",
+     "--batch: DNS answers kept, least recently used evicted first, 100 "
+     "to 100000000 (default 100000)",
+     OPT_CACHE_SIZE},
     {"help", 'h', NULL, "show this help and exit", OPT_HELP},
     {"version", 'V', NULL, "show the version and exit", OPT_VERSION},
 };
@@ -130,6 +151,9 @@ typedef struct cli_config {
     int verbose;
     cli_mode_t mode;
     const char *mode_option; /* the option that chose mode */
+    const char *batch;       /* --batch FILE, or NULL */
+    unsigned concurrency;
+    size_t cache_size;
 } cli_config_t;
 
 /* ------------------------------------------------------------------------ */
@@ -228,6 +252,26 @@ static int parse_tries(const char *s, unsigned *tries)
     if (v < 1)
         return 0;
     *tries = (unsigned)v;
+    return 1;
+}
+
+/* A whole number from lo to hi. */
+static int parse_count(const char *s, unsigned long lo, unsigned long hi,
+                       unsigned long *out)
+{
+    unsigned long v = 0;
+    if (*s == '\0')
+        return 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        v = v * 10 + (unsigned long)(*p - '0');
+        if (v > hi)
+            return 0;
+    }
+    if (v < lo)
+        return 0;
+    *out = v;
     return 1;
 }
 
@@ -367,6 +411,9 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
 
     cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
     cfg->tries = DEFAULT_TRIES;
+    cfg->concurrency = DEFAULT_CONCURRENCY;
+    cfg->cache_size = DEFAULT_CACHE_SIZE;
+    const char *batch_only = NULL; /* a --batch option given without it */
     cfg->zones = calloc((size_t)argc + 1, sizeof *cfg->zones);
     if (cfg->zones == NULL) {
         msg(err, "out of memory");
@@ -437,6 +484,34 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         case OPT_VERBOSE:
             cfg->verbose = 1;
             break;
+        case OPT_BATCH:
+            cfg->batch = optarg;
+            break;
+        case OPT_CONCURRENCY: {
+            unsigned long v;
+            if (!parse_count(optarg, 1, MAX_CONCURRENCY, &v)) {
+                msg(err, "bad --concurrency '%s': give a whole number from 1 "
+                         "to %u",
+                    shown(optarg, buf, sizeof buf), MAX_CONCURRENCY);
+                return SPFC_EXIT_USAGE;
+            }
+            cfg->concurrency = (unsigned)v;
+            batch_only = "--concurrency";
+            break;
+        }
+        case OPT_CACHE_SIZE: {
+            unsigned long v;
+            if (!parse_count(optarg, MIN_CACHE_SIZE, MAX_CACHE_SIZE, &v)) {
+                msg(err, "bad --cache-size '%s': give a whole number from %u "
+                         "to %u",
+                    shown(optarg, buf, sizeof buf), MIN_CACHE_SIZE,
+                    MAX_CACHE_SIZE);
+                return SPFC_EXIT_USAGE;
+            }
+            cfg->cache_size = (size_t)v;
+            batch_only = "--cache-size";
+            break;
+        }
         case OPT_HELP:
             cfg->action = ACT_HELP;
             break;
@@ -454,6 +529,27 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
 
     int npos = argc - optind;
     char **pos = argv + optind;
+    if (cfg->batch != NULL) {
+        /* Each line names its own identity and HELO, and the output is
+         * one line per check: options for one check do not fit. */
+        const char *clash = npos > 0 ? "a DOMAIN or IP argument"
+                            : cfg->helo != NULL ? "--helo"
+                            : cfg->record != NULL ? "--record"
+                            : cfg->mode == OUT_QUIET ? "--quiet"
+                            : cfg->mode == OUT_HEADER ? "--header"
+                            : NULL;
+        if (clash != NULL) {
+            msg(err, "--batch cannot be combined with %s: each line gives "
+                     "IP IDENTITY [HELO] (" TRY_HELP ")",
+                clash);
+            return SPFC_EXIT_USAGE;
+        }
+        return 0;
+    }
+    if (batch_only != NULL) {
+        msg(err, "option %s needs --batch (" TRY_HELP ")", batch_only);
+        return SPFC_EXIT_USAGE;
+    }
     const char *ip_arg;
     if (npos == 2) {
         /* RFC 7208 section 4.3: the domain is what follows the last '@'
@@ -536,10 +632,14 @@ static int print_help(FILE *out)
     fputs("Usage: " PROG " [options] DOMAIN IP\n"
           "       " PROG " [options] LOCAL@DOMAIN IP\n"
           "       " PROG " [options] --helo NAME IP\n"
+          "       " PROG " [options] --batch FILE\n"
           "\n"
           "Check whether IP may send mail for DOMAIN under its SPF policy\n"
           "(RFC 7208).  The sender is postmaster@DOMAIN unless LOCAL@DOMAIN\n"
           "is given; with --helo and no DOMAIN the HELO name is checked.\n"
+          "With --batch, each line of FILE is 'IP IDENTITY [HELO]' (IDENTITY\n"
+          "'<>' or '-' for a HELO check); one line 'RESULT IP IDENTITY' (or one\n"
+          "JSON object with --json) per check line, in input order.\n"
           "\n"
           "Options:\n",
           out);
@@ -558,7 +658,8 @@ static int print_help(FILE *out)
     fputs("\n"
           "Exit status: 0 pass, 1 fail, 2 softfail, 3 neutral, 4 permerror,\n"
           "5 temperror, 6 none, 64 usage error, 70 internal error,\n"
-          "74 output error.  Colour only on a terminal; NO_COLOR turns it off.\n",
+          "74 output error; with --batch 0 when the batch ran.\n"
+          "Colour only on a terminal; NO_COLOR turns it off.\n",
           out);
     return 0;
 }
@@ -591,14 +692,13 @@ static int internal(FILE *err, const char *what, spfc_status_t st)
     return SPFC_EXIT_SOFTWARE;
 }
 
-static int run(const cli_config_t *cfg, FILE *out, FILE *err)
+/* The view every check reads: --zone files, --record, --offline.  Returns
+ * 0, or the exit code (the message is on err). */
+static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
+                      FILE *err)
 {
     int code = SPFC_EXIT_SOFTWARE;
     spfc_view_t *view = NULL;
-    spfc_check_t *check = NULL;
-    spfc_resolver_t *resolver = NULL;
-    spfc_resolver_stats_t stats = {0};
-    const spfc_resolver_stats_t *statsp = NULL;
     spfc_status_t st;
     char buf[SHOWN_MAX];
 
@@ -649,6 +749,55 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
     }
     if (cfg->offline)
         spfc_view_set_complete(view, 1);
+    *out_view = view;
+    view = NULL;
+    code = 0;
+
+done:
+    spfc_view_free(view);
+    return code;
+}
+
+static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
+{
+    spfc_view_t *view = NULL;
+    int code = build_view(cfg, &view, err);
+    if (code != 0)
+        return code;
+    spfc_batch_config_t bc = {
+        .path = cfg->batch,
+        .concurrency = cfg->concurrency,
+        .cache_limit = cfg->cache_size,
+        .json = cfg->mode == OUT_JSON,
+        .verbose = cfg->verbose,
+        .offline = cfg->offline,
+        .receiver = cfg->receiver,
+        .ropts = {
+            .servers = cfg->servers,
+            .timeout_ms = cfg->timeout_ms,
+            .tries = cfg->tries,
+            .sequential = cfg->sequential,
+        },
+    };
+    code = spfc_cli_batch_run(&bc, view, stdin, out, err);
+    spfc_view_free(view);
+    return code;
+}
+
+static int run(const cli_config_t *cfg, FILE *out, FILE *err)
+{
+    int code = SPFC_EXIT_SOFTWARE;
+    spfc_view_t *view = NULL;
+    spfc_check_t *check = NULL;
+    spfc_resolver_t *resolver = NULL;
+    spfc_resolver_stats_t stats = {0};
+    const spfc_resolver_stats_t *statsp = NULL;
+    spfc_status_t st;
+
+    code = build_view(cfg, &view, err);
+    if (code != 0)
+        goto done;
+    code = SPFC_EXIT_SOFTWARE;
 
     spfc_request_t req = {
         .sender = cfg->sender,
@@ -774,7 +923,8 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
         code = finish_output(out, err, 0);
         break;
     case ACT_RUN:
-        code = run(&cfg, out, err);
+        code = cfg.batch != NULL ? run_batch(&cfg, out, err)
+                                 : run(&cfg, out, err);
         break;
     }
 done:

@@ -652,9 +652,12 @@ struct query {
     query_t *hnext;     /* hash chain of questions in flight */
     uint32_t hash;
     job_t *waiters;     /* checks blocked on this answer (job.wait_next) */
+    query_t *queue_next; /* the send queue, while not on the wire yet */
+    bool on_wire;       /* handed to c-ares */
     uint16_t type;
     char *name;         /* as the first asker wrote it (points into key[]) */
-    char key[];         /* canonical name, NUL, then name, NUL */
+    char *wire;         /* name as c-ares reads it ('\' doubled) */
+    char key[];         /* canonical name, NUL, name, NUL, wire, NUL */
 };
 
 /*
@@ -697,7 +700,10 @@ struct spfc_resolver {
     struct pollfd *pfds;    /* scratch for poll(), cap_socks entries */
     query_t **qtab;         /* questions in flight, hashed by key */
     size_t n_qtab;          /* buckets, a power of two */
-    size_t n_inflight;
+    size_t n_inflight;      /* questions in qtab: on the wire or queued */
+    size_t n_wire;          /* of which handed to c-ares */
+    query_t *queue_head, *queue_tail; /* waiting for room on the wire */
+    bool draining;          /* send_queued() is running */
     job_t *jobs;            /* checks in flight */
     size_t n_jobs;
     job_t *ready_head, *ready_tail;
@@ -713,6 +719,15 @@ struct spfc_resolver {
  * queries come on top: at most one per distinct lookup of an evaluation
  * (1 + 10 x 11 + exp + %{p}: 123), since each is pinned once answered. */
 #define HINT_QUERY_CAP 110u
+
+/* Questions on the wire at once.  Many checks in flight (batch mode) could
+ * otherwise send thousands in one burst, more than a server's (or our)
+ * UDP receive buffer holds (about 200 small datagrams by default; 256 at
+ * once already lost some against spfc_dnsd); every datagram dropped costs
+ * a whole timeout.  The rest wait in a queue, still deduplicated, and go
+ * out as answers come back.  A single check's prefetch rarely comes near
+ * this. */
+#define MAX_WIRE_QUERIES 128u
 
 static void sock_state_cb(void *data, ares_socket_t fd, int readable,
                           int writable)
@@ -831,8 +846,13 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
     o.tries = (int)(r->opts.tries > 100 ? 100 : r->opts.tries);
     o.sock_state_cb = sock_state_cb;
     o.sock_state_cb_data = r;
+    /* Many checks in flight (batch mode) share one UDP socket per server:
+     * a burst of answers overflows the default receive buffer (about 200
+     * small datagrams) and every drop costs a whole timeout.  The kernel
+     * caps this at net.core.rmem_max. */
+    o.socket_receive_buffer_size = 4 << 20;
     int mask = ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_TIMEOUTMS |
-               ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
+               ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF;
     rc = ares_init_options(&r->channel, &o, mask);
     if (rc != ARES_SUCCESS) {
         if (errbuf != NULL && errlen > 0)
@@ -930,6 +950,37 @@ static void unlink_query(spfc_resolver_t *r, query_t *q)
     }
 }
 
+/*
+ * Hand queued questions to c-ares while there is room on the wire.  Not
+ * reentrant: c-ares may answer inside ares_query() (a name it cannot
+ * encode), and that answer's callback calls here again; the outer loop
+ * goes on instead.
+ */
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
+                      int alen);
+
+static void send_queued(spfc_resolver_t *r)
+{
+    if (r->draining)
+        return;
+    r->draining = true;
+    while (r->queue_head != NULL && r->n_wire < MAX_WIRE_QUERIES) {
+        query_t *q = r->queue_head;
+        r->queue_head = q->queue_next;
+        if (r->queue_head == NULL)
+            r->queue_tail = NULL;
+        q->queue_next = NULL;
+        q->on_wire = true;
+        r->n_wire++;
+        ares_query(r->channel, q->wire, DNS_CLASS_IN, q->type, on_answer, q);
+    }
+    r->draining = false;
+}
+
+/* Drop every question not yet on the wire (the caller's view is about to
+ * be released); a waiter, if any, is made ready to ask again. */
+static void drop_queued(spfc_resolver_t *r);
+
 /* ------------------------------------------------------------------------ */
 /* Checks in flight                                                         */
 /* ------------------------------------------------------------------------ */
@@ -959,6 +1010,23 @@ static job_t *pop_ready(spfc_resolver_t *r)
     j->ready_next = NULL;
     j->ready = false;
     return j;
+}
+
+static void drop_queued(spfc_resolver_t *r)
+{
+    while (r->queue_head != NULL) {
+        query_t *q = r->queue_head;
+        r->queue_head = q->queue_next;
+        unlink_query(r, q);
+        while (q->waiters != NULL) {
+            job_t *j = q->waiters;
+            q->waiters = j->wait_next;
+            j->wait_next = NULL;
+            make_ready(r, j);
+        }
+        free(q);
+    }
+    r->queue_tail = NULL;
 }
 
 static bool add_pin(job_t *j, spfc_view_entry_t *e)
@@ -1097,6 +1165,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     spfc_view_entry_t *entry = NULL;
 
     unlink_query(r, q);
+    if (q->on_wire)
+        r->n_wire--;
 
     /* Cancelled or destroyed with the resolver: the view may be gone, so
      * nothing is written; a waiter (none in practice) asks again. */
@@ -1136,6 +1206,8 @@ wake:
     }
     spfc_arena_clear(&r->scratch);
     free(q);
+    if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
+        send_queued(r);
 }
 
 /*
@@ -1165,25 +1237,24 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
         return SPFC_ENOMEM;
 
     size_t klen = strlen(key), len = strlen(name);
-    q = malloc(sizeof(*q) + klen + 1 + len + 1);
-    /* c-ares reads '\' as an escape in names; the evaluator's names are
-     * plain text (macro expansion can produce any byte), so double it. */
-    char *wire = malloc(2 * len + 1);
-    if (q == NULL || wire == NULL) {
-        free(q);
-        free(wire);
+    q = malloc(sizeof(*q) + klen + 1 + len + 1 + 2 * len + 1);
+    if (q == NULL)
         return SPFC_ENOMEM;
-    }
-    size_t w = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (name[i] == '\\')
-            wire[w++] = '\\';
-        wire[w++] = name[i];
-    }
-    wire[w] = '\0';
     memcpy(q->key, key, klen + 1);
     q->name = q->key + klen + 1;
     memcpy(q->name, name, len + 1);
+    /* c-ares reads '\' as an escape in names; the evaluator's names are
+     * plain text (macro expansion can produce any byte), so double it. */
+    q->wire = q->name + len + 1;
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] == '\\')
+            q->wire[w++] = '\\';
+        q->wire[w++] = name[i];
+    }
+    q->wire[w] = '\0';
+    q->on_wire = false;
+    q->queue_next = NULL;
     q->type = type;
     q->hash = h;
     q->resolver = r;
@@ -1197,8 +1268,12 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
     r->qtab[h & (r->n_qtab - 1)] = q;
     r->n_inflight++;
     *sent = true;
-    ares_query(r->channel, wire, DNS_CLASS_IN, type, on_answer, q);
-    free(wire);
+    if (r->queue_tail != NULL)
+        r->queue_tail->queue_next = q;
+    else
+        r->queue_head = q;
+    r->queue_tail = q;
+    send_queued(r);
     return SPFC_OK;
 }
 
@@ -1424,6 +1499,7 @@ void spfc_resolver_free(spfc_resolver_t *r)
         release_pins(j);
         free(j);
     }
+    drop_queued(r);
     r->view = NULL; /* callbacks from destruction must not touch a view */
     if (r->channel_ok)
         ares_destroy(r->channel); /* runs every pending callback */
@@ -1445,8 +1521,10 @@ void spfc_resolver_free(spfc_resolver_t *r)
  * runs every callback now, with ARES_ECANCELLED. */
 static void cancel_if_idle(spfc_resolver_t *r)
 {
-    if (r->n_jobs == 0 && r->n_inflight > 0)
+    if (r->n_jobs == 0 && r->n_inflight > 0) {
+        drop_queued(r);
         ares_cancel(r->channel);
+    }
     maybe_unbind(r);
 }
 

@@ -1,0 +1,669 @@
+/*
+ * batch.c - spfcheck --batch FILE: one check per line, many in flight.
+ *
+ * Input is the format of spfquery --file: "IP IDENTITY [HELO]" per line.
+ * Memory stays flat whatever the input size:
+ *   - the input is read a line at a time into a fixed buffer (a longer
+ *     line becomes an error line; its rest is skipped unread into memory);
+ *   - at most `concurrency` checks are in flight;
+ *   - output keeps input order through a ring of finished lines, bounded
+ *     by the window: when the oldest line is slow, reading stops until it
+ *     is written;
+ *   - the view's cache of answers is bounded (spfc_view_set_cache_limit).
+ * All checks share one resolver (one c-ares channel) and one view, so an
+ * include every customer shares is asked once (and again only after its
+ * TTL).
+ */
+#include "batch.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROG "spfcheck"
+
+/* ------------------------------------------------------------------------ */
+/* The line parser                                                          */
+/* ------------------------------------------------------------------------ */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* A field for a message: printable ASCII as is, other bytes as \xHH, cut
+ * at about 60 bytes. */
+static const char *shown(const char *s, size_t len, char *buf, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (n + 8 >= cap) {
+            memcpy(buf + n, "...", 3);
+            n += 3;
+            break;
+        }
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            buf[n++] = (char)c;
+        } else {
+            buf[n++] = '\\';
+            buf[n++] = 'x';
+            buf[n++] = hex[c >> 4];
+            buf[n++] = hex[c & 15];
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
+                                            spfc_batch_line_t *out,
+                                            char *err, size_t errlen)
+{
+    const char *field[4];
+    size_t flen[4];
+    size_t n = 0, i = 0;
+    char sbuf[80];
+
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (out == NULL || (line == NULL && len > 0)) {
+        set_err(err, errlen, "internal error: no line");
+        return SPFC_BATCH_ERROR;
+    }
+    memset(out, 0, offsetof(spfc_batch_line_t, buf));
+    if (len > SPFC_BATCH_LINE_MAX) {
+        set_err(err, errlen, "line longer than %d bytes", SPFC_BATCH_LINE_MAX);
+        return SPFC_BATCH_ERROR;
+    }
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    while (i < len && is_blank(line[i]))
+        i++;
+    if (i == len || line[i] == '#')
+        return SPFC_BATCH_SKIP;
+    for (size_t k = 0; k < len; k++) {
+        unsigned char c = (unsigned char)line[k];
+        if (c == 0) {
+            set_err(err, errlen, "NUL byte at column %zu", k + 1);
+            return SPFC_BATCH_ERROR;
+        }
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            set_err(err, errlen, "control byte 0x%02x at column %zu", c, k + 1);
+            return SPFC_BATCH_ERROR;
+        }
+    }
+    while (i < len) {
+        size_t start = i;
+        while (i < len && !is_blank(line[i]))
+            i++;
+        if (n == 3) {
+            set_err(err, errlen, "too many fields ('%s' is extra): give IP "
+                    "IDENTITY [HELO]",
+                    shown(line + start, i - start, sbuf, sizeof sbuf));
+            return SPFC_BATCH_ERROR;
+        }
+        field[n] = line + start;
+        flen[n] = i - start;
+        n++;
+        while (i < len && is_blank(line[i]))
+            i++;
+    }
+    if (n < 2) {
+        set_err(err, errlen, "missing identity: give IP IDENTITY [HELO]");
+        return SPFC_BATCH_ERROR;
+    }
+
+    /* Copy the fields, NUL-terminated, into out->buf: at most len bytes
+     * plus three NULs. */
+    char *w = out->buf;
+    const char *copies[3] = {NULL, NULL, NULL};
+    for (size_t k = 0; k < n; k++) {
+        memcpy(w, field[k], flen[k]);
+        w[flen[k]] = '\0';
+        copies[k] = w;
+        w += flen[k] + 1;
+    }
+    out->ip_text = copies[0];
+    out->identity = copies[1];
+    out->helo = copies[2];
+    if (spfc_ip_parse(out->ip_text, &out->ip) != SPFC_OK) {
+        set_err(err, errlen, "'%s' is not an IP address",
+                shown(field[0], flen[0], sbuf, sizeof sbuf));
+        return SPFC_BATCH_ERROR;
+    }
+    /* RFC 7208 section 2.4: an empty MAIL FROM makes the HELO name the
+     * identity checked. */
+    if (strcmp(out->identity, "<>") == 0 || strcmp(out->identity, "-") == 0) {
+        if (out->helo == NULL) {
+            set_err(err, errlen, "empty identity '%s' needs a HELO name: give "
+                    "IP <> HELO", out->identity);
+            return SPFC_BATCH_ERROR;
+        }
+        out->sender = "";
+    } else {
+        out->sender = out->identity;
+    }
+    return SPFC_BATCH_CHECK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Input: one line at a time, bounded                                       */
+/* ------------------------------------------------------------------------ */
+
+#define READ_CHUNK 65536
+
+typedef struct reader {
+    FILE *f;
+    char chunk[READ_CHUNK];
+    size_t pos, len;
+    bool eof;
+    bool error;
+    unsigned long long bytes;  /* consumed so far (progress) */
+    char line[SPFC_BATCH_LINE_MAX + 1];
+    size_t line_len;           /* bytes kept (at most the maximum + 1) */
+} reader_t;
+
+/*
+ * The next line into r->line (at most SPFC_BATCH_LINE_MAX + 1 bytes kept,
+ * so a longer one is recognised as such; the rest of it is skipped).
+ * Returns false at the end of input.  A last line without a newline
+ * counts.
+ */
+static bool read_line(reader_t *r)
+{
+    bool any = false;
+    r->line_len = 0;
+    for (;;) {
+        if (r->pos == r->len) {
+            if (r->eof)
+                return any;
+            r->len = fread(r->chunk, 1, sizeof r->chunk, r->f);
+            r->pos = 0;
+            if (r->len == 0) {
+                if (ferror(r->f))
+                    r->error = true;
+                r->eof = true;
+                return any;
+            }
+        }
+        any = true;
+        const char *start = r->chunk + r->pos;
+        size_t avail = r->len - r->pos;
+        const char *nl = memchr(start, '\n', avail);
+        size_t take = nl != NULL ? (size_t)(nl - start) : avail;
+        size_t room = sizeof r->line - r->line_len;
+        size_t keep = take < room ? take : room;
+        memcpy(r->line + r->line_len, start, keep);
+        r->line_len += keep;
+        r->pos += take;
+        r->bytes += take;
+        if (nl != NULL) {
+            r->pos++;
+            r->bytes++;
+            return true;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The run                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct batch batch_t;
+
+/* One output line, from reading to writing. */
+typedef struct slot {
+    batch_t *b;
+    unsigned long long seq;   /* output order */
+    unsigned long long line;  /* input line number */
+    bool used, done;
+    spfc_check_t *check;
+    spfc_request_t req;
+    char *echo;               /* "IP IDENTITY" as written, then the
+                                 sender and HELO copies req points at */
+    char *text;               /* the finished output line(s) */
+    size_t text_len;
+} slot_t;
+
+struct batch {
+    const spfc_batch_config_t *cfg;
+    spfc_view_t *view;
+    spfc_resolver_t *resolver;
+    FILE *out, *err;
+    slot_t *ring;
+    size_t window;
+    unsigned long long next_seq, write_seq;
+    unsigned in_flight;
+    unsigned long long checks_done;
+    spfc_status_t failed;     /* internal failure: stop */
+    bool write_failed;
+    int write_errno;
+};
+
+static void msg(FILE *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void msg(FILE *err, const char *fmt, ...)
+{
+    va_list ap;
+    fputs(PROG ": ", err);
+    va_start(ap, fmt);
+    vfprintf(err, fmt, ap);
+    va_end(ap);
+    fputc('\n', err);
+}
+
+/* Render the result of a finished check into slot->text. */
+static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
+                            const spfc_resolver_stats_t *stats)
+{
+    char *mem = NULL;
+    size_t mlen = 0;
+    spfc_status_t st = SPFC_OK;
+    FILE *f = open_memstream(&mem, &mlen);
+    if (f == NULL)
+        return SPFC_ENOMEM;
+    if (b->cfg->json) {
+        st = spfc_output_json(f, &s->req, o, stats);
+    } else {
+        if (fprintf(f, "%s %s\n", spfc_result_str(o->result), s->echo) < 0)
+            st = SPFC_EIO;
+    }
+    if (fclose(f) != 0 && st == SPFC_OK)
+        st = SPFC_ENOMEM;
+    if (st != SPFC_OK) {
+        free(mem);
+        return st == SPFC_EIO ? SPFC_ENOMEM : st;
+    }
+    if (!b->cfg->json) {
+        s->text = mem;
+        s->text_len = mlen;
+        return SPFC_OK;
+    }
+    /*
+     * The single-check object plus "line" first; without --verbose the
+     * trace is left out to keep lines small.  The trace is the last key,
+     * and ,"trace":[ cannot occur inside a JSON string (its quotes would
+     * be escaped), so the first occurrence is the key itself.
+     */
+    if (mlen < 2 || mem[0] != '{') {
+        free(mem);
+        return SPFC_EIO;
+    }
+    size_t body = mlen;
+    while (body > 0 && mem[body - 1] == '\n')
+        body--;
+    if (!b->cfg->verbose) {
+        const char *t = strstr(mem, ",\"trace\":[");
+        if (t != NULL)
+            body = (size_t)(t - mem);
+        else
+            body--; /* drop the final '}' */
+    } else {
+        body--;
+    }
+    char head[48];
+    int hl = snprintf(head, sizeof head, "{\"line\":%llu,", s->line);
+    size_t total = (size_t)hl + (body - 1) + 3;
+    char *text = malloc(total);
+    if (text == NULL) {
+        free(mem);
+        return SPFC_ENOMEM;
+    }
+    memcpy(text, head, (size_t)hl);
+    memcpy(text + hl, mem + 1, body - 1);
+    memcpy(text + hl + body - 1, "}\n", 3);
+    free(mem);
+    s->text = text;
+    s->text_len = total - 1;
+    return SPFC_OK;
+}
+
+/* An error line for slot s. */
+static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
+{
+    /* why is printable ASCII without quotes (the parser's shown() writes
+     * other bytes as \xHH): for JSON only its backslashes need escaping. */
+    size_t cap = 2 * strlen(why) + 64;
+    char *text = malloc(cap);
+    if (text == NULL)
+        return SPFC_ENOMEM;
+    int n;
+    if (b->cfg->json) {
+        n = snprintf(text, cap, "{\"line\":%llu,\"error\":\"", s->line);
+        for (const char *p = why; *p != '\0' && n > 0; p++) {
+            if (*p == '\\' || *p == '"')
+                text[n++] = '\\';
+            text[n++] = *p;
+        }
+        if (n > 0)
+            n += snprintf(text + n, cap - (size_t)n, "\"}\n");
+    } else {
+        n = snprintf(text, cap, "error %llu: %s\n", s->line, why);
+    }
+    s->text = text;
+    s->text_len = n > 0 ? (size_t)n : 0;
+    s->done = true;
+    return SPFC_OK;
+}
+
+static void slot_clear(slot_t *s)
+{
+    spfc_check_free(s->check);
+    free(s->echo);
+    free(s->text);
+    memset(s, 0, sizeof *s);
+}
+
+/* A check finished (from spfc_resolver_process or the offline path). */
+static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
+                    const spfc_resolver_stats_t *stats)
+{
+    slot_t *s = arg;
+    batch_t *b = s->b;
+    spfc_status_t st = status;
+    const spfc_outcome_t *o = st == SPFC_OK ? spfc_check_outcome(check) : NULL;
+    if (st == SPFC_OK && o == NULL)
+        st = SPFC_EDNS;
+    if (st == SPFC_OK)
+        st = render(b, s, o, stats);
+    else if (st != SPFC_ENOMEM)
+        st = render_error(b, s, "the check could not finish (internal error)");
+    if (st != SPFC_OK && b->failed == SPFC_OK)
+        b->failed = st;
+    spfc_check_free(s->check);
+    s->check = NULL;
+    s->done = true;
+    b->in_flight--;
+    b->checks_done++;
+}
+
+/* Write every finished line at the head of the ring, in order. */
+static void flush_ready(batch_t *b)
+{
+    while (b->write_seq < b->next_seq) {
+        slot_t *s = &b->ring[b->write_seq % b->window];
+        if (!s->done)
+            break;
+        if (!b->write_failed && s->text_len > 0 &&
+            fwrite(s->text, 1, s->text_len, b->out) != s->text_len) {
+            b->write_failed = true;
+            b->write_errno = errno;
+        }
+        slot_clear(s);
+        b->write_seq++;
+    }
+}
+
+/* Start the check of one parsed line in slot s. */
+static spfc_status_t start_check(batch_t *b, slot_t *s,
+                                 const spfc_batch_line_t *pl)
+{
+    /* The parser's buffer is reused by the next line: the slot keeps its
+     * own copies for the output (the check copies what it needs). */
+    size_t il = strlen(pl->ip_text), dl = strlen(pl->identity);
+    size_t sl = strlen(pl->sender);
+    size_t hl = pl->helo != NULL ? strlen(pl->helo) : 0;
+    s->echo = malloc(il + 1 + dl + 1 + sl + 1 + hl + 1);
+    if (s->echo == NULL)
+        return SPFC_ENOMEM;
+    memcpy(s->echo, pl->ip_text, il);
+    s->echo[il] = ' ';
+    memcpy(s->echo + il + 1, pl->identity, dl + 1);
+    char *sender = s->echo + il + 1 + dl + 1;
+    memcpy(sender, pl->sender, sl + 1);
+    char *helo = sender + sl + 1;
+    if (pl->helo != NULL)
+        memcpy(helo, pl->helo, hl + 1);
+
+    s->req.sender = sender;
+    s->req.helo = pl->helo != NULL ? helo : NULL;
+    s->req.ip = pl->ip;
+    s->req.receiver = b->cfg->receiver;
+    s->req.now = (long long)time(NULL);
+    spfc_status_t st = spfc_check_new(&s->req, &s->check);
+    if (st != SPFC_OK)
+        return st;
+    b->in_flight++;
+    if (b->resolver == NULL) {
+        /* Offline: everything is in the view, one pass finishes. */
+        spfc_step_t step = SPFC_STEP_NEED;
+        st = spfc_check_eval(s->check, b->view, &step);
+        if (st == SPFC_OK && step != SPFC_STEP_DONE)
+            st = SPFC_EDNS;
+        spfc_resolver_stats_t none = {0};
+        on_done(s, s->check, st, &none);
+        return SPFC_OK;
+    }
+    st = spfc_resolver_submit(b->resolver, b->view, s->check, on_done, s);
+    if (st != SPFC_OK)
+        b->in_flight--;
+    return st;
+}
+
+/* Progress on a terminal: checks done, rate, and an ETA when the input
+ * size is known (a regular file: bytes read / file size). */
+typedef struct progress {
+    bool on;
+    long long start_ms, last_ms;
+    unsigned long long size;   /* 0: unknown */
+} progress_t;
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void show_progress(progress_t *p, const batch_t *b, const reader_t *r,
+                          bool final)
+{
+    if (!p->on)
+        return;
+    long long now = mono_ms();
+    if (!final && now - p->last_ms < 250)
+        return;
+    p->last_ms = now;
+    double secs = (double)(now - p->start_ms) / 1000.0;
+    double rate = secs > 0 ? (double)b->checks_done / secs : 0.0;
+    fprintf(b->err, "\r" PROG ": %llu checks, %.0f/s", b->checks_done, rate);
+    if (p->size > 0 && r->bytes > 0 && !final) {
+        double frac = (double)r->bytes / (double)p->size;
+        if (frac > 1)
+            frac = 1;
+        double eta = frac > 0 ? secs * (1 - frac) / frac : 0;
+        fprintf(b->err, ", %.0f%%, ETA %.0fs", frac * 100, eta);
+    }
+    fputs(final ? "\033[K\n" : "\033[K", b->err);
+    fflush(b->err);
+}
+
+int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
+                       FILE *in, FILE *out, FILE *err)
+{
+    int code = SPFC_EXIT_SOFTWARE;
+    batch_t b;
+    reader_t *r = NULL;
+    spfc_batch_line_t *pl = NULL;
+    progress_t prog = {0};
+    FILE *f = NULL;
+    bool own_file = false;
+    char why[256];
+
+    memset(&b, 0, sizeof b);
+    b.cfg = cfg;
+    b.view = view;
+    b.out = out;
+    b.err = err;
+
+    if (strcmp(cfg->path, "-") == 0) {
+        f = in;
+    } else {
+        f = fopen(cfg->path, "rb");
+        if (f == NULL) {
+            char sb[80];
+            msg(err, "cannot read batch file '%s': %s",
+                shown(cfg->path, strlen(cfg->path), sb, sizeof sb),
+                strerror(errno));
+            code = SPFC_EXIT_USAGE;
+            goto done;
+        }
+        own_file = true;
+    }
+
+    /* The window: finished lines wait here for the slow head one. */
+    b.window = (size_t)cfg->concurrency * 4;
+    if (b.window < 256)
+        b.window = 256;
+    b.ring = calloc(b.window, sizeof *b.ring);
+    r = calloc(1, sizeof *r);
+    pl = malloc(sizeof *pl);
+    if (b.ring == NULL || r == NULL || pl == NULL) {
+        msg(err, "out of memory");
+        goto done;
+    }
+    r->f = f;
+
+    if (cfg->cache_limit > 0)
+        spfc_view_set_cache_limit(view, cfg->cache_limit);
+    if (!cfg->offline) {
+        char ebuf[256] = "";
+        spfc_status_t st = spfc_resolver_new(&cfg->ropts, &b.resolver, ebuf,
+                                             sizeof ebuf);
+        if (st == SPFC_EINVAL) {
+            msg(err, "bad --server list: %s",
+                ebuf[0] ? ebuf : spfc_status_str(st));
+            code = SPFC_EXIT_USAGE;
+            goto done;
+        }
+        if (st != SPFC_OK) {
+            msg(err, "cannot set up the DNS resolver: %s",
+                ebuf[0] ? ebuf : spfc_status_str(st));
+            goto done;
+        }
+    }
+
+    int efd = fileno(err);
+    if (efd >= 0 && isatty(efd)) {
+        prog.on = true;
+        prog.start_ms = prog.last_ms = mono_ms();
+        struct stat sb;
+        if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
+            prog.size = (unsigned long long)sb.st_size;
+    }
+
+    unsigned long long line_no = 0;
+    bool input_done = false;
+    for (;;) {
+        /* Read while a check may start and the window has room. */
+        while (!input_done && b.failed == SPFC_OK && !b.write_failed &&
+               b.in_flight < cfg->concurrency &&
+               b.next_seq - b.write_seq < b.window) {
+            if (!read_line(r)) {
+                input_done = true;
+                break;
+            }
+            line_no++;
+            spfc_batch_kind_t kind = spfc_cli_batch_parse_line(
+                r->line, r->line_len, pl, why, sizeof why);
+            if (kind == SPFC_BATCH_SKIP)
+                continue;
+            slot_t *s = &b.ring[b.next_seq % b.window];
+            s->b = &b;
+            s->seq = b.next_seq++;
+            s->line = line_no;
+            s->used = true;
+            spfc_status_t st;
+            if (kind == SPFC_BATCH_ERROR)
+                st = render_error(&b, s, why);
+            else
+                st = start_check(&b, s, pl);
+            if (st != SPFC_OK && b.failed == SPFC_OK)
+                b.failed = st;
+        }
+        flush_ready(&b);
+        show_progress(&prog, &b, r, false);
+        if (b.failed != SPFC_OK || b.write_failed)
+            break;
+        if (input_done && b.in_flight == 0 && b.write_seq == b.next_seq)
+            break;
+        if (b.resolver != NULL && spfc_resolver_pending(b.resolver) > 0) {
+            /* Wait for DNS only when no more input may be read now. */
+            bool can_read = !input_done && b.in_flight < cfg->concurrency &&
+                            b.next_seq - b.write_seq < b.window;
+            spfc_status_t st = spfc_resolver_process(b.resolver,
+                                                     can_read ? 0 : 250);
+            if (st != SPFC_OK && b.failed == SPFC_OK)
+                b.failed = st;
+        } else if (b.in_flight > 0) {
+            b.failed = SPFC_EDNS; /* a check in flight nobody runs */
+        }
+    }
+    show_progress(&prog, &b, r, true);
+
+    if (r->error) {
+        msg(err, "error reading the batch input: %s", strerror(EIO));
+        code = SPFC_EXIT_SOFTWARE;
+        goto done;
+    }
+    if (b.failed != SPFC_OK) {
+        if (b.failed == SPFC_ENOMEM)
+            msg(err, "out of memory");
+        else
+            msg(err, "batch stopped: %s", spfc_status_str(b.failed));
+        goto done;
+    }
+    errno = b.write_errno;
+    if (!b.write_failed) {
+        errno = 0;
+        if (fflush(out) != 0 || ferror(out)) {
+            b.write_failed = true;
+            b.write_errno = errno;
+        }
+    }
+    if (b.write_failed) {
+        msg(err, "cannot write output: %s",
+            strerror(b.write_errno != 0 ? b.write_errno : EIO));
+        code = SPFC_EXIT_IOERR;
+        goto done;
+    }
+    code = 0;
+
+done:
+    /* The resolver first: it drops checks still in flight and releases
+     * the answers they pinned in the view. */
+    spfc_resolver_free(b.resolver);
+    if (b.ring != NULL) {
+        for (size_t i = 0; i < b.window; i++)
+            slot_clear(&b.ring[i]);
+        free(b.ring);
+    }
+    free(pl);
+    free(r);
+    if (own_file)
+        fclose(f);
+    return code;
+}

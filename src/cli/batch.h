@@ -1,0 +1,70 @@
+/*
+ * batch.h - spfcheck --batch: many checks from a file, one line each.
+ *
+ * The line parser is a pure function over untrusted bytes (fuzzed by
+ * tests/fuzz); the runner streams the input, keeps a bounded number of
+ * checks in flight on one resolver and one view (the shared cache), and
+ * writes one output line per check line, in input order.
+ */
+#ifndef SPFCHECK_BATCH_H
+#define SPFCHECK_BATCH_H
+
+#include "spfcheck/spfcheck.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+/** Longest input line in bytes (without its newline); longer is an error
+ *  line, never a crash or an unbounded allocation. */
+#define SPFC_BATCH_LINE_MAX 4096
+
+/** What one input line is. */
+typedef enum spfc_batch_kind {
+    SPFC_BATCH_CHECK = 0, /**< a check: the fields of out are set */
+    SPFC_BATCH_SKIP,      /**< blank or a '#' comment: no output line */
+    SPFC_BATCH_ERROR      /**< malformed: err says why; one error line */
+} spfc_batch_kind_t;
+
+/** A parsed check line: IP IDENTITY [HELO]. */
+typedef struct spfc_batch_line {
+    spfc_ip_t ip;          /**< the client address */
+    const char *ip_text;   /**< IP as written */
+    const char *identity;  /**< IDENTITY as written ("<>" and "-" kept) */
+    const char *sender;    /**< MAIL FROM: identity, or "" for a HELO check */
+    const char *helo;      /**< HELO as written, or NULL when absent */
+    char buf[SPFC_BATCH_LINE_MAX + 4]; /**< the fields above point here */
+} spfc_batch_line_t;
+
+/**
+ * Parse one line (len bytes, any bytes, without the newline; one final
+ * '\r' is ignored).  Fields are separated by spaces or tabs.  An identity
+ * of "<>" or "-" is an empty MAIL FROM: a HELO check, HELO then required.
+ * On SPFC_BATCH_ERROR, err (errlen bytes, when not NULL) receives a
+ * one-line reason in printable ASCII.
+ */
+spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
+                                            spfc_batch_line_t *out,
+                                            char *err, size_t errlen);
+
+/** How to run a batch; filled by cli.c from the options. */
+typedef struct spfc_batch_config {
+    const char *path;          /**< input file, "-" for stdin */
+    unsigned concurrency;      /**< checks in flight at most */
+    size_t cache_limit;        /**< view cache entries (0: no limit) */
+    int json;                  /**< NDJSON instead of text lines */
+    int verbose;               /**< NDJSON: keep each check's trace */
+    int offline;               /**< no resolver: the view is complete */
+    const char *receiver;      /**< %{r}, or NULL */
+    spfc_resolver_opts_t ropts;/**< servers, timeout, tries, sequential */
+} spfc_batch_config_t;
+
+/**
+ * Run the batch over view (zones already loaded, complete when offline).
+ * in is used for path "-".  Returns 0 when the batch ran, whatever the
+ * results; 64 when the input cannot be opened or the server list is bad,
+ * 70 on an internal failure, 74 when the output cannot be written.
+ */
+int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
+                       FILE *in, FILE *out, FILE *err);
+
+#endif /* SPFCHECK_BATCH_H */

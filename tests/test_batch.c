@@ -1,0 +1,692 @@
+/*
+ * test_batch.c - spfcheck --batch through the binary.
+ *
+ * Offline over a generated zone: output order and counts, error lines with
+ * their line numbers, NDJSON checked by jansson, stdin input, a reader
+ * that sleeps between reads (nothing lost), usage errors.  Against
+ * tests/dnsd/spfc_dnsd with --delay-ms: checks really overlap (200 checks
+ * at 50 ms finish in far less than 200 round trips) and the shared cache
+ * asks the providers' include once (--count).
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include "dnsd/spawn.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct run {
+    int code;
+    char *out;
+    size_t out_len;
+    char *err;
+} run_t;
+
+static void run_free(run_t *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *d, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 4096;
+        while (c < *len + n + 1)
+            c *= 2;
+        *buf = realloc(*buf, c);
+        ck_assert_ptr_nonnull(*buf);
+        *cap = c;
+    }
+    memcpy(*buf + *len, d, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+}
+
+/*
+ * Run spfcheck with args (NULL-terminated, without argv[0]), feeding in
+ * (may be NULL) on stdin.  With slow_ms > 0 stdout is read 512 bytes at a
+ * time with a sleep between reads: a slow pipe.
+ */
+static run_t run_spfcheck(const char *const args[], const char *in,
+                          unsigned slow_ms)
+{
+    int pin[2], pout[2], perr[2];
+    char *argv[64];
+    size_t n = 0;
+    argv[n++] = (char *)SPFC_BINARY;
+    for (size_t i = 0; args[i] != NULL && n < 63; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+
+    ck_assert_int_eq(pipe2(pin, O_CLOEXEC), 0);
+    ck_assert_int_eq(pipe2(pout, O_CLOEXEC), 0);
+    ck_assert_int_eq(pipe2(perr, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(pin[0], 0);
+        dup2(pout[1], 1);
+        dup2(perr[1], 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(pin[0]);
+    close(pout[1]);
+    close(perr[1]);
+    signal(SIGPIPE, SIG_IGN);
+
+    run_t r = {0};
+    size_t ocap = 0, ecap = 0, elen = 0, in_off = 0;
+    size_t in_len = in != NULL ? strlen(in) : 0;
+    int wfd = pin[1];
+    if (in_len == 0) {
+        close(wfd);
+        wfd = -1;
+    }
+    bool out_open = true, err_open = true;
+    while (out_open || err_open) {
+        struct pollfd p[3];
+        int np = 0, io = -1, ie = -1, iw = -1;
+        if (out_open) {
+            p[np] = (struct pollfd){.fd = pout[0], .events = POLLIN};
+            io = np++;
+        }
+        if (err_open) {
+            p[np] = (struct pollfd){.fd = perr[0], .events = POLLIN};
+            ie = np++;
+        }
+        if (wfd >= 0) {
+            p[np] = (struct pollfd){.fd = wfd, .events = POLLOUT};
+            iw = np++;
+        }
+        int rc = poll(p, (nfds_t)np, 60000);
+        ck_assert_int_gt(rc, 0);
+        char buf[65536];
+        if (io >= 0 && p[io].revents) {
+            size_t want = slow_ms > 0 ? 512 : sizeof buf;
+            ssize_t k = read(pout[0], buf, want);
+            if (k <= 0)
+                out_open = false;
+            else
+                append(&r.out, &r.out_len, &ocap, buf, (size_t)k);
+            if (slow_ms > 0) {
+                struct timespec ts = {0, (long)slow_ms * 1000000L};
+                nanosleep(&ts, NULL);
+            }
+        }
+        if (ie >= 0 && p[ie].revents) {
+            ssize_t k = read(perr[0], buf, sizeof buf);
+            if (k <= 0)
+                err_open = false;
+            else
+                append(&r.err, &elen, &ecap, buf, (size_t)k);
+        }
+        if (iw >= 0 && p[iw].revents) {
+            ssize_t k = write(wfd, in + in_off, in_len - in_off);
+            if (k > 0)
+                in_off += (size_t)k;
+            if (k <= 0 || in_off == in_len) {
+                close(wfd);
+                wfd = -1;
+            }
+        }
+    }
+    if (wfd >= 0)
+        close(wfd);
+    close(pout[0]);
+    close(perr[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (r.out == NULL)
+        r.out = strdup("");
+    if (r.err == NULL)
+        r.err = strdup("");
+    return r;
+}
+
+static char *temp_file(const char *content, size_t len)
+{
+    char *path = strdup("/tmp/spfc_batch_XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t k = write(fd, content + off, len - off);
+        ck_assert_int_gt(k, 0);
+        off += (size_t)k;
+    }
+    close(fd);
+    return path;
+}
+
+/* Split out into lines (without their newlines); *n gets the count. */
+static char **lines_of(char *out, size_t *n)
+{
+    size_t cap = 16, k = 0;
+    char **v = malloc(cap * sizeof *v);
+    char *p = out;
+    while (*p != '\0') {
+        char *nl = strchr(p, '\n');
+        ck_assert_msg(nl != NULL, "output does not end with a newline");
+        *nl = '\0';
+        if (k == cap) {
+            cap *= 2;
+            v = realloc(v, cap * sizeof *v);
+        }
+        v[k++] = p;
+        p = nl + 1;
+    }
+    *n = k;
+    return v;
+}
+
+/*
+ * A zone of n customer domains c<i>.cust.test, each including the shared
+ * provider record; customers with i % 7 == 3 end in "~all" and an include
+ * of a second provider, the rest "-all".
+ */
+static char *customer_zone(unsigned n)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[256];
+    const char *head =
+        "$TTL 3600\n"
+        "test. IN SOA ns.test. host.test. 1 3600 600 86400 300\n"
+        "_spf.provider.test. IN TXT \"v=spf1 ip4:192.0.2.0/25 -all\"\n"
+        "_spf.other.test. IN TXT \"v=spf1 ip4:198.51.100.0/24 -all\"\n";
+    append(&buf, &len, &cap, head, strlen(head));
+    for (unsigned i = 0; i < n; i++) {
+        int k;
+        if (i % 7 == 3)
+            k = snprintf(line, sizeof line, "c%u.cust.test. IN TXT \"v=spf1 "
+                         "include:_spf.provider.test include:_spf.other.test "
+                         "~all\"\n", i);
+        else
+            k = snprintf(line, sizeof line, "c%u.cust.test. IN TXT \"v=spf1 "
+                         "include:_spf.provider.test -all\"\n", i);
+        append(&buf, &len, &cap, line, (size_t)k);
+    }
+    char *path = temp_file(buf, len);
+    free(buf);
+    return path;
+}
+
+/* The result spfcheck must give for customer i and the IP of line i. */
+static const char *expected(unsigned i, const char **ip)
+{
+    /* even lines: inside the provider's /25; odd: 192.0.2.200, outside */
+    *ip = i % 2 == 0 ? "192.0.2.10" : "192.0.2.200";
+    if (i % 2 == 0)
+        return "pass";
+    return i % 7 == 3 ? "softfail" : "fail";
+}
+
+/*
+ * A batch over customers 0..n-1: every 10th line a comment, every 13th a
+ * blank line, every 17th check a malformed line.  kinds[] receives, per
+ * output line, the customer index, or -(input line) for an error line.
+ */
+static char *customer_batch(unsigned n, long *kinds, size_t *n_out)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0, k = 0;
+    long line_no = 0;
+    char line[256];
+    for (unsigned i = 0; i < n; i++) {
+        if (i % 10 == 0) {
+            line_no++;
+            append(&buf, &len, &cap, "# comment line\n", 15);
+        }
+        if (i % 13 == 0) {
+            line_no++;
+            append(&buf, &len, &cap, "   \n", 4);
+        }
+        if (i % 17 == 5) {
+            line_no++;
+            append(&buf, &len, &cap, "not-an-ip c1.cust.test\n", 23);
+            kinds[k++] = -line_no;
+        }
+        const char *ip;
+        expected(i, &ip);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test%s\n", ip,
+                         i, i, i % 5 == 0 ? " helo.cust.test" : "");
+        append(&buf, &len, &cap, line, (size_t)w);
+        line_no++;
+        kinds[k++] = (long)i;
+    }
+    *n_out = k;
+    char *path = temp_file(buf, len);
+    free(buf);
+    return path;
+}
+
+/* Check text output against kinds[]. */
+static void check_text(char *out, const long *kinds, size_t n_kinds)
+{
+    size_t n = 0;
+    char **v = lines_of(out, &n);
+    ck_assert_uint_eq(n, n_kinds);
+    for (size_t k = 0; k < n; k++) {
+        char want[256];
+        if (kinds[k] < 0) {
+            snprintf(want, sizeof want, "error %ld: 'not-an-ip' is not an IP "
+                     "address", -kinds[k]);
+        } else {
+            unsigned i = (unsigned)kinds[k];
+            const char *ip;
+            const char *res = expected(i, &ip);
+            snprintf(want, sizeof want, "%s %s user%u@c%u.cust.test", res, ip,
+                     i, i);
+        }
+        ck_assert_msg(strcmp(v[k], want) == 0, "line %zu: '%s', want '%s'", k,
+                      v[k], want);
+    }
+    free(v);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Offline                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define N_OFFLINE 3000
+
+static const char *const concurrencies[] = {"1", "7", "64", "10000"};
+
+START_TEST(offline_order_and_counts)
+{
+    char *zone = customer_zone(N_OFFLINE);
+    long *kinds = malloc(2 * N_OFFLINE * sizeof *kinds);
+    size_t n_kinds = 0;
+    char *batch = customer_batch(N_OFFLINE, kinds, &n_kinds);
+    const char *args[] = {"--offline", "--zone", zone, "--batch", batch,
+                          "--concurrency", concurrencies[_i], NULL};
+    run_t r = run_spfcheck(args, NULL, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    ck_assert_str_eq(r.err, "");
+    check_text(r.out, kinds, n_kinds);
+    run_free(&r);
+    unlink(zone);
+    unlink(batch);
+    free(zone);
+    free(batch);
+    free(kinds);
+}
+END_TEST
+
+START_TEST(offline_ndjson)
+{
+    char *zone = customer_zone(200);
+    long *kinds = malloc(400 * sizeof *kinds);
+    size_t n_kinds = 0;
+    char *batch = customer_batch(200, kinds, &n_kinds);
+    for (int verbose = 0; verbose < 2; verbose++) {
+        const char *args[] = {"--offline", "--zone", zone, "--batch", batch,
+                              "--json", verbose ? "--verbose" : NULL, NULL};
+        run_t r = run_spfcheck(args, NULL, 0);
+        ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+        size_t n = 0;
+        char **v = lines_of(r.out, &n);
+        ck_assert_uint_eq(n, n_kinds);
+        long prev_line = 0;
+        for (size_t k = 0; k < n; k++) {
+            json_error_t je;
+            json_t *j = json_loads(v[k], 0, &je);
+            ck_assert_msg(j != NULL, "line %zu not JSON (%s): %s", k, je.text,
+                          v[k]);
+            ck_assert(json_is_object(j));
+            json_t *line = json_object_get(j, "line");
+            ck_assert(json_is_integer(line));
+            ck_assert_int_gt(json_integer_value(line), prev_line);
+            prev_line = (long)json_integer_value(line);
+            /* "line" comes first in the object */
+            ck_assert(strncmp(v[k], "{\"line\":", 8) == 0);
+            if (kinds[k] < 0) {
+                ck_assert_int_eq(json_integer_value(line), -kinds[k]);
+                ck_assert_str_eq(json_string_value(json_object_get(j, "error")),
+                                 "'not-an-ip' is not an IP address");
+                ck_assert_uint_eq(json_object_size(j), 2);
+            } else {
+                unsigned i = (unsigned)kinds[k];
+                const char *ip;
+                const char *res = expected(i, &ip);
+                char sender[64], domain[64];
+                snprintf(sender, sizeof sender, "user%u@c%u.cust.test", i, i);
+                snprintf(domain, sizeof domain, "c%u.cust.test", i);
+                ck_assert_str_eq(json_string_value(json_object_get(j, "result")), res);
+                ck_assert_str_eq(json_string_value(json_object_get(j, "ip")), ip);
+                ck_assert_str_eq(json_string_value(json_object_get(j, "sender")), sender);
+                ck_assert_str_eq(json_string_value(json_object_get(j, "domain")), domain);
+                json_t *helo = json_object_get(j, "helo");
+                if (i % 5 == 0)
+                    ck_assert_str_eq(json_string_value(helo), "helo.cust.test");
+                else
+                    ck_assert(json_is_null(helo));
+                ck_assert(json_is_integer(json_object_get(j, "lookups")));
+                ck_assert_int_eq(json_integer_value(json_object_get(j, "queries_sent")), 0);
+                json_t *trace = json_object_get(j, "trace");
+                if (verbose) {
+                    ck_assert(json_is_array(trace));
+                    ck_assert_uint_gt(json_array_size(trace), 0);
+                } else {
+                    ck_assert_ptr_null(trace);
+                }
+            }
+            json_decref(j);
+        }
+        free(v);
+        run_free(&r);
+    }
+    unlink(zone);
+    unlink(batch);
+    free(zone);
+    free(batch);
+    free(kinds);
+}
+END_TEST
+
+/* Odd lines: NUL bytes, a 100 KB line, control bytes, no final newline,
+ * CRLF, HELO checks; and JSON stays valid for every one. */
+START_TEST(offline_odd_lines)
+{
+    char *zone = customer_zone(10);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    const char part1[] = "192.0.2.10 c0.cust.test\r\n"
+                         "192.0.2.10 c\0.cust.test\n"
+                         "192.0.2.10 \"c1\\\x01\n";
+    append(&buf, &len, &cap, part1, sizeof part1 - 1);
+    append(&buf, &len, &cap, "192.0.2.10 ", 11);
+    for (int i = 0; i < 100 * 1024; i++)
+        append(&buf, &len, &cap, "a", 1);
+    append(&buf, &len, &cap, "\n", 1);
+    const char part2[] = "192.0.2.10 <> c2.cust.test\n"
+                         "192.0.2.200 - c2.cust.test\n"
+                         "\xff\xfe garbage\n"
+                         "2001:db8::1 c4.cust.test";
+    append(&buf, &len, &cap, part2, sizeof part2 - 1);
+    char *batch = temp_file(buf, len);
+    free(buf);
+
+    const char *args[] = {"--offline", "--zone", zone, "--batch", batch, NULL};
+    run_t r = run_spfcheck(args, NULL, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    ck_assert_str_eq(r.out,
+                     "pass 192.0.2.10 c0.cust.test\n"
+                     "error 2: NUL byte at column 13\n"
+                     "error 3: control byte 0x01 at column 16\n"
+                     "error 4: line longer than 4096 bytes\n"
+                     "pass 192.0.2.10 <>\n"
+                     "fail 192.0.2.200 -\n"
+                     "error 7: '\\xff\\xfe' is not an IP address\n"
+                     "fail 2001:db8::1 c4.cust.test\n");
+    run_free(&r);
+
+    const char *jargs[] = {"--offline", "--zone", zone, "--batch", batch,
+                           "--json", NULL};
+    r = run_spfcheck(jargs, NULL, 0);
+    ck_assert_int_eq(r.code, 0);
+    size_t n = 0;
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, 8);
+    for (size_t k = 0; k < n; k++) {
+        json_error_t je;
+        json_t *j = json_loads(v[k], 0, &je);
+        ck_assert_msg(j != NULL, "not JSON (%s): %s", je.text, v[k]);
+        json_decref(j);
+    }
+    ck_assert_ptr_nonnull(strstr(v[6], "\"error\":\"'\\\\xff\\\\xfe' is not"));
+    ck_assert_ptr_nonnull(strstr(v[4], "\"identity\":\"helo\""));
+    free(v);
+    run_free(&r);
+    unlink(zone);
+    unlink(batch);
+    free(zone);
+    free(batch);
+}
+END_TEST
+
+START_TEST(stdin_batch)
+{
+    char *zone = customer_zone(50);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[128];
+    for (unsigned i = 0; i < 50; i++) {
+        const char *ip;
+        expected(i, &ip);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
+        append(&buf, &len, &cap, line, (size_t)w);
+    }
+    const char *args[] = {"--offline", "--zone", zone, "--batch", "-", NULL};
+    run_t r = run_spfcheck(args, buf, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    long kinds[50];
+    for (long i = 0; i < 50; i++)
+        kinds[i] = i;
+    check_text(r.out, kinds, 50);
+    run_free(&r);
+
+    /* empty input: no output, exit 0 */
+    r = run_spfcheck(args, "", 0);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out, "");
+    run_free(&r);
+    free(buf);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/* stdout read 512 bytes at a time with a sleep: the writer blocks on a
+ * full pipe many times, and every line still arrives, in order. */
+START_TEST(slow_pipe)
+{
+    char *zone = customer_zone(2000);
+    long *kinds = malloc(4000 * sizeof *kinds);
+    size_t n_kinds = 0;
+    char *batch = customer_batch(2000, kinds, &n_kinds);
+    const char *args[] = {"--offline", "--zone", zone, "--batch", batch,
+                          "--concurrency", "16", NULL};
+    run_t r = run_spfcheck(args, NULL, 1);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    ck_assert_uint_gt(r.out_len, 65536); /* more than a pipe holds */
+    check_text(r.out, kinds, n_kinds);
+    run_free(&r);
+    unlink(zone);
+    unlink(batch);
+    free(zone);
+    free(batch);
+    free(kinds);
+}
+END_TEST
+
+static const struct {
+    const char *args[8];
+    const char *mention;
+} usage_cases[] = {
+    {{"--batch", "-", "example.com", "192.0.2.1", NULL}, "DOMAIN or IP"},
+    {{"--batch", "-", "--quiet", NULL}, "--quiet"},
+    {{"--batch", "-", "--header", NULL}, "--header"},
+    {{"--batch", "-", "--helo", "x.test", NULL}, "--helo"},
+    {{"--batch", "-", "--record", "v=spf1 -all", NULL}, "--record"},
+    {{"--batch", "-", "--concurrency", "0", NULL}, "--concurrency"},
+    {{"--batch", "-", "--concurrency", "10001", NULL}, "--concurrency"},
+    {{"--batch", "-", "--concurrency", "x", NULL}, "--concurrency"},
+    {{"--batch", "-", "--cache-size", "99", NULL}, "--cache-size"},
+    {{"--concurrency", "5", "example.com", "192.0.2.1", NULL}, "needs --batch"},
+    {{"--offline", "--batch", "/nonexistent/batch.txt", NULL}, "cannot read"},
+    {{"--batch", NULL}, "--batch"},
+};
+
+START_TEST(usage_errors)
+{
+    run_t r = run_spfcheck(usage_cases[_i].args, "", 0);
+    ck_assert_msg(r.code == 64, "case %d: exit %d", _i, r.code);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_msg(strncmp(r.err, "spfcheck: ", 10) == 0, "case %d: %s", _i, r.err);
+    ck_assert_msg(strstr(r.err, usage_cases[_i].mention) != NULL,
+                  "case %d: '%s' not in %s", _i, usage_cases[_i].mention, r.err);
+    /* one message line */
+    ck_assert_ptr_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
+    run_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Against spfc_dnsd                                                        */
+/* ------------------------------------------------------------------------ */
+
+static unsigned long read_count(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    unsigned long n = 0;
+    ck_assert_int_eq(fscanf(f, "%lu", &n), 1);
+    fclose(f);
+    return n;
+}
+
+/*
+ * 200 checks, each two round trips deep (customer record, then the
+ * providers' include), at 50 ms per answer: one at a time that is at
+ * least 200 x 2 x 50 ms = 20 s.  With 64 in flight it is about
+ * ceil(200/64) x 2 x 50 ms; allow 4 s for sanitizer builds.  The
+ * providers' records are asked once each, whoever needs them.
+ */
+START_TEST(dnsd_overlap_and_shared_cache)
+{
+    char *zone = customer_zone(200);
+    char countfile[] = "/tmp/spfc_batch_countXXXXXX";
+    int cfd = mkstemp(countfile);
+    ck_assert_int_ge(cfd, 0);
+    close(cfd);
+    const char *dargs[] = {"--zone", zone, "--delay-ms", "50", "--count",
+                           countfile, NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[128];
+    long kinds[200];
+    for (unsigned i = 0; i < 200; i++) {
+        const char *ip;
+        expected(i, &ip);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
+        append(&buf, &len, &cap, line, (size_t)w);
+        kinds[i] = (long)i;
+    }
+    char *batch = temp_file(buf, len);
+    free(buf);
+
+    const char *args[] = {"--server", server, "--timeout", "5", "--batch",
+                          batch, NULL};
+    long long t0 = spawn_now_ms();
+    run_t r = run_spfcheck(args, NULL, 0);
+    long long elapsed = spawn_now_ms() - t0;
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    check_text(r.out, kinds, 200);
+    ck_assert_msg(elapsed < 4000, "200 checks took %lld ms", elapsed);
+    run_free(&r);
+
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    /* 200 customer records + the two providers' records, once each */
+    ck_assert_uint_eq(read_count(countfile), 202);
+    unlink(countfile);
+    unlink(batch);
+    unlink(zone);
+    free(batch);
+    free(zone);
+}
+END_TEST
+
+/* --concurrency 1 against the same slow server is the sequential
+ * baseline: at least 2 round trips per check. */
+START_TEST(dnsd_concurrency_one)
+{
+    char *zone = customer_zone(20);
+    const char *dargs[] = {"--zone", zone, "--delay-ms", "50", NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[128];
+    long kinds[20];
+    for (unsigned i = 0; i < 20; i++) {
+        const char *ip;
+        expected(i, &ip);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
+        append(&buf, &len, &cap, line, (size_t)w);
+        kinds[i] = (long)i;
+    }
+    const char *args[] = {"--server", server, "--batch", "-", "--concurrency",
+                          "1", NULL};
+    long long t0 = spawn_now_ms();
+    run_t r = run_spfcheck(args, buf, 0);
+    long long elapsed = spawn_now_ms() - t0;
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    check_text(r.out, kinds, 20);
+    /* the first check needs 2 round trips, later ones 1 (provider cached) */
+    ck_assert_msg(elapsed >= 21 * 50, "20 sequential checks took %lld ms",
+                  elapsed);
+    run_free(&r);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    free(buf);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("batch");
+    TCase *tc = tcase_create("offline");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, offline_order_and_counts, 0,
+                        sizeof concurrencies / sizeof concurrencies[0]);
+    tcase_add_test(tc, offline_ndjson);
+    tcase_add_test(tc, offline_odd_lines);
+    tcase_add_test(tc, stdin_batch);
+    tcase_add_test(tc, slow_pipe);
+    tcase_add_loop_test(tc, usage_errors, 0,
+                        sizeof usage_cases / sizeof usage_cases[0]);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("dnsd");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, dnsd_overlap_and_shared_cache);
+    tcase_add_test(tc, dnsd_concurrency_one);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,410 @@
+/*
+ * test_cache.c - the view's cache of network answers (TTL against the view
+ * clock, LRU eviction under a limit, pins) and the asynchronous resolver
+ * API (spfc_resolver_submit/process/pending) against spfc_dnsd: many
+ * checks in flight, one query per key, no livelock when the cache is far
+ * too small, the synchronous wrapper unchanged.
+ */
+#include "dnsd/spawn.h"
+#include "spfc_private.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void cache_txt(spfc_view_t *v, const char *name, const char *text,
+                      uint32_t ttl, spfc_view_entry_t **e)
+{
+    spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .ttl = ttl,
+                    .data = (const uint8_t *)text, .len = strlen(text)};
+    ck_assert_int_eq(spfc_view_cache_answer(v, name, SPFC_TYPE_TXT,
+                                            SPFC_DNS_NOERROR, &rr, 1, e),
+                     SPFC_OK);
+}
+
+static int known(const spfc_view_t *v, const char *name)
+{
+    spfc_answer_t a;
+    return spfc_view_lookup(v, name, SPFC_TYPE_TXT, &a);
+}
+
+/* TTLs count against the view clock; a TTL of 0 serves the current tick;
+ * negative answers live 300 s, errors only the current tick. */
+START_TEST(ttl_expiry)
+{
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_view_set_clock(v, 1000000);
+    cache_txt(v, "a.test", "v=spf1 -all", 60, NULL);
+    cache_txt(v, "zero.test", "v=spf1 -all", 0, NULL);
+    ck_assert_int_eq(spfc_view_cache_answer(v, "nx.test", SPFC_TYPE_TXT,
+                                            SPFC_DNS_NXDOMAIN, NULL, 0, NULL),
+                     SPFC_OK);
+    ck_assert_int_eq(spfc_view_cache_answer(v, "sf.test", SPFC_TYPE_TXT,
+                                            SPFC_DNS_SERVFAIL, NULL, 0, NULL),
+                     SPFC_OK);
+    ck_assert(known(v, "a.test") && known(v, "zero.test") &&
+              known(v, "nx.test") && known(v, "sf.test"));
+    spfc_view_set_clock(v, 1000001);
+    ck_assert(known(v, "a.test") && !known(v, "zero.test") &&
+              known(v, "nx.test") && !known(v, "sf.test"));
+    spfc_view_set_clock(v, 1000000 + 60000);
+    ck_assert(known(v, "a.test"));
+    spfc_view_set_clock(v, 1000000 + 60001);
+    ck_assert(!known(v, "a.test") && known(v, "nx.test"));
+    spfc_view_set_clock(v, 1000000 + 300001);
+    ck_assert(!known(v, "nx.test"));
+    /* asked again: the same entry comes back to life with new data */
+    cache_txt(v, "a.test", "v=spf1 +all", 10, NULL);
+    spfc_answer_t ans;
+    ck_assert(spfc_view_lookup(v, "A.TEST.", SPFC_TYPE_TXT, &ans));
+    ck_assert_uint_eq(ans.n_rrs, 1);
+    ck_assert_mem_eq(ans.rrs[0].data, "v=spf1 +all", 11);
+    ck_assert_uint_eq(spfc_view_cache_count(v), 4);
+    /* the smallest TTL of the RRset counts */
+    spfc_rr_t two[2] = {
+        {.type = SPFC_TYPE_A, .ttl = 100, .data = (const uint8_t *)"\1\2\3\4", .len = 4},
+        {.type = SPFC_TYPE_A, .ttl = 5, .data = (const uint8_t *)"\1\2\3\5", .len = 4}};
+    ck_assert_int_eq(spfc_view_cache_answer(v, "two.test", SPFC_TYPE_A,
+                                            SPFC_DNS_NOERROR, two, 2, NULL),
+                     SPFC_OK);
+    long long now = 1000000 + 300001;
+    spfc_view_set_clock(v, now + 5000);
+    ck_assert(spfc_view_lookup(v, "two.test", SPFC_TYPE_A, &ans));
+    spfc_view_set_clock(v, now + 5001);
+    ck_assert(!spfc_view_lookup(v, "two.test", SPFC_TYPE_A, &ans));
+    spfc_view_free(v);
+}
+END_TEST
+
+/* Least recently used first; touching and pinning change the order;
+ * zone data and set_answer data are never evicted. */
+START_TEST(lru_eviction)
+{
+    spfc_view_t *v = NULL;
+    char name[64];
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .ttl = 60,
+                    .data = (const uint8_t *)"v=spf1 -all", .len = 11};
+    ck_assert_int_eq(spfc_view_add_rr(v, "zone.test", &rr), SPFC_OK);
+    ck_assert_int_eq(spfc_view_set_answer(v, "fixed.test", SPFC_TYPE_TXT,
+                                          SPFC_DNS_NOERROR, &rr, 1), SPFC_OK);
+    ck_assert_int_eq(spfc_view_set_cache_limit(v, 3), SPFC_OK);
+    spfc_view_entry_t *e0 = NULL;
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "n%d.test", i);
+        cache_txt(v, name, "v=spf1 -all", 60, i == 0 ? &e0 : NULL);
+    }
+    ck_assert_uint_eq(spfc_view_cache_count(v), 3);
+    /* n0 used again: n1 is now the least recently used */
+    spfc_view_touch(v, "n0.test", SPFC_TYPE_TXT);
+    cache_txt(v, "n3.test", "v=spf1 -all", 60, NULL);
+    ck_assert(known(v, "n0.test") && !known(v, "n1.test") &&
+              known(v, "n2.test") && known(v, "n3.test"));
+    /* a pinned entry stays however much comes after it */
+    spfc_view_entry_pin(v, e0);
+    for (int i = 4; i < 40; i++) {
+        snprintf(name, sizeof name, "n%d.test", i);
+        cache_txt(v, name, "v=spf1 -all", 60, NULL);
+        ck_assert_uint_le(spfc_view_cache_count(v), 3);
+    }
+    ck_assert(known(v, "n0.test"));
+    /* and survives its TTL while pinned */
+    spfc_view_set_clock(v, 61001);
+    ck_assert(known(v, "n0.test"));
+    ck_assert(!known(v, "n39.test"));
+    spfc_view_set_clock(v, 0);
+    ck_assert(known(v, "n39.test") && known(v, "n38.test"));
+    /* unpinned: the most recently used, so the next insert evicts n38 */
+    spfc_view_entry_unpin(v, e0);
+    cache_txt(v, "n40.test", "v=spf1 -all", 60, NULL);
+    ck_assert(known(v, "n0.test") && !known(v, "n38.test") &&
+              known(v, "n39.test") && known(v, "n40.test"));
+    /* a lower limit applies at once */
+    ck_assert_int_eq(spfc_view_set_cache_limit(v, 1), SPFC_OK);
+    ck_assert_uint_eq(spfc_view_cache_count(v), 1);
+    ck_assert(known(v, "n40.test"));
+    ck_assert(known(v, "zone.test") && known(v, "fixed.test"));
+    ck_assert_int_eq(spfc_view_set_cache_limit(NULL, 1), SPFC_EINVAL);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* Many distinct names through a small cache: memory stays bounded (the
+ * nodes of evicted names go too; ASan's leak check sees the rest). */
+START_TEST(bounded_churn)
+{
+    spfc_view_t *v = NULL;
+    char name[64];
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    ck_assert_int_eq(spfc_view_set_cache_limit(v, 100), SPFC_OK);
+    for (int i = 0; i < 20000; i++) {
+        snprintf(name, sizeof name, "c%d.cust.test", i);
+        cache_txt(v, name, "v=spf1 include:_spf.provider.test -all", 3600, NULL);
+        ck_assert_int_eq(spfc_view_cache_answer(v, name, SPFC_TYPE_A,
+                                                SPFC_DNS_NXDOMAIN, NULL, 0, NULL),
+                         SPFC_OK);
+        ck_assert_uint_le(spfc_view_cache_count(v), 100);
+    }
+    ck_assert(known(v, "c19999.cust.test"));
+    ck_assert(!known(v, "c0.cust.test"));
+    spfc_view_free(v);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* The asynchronous resolver against spfc_dnsd                              */
+/* ------------------------------------------------------------------------ */
+
+/* n customers, each "include:_spf.provider.test -all"; provider allows
+ * 192.0.2.0/24. */
+static char *zone_file(unsigned n)
+{
+    char path[] = "/tmp/spfc_cache_zoneXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "$TTL 3600\n"
+               "test. IN SOA ns.test. host.test. 1 3600 600 86400 300\n"
+               "_spf.provider.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n");
+    for (unsigned i = 0; i < n; i++)
+        fprintf(f, "c%u.cust.test. IN TXT \"v=spf1 include:_spf.provider.test "
+                   "-all\"\n", i);
+    ck_assert_int_eq(fclose(f), 0);
+    return strdup(path);
+}
+
+typedef struct done_rec {
+    unsigned calls;
+    spfc_status_t status;
+    spfc_result_t result;
+    unsigned queries;
+} done_rec_t;
+
+static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
+                    const spfc_resolver_stats_t *stats)
+{
+    done_rec_t *d = arg;
+    d->calls++;
+    d->status = status;
+    d->queries = stats->queries_sent;
+    const spfc_outcome_t *o = spfc_check_outcome(check);
+    d->result = o != NULL ? o->result : SPFC_RESULT_NONE;
+}
+
+static unsigned long read_count(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    unsigned long n = 0;
+    ck_assert_int_eq(fscanf(f, "%lu", &n), 1);
+    fclose(f);
+    return n;
+}
+
+#define N_ASYNC 100
+
+/* cache limits: none, tiny (far below concurrency x per-check needs) */
+static const size_t limits[] = {0, 1};
+
+START_TEST(async_many_checks)
+{
+    char *zone = zone_file(N_ASYNC);
+    char countfile[] = "/tmp/spfc_cache_countXXXXXX";
+    int cfd = mkstemp(countfile);
+    ck_assert_int_ge(cfd, 0);
+    close(cfd);
+    const char *dargs[] = {"--zone", zone, "--delay-ms", "100", "--count",
+                           countfile, NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 3000, .tries = 2};
+    spfc_resolver_t *r = NULL;
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    ck_assert_int_eq(spfc_view_set_cache_limit(v, limits[_i]), SPFC_OK);
+
+    spfc_check_t *checks[N_ASYNC];
+    done_rec_t recs[N_ASYNC];
+    memset(recs, 0, sizeof recs);
+    for (unsigned i = 0; i < N_ASYNC; i++) {
+        char sender[64];
+        snprintf(sender, sizeof sender, "u@c%u.cust.test", i);
+        spfc_request_t req = {.sender = sender};
+        ck_assert_int_eq(spfc_ip_parse(i % 2 ? "198.51.100.1" : "192.0.2.1",
+                                       &req.ip), SPFC_OK);
+        ck_assert_int_eq(spfc_check_new(&req, &checks[i]), SPFC_OK);
+        ck_assert_int_eq(spfc_resolver_submit(r, v, checks[i], on_done, &recs[i]),
+                         SPFC_OK);
+    }
+    ck_assert_uint_eq(spfc_resolver_pending(r), N_ASYNC);
+    /* every check in flight must use the one view */
+    spfc_view_t *other = NULL;
+    ck_assert_int_eq(spfc_view_new(&other), SPFC_OK);
+    spfc_check_t *extra = NULL;
+    spfc_request_t xreq = {.sender = "x.test"};
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &xreq.ip), SPFC_OK);
+    ck_assert_int_eq(spfc_check_new(&xreq, &extra), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_submit(r, other, extra, on_done, NULL),
+                     SPFC_EINVAL);
+
+    long long t0 = spawn_now_ms();
+    unsigned rounds = 0;
+    while (spfc_resolver_pending(r) > 0) {
+        ck_assert_int_eq(spfc_resolver_process(r, 1000), SPFC_OK);
+        ck_assert_uint_lt(++rounds, 10000);
+    }
+    long long elapsed = spawn_now_ms() - t0;
+    /* two round trips deep: about 200 ms, never 100 x 200 ms */
+    ck_assert_msg(elapsed < 2000, "%d checks took %lld ms", N_ASYNC, elapsed);
+    unsigned sent = 0;
+    for (unsigned i = 0; i < N_ASYNC; i++) {
+        ck_assert_uint_eq(recs[i].calls, 1);
+        ck_assert_int_eq(recs[i].status, SPFC_OK);
+        ck_assert_int_eq(recs[i].result,
+                         i % 2 ? SPFC_RESULT_FAIL : SPFC_RESULT_PASS);
+        sent += recs[i].queries;
+        spfc_check_free(checks[i]);
+    }
+    if (limits[_i] == 0) {
+        /* one query per customer, and the provider's record once */
+        ck_assert_uint_eq(sent, N_ASYNC + 1);
+        ck_assert_uint_eq(spfc_view_cache_count(v), N_ASYNC + 1);
+    } else {
+        ck_assert_uint_le(spfc_view_cache_count(v), 1);
+    }
+    /* process on an idle resolver is a no-op; the view can change now */
+    ck_assert_int_eq(spfc_resolver_process(r, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_submit(r, other, extra, on_done,
+                                          &recs[0]), SPFC_OK);
+    while (spfc_resolver_pending(r) > 0)
+        ck_assert_int_eq(spfc_resolver_process(r, 1000), SPFC_OK);
+    ck_assert_uint_eq(recs[0].calls, 2);
+    spfc_check_free(extra);
+
+    spfc_resolver_free(r);
+    spfc_view_free(other);
+    spfc_view_free(v);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unsigned long count = read_count(countfile);
+    if (limits[_i] == 0)
+        ck_assert_uint_eq(count, N_ASYNC + 1 + 1); /* + x.test */
+    unlink(countfile);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/* Freeing a resolver with checks in flight drops them without their
+ * callbacks and releases their pins (ASan: no leak, no use after free). */
+START_TEST(async_free_in_flight)
+{
+    char *zone = zone_file(10);
+    const char *dargs[] = {"--zone", zone, "--delay-ms", "200", NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 3000, .tries = 1};
+    spfc_resolver_t *r = NULL;
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    ck_assert_int_eq(spfc_view_set_cache_limit(v, 2), SPFC_OK);
+    spfc_check_t *c[10];
+    done_rec_t rec = {0};
+    for (unsigned i = 0; i < 10; i++) {
+        char sender[64];
+        snprintf(sender, sizeof sender, "c%u.cust.test", i);
+        spfc_request_t req = {.sender = sender};
+        ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
+        ck_assert_int_eq(spfc_check_new(&req, &c[i]), SPFC_OK);
+        ck_assert_int_eq(spfc_resolver_submit(r, v, c[i], on_done, &rec), SPFC_OK);
+    }
+    /* a round or two: some answers in, some checks pinned */
+    long long t0 = spawn_now_ms();
+    while (spawn_now_ms() - t0 < 300)
+        ck_assert_int_eq(spfc_resolver_process(r, 50), SPFC_OK);
+    ck_assert_uint_gt(spfc_resolver_pending(r), 0);
+    spfc_resolver_free(r);
+    ck_assert_uint_eq(rec.calls, 0);
+    for (unsigned i = 0; i < 10; i++)
+        spfc_check_free(c[i]);
+    spfc_view_free(v);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/* The synchronous wrapper over the async core: still one check's
+ * parallel prefetch, and the view still works as a cache. */
+START_TEST(sync_wrapper)
+{
+    char *zone = zone_file(3);
+    const char *dargs[] = {"--zone", zone, "--delay-ms", "50", NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 3000, .tries = 1};
+    spfc_resolver_t *r = NULL;
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    for (unsigned i = 0; i < 3; i++) {
+        char sender[64];
+        snprintf(sender, sizeof sender, "c%u.cust.test", i);
+        spfc_request_t req = {.sender = sender};
+        ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
+        spfc_check_t *c = NULL;
+        ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+        spfc_resolver_stats_t st;
+        ck_assert_int_eq(spfc_resolver_run(r, v, c, &st), SPFC_OK);
+        ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_PASS);
+        /* the first check asks customer and provider; later ones only
+         * their own record */
+        ck_assert_uint_eq(st.queries_sent, i == 0 ? 2 : 1);
+        ck_assert_uint_eq(spfc_resolver_pending(r), 0);
+        spfc_check_free(c);
+    }
+    spfc_resolver_free(r);
+    spfc_view_free(v);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("cache");
+    TCase *tc = tcase_create("view");
+    tcase_add_test(tc, ttl_expiry);
+    tcase_add_test(tc, lru_eviction);
+    tcase_add_test(tc, bounded_churn);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("async");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, async_many_checks, 0,
+                        sizeof limits / sizeof limits[0]);
+    tcase_add_test(tc, async_free_in_flight);
+    tcase_add_test(tc, sync_wrapper);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
