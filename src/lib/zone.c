@@ -1,7 +1,7 @@
 /*
  * zone.c - RFC 1035 master files as DNS view data (--zone, --offline).
  *
- * ldns does the hard part: ldns_fget_token_l_st() cuts the file into
+ * ldns does the hard part (loaded on first use, see ldns_api_t): ldns_fget_token_l_st() cuts the file into
  * entries (comments, parentheses across lines, quoted strings) and
  * ldns_rr_new_frm_str() parses one entry (relative names, "@", \DDD and
  * \X escapes, a blank owner meaning the previous one).  This file handles
@@ -21,6 +21,7 @@
  */
 #include "spfc_private.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,41 @@
  * each file is read whole, within this bound, before ldns sees it. */
 #define ZONE_FILE_MAX (64u * 1024 * 1024)
 
+/*
+ * ldns is loaded when a master file is first read, not linked: it pulls
+ * in OpenSSL, whose relocation alone adds about 10 ms to every start of
+ * spfcheck, while most runs read no master file.  The table is per load
+ * (no global state); dlopen() counts references, so loading again is
+ * cheap.
+ */
+typedef struct ldns_api {
+    void *handle;
+    __typeof__(ldns_rdf_data) *rdf_data;
+    __typeof__(ldns_rdf_size) *rdf_size;
+    __typeof__(ldns_rdf_get_type) *rdf_get_type;
+    __typeof__(ldns_dname_compare) *dname_compare;
+    __typeof__(ldns_dname_is_subdomain) *dname_is_subdomain;
+    __typeof__(ldns_rdf_clone) *rdf_clone;
+    __typeof__(ldns_dname_str_absolute) *dname_str_absolute;
+    __typeof__(ldns_dname_new_frm_str) *dname_new_frm_str;
+    __typeof__(ldns_rdf2str) *rdf2str;
+    __typeof__(ldns_rr_ttl) *rr_ttl;
+    __typeof__(ldns_rr_get_type) *rr_get_type;
+    __typeof__(ldns_rr_rd_count) *rr_rd_count;
+    __typeof__(ldns_rr_owner) *rr_owner;
+    __typeof__(ldns_rr_get_class) *rr_get_class;
+    __typeof__(ldns_rr_rdf) *rr_rdf;
+    __typeof__(ldns_rdf2native_int16) *rdf2native_int16;
+    __typeof__(ldns_rdf_deep_free) *rdf_deep_free;
+    __typeof__(ldns_str2period) *str2period;
+    __typeof__(ldns_fget_token_l_st) *fget_token_l_st;
+    __typeof__(ldns_get_errorstr_by_id) *get_errorstr_by_id;
+    __typeof__(ldns_rr_new_frm_str) *rr_new_frm_str;
+    __typeof__(ldns_rr_free) *rr_free;
+} ldns_api_t;
+
 typedef struct loader {
+    const ldns_api_t *api;
     spfc_view_t *view;
     spfc_zone_error_t *err;
     ldns_rdf *unset_origin; /* stands for "no origin": relative names end in it */
@@ -113,6 +148,54 @@ static spfc_status_t seen_insert(loader_t *L, uint64_t h, bool *dup)
     return SPFC_OK;
 }
 
+/* Load ldns and look up what this file uses.  A message on failure. */
+static const char *ldns_api_open(ldns_api_t *api)
+{
+    memset(api, 0, sizeof(*api));
+    api->handle = dlopen(SPFC_LDNS_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (api->handle == NULL)
+        return "cannot load ldns (" SPFC_LDNS_SONAME "), needed to read master files";
+    /* POSIX lets dlsym()'s object pointer become a function pointer. */
+#define SYM(fn)                                                        \
+    do {                                                               \
+        void *sym = dlsym(api->handle, "ldns_" #fn);                   \
+        if (sym == NULL)                                               \
+            return "ldns lacks ldns_" #fn;                             \
+        memcpy(&api->fn, &sym, sizeof(sym));                           \
+    } while (0)
+    SYM(rdf_data);
+    SYM(rdf_size);
+    SYM(rdf_get_type);
+    SYM(dname_compare);
+    SYM(dname_is_subdomain);
+    SYM(rdf_clone);
+    SYM(dname_str_absolute);
+    SYM(dname_new_frm_str);
+    SYM(rdf2str);
+    SYM(rr_ttl);
+    SYM(rr_get_type);
+    SYM(rr_rd_count);
+    SYM(rr_owner);
+    SYM(rr_get_class);
+    SYM(rr_rdf);
+    SYM(rdf2native_int16);
+    SYM(rdf_deep_free);
+    SYM(str2period);
+    SYM(fget_token_l_st);
+    SYM(get_errorstr_by_id);
+    SYM(rr_new_frm_str);
+    SYM(rr_free);
+#undef SYM
+    return NULL;
+}
+
+static void ldns_api_close(ldns_api_t *api)
+{
+    if (api->handle != NULL)
+        dlclose(api->handle);
+    api->handle = NULL;
+}
+
 /* Fill the error (when wanted) with file, line and a printf message. */
 static spfc_status_t fail(loader_t *L, const char *file, unsigned line,
                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -141,11 +224,12 @@ static spfc_status_t fail(loader_t *L, const char *file, unsigned line,
  * space), so a name written \032 in the file matches the same name asked
  * by the evaluator.  False for names the view cannot key: a NUL byte.
  */
-static bool dname_text(const ldns_rdf *rdf, char out[ZONE_NAME_TEXT])
+static bool dname_text(const ldns_api_t *api, const ldns_rdf *rdf,
+                       char out[ZONE_NAME_TEXT])
 {
-    const uint8_t *d = ldns_rdf_data(rdf);
-    size_t size = ldns_rdf_size(rdf), pos = 0, o = 0;
-    if (ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME || size == 0 || size > 255)
+    const uint8_t *d = api->rdf_data(rdf);
+    size_t size = api->rdf_size(rdf), pos = 0, o = 0;
+    if (api->rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME || size == 0 || size > 255)
         return false;
     while (pos < size) {
         size_t len = d[pos++];
@@ -168,23 +252,25 @@ static bool dname_text(const ldns_rdf *rdf, char out[ZONE_NAME_TEXT])
 /* Whether name is the stand-in origin or below it: it was relative. */
 static bool is_unset(const loader_t *L, const ldns_rdf *name)
 {
-    return ldns_dname_compare(name, L->unset_origin) == 0 ||
-           ldns_dname_is_subdomain(name, L->unset_origin);
+    const ldns_api_t *api = L->api;
+    return api->dname_compare(name, L->unset_origin) == 0 ||
+           api->dname_is_subdomain(name, L->unset_origin);
 }
 
 /*
  * A $ORIGIN or $INCLUDE origin argument: absolute as written, "@" for the
  * current origin, or relative to it.  NULL when it does not parse.
  */
-static ldns_rdf *origin_arg(const char *arg, const ldns_rdf *current)
+static ldns_rdf *origin_arg(const ldns_api_t *api, const char *arg,
+                            const ldns_rdf *current)
 {
     if (strcmp(arg, "@") == 0)
-        return current != NULL ? ldns_rdf_clone(current) : NULL;
-    if (ldns_dname_str_absolute(arg))
-        return ldns_dname_new_frm_str(arg);
+        return current != NULL ? api->rdf_clone(current) : NULL;
+    if (api->dname_str_absolute(arg))
+        return api->dname_new_frm_str(arg);
     if (current == NULL)
         return NULL;
-    char *cur = ldns_rdf2str(current);
+    char *cur = api->rdf2str(current);
     if (cur == NULL)
         return NULL;
     spfc_buf_t b = {0};
@@ -196,7 +282,7 @@ static ldns_rdf *origin_arg(const char *arg, const ldns_rdf *current)
     char *text = spfc_buf_take(&b);
     if (text == NULL)
         return NULL;
-    ldns_rdf *r = ldns_dname_new_frm_str(text);
+    ldns_rdf *r = api->dname_new_frm_str(text);
     free(text);
     return r;
 }
@@ -232,36 +318,37 @@ static spfc_status_t note_owner(loader_t *L, const char *owner)
  */
 static spfc_status_t add_record(loader_t *L, const ldns_rr *rr, const char **why)
 {
+    const ldns_api_t *api = L->api;
     char owner[ZONE_NAME_TEXT], target[ZONE_NAME_TEXT];
-    spfc_rr_t out = {.ttl = ldns_rr_ttl(rr)};
+    spfc_rr_t out = {.ttl = api->rr_ttl(rr)};
     spfc_buf_t data = {0};
     spfc_status_t st = SPFC_OK;
-    uint16_t type = (uint16_t)ldns_rr_get_type(rr);
-    size_t n_rdf = ldns_rr_rd_count(rr);
+    uint16_t type = (uint16_t)api->rr_get_type(rr);
+    size_t n_rdf = api->rr_rd_count(rr);
 
-    if (is_unset(L, ldns_rr_owner(rr))) {
+    if (is_unset(L, api->rr_owner(rr))) {
         *why = "relative owner name and no $ORIGIN";
         return SPFC_EZONE;
     }
-    if (!dname_text(ldns_rr_owner(rr), owner)) {
+    if (!dname_text(api, api->rr_owner(rr), owner)) {
         *why = "owner name holds a NUL byte";
         return SPFC_EZONE;
     }
     /* Only class IN is DNS data for SPF. */
-    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
+    if (api->rr_get_class(rr) != LDNS_RR_CLASS_IN)
         return SPFC_OK;
 
     out.type = type;
     switch (type) {
     case SPFC_TYPE_A:
     case SPFC_TYPE_AAAA: {
-        const ldns_rdf *a = ldns_rr_rdf(rr, 0);
+        const ldns_rdf *a = api->rr_rdf(rr, 0);
         size_t want = type == SPFC_TYPE_A ? 4 : 16;
-        if (n_rdf != 1 || a == NULL || ldns_rdf_size(a) != want) {
+        if (n_rdf != 1 || a == NULL || api->rdf_size(a) != want) {
             *why = "malformed address";
             return SPFC_EZONE;
         }
-        out.data = ldns_rdf_data(a);
+        out.data = api->rdf_data(a);
         out.len = want;
         break;
     }
@@ -269,24 +356,24 @@ static spfc_status_t add_record(loader_t *L, const ldns_rr *rr, const char **why
     case SPFC_TYPE_PTR:
     case SPFC_TYPE_CNAME: {
         size_t at = type == SPFC_TYPE_MX ? 1 : 0;
-        const ldns_rdf *name = ldns_rr_rdf(rr, at);
+        const ldns_rdf *name = api->rr_rdf(rr, at);
         if (n_rdf != at + 1 || name == NULL) {
             *why = "malformed record data";
             return SPFC_EZONE;
         }
         if (type == SPFC_TYPE_MX) {
-            const ldns_rdf *pref = ldns_rr_rdf(rr, 0);
-            if (pref == NULL || ldns_rdf_size(pref) != 2) {
+            const ldns_rdf *pref = api->rr_rdf(rr, 0);
+            if (pref == NULL || api->rdf_size(pref) != 2) {
                 *why = "malformed MX preference";
                 return SPFC_EZONE;
             }
-            out.pref = ldns_rdf2native_int16(pref);
+            out.pref = api->rdf2native_int16(pref);
         }
         if (is_unset(L, name)) {
             *why = "relative name in record data and no $ORIGIN";
             return SPFC_EZONE;
         }
-        if (!dname_text(name, target)) {
+        if (!dname_text(api, name, target)) {
             *why = "name in record data holds a NUL byte";
             return SPFC_EZONE;
         }
@@ -298,9 +385,9 @@ static spfc_status_t add_record(loader_t *L, const ldns_rr *rr, const char **why
         /* RFC 7208 section 3.3: the strings are joined with nothing
          * between them.  Each rdf is one <character-string>. */
         for (size_t i = 0; i < n_rdf; i++) {
-            const ldns_rdf *s = ldns_rr_rdf(rr, i);
-            const uint8_t *d = s != NULL ? ldns_rdf_data(s) : NULL;
-            size_t size = s != NULL ? ldns_rdf_size(s) : 0;
+            const ldns_rdf *s = api->rr_rdf(rr, i);
+            const uint8_t *d = s != NULL ? api->rdf_data(s) : NULL;
+            size_t size = s != NULL ? api->rdf_size(s) : 0;
             if (d == NULL || size == 0 || (size_t)d[0] + 1 != size) {
                 spfc_buf_free(&data);
                 *why = "malformed TXT string";
@@ -319,9 +406,9 @@ static spfc_status_t add_record(loader_t *L, const ldns_rr *rr, const char **why
         /* Read and otherwise ignored: kept as opaque data so that the
          * owner name exists (NODATA rather than NXDOMAIN for it). */
         for (size_t i = 0; i < n_rdf; i++) {
-            const ldns_rdf *f = ldns_rr_rdf(rr, i);
+            const ldns_rdf *f = api->rr_rdf(rr, i);
             if (f != NULL)
-                spfc_buf_append(&data, ldns_rdf_data(f), ldns_rdf_size(f));
+                spfc_buf_append(&data, api->rdf_data(f), api->rdf_size(f));
         }
         if (data.failed) {
             spfc_buf_free(&data);
@@ -448,6 +535,7 @@ static spfc_status_t directive(loader_t *L, const char *path, unsigned line,
                                char *entry, ldns_rdf **origin, uint32_t *ttl,
                                unsigned depth)
 {
+    const ldns_api_t *api = L->api;
     char *w[4] = {0};
     size_t n = split_words(entry, w, 4);
     spfc_status_t st = SPFC_OK;
@@ -455,10 +543,10 @@ static spfc_status_t directive(loader_t *L, const char *path, unsigned line,
     if (n >= 1 && strcmp(w[0], "$ORIGIN") == 0) {
         if (n != 2)
             return fail(L, path, line, "$ORIGIN needs one domain name");
-        ldns_rdf *o = origin_arg(w[1], *origin);
+        ldns_rdf *o = origin_arg(api, w[1], *origin);
         if (o == NULL)
             return fail(L, path, line, "$ORIGIN: bad domain name \"%s\"", w[1]);
-        ldns_rdf_deep_free(*origin);
+        api->rdf_deep_free(*origin);
         *origin = o;
         return SPFC_OK;
     }
@@ -466,7 +554,7 @@ static spfc_status_t directive(loader_t *L, const char *path, unsigned line,
         const char *end = NULL;
         if (n != 2)
             return fail(L, path, line, "$TTL needs one value");
-        uint32_t t = ldns_str2period(w[1], &end);
+        uint32_t t = api->str2period(w[1], &end);
         if (end == NULL || *end != '\0')
             return fail(L, path, line, "$TTL: bad value \"%s\"", w[1]);
         *ttl = t;
@@ -479,20 +567,20 @@ static spfc_status_t directive(loader_t *L, const char *path, unsigned line,
             return fail(L, path, line, "$INCLUDE nested more than %d deep", ZONE_INCLUDE_MAX);
         ldns_rdf *o = NULL;
         if (n == 3) {
-            o = origin_arg(w[2], *origin);
+            o = origin_arg(api, w[2], *origin);
             if (o == NULL)
                 return fail(L, path, line, "$INCLUDE: bad origin \"%s\"", w[2]);
         }
         char *sub = include_path(path, w[1]);
         if (sub == NULL) {
-            ldns_rdf_deep_free(o);
+            api->rdf_deep_free(o);
             return SPFC_ENOMEM;
         }
         /* The included file starts from the given or the current origin;
          * whatever it changes stays inside it. */
         st = load_file(L, sub, o != NULL ? o : *origin, *ttl, depth + 1);
         free(sub);
-        ldns_rdf_deep_free(o);
+        api->rdf_deep_free(o);
         return st;
     }
     return fail(L, path, line, "unknown control entry \"%s\"", n > 0 ? w[0] : entry);
@@ -564,6 +652,7 @@ static spfc_status_t load_file(loader_t *L, const char *path,
                                const ldns_rdf *origin_in, uint32_t ttl,
                                unsigned depth)
 {
+    const ldns_api_t *api = L->api;
     spfc_status_t st = SPFC_OK;
     ldns_rdf *origin = NULL, *prev = NULL;
     char *tok = NULL;
@@ -580,7 +669,7 @@ static spfc_status_t load_file(loader_t *L, const char *path,
         free(text);
         return SPFC_ENOMEM;
     }
-    if (origin_in != NULL && (origin = ldns_rdf_clone(origin_in)) == NULL) {
+    if (origin_in != NULL && (origin = api->rdf_clone(origin_in)) == NULL) {
         st = SPFC_ENOMEM;
         goto done;
     }
@@ -589,7 +678,7 @@ static spfc_status_t load_file(loader_t *L, const char *path,
         long pos = ftell(f);
         int before = line;
         errno = 0;
-        ldns_status ls = ldns_fget_token_l_st(f, &tok, &tok_cap, false,
+        ldns_status ls = api->fget_token_l_st(f, &tok, &tok_cap, false,
                                               LDNS_PARSE_SKIP_SPACE, &line);
         int read_errno = errno;
         /* A read error (a directory, an I/O error) is not the end of the
@@ -609,7 +698,7 @@ static spfc_status_t load_file(loader_t *L, const char *path,
         }
         if (ls != LDNS_STATUS_OK) {
             st = fail(L, path, entry_line(f, pos, before), "%s",
-                      ldns_get_errorstr_by_id(ls));
+                      api->get_errorstr_by_id(ls));
             goto done;
         }
         if (tok[strspn(tok, " \t\r\f\v")] == '\0')
@@ -628,22 +717,22 @@ static spfc_status_t load_file(loader_t *L, const char *path,
         ldns_rr *rr = NULL;
         const ldns_rdf *use = origin != NULL ? origin
                               : L->soa_origin != NULL ? L->soa_origin : L->unset_origin;
-        ls = ldns_rr_new_frm_str(&rr, tok, ttl, use, &prev);
+        ls = api->rr_new_frm_str(&rr, tok, ttl, use, &prev);
         if (ls != LDNS_STATUS_OK) {
             st = fail(L, path, entry_line(f, pos, before), "%s",
-                      ldns_get_errorstr_by_id(ls));
+                      api->get_errorstr_by_id(ls));
             goto done;
         }
         const char *why = NULL;
         st = add_record(L, rr, &why);
         /* No origin given: the first SOA owner becomes it. */
         if (st == SPFC_OK && origin == NULL && L->soa_origin == NULL &&
-            ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA) {
-            L->soa_origin = ldns_rdf_clone(ldns_rr_owner(rr));
+            api->rr_get_type(rr) == LDNS_RR_TYPE_SOA) {
+            L->soa_origin = api->rdf_clone(api->rr_owner(rr));
             if (L->soa_origin == NULL)
                 st = SPFC_ENOMEM;
         }
-        ldns_rr_free(rr);
+        api->rr_free(rr);
         if (st == SPFC_EZONE) {
             st = fail(L, path, entry_line(f, pos, before), "%s", why);
             goto done;
@@ -654,8 +743,8 @@ static spfc_status_t load_file(loader_t *L, const char *path,
 
 done:
     free(tok);
-    ldns_rdf_deep_free(origin);
-    ldns_rdf_deep_free(prev);
+    api->rdf_deep_free(origin);
+    api->rdf_deep_free(prev);
     fclose(f);
     free(text);
     return st;
@@ -665,16 +754,23 @@ spfc_status_t spfc_zone_load(spfc_view_t *view, const char *path,
                              const char *origin, spfc_zone_error_t *err)
 {
     spfc_status_t st = SPFC_OK;
-    loader_t L = {.view = view, .err = err};
+    ldns_api_t ldns;
+    const ldns_api_t *api = &ldns;
+    loader_t L = {.api = api, .view = view, .err = err};
     ldns_rdf *o = NULL;
 
     if (err != NULL)
         memset(err, 0, sizeof(*err));
     if (view == NULL || path == NULL)
         return SPFC_EINVAL;
+    const char *why = ldns_api_open(&ldns);
+    if (why != NULL) {
+        ldns_api_close(&ldns);
+        return fail(&L, path, 0, "%s", why);
+    }
     /* A label with a NUL byte: no master file can name it, and
      * dname_text() refuses it, so it cannot leak into the view. */
-    L.unset_origin = ldns_dname_new_frm_str("\\000spfc-origin-unset.");
+    L.unset_origin = api->dname_new_frm_str("\\000spfc-origin-unset.");
     if (L.unset_origin == NULL) {
         st = SPFC_ENOMEM;
         goto done;
@@ -693,7 +789,7 @@ spfc_status_t spfc_zone_load(spfc_view_t *view, const char *path,
                 goto done;
             }
         }
-        o = ldns_dname_new_frm_str(abs != NULL ? abs : origin);
+        o = api->dname_new_frm_str(abs != NULL ? abs : origin);
         free(abs);
         if (o == NULL) {
             st = SPFC_EINVAL;
@@ -715,8 +811,9 @@ done:
         free(L.owners[i]);
     free(L.owners);
     free(L.seen);
-    ldns_rdf_deep_free(L.unset_origin);
-    ldns_rdf_deep_free(L.soa_origin);
-    ldns_rdf_deep_free(o);
+    api->rdf_deep_free(L.unset_origin);
+    api->rdf_deep_free(L.soa_origin);
+    api->rdf_deep_free(o);
+    ldns_api_close(&ldns);
     return st;
 }
