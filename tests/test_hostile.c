@@ -967,10 +967,11 @@ START_TEST(time_bound_black_hole)
 END_TEST
 
 /*
- * A server that answers everything, slowly (150 ms, under the 200 ms
- * timeout), with data built for the longest chain: every round of the
- * evaluation waits one delay.  The check ends within rounds x timeout and
- * far within the 123 x timeout worst case.
+ * A server that answers everything, slowly (100 ms, well under the 500 ms
+ * timeout so that a loaded CI machine does not turn it into a timeout),
+ * with data built for a long chain: every round of the evaluation waits
+ * one delay.  The check ends within rounds x timeout and far within the
+ * 123 x timeout worst case.
  */
 START_TEST(time_bound_slow_server)
 {
@@ -993,13 +994,13 @@ START_TEST(time_bound_slow_server)
     }
     ck_assert_int_eq(fclose(f), 0);
 
-    const char *args[] = {"--zone", path, "--delay-ms", "150", NULL};
+    const char *args[] = {"--zone", path, "--delay-ms", "100", NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, args), 0);
     char server[64];
     snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
 
-    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 200, .tries = 1};
+    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 500, .tries = 1};
     spfc_resolver_t *r = NULL;
     char err[256];
     ck_assert_int_eq(spfc_resolver_new(&o, &r, err, sizeof err), SPFC_OK);
@@ -1023,10 +1024,10 @@ START_TEST(time_bound_slow_server)
         ck_assert_uint_eq(out->lookups, 11);
         ck_assert_uint_le(st.queries_sent, 123 + 110);
         /* Each round waits at most one timeout (every answer comes). */
-        ck_assert_msg(took <= (long long)st.rounds * 200 + 500,
+        ck_assert_msg(took <= (long long)st.rounds * 500 + 500,
                       "%s: %lld ms for %u rounds", sequential ? "sequential" : "parallel",
                       took, st.rounds);
-        ck_assert_msg(took <= 123 * 200, "%lld ms over the worst-case bound", took);
+        ck_assert_msg(took <= 123 * 500, "%lld ms over the worst-case bound", took);
         /* Sequential: one query per round, so queries = rounds - 1. */
         if (sequential)
             ck_assert_uint_eq(st.queries_sent, st.rounds - 1);
@@ -1036,6 +1037,84 @@ START_TEST(time_bound_slow_server)
         spfc_view_free(v);
     }
     spfc_resolver_free(r);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* One record of the include tree below, as 250-byte strings. */
+static void tree_record(FILE *f, const char *owner, const char *text)
+{
+    fprintf(f, "%s IN TXT", owner);
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n; i += 250)
+        fprintf(f, " \"%.*s\"", (int)(n - i < 250 ? n - i : 250), text + i);
+    fprintf(f, "\n");
+}
+
+/*
+ * Prefetch fan-out: a 10-ary include tree of depth 2 whose 100 leaves
+ * each hold 10 mx terms of 10 hosts (11,111 names in all).  Each pass asks
+ * at most 110 prefetch keys, only for the first DNS-querying terms in
+ * depth-first order, so the whole check sends a few more queries than it
+ * evaluates, not thousands (docs/security.md, memory).
+ */
+START_TEST(prefetch_fanout_bound)
+{
+    char *path = NULL;
+    ck_assert_int_gt(asprintf(&path, "%s/tree.zone", tmpdir()), 0);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "$ORIGIN t.example.\n$TTL 300\n@ IN SOA ns hm 1 3600 600 86400 300\n");
+    char text[2048], owner[32];
+    strcpy(text, "v=spf1");
+    for (int a = 0; a < 10; a++)
+        sprintf(text + strlen(text), " include:c%d.t.example", a);
+    strcat(text, " ?all");
+    tree_record(f, "@", text);
+    for (int a = 0; a < 10; a++) {
+        snprintf(owner, sizeof owner, "c%d", a);
+        strcpy(text, "v=spf1");
+        for (int b = 0; b < 10; b++)
+            sprintf(text + strlen(text), " include:c%d.c%d.t.example", b, a);
+        strcat(text, " ?all");
+        tree_record(f, owner, text);
+        for (int b = 0; b < 10; b++) {
+            snprintf(owner, sizeof owner, "c%d.c%d", b, a);
+            strcpy(text, "v=spf1");
+            for (int m = 0; m < 10; m++)
+                sprintf(text + strlen(text), " mx:m%d.c%d.c%d.t.example", m, b, a);
+            strcat(text, " -all");
+            tree_record(f, owner, text);
+            for (int m = 0; m < 10; m++)
+                for (int h = 0; h < 10; h++)
+                    fprintf(f, "m%d.c%d.c%d IN MX %d h%d.m%d.c%d.c%d\n", m, b, a, h, h, m, b, a);
+        }
+    }
+    ck_assert_int_eq(fclose(f), 0);
+
+    const char *args[] = {"--zone", path, "--delay-ms", "20", NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, args), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    char *argv[] = {SPFC_BINARY, "-j", "--server", server, "--timeout", "2",
+                    "--tries", "1", "x@t.example", "192.0.2.1", NULL};
+    child_t c = run_child(argv);
+    ck_assert_msg(c.code == 4, "exit %d: %.300s", c.code, c.out);
+    json_error_t jerr;
+    json_t *j = json_loadb(c.out, strlen(c.out), 0, &jerr);
+    ck_assert_msg(j != NULL, "JSON: %s", jerr.text);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "lookups")), 11);
+    json_int_t sent = json_integer_value(json_object_get(j, "queries_sent"));
+    /* 11 terms evaluated: 2 includes and 9 mx of 10 hosts = 102 queries
+     * the evaluation needs; prefetching may add a little, not thousands. */
+    ck_assert_msg(sent >= 50 && sent <= 233, "queries_sent %lld", (long long)sent);
+    fprintf(stderr, "include tree: %lld queries, peak RSS %ld KiB, %lld ms\n",
+            (long long)sent, c.maxrss_kb, c.ms);
+    json_decref(j);
+    free(c.out);
     ck_assert_int_eq(dnsd_stop(&d), 0);
     unlink(path);
     free(path);
@@ -1110,6 +1189,7 @@ static Suite *hostile_suite(void)
     tcase_add_test(tc, net_64k_txt_over_tcp);
     tcase_add_test(tc, time_bound_black_hole);
     tcase_add_test(tc, time_bound_slow_server);
+    tcase_add_test(tc, prefetch_fanout_bound);
     tcase_add_test(tc, memory_bound_hostile_zone);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
