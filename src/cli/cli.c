@@ -28,7 +28,7 @@
 #define MAX_TIMEOUT_MS 300000u
 #define MAX_TRIES 10u
 /* --batch defaults and ranges, also stated in --help and the man page. */
-#define DEFAULT_CONCURRENCY 64u
+#define DEFAULT_CONCURRENCY 256u
 #define MAX_CONCURRENCY 10000u
 #define DEFAULT_CACHE_SIZE 100000u
 #define MIN_CACHE_SIZE 100u
@@ -98,7 +98,7 @@ static const spfc_cli_option_t options[] = {
      "output line each, in input order",
      OPT_BATCH},
     {"concurrency", 0, "N",
-     "--batch: checks in flight at once, 1 to 10000 (default 64)",
+     "--batch: checks in flight at once, 1 to 10000 (default 256)",
      OPT_CONCURRENCY},
     {"cache-size", 0, "N",
      "--batch: DNS answers kept, least recently used evicted first, 100 "

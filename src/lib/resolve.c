@@ -641,6 +641,19 @@ typedef struct query query_t;
 typedef struct job job_t;
 
 /*
+ * A prefetch question a check sent: when its answer arrives the check is
+ * evaluated again (if it is still waiting), so that hints found through
+ * the new record go out now, not one round trip later when the blocking
+ * answer comes.  Shared by the query's list and the job's array; each
+ * side clears its pointer when it finishes, the second one frees it.
+ */
+typedef struct hint_ref {
+    job_t *job;
+    query_t *query;
+    struct hint_ref *qnext;
+} hint_ref_t;
+
+/*
  * One question on the wire, shared by every check that needs its answer
  * (STYLE.md rule 8: one struct per pending step, one finish function).
  * c-ares calls on_answer() exactly once for it (answer, error, cancel or
@@ -653,6 +666,7 @@ struct query {
     uint32_t hash;
     job_t *waiters;     /* checks blocked on this answer (job.wait_next) */
     query_t *queue_next; /* the send queue, while not on the wire yet */
+    hint_ref_t *hinters; /* checks that sent it as a prefetch hint */
     bool on_wire;       /* handed to c-ares */
     uint16_t type;
     char *name;         /* as the first asker wrote it (points into key[]) */
@@ -678,6 +692,8 @@ struct job {
     void *arg;
     spfc_resolver_stats_t stats;
     unsigned hints_sent;
+    hint_ref_t **refs;      /* its hints in flight (at most HINT_QUERY_CAP) */
+    size_t n_refs, cap_refs;
     /* Answers this check blocked on and received: pinned until it
      * finishes, so eviction or expiry cannot undo its progress. */
     spfc_view_entry_t **pins;
@@ -722,12 +738,13 @@ struct spfc_resolver {
 
 /* Questions on the wire at once.  Many checks in flight (batch mode) could
  * otherwise send thousands in one burst, more than a server's (or our)
- * UDP receive buffer holds (about 200 small datagrams by default; 256 at
- * once already lost some against spfc_dnsd); every datagram dropped costs
- * a whole timeout.  The rest wait in a queue, still deduplicated, and go
- * out as answers come back.  A single check's prefetch rarely comes near
- * this. */
-#define MAX_WIRE_QUERIES 128u
+ * UDP receive buffer holds: about 200 small datagrams with Linux's default
+ * 208 KiB, so we ask for 4 MiB (below) and spfc_dnsd does too; every
+ * datagram dropped costs a whole timeout.  The rest wait in a queue, still
+ * deduplicated, and go out as answers come back.  512 lost nothing against
+ * spfc_dnsd at 4000 checks in flight; a single check never comes near it
+ * (its bound is 233). */
+#define MAX_WIRE_QUERIES 512u
 
 static void sock_state_cb(void *data, ares_socket_t fd, int readable,
                           int writable)
@@ -958,6 +975,7 @@ static void unlink_query(spfc_resolver_t *r, query_t *q)
  */
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
                       int alen);
+static void wake_hinters(spfc_resolver_t *r, query_t *q);
 
 static void send_queued(spfc_resolver_t *r)
 {
@@ -1018,6 +1036,7 @@ static void drop_queued(spfc_resolver_t *r)
         query_t *q = r->queue_head;
         r->queue_head = q->queue_next;
         unlink_query(r, q);
+        wake_hinters(r, q);
         while (q->waiters != NULL) {
             job_t *j = q->waiters;
             q->waiters = j->wait_next;
@@ -1045,8 +1064,22 @@ static bool add_pin(job_t *j, spfc_view_entry_t *e)
 }
 
 /* Take j off every list and release what it holds; the caller frees it. */
+static void release_refs(job_t *j)
+{
+    for (size_t i = 0; i < j->n_refs; i++) {
+        if (j->refs[i]->query == NULL)
+            free(j->refs[i]);
+        else
+            j->refs[i]->job = NULL;
+    }
+    free(j->refs);
+    j->refs = NULL;
+    j->n_refs = j->cap_refs = 0;
+}
+
 static void detach_job(spfc_resolver_t *r, job_t *j)
 {
+    release_refs(j);
     if (j->prev != NULL)
         j->prev->next = j->next;
     else
@@ -1155,6 +1188,36 @@ static spfc_rcode_t rcode_of_status(int status)
     }
 }
 
+/*
+ * q is finished: every check that sent it as a hint and still waits on
+ * its blocking question is evaluated again, once all the answers that
+ * have arrived are in the view (run_ready after the drain).
+ */
+static void wake_hinters(spfc_resolver_t *r, query_t *q)
+{
+    while (q->hinters != NULL) {
+        hint_ref_t *h = q->hinters;
+        q->hinters = h->qnext;
+        job_t *j = h->job;
+        if (j == NULL) {
+            free(h);
+            continue;
+        }
+        h->query = NULL; /* the job frees it */
+        /* A job waiting on q itself is woken (and pins the answer) as a
+         * waiter. */
+        if (j->waiting != NULL && j->waiting != q) {
+            job_t **pp = &j->waiting->waiters;
+            while (*pp != NULL && *pp != j)
+                pp = &(*pp)->wait_next;
+            if (*pp == j)
+                *pp = j->wait_next;
+            j->wait_next = NULL;
+            make_ready(r, j);
+        }
+    }
+}
+
 /* The finish function of a question: store the answer in the view (the
  * cache every check shares) and wake every check waiting on it. */
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
@@ -1195,6 +1258,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     r->answers++;
 
 wake:
+    wake_hinters(r, q);
     while (q->waiters != NULL) {
         job_t *j = q->waiters;
         q->waiters = j->wait_next;
@@ -1217,7 +1281,7 @@ wake:
  * encode), so everything is linked first and q is not touched after.
  */
 static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
-                         job_t *waiter, bool *sent)
+                         job_t *waiter, job_t *hinter, bool *sent)
 {
     char key[SPFC_NAME_MAX + 3];
     *sent = false;
@@ -1255,6 +1319,7 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
     q->wire[w] = '\0';
     q->on_wire = false;
     q->queue_next = NULL;
+    q->hinters = NULL;
     q->type = type;
     q->hash = h;
     q->resolver = r;
@@ -1263,6 +1328,28 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
         waiter->wait_next = NULL;
         q->waiters = waiter;
         waiter->waiting = q;
+    }
+    if (hinter != NULL && hinter->n_refs < HINT_QUERY_CAP) {
+        /* Linked before sending: the answer may come inside ares_query. */
+        hint_ref_t *ref = malloc(sizeof(*ref));
+        hint_ref_t **refs = hinter->refs;
+        if (ref != NULL && hinter->n_refs == hinter->cap_refs) {
+            size_t cap = hinter->cap_refs ? hinter->cap_refs * 2 : 8;
+            refs = realloc(hinter->refs, cap * sizeof(*refs));
+            if (refs != NULL) {
+                hinter->refs = refs;
+                hinter->cap_refs = cap;
+            }
+        }
+        if (ref != NULL && refs != NULL) {
+            ref->job = hinter;
+            ref->query = q;
+            ref->qnext = NULL;
+            q->hinters = ref;
+            hinter->refs[hinter->n_refs++] = ref;
+        } else {
+            free(ref); /* no wake-up then: the blocking answer still comes */
+        }
     }
     q->hnext = r->qtab[h & (r->n_qtab - 1)];
     r->qtab[h & (r->n_qtab - 1)] = q;
@@ -1309,7 +1396,7 @@ static void run_job(spfc_resolver_t *r, job_t *j)
         finish_job(r, j, SPFC_EDNS);
         return;
     }
-    st = ask(r, keys[0].name, keys[0].type, j, &sent);
+    st = ask(r, keys[0].name, keys[0].type, j, NULL, &sent);
     if (st != SPFC_OK) {
         finish_job(r, j, st == SPFC_EINVAL ? SPFC_EDNS : st);
         return;
@@ -1324,7 +1411,7 @@ static void run_job(spfc_resolver_t *r, job_t *j)
         if (keys[i].name == NULL ||
             spfc_view_lookup(j->view, keys[i].name, keys[i].type, &known))
             continue;
-        st = ask(r, keys[i].name, keys[i].type, NULL, &sent);
+        st = ask(r, keys[i].name, keys[i].type, NULL, j, &sent);
         if (st == SPFC_ENOMEM) {
             r->failed = st;
             return;
@@ -1597,7 +1684,7 @@ spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, spfc_view_t *view,
         if (keys[i].name == NULL ||
             spfc_view_lookup(view, keys[i].name, keys[i].type, &known))
             continue;
-        st = ask(r, keys[i].name, keys[i].type, NULL, &sent);
+        st = ask(r, keys[i].name, keys[i].type, NULL, NULL, &sent);
         if (st == SPFC_EINVAL)
             continue;
         if (st != SPFC_OK)
