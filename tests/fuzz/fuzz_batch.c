@@ -11,10 +11,17 @@
  * address and NUL-terminated fields inside out->buf (the HELO may be
  * NULL; a HELO check needs one); an error gives a one-line reason in
  * printable ASCII that fits errlen, even when errlen is tiny.
+ *
+ * Then the whole input runs as an offline batch (spfc_cli_batch_run over
+ * a small complete view, text or NDJSON by the input's parity): it must
+ * return 0 and write one line per input line that is not blank or a
+ * comment.
  */
+#define _GNU_SOURCE /* fmemopen, open_memstream */
 #include "batch.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +87,72 @@ static void parse_one(const uint8_t *p, size_t n, size_t errlen)
     free(line);
 }
 
+static void add_txt(spfc_view_t *v, const char *owner, const char *text)
+{
+    spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .ttl = 300,
+                    .data = (const uint8_t *)text, .len = strlen(text)};
+    if (spfc_view_add_rr(v, owner, &rr) != SPFC_OK)
+        abort();
+}
+
+/* The whole input as an offline batch. */
+static void run_batch(const uint8_t *data, size_t size)
+{
+    if (size == 0 || size > 65536)
+        return;
+    spfc_view_t *view = NULL;
+    if (spfc_view_new(&view) != SPFC_OK)
+        abort();
+    spfc_view_set_complete(view, 1);
+    add_txt(view, "example.com", "v=spf1 ip4:192.0.2.0/24 include:_spf.example.com -all");
+    add_txt(view, "_spf.example.com", "v=spf1 ip6:2001:db8::/32 ~all");
+    add_txt(view, "example.org", "v=spf1 a mx exists:%{i}.%{l}.x.example.org ?all");
+
+    FILE *in = fmemopen((void *)data, size, "rb");
+    char *obuf = NULL, *ebuf = NULL;
+    size_t olen = 0, elen = 0;
+    FILE *out = open_memstream(&obuf, &olen);
+    FILE *err = open_memstream(&ebuf, &elen);
+    if (in == NULL || out == NULL || err == NULL)
+        abort();
+    spfc_batch_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.path = "-";
+    cfg.concurrency = 1 + (unsigned)(data[0] % 8);
+    cfg.json = (int)(size & 1);
+    cfg.verbose = (int)(size & 2);
+    cfg.offline = 1;
+    int rc = spfc_cli_batch_run(&cfg, view, in, out, err);
+    fclose(in);
+    fclose(out);
+    fclose(err);
+    if (rc != 0)
+        abort();
+    /* One output line per input line that is not blank or a comment. */
+    size_t want = 0, got = 0;
+    const uint8_t *p = data, *end = data + size;
+    spfc_batch_line_t *pl = malloc(sizeof(*pl));
+    if (pl == NULL)
+        abort();
+    while (p < end) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+        if (spfc_cli_batch_parse_line((const char *)p, n, pl, NULL, 0) != SPFC_BATCH_SKIP)
+            want++;
+        p += n + (nl != NULL);
+    }
+    free(pl);
+    for (size_t i = 0; i < olen; i++)
+        got += obuf[i] == '\n';
+    if (got != want) {
+        fprintf(stderr, "batch: %zu output lines for %zu input lines\n", got, want);
+        abort();
+    }
+    free(obuf);
+    free(ebuf);
+    spfc_view_free(view);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *p = data, *end = data + size;
@@ -93,5 +166,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p = nl + 1;
     }
     parse_one(data, size, size % 2 ? 1 : 0);
+    run_batch(data, size);
     return 0;
 }
