@@ -5,12 +5,12 @@ Seeds come from the RFC 7208 test suite (records, macro strings, zone
 data as views and as DNS replies), the master files under tests/zones and
 docs/examples, and the hostile inputs of the unit tests.  The formats are
 the ones each fuzz target's header comment describes.  Deterministic: the
-same tree gives the same files (named by content hash).
+same tree gives the same files (named by content hash); files named
+regress-* (inputs that fuzzing found) are kept.
 """
 import hashlib
 import ipaddress
 import os
-import shutil
 import struct
 import sys
 
@@ -351,8 +351,13 @@ def seeds_batch(docs):
 
 
 def main():
+    # Generated seeds are named by a 16-digit hash; keep everything else
+    # (regress-* inputs that fuzzing found).
     if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
+        for t in os.listdir(OUT):
+            for fn in os.listdir(os.path.join(OUT, t)):
+                if len(fn) == 16 and all(c in "0123456789abcdef" for c in fn):
+                    os.remove(os.path.join(OUT, t, fn))
     docs = load_suite()
     seeds_record(docs)
     seeds_macro(docs)
