@@ -659,6 +659,51 @@ START_TEST(dnsd_concurrency_one)
 }
 END_TEST
 
+/*
+ * The first line waits for a server that never answers (one 500 ms try):
+ * reading stops once the window (4 x concurrency, at least 256 lines) is
+ * full, the rest of the window finishes meanwhile, and the output still
+ * has every line, the slow one first, as temperror.
+ */
+START_TEST(dnsd_slow_head_line)
+{
+    char *zone = customer_zone(600);
+    const char *dargs[] = {"--zone", zone, "--rcode", "slow.cust.test=TIMEOUT",
+                           NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[128];
+    append(&buf, &len, &cap, "192.0.2.10 slow.cust.test\n", 26);
+    long kinds[600];
+    for (unsigned i = 0; i < 600; i++) {
+        const char *ip;
+        expected(i, &ip);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
+        append(&buf, &len, &cap, line, (size_t)w);
+        kinds[i] = (long)i;
+    }
+    char *batch = temp_file(buf, len);
+    free(buf);
+    const char *args[] = {"--server", server, "--timeout", "0.5", "--tries",
+                          "1", "--concurrency", "4", "--batch", batch, NULL};
+    run_t r = run_spfcheck(args, NULL, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    const char first[] = "temperror 192.0.2.10 slow.cust.test\n";
+    ck_assert_msg(strncmp(r.out, first, sizeof first - 1) == 0, "%.80s", r.out);
+    check_text(r.out + sizeof first - 1, kinds, 600);
+    run_free(&r);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(batch);
+    unlink(zone);
+    free(batch);
+    free(zone);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("batch");
@@ -678,6 +723,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, dnsd_overlap_and_shared_cache);
     tcase_add_test(tc, dnsd_concurrency_one);
+    tcase_add_test(tc, dnsd_slow_head_line);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -382,6 +382,66 @@ START_TEST(sync_wrapper)
 }
 END_TEST
 
+/*
+ * The per-check bound on queries (spfcheck.h, spfc_resolver_run): a record
+ * that uses the whole lookup budget, 10 mx terms of 10 hosts each, needs
+ * 1 + 10 + 100 answers; prefetching may send more, never above 233.
+ */
+START_TEST(query_bound)
+{
+    char path[] = "/tmp/spfc_cache_boundXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "$TTL 3600\nbig.test. IN SOA ns.big.test. h.big.test. 1 3600 600 86400 300\n"
+               "big.test. IN TXT \"v=spf1");
+    for (int m = 0; m < 10; m++)
+        fprintf(f, " mx:m%d.big.test", m);
+    fprintf(f, " -all\"\n");
+    for (int m = 0; m < 10; m++)
+        for (int h = 0; h < 10; h++) {
+            fprintf(f, "m%d.big.test. IN MX %d h%d-%d.big.test.\n", m, h, m, h);
+            fprintf(f, "h%d-%d.big.test. IN A 198.51.100.%d\n", m, h, m * 10 + h);
+        }
+    ck_assert_int_eq(fclose(f), 0);
+    const char *dargs[] = {"--zone", path, "--delay-ms", "5", NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    for (int seq = 0; seq < 2; seq++) {
+        spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 3000,
+                                  .tries = 2, .sequential = seq};
+        spfc_resolver_t *r = NULL;
+        spfc_view_t *v = NULL;
+        ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
+        ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+        spfc_request_t req = {.sender = "big.test"};
+        ck_assert_int_eq(spfc_ip_parse("192.0.2.99", &req.ip), SPFC_OK);
+        spfc_check_t *c = NULL;
+        ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+        spfc_resolver_stats_t st;
+        ck_assert_int_eq(spfc_resolver_run(r, v, c, &st), SPFC_OK);
+        ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_FAIL);
+        ck_assert_uint_eq(spfc_check_outcome(c)->lookups, 10);
+        if (seq)
+            ck_assert_uint_eq(st.queries_sent, 111);
+        else
+            ck_assert_uint_ge(st.queries_sent, 111);
+        ck_assert_uint_le(st.queries_sent, 233);
+        /* prefetch: far fewer rounds than one per query */
+        if (!seq)
+            ck_assert_uint_lt(st.rounds, 20);
+        spfc_check_free(c);
+        spfc_resolver_free(r);
+        spfc_view_free(v);
+    }
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(path);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cache");
@@ -396,6 +456,7 @@ static Suite *suite(void)
                         sizeof limits / sizeof limits[0]);
     tcase_add_test(tc, async_free_in_flight);
     tcase_add_test(tc, sync_wrapper);
+    tcase_add_test(tc, query_bound);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -958,7 +958,11 @@ START_TEST(check_parallel_includes)
     ck_assert_ptr_nonnull(o);
     ck_assert_int_eq(o->result, SPFC_RESULT_PASS);
     ck_assert_uint_eq(st.queries_sent, 6);
-    ck_assert_msg(st.rounds >= 2 && st.rounds <= 4, "rounds %u", st.rounds);
+    /* An answer to a prefetch query also wakes the check (its record may
+     * hold more to prefetch), so on a loaded machine, where the five
+     * answers are read in separate polls, each may add a pass: at most
+     * one per answer plus the first.  Wall time is what must not grow. */
+    ck_assert_msg(st.rounds >= 2 && st.rounds <= 7, "rounds %u", st.rounds);
     ck_assert_msg(took >= 190 && took < 450, "took %lld ms", took);
     spfc_check_free(c);
     fx_stop(&f);
