@@ -212,13 +212,13 @@ def batch_once(args, tool, delay, n, zones, work, lines_all):
 
 
 def run_batch(args, delay, zones, work, lines_all):
-    """The short runs (spfcheck at its default concurrency; libspf2 too
-    with no delay) are repeated --batch-reps times, interleaved, and the
-    median by wall time is kept: a run of a second or so on a shared
-    machine varies by 2x.  The long runs run once."""
+    """The short runs (spfcheck at every concurrency; libspf2 too with no
+    delay) are repeated --batch-reps times, interleaved, and the median by
+    wall time is kept: a run of a second or so on a shared machine varies
+    by 2x.  The long runs run once."""
     variants = ["spfcheck -c %d" % c for c in args.concurrency]
     tools = ["spfcheck"] + variants + PEERS
-    repeated = ["spfcheck"] + (["libspf2"] if delay == 0 else [])
+    repeated = ["spfcheck"] + variants + (["libspf2"] if delay == 0 else [])
     runs = {t: [] for t in tools}
     for _ in range(args.batch_reps):
         for tool in repeated:
@@ -387,7 +387,7 @@ def main():
     ap.add_argument("--peer-lines-20", type=int, default=300)
     ap.add_argument("--peer-lines-0", type=int, default=2000)
     ap.add_argument("--batch-reps", type=int, default=3)
-    ap.add_argument("--concurrency", default="256,1000",
+    ap.add_argument("--concurrency", default="64,1000",
                     help="extra spfcheck --batch runs at these --concurrency values")
     ap.add_argument("--json", help="write the raw results here")
     ap.add_argument("--md", help="write the Markdown report here")
