@@ -704,6 +704,77 @@ START_TEST(dnsd_slow_head_line)
 }
 END_TEST
 
+/*
+ * A producer that writes a line and waits for its result before writing
+ * the next (a milter or policy daemon feeding a pipe): every result must
+ * come out while the input stays open, offline and through DNS.
+ */
+static void interactive(const char *const args[])
+{
+    int pin[2], pout[2];
+    char *argv[32];
+    size_t n = 0;
+    argv[n++] = (char *)SPFC_BINARY;
+    for (size_t i = 0; args[i] != NULL && n < 31; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    ck_assert_int_eq(pipe2(pin, O_CLOEXEC), 0);
+    ck_assert_int_eq(pipe2(pout, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(pin[0], 0);
+        dup2(pout[1], 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(pin[0]);
+    close(pout[1]);
+    for (unsigned i = 0; i < 5; i++) {
+        char line[128], want[128], got[256];
+        const char *ip;
+        const char *res = expected(i, &ip);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
+        ck_assert_int_eq(write(pin[1], line, (size_t)w), w);
+        snprintf(want, sizeof want, "%s %s user%u@c%u.cust.test\n", res, ip, i, i);
+        size_t g = 0;
+        while (g == 0 || got[g - 1] != '\n') {
+            struct pollfd p = {.fd = pout[0], .events = POLLIN};
+            ck_assert_msg(poll(&p, 1, 5000) == 1, "no result for line %u", i + 1);
+            ssize_t k = read(pout[0], got + g, sizeof got - 1 - g);
+            ck_assert_int_gt(k, 0);
+            g += (size_t)k;
+        }
+        got[g] = '\0';
+        ck_assert_str_eq(got, want);
+    }
+    close(pin[1]);
+    char rest[16];
+    ck_assert_int_eq(read(pout[0], rest, sizeof rest), 0);
+    close(pout[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+START_TEST(interactive_pipe)
+{
+    char *zone = customer_zone(10);
+    const char *off[] = {"--offline", "--zone", zone, "--batch", "-", NULL};
+    interactive(off);
+    const char *dargs[] = {"--zone", zone, NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    const char *net[] = {"--server", server, "--batch", "-", NULL};
+    interactive(net);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("batch");
@@ -724,6 +795,7 @@ static Suite *suite(void)
     tcase_add_test(tc, dnsd_overlap_and_shared_cache);
     tcase_add_test(tc, dnsd_concurrency_one);
     tcase_add_test(tc, dnsd_slow_head_line);
+    tcase_add_test(tc, interactive_pipe);
     suite_add_tcase(s, tc);
     return s;
 }

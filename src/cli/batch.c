@@ -19,6 +19,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -175,40 +176,62 @@ spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
 #define READ_CHUNK 65536
 
 typedef struct reader {
-    FILE *f;
+    int fd;
     char chunk[READ_CHUNK];
     size_t pos, len;
     bool eof;
-    bool error;
+    int error;                 /* errno of a failed read, else 0 */
+    bool partial;              /* line holds the start of an unfinished line */
     unsigned long long bytes;  /* consumed so far (progress) */
     char line[SPFC_BATCH_LINE_MAX + 1];
     size_t line_len;           /* bytes kept (at most the maximum + 1) */
 } reader_t;
 
+typedef enum { RL_LINE, RL_EOF, RL_AGAIN } read_status_t;
+
 /*
  * The next line into r->line (at most SPFC_BATCH_LINE_MAX + 1 bytes kept,
- * so a longer one is recognised as such; the rest of it is skipped).
- * Returns false at the end of input.  A last line without a newline
- * counts.
+ * so a longer one is recognised as such; the rest of it is skipped).  A
+ * last line without a newline counts.  read(2), not stdio: a pipe gives
+ * what it has, so a producer writing a line at a time is served a line at
+ * a time.  Without may_block, RL_AGAIN when no whole line can be had
+ * without waiting (checks in flight must not wait for input); the part
+ * read so far is kept for the next call.
  */
-static bool read_line(reader_t *r)
+static read_status_t read_line(reader_t *r, bool may_block)
 {
-    bool any = false;
-    r->line_len = 0;
+    if (!r->partial)
+        r->line_len = 0;
     for (;;) {
         if (r->pos == r->len) {
             if (r->eof)
-                return any;
-            r->len = fread(r->chunk, 1, sizeof r->chunk, r->f);
-            r->pos = 0;
-            if (r->len == 0) {
-                if (ferror(r->f))
-                    r->error = true;
-                r->eof = true;
-                return any;
+                break;
+            if (!may_block) {
+                struct pollfd p = {.fd = r->fd, .events = POLLIN};
+                if (poll(&p, 1, 0) == 0)
+                    return RL_AGAIN;
             }
+            ssize_t n = read(r->fd, r->chunk, sizeof r->chunk);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (!may_block)
+                    return RL_AGAIN;
+                struct pollfd p = {.fd = r->fd, .events = POLLIN};
+                poll(&p, 1, -1);
+                continue;
+            }
+            r->pos = 0;
+            r->len = 0;
+            if (n <= 0) {
+                if (n < 0)
+                    r->error = errno;
+                r->eof = true;
+                break;
+            }
+            r->len = (size_t)n;
         }
-        any = true;
+        r->partial = true;
         const char *start = r->chunk + r->pos;
         size_t avail = r->len - r->pos;
         const char *nl = memchr(start, '\n', avail);
@@ -222,9 +245,16 @@ static bool read_line(reader_t *r)
         if (nl != NULL) {
             r->pos++;
             r->bytes++;
-            return true;
+            r->partial = false;
+            return RL_LINE;
         }
     }
+    /* end of input */
+    if (r->partial) {
+        r->partial = false;
+        return RL_LINE;
+    }
+    return RL_EOF;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -545,7 +575,7 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         msg(err, "out of memory");
         goto done;
     }
-    r->f = f;
+    r->fd = fileno(f);
 
     if (cfg->cache_limit > 0)
         spfc_view_set_cache_limit(view, cfg->cache_limit);
@@ -579,10 +609,26 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
     bool input_done = false;
     for (;;) {
         /* Read while a check may start and the window has room. */
+        bool starving = false;
         while (!input_done && b.failed == SPFC_OK && !b.write_failed &&
                b.in_flight < cfg->concurrency &&
                b.next_seq - b.write_seq < b.window) {
-            if (!read_line(r)) {
+            bool may_block = b.in_flight == 0;
+            if (may_block && r->pos == r->len) {
+                /* About to wait for input: whoever writes it may be
+                 * waiting for the results so far (a line at a time). */
+                flush_ready(&b);
+                if (fflush(out) != 0 && !b.write_failed) {
+                    b.write_failed = true;
+                    b.write_errno = errno;
+                }
+            }
+            read_status_t rs = read_line(r, may_block);
+            if (rs == RL_AGAIN) {
+                starving = true;
+                break;
+            }
+            if (rs == RL_EOF) {
                 input_done = true;
                 break;
             }
@@ -614,8 +660,17 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
             /* Wait for DNS only when no more input may be read now. */
             bool can_read = !input_done && b.in_flight < cfg->concurrency &&
                             b.next_seq - b.write_seq < b.window;
-            spfc_status_t st = spfc_resolver_process(b.resolver,
-                                                     can_read ? 0 : 250);
+            int wait_ms = can_read ? 0 : 250;
+            if (starving) {
+                /* No input ready: pass on what is finished, then wait for
+                 * DNS a little, and look at the input again. */
+                if (fflush(out) != 0 && !b.write_failed) {
+                    b.write_failed = true;
+                    b.write_errno = errno;
+                }
+                wait_ms = 20;
+            }
+            spfc_status_t st = spfc_resolver_process(b.resolver, wait_ms);
             if (st != SPFC_OK && b.failed == SPFC_OK)
                 b.failed = st;
         } else if (b.in_flight > 0) {
@@ -624,8 +679,8 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
     }
     show_progress(&prog, &b, r, true);
 
-    if (r->error) {
-        msg(err, "error reading the batch input: %s", strerror(EIO));
+    if (r->error != 0) {
+        msg(err, "error reading the batch input: %s", strerror(r->error));
         code = SPFC_EXIT_SOFTWARE;
         goto done;
     }
