@@ -775,6 +775,49 @@ START_TEST(interactive_pipe)
 }
 END_TEST
 
+/* Output that cannot be written (a full disk): a message and exit 74,
+ * as for a single check. */
+START_TEST(full_disk)
+{
+    char *zone = customer_zone(300);
+    long *kinds = malloc(600 * sizeof *kinds);
+    size_t n_kinds = 0;
+    char *batch = customer_batch(300, kinds, &n_kinds);
+    int perr[2];
+    ck_assert_int_eq(pipe2(perr, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int full = open("/dev/full", O_WRONLY);
+        if (full < 0)
+            _exit(127);
+        dup2(full, 1);
+        dup2(perr[1], 2);
+        execl(SPFC_BINARY, SPFC_BINARY, "--offline", "--zone", zone, "--batch",
+              batch, (char *)NULL);
+        _exit(127);
+    }
+    close(perr[1]);
+    char msg[512];
+    size_t g = 0;
+    ssize_t k;
+    while (g < sizeof msg - 1 && (k = read(perr[0], msg + g, sizeof msg - 1 - g)) > 0)
+        g += (size_t)k;
+    msg[g] = '\0';
+    close(perr[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 74);
+    ck_assert_msg(strncmp(msg, "spfcheck: cannot write output", 29) == 0, "%s", msg);
+    unlink(zone);
+    unlink(batch);
+    free(zone);
+    free(batch);
+    free(kinds);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("batch");
@@ -786,6 +829,7 @@ static Suite *suite(void)
     tcase_add_test(tc, offline_odd_lines);
     tcase_add_test(tc, stdin_batch);
     tcase_add_test(tc, slow_pipe);
+    tcase_add_test(tc, full_disk);
     tcase_add_loop_test(tc, usage_errors, 0,
                         sizeof usage_cases / sizeof usage_cases[0]);
     suite_add_tcase(s, tc);
