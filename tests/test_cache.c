@@ -442,6 +442,55 @@ START_TEST(query_bound)
 }
 END_TEST
 
+/*
+ * A prefetch answer wakes the check that sent it: the check blocks on an
+ * A query the server never answers, while the include it prefetched
+ * comes back at once and names a deeper include.  That one is prefetched
+ * now, not after the blocking query times out (then the check would end
+ * in temperror without ever asking it).
+ */
+START_TEST(hint_answer_wakes)
+{
+    char path[] = "/tmp/spfc_cache_wakeXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "$TTL 3600\nwake.test. IN SOA ns.wake.test. h.wake.test. 1 3600 600 86400 300\n"
+               "top.wake.test. IN TXT \"v=spf1 a:slow.wake.test include:h.wake.test -all\"\n"
+               "h.wake.test. IN TXT \"v=spf1 include:h2.wake.test -all\"\n"
+               "h2.wake.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n");
+    ck_assert_int_eq(fclose(f), 0);
+    const char *dargs[] = {"--zone", path, "--rcode", "slow.wake.test=TIMEOUT",
+                           NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 700, .tries = 1};
+    spfc_resolver_t *r = NULL;
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_request_t req = {.sender = "top.wake.test"};
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
+    spfc_check_t *c = NULL;
+    ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+    spfc_resolver_stats_t st;
+    ck_assert_int_eq(spfc_resolver_run(r, v, c, &st), SPFC_OK);
+    ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_TEMPERROR);
+    /* top TXT, slow A, h TXT, and h2 TXT thanks to the wake-up */
+    ck_assert_uint_eq(st.queries_sent, 4);
+    spfc_answer_t a;
+    ck_assert(spfc_view_lookup(v, "h2.wake.test", SPFC_TYPE_TXT, &a));
+    spfc_check_free(c);
+    spfc_resolver_free(r);
+    spfc_view_free(v);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(path);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cache");
@@ -457,6 +506,7 @@ static Suite *suite(void)
     tcase_add_test(tc, async_free_in_flight);
     tcase_add_test(tc, sync_wrapper);
     tcase_add_test(tc, query_bound);
+    tcase_add_test(tc, hint_answer_wakes);
     suite_add_tcase(s, tc);
     return s;
 }
