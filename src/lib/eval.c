@@ -272,29 +272,13 @@ static bool key_listed(const spfc_check_t *c, const char *name, uint16_t type)
 }
 
 /*
- * Whether name can be asked on the wire at all: every label 1..63 octets,
- * 253 octets in all.  Expanded macros can produce anything; asking for
- * such a name would only fail in the resolver, so it is treated as a name
- * that does not exist.
+ * Whether name can be asked on the wire at all.  Expanded macros can
+ * produce anything; asking for such a name would only fail in the
+ * resolver, so it is treated as a name that does not exist.
  */
 static bool name_is_askable(const char *name)
 {
-    size_t len = strlen(name);
-    if (len > 0 && name[len - 1] == '.')
-        len--;
-    if (len == 0 || len > SPFC_NAME_MAX)
-        return false;
-    size_t label = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || name[i] == '.') {
-            if (label == 0 || label > SPFC_LABEL_MAX)
-                return false;
-            label = 0;
-        } else {
-            label++;
-        }
-    }
-    return true;
+    return spfc_name_labels(name) > 0;
 }
 
 /* Suggest a lookup the evaluation will probably make (a prefetch hint). */

@@ -76,6 +76,13 @@ static inline char spfc_tolower(char c)
 }
 
 /*
+ * The number of labels of name when it can be asked on the wire (every
+ * label 1..63 octets, 253 octets in all, one final dot allowed); 0 when it
+ * cannot.
+ */
+size_t spfc_name_labels(const char *name);
+
+/*
  * Whether name is a domain SPF can check (RFC 7208 section 4.3): at least
  * two labels, none empty, none over 63 octets, 253 octets at most (one
  * final dot allowed), and not a domain literal.

@@ -222,29 +222,33 @@ bool spfc_name_canon(const char *name, char *out, size_t cap)
     return true;
 }
 
-bool spfc_domain_is_valid(const char *name)
+size_t spfc_name_labels(const char *name)
 {
     size_t len = strlen(name);
     if (len > 0 && name[len - 1] == '.')
         len--;
     if (len == 0 || len > SPFC_NAME_MAX)
-        return false;
-    if (name[0] == '[') /* domain literal: RFC 7208 4.3 */
-        return false;
+        return 0;
     size_t labels = 0, label_len = 0;
     for (size_t i = 0; i <= len; i++) {
         if (i == len || name[i] == '.') {
             if (label_len == 0 || label_len > SPFC_LABEL_MAX)
-                return false;
+                return 0;
             labels++;
             label_len = 0;
         } else {
             label_len++;
         }
     }
-    /* A fully qualified domain has at least two labels (4.3: "not a
-     * fully qualified domain" -> none). */
-    return labels >= 2;
+    return labels;
+}
+
+bool spfc_domain_is_valid(const char *name)
+{
+    /* RFC 7208 4.3: a domain literal is no domain, and a fully qualified
+     * domain has at least two labels ("not a fully qualified domain"
+     * gives none). */
+    return name[0] != '[' && spfc_name_labels(name) >= 2;
 }
 
 /* ------------------------------------------------------------------------ */
