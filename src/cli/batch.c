@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROG "spfcheck"
+#define PROG SPFC_CLI_PROG
 
 /* ------------------------------------------------------------------------ */
 /* The line parser                                                          */
@@ -292,18 +292,6 @@ struct batch {
     int write_errno;
 };
 
-static void msg(FILE *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void msg(FILE *err, const char *fmt, ...)
-{
-    va_list ap;
-    fputs(PROG ": ", err);
-    va_start(ap, fmt);
-    vfprintf(err, fmt, ap);
-    va_end(ap);
-    fputc('\n', err);
-}
 
 /* Render the result of a finished check into slot->text. */
 static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
@@ -555,7 +543,7 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         f = fopen(cfg->path, "rb");
         if (f == NULL) {
             char sb[80];
-            msg(err, "cannot read batch file '%s': %s",
+            spfc_cli_msg(err, "cannot read batch file '%s': %s",
                 shown(cfg->path, strlen(cfg->path), sb, sizeof sb),
                 strerror(errno));
             code = SPFC_EXIT_USAGE;
@@ -572,7 +560,7 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
     r = calloc(1, sizeof *r);
     pl = malloc(sizeof *pl);
     if (b.ring == NULL || r == NULL || pl == NULL) {
-        msg(err, "out of memory");
+        spfc_cli_msg(err, "out of memory");
         goto done;
     }
     r->fd = fileno(f);
@@ -584,13 +572,13 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         spfc_status_t st = spfc_resolver_new(&cfg->ropts, &b.resolver, ebuf,
                                              sizeof ebuf);
         if (st == SPFC_EINVAL) {
-            msg(err, "bad --server list: %s",
+            spfc_cli_msg(err, "bad --server list: %s",
                 ebuf[0] ? ebuf : spfc_status_str(st));
             code = SPFC_EXIT_USAGE;
             goto done;
         }
         if (st != SPFC_OK) {
-            msg(err, "cannot set up the DNS resolver: %s",
+            spfc_cli_msg(err, "cannot set up the DNS resolver: %s",
                 ebuf[0] ? ebuf : spfc_status_str(st));
             goto done;
         }
@@ -680,15 +668,15 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
     show_progress(&prog, &b, r, true);
 
     if (r->error != 0) {
-        msg(err, "error reading the batch input: %s", strerror(r->error));
+        spfc_cli_msg(err, "error reading the batch input: %s", strerror(r->error));
         code = SPFC_EXIT_SOFTWARE;
         goto done;
     }
     if (b.failed != SPFC_OK) {
         if (b.failed == SPFC_ENOMEM)
-            msg(err, "out of memory");
+            spfc_cli_msg(err, "out of memory");
         else
-            msg(err, "batch stopped: %s", spfc_status_str(b.failed));
+            spfc_cli_msg(err, "batch stopped: %s", spfc_status_str(b.failed));
         goto done;
     }
     errno = b.write_errno;
@@ -700,7 +688,7 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         }
     }
     if (b.write_failed) {
-        msg(err, "cannot write output: %s",
+        spfc_cli_msg(err, "cannot write output: %s",
             strerror(b.write_errno != 0 ? b.write_errno : EIO));
         code = SPFC_EXIT_IOERR;
         goto done;

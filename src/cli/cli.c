@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROG "spfcheck"
+#define PROG SPFC_CLI_PROG
 
 /* Resolver defaults, also stated in --help and the man page. */
 #define DEFAULT_TIMEOUT_MS 5000u
@@ -160,10 +160,7 @@ typedef struct cli_config {
 /* Messages                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static void msg(FILE *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void msg(FILE *err, const char *fmt, ...)
+void spfc_cli_msg(FILE *err, const char *fmt, ...)
 {
     va_list ap;
     fputs(PROG ": ", err);
@@ -234,24 +231,6 @@ static int parse_timeout(const char *s, unsigned *ms)
     if (total == 0 || total > MAX_TIMEOUT_MS)
         return 0;
     *ms = (unsigned)total;
-    return 1;
-}
-
-static int parse_tries(const char *s, unsigned *tries)
-{
-    unsigned long v = 0;
-    if (*s == '\0')
-        return 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        v = v * 10 + (unsigned long)(*p - '0');
-        if (v > MAX_TRIES)
-            return 0;
-    }
-    if (v < 1)
-        return 0;
-    *tries = (unsigned)v;
     return 1;
 }
 
@@ -343,7 +322,7 @@ static int set_mode(cli_config_t *cfg, cli_mode_t mode, const char *option,
                     FILE *err)
 {
     if (cfg->mode_option != NULL && cfg->mode != mode) {
-        msg(err, "options %s and %s cannot be combined; choose one output "
+        spfc_cli_msg(err, "options %s and %s cannot be combined; choose one output "
                  "form (" TRY_HELP ")",
             cfg->mode_option, option);
         return 0;
@@ -362,24 +341,24 @@ static void bad_option(int c, char **argv, FILE *err)
 
     if (c == ':') {
         if (opt != NULL)
-            msg(err, "option --%s needs an argument %s (" TRY_HELP ")",
+            spfc_cli_msg(err, "option --%s needs an argument %s (" TRY_HELP ")",
                 opt->long_name, opt->arg_name ? opt->arg_name : "");
         else
-            msg(err, "option '%s' needs an argument (" TRY_HELP ")",
+            spfc_cli_msg(err, "option '%s' needs an argument (" TRY_HELP ")",
                 shown(arg, buf, sizeof buf));
         return;
     }
     if (opt != NULL && strncmp(arg, "--", 2) == 0) {
         /* glibc: '?' with a known optopt means "--json=x": an argument
          * given to an option that takes none. */
-        msg(err, "option --%s takes no argument (" TRY_HELP ")",
+        spfc_cli_msg(err, "option --%s takes no argument (" TRY_HELP ")",
             opt->long_name);
     } else if (optopt > 0 && optopt < 256) {
         char o[2] = {(char)optopt, '\0'};
-        msg(err, "unknown option '-%s' (" TRY_HELP ")",
+        spfc_cli_msg(err, "unknown option '-%s' (" TRY_HELP ")",
             shown(o, buf, sizeof buf));
     } else {
-        msg(err, "unknown or ambiguous option '%s' (" TRY_HELP ")",
+        spfc_cli_msg(err, "unknown or ambiguous option '%s' (" TRY_HELP ")",
             shown(arg, buf, sizeof buf));
     }
 }
@@ -416,7 +395,7 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     const char *batch_only = NULL; /* a --batch option given without it */
     cfg->zones = calloc((size_t)argc + 1, sizeof *cfg->zones);
     if (cfg->zones == NULL) {
-        msg(err, "out of memory");
+        spfc_cli_msg(err, "out of memory");
         return SPFC_EXIT_SOFTWARE;
     }
 
@@ -435,7 +414,7 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
             break;
         case OPT_SERVER:
             if (!servers_ok(optarg)) {
-                msg(err, "bad --server list '%s': give ADDR[:PORT] or "
+                spfc_cli_msg(err, "bad --server list '%s': give ADDR[:PORT] or "
                          "[IPV6]:PORT entries separated by commas",
                     shown(optarg, buf, sizeof buf));
                 return SPFC_EXIT_USAGE;
@@ -444,19 +423,22 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
             break;
         case OPT_TIMEOUT:
             if (!parse_timeout(optarg, &cfg->timeout_ms)) {
-                msg(err, "bad --timeout '%s': give seconds, more than 0 and "
+                spfc_cli_msg(err, "bad --timeout '%s': give seconds, more than 0 and "
                          "at most 300, such as 5 or 0.5",
                     shown(optarg, buf, sizeof buf));
                 return SPFC_EXIT_USAGE;
             }
             break;
-        case OPT_TRIES:
-            if (!parse_tries(optarg, &cfg->tries)) {
-                msg(err, "bad --tries '%s': give a whole number from 1 to %u",
+        case OPT_TRIES: {
+            unsigned long v;
+            if (!parse_count(optarg, 1, MAX_TRIES, &v)) {
+                spfc_cli_msg(err, "bad --tries '%s': give a whole number from 1 to %u",
                     shown(optarg, buf, sizeof buf), MAX_TRIES);
                 return SPFC_EXIT_USAGE;
             }
+            cfg->tries = (unsigned)v;
             break;
+        }
         case OPT_SEQUENTIAL:
             cfg->sequential = 1;
             break;
@@ -490,7 +472,7 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         case OPT_CONCURRENCY: {
             unsigned long v;
             if (!parse_count(optarg, 1, MAX_CONCURRENCY, &v)) {
-                msg(err, "bad --concurrency '%s': give a whole number from 1 "
+                spfc_cli_msg(err, "bad --concurrency '%s': give a whole number from 1 "
                          "to %u",
                     shown(optarg, buf, sizeof buf), MAX_CONCURRENCY);
                 return SPFC_EXIT_USAGE;
@@ -502,7 +484,7 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         case OPT_CACHE_SIZE: {
             unsigned long v;
             if (!parse_count(optarg, MIN_CACHE_SIZE, MAX_CACHE_SIZE, &v)) {
-                msg(err, "bad --cache-size '%s': give a whole number from %u "
+                spfc_cli_msg(err, "bad --cache-size '%s': give a whole number from %u "
                          "to %u",
                     shown(optarg, buf, sizeof buf), MIN_CACHE_SIZE,
                     MAX_CACHE_SIZE);
@@ -539,7 +521,7 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
                             : cfg->mode == OUT_HEADER ? "--header"
                             : NULL;
         if (clash != NULL) {
-            msg(err, "--batch cannot be combined with %s: each line gives "
+            spfc_cli_msg(err, "--batch cannot be combined with %s: each line gives "
                      "IP IDENTITY [HELO] (" TRY_HELP ")",
                 clash);
             return SPFC_EXIT_USAGE;
@@ -547,7 +529,7 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         return 0;
     }
     if (batch_only != NULL) {
-        msg(err, "option %s needs --batch (" TRY_HELP ")", batch_only);
+        spfc_cli_msg(err, "option %s needs --batch (" TRY_HELP ")", batch_only);
         return SPFC_EXIT_USAGE;
     }
     const char *ip_arg;
@@ -564,17 +546,17 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         cfg->domain = cfg->helo;
         ip_arg = pos[0];
     } else if (npos < 2) {
-        msg(err, "missing argument: give DOMAIN IP, LOCAL@DOMAIN IP or "
+        spfc_cli_msg(err, "missing argument: give DOMAIN IP, LOCAL@DOMAIN IP or "
                  "--helo NAME IP (" TRY_HELP ")");
         return SPFC_EXIT_USAGE;
     } else {
-        msg(err, "too many arguments ('%s' is extra): give DOMAIN IP, "
+        spfc_cli_msg(err, "too many arguments ('%s' is extra): give DOMAIN IP, "
                  "LOCAL@DOMAIN IP or --helo NAME IP (" TRY_HELP ")",
             shown(pos[2], buf, sizeof buf));
         return SPFC_EXIT_USAGE;
     }
     if (spfc_ip_parse(ip_arg, &cfg->ip) != SPFC_OK) {
-        msg(err, "'%s' is not an IP address: give an IPv4 or IPv6 address "
+        spfc_cli_msg(err, "'%s' is not an IP address: give an IPv4 or IPv6 address "
                  "such as 192.0.2.1 or 2001:db8::1",
             shown(ip_arg, buf, sizeof buf));
         return SPFC_EXIT_USAGE;
@@ -600,7 +582,7 @@ static int finish_output(FILE *out, FILE *err, int failed)
     }
     if (!failed)
         return 0;
-    msg(err, "cannot write output: %s", strerror(e != 0 ? e : EIO));
+    spfc_cli_msg(err, "cannot write output: %s", strerror(e != 0 ? e : EIO));
     return SPFC_EXIT_IOERR;
 }
 
@@ -686,9 +668,9 @@ static int result_exit(spfc_result_t r)
 static int internal(FILE *err, const char *what, spfc_status_t st)
 {
     if (st == SPFC_ENOMEM)
-        msg(err, "out of memory");
+        spfc_cli_msg(err, "out of memory");
     else
-        msg(err, "%s: %s", what, spfc_status_str(st));
+        spfc_cli_msg(err, "%s: %s", what, spfc_status_str(st));
     return SPFC_EXIT_SOFTWARE;
 }
 
@@ -720,10 +702,10 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
             const char *why = zerr.message[0] != '\0' ? zerr.message
                                                       : spfc_status_str(st);
             if (zerr.line > 0)
-                msg(err, "%s:%u: %s", shown(file, buf, sizeof buf), zerr.line,
+                spfc_cli_msg(err, "%s:%u: %s", shown(file, buf, sizeof buf), zerr.line,
                     why);
             else
-                msg(err, "%s: %s", shown(file, buf, sizeof buf), why);
+                spfc_cli_msg(err, "%s: %s", shown(file, buf, sizeof buf), why);
             code = SPFC_EXIT_USAGE;
             goto done;
         }
@@ -737,7 +719,7 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
         if (st == SPFC_EINVAL)
             st = SPFC_OK;
         if (st == SPFC_ELIMIT) {
-            msg(err, "cannot use --record for '%s': %s",
+            spfc_cli_msg(err, "cannot use --record for '%s': %s",
                 shown(cfg->domain, buf, sizeof buf), spfc_status_str(st));
             code = SPFC_EXIT_USAGE;
             goto done;
@@ -822,7 +804,7 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
             goto done;
         }
         if (step != SPFC_STEP_DONE) {
-            msg(err, "internal error: the offline evaluation did not finish");
+            spfc_cli_msg(err, "internal error: the offline evaluation did not finish");
             code = SPFC_EXIT_SOFTWARE;
             goto done;
         }
@@ -836,7 +818,7 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
         char ebuf[256] = "";
         st = spfc_resolver_new(&ropts, &resolver, ebuf, sizeof ebuf);
         if (st == SPFC_EINVAL) {
-            msg(err, "bad --server list: %s",
+            spfc_cli_msg(err, "bad --server list: %s",
                 ebuf[0] ? ebuf : spfc_status_str(st));
             code = SPFC_EXIT_USAGE;
             goto done;
@@ -845,7 +827,7 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
             if (st == SPFC_ENOMEM)
                 code = internal(err, "", st);
             else
-                msg(err, "cannot set up the DNS resolver: %s",
+                spfc_cli_msg(err, "cannot set up the DNS resolver: %s",
                     ebuf[0] ? ebuf : spfc_status_str(st));
             goto done;
         }
@@ -859,7 +841,7 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
 
     const spfc_outcome_t *outcome = spfc_check_outcome(check);
     if (outcome == NULL) {
-        msg(err, "internal error: the check finished without a result");
+        spfc_cli_msg(err, "internal error: the check finished without a result");
         goto done;
     }
 
@@ -904,7 +886,7 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
     int code;
 
     if (argc < 1 || argv == NULL) {
-        msg(err, "no arguments at all (" TRY_HELP ")");
+        spfc_cli_msg(err, "no arguments at all (" TRY_HELP ")");
         return SPFC_EXIT_USAGE;
     }
     code = parse_args(argc, argv, &cfg, err);
