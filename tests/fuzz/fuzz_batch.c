@@ -17,7 +17,7 @@
  * return 0 and write one line per input line that is not blank or a
  * comment.
  */
-#define _GNU_SOURCE /* fmemopen, open_memstream */
+#define _GNU_SOURCE /* open_memstream */
 #include "batch.h"
 
 #include <stdint.h>
@@ -108,7 +108,11 @@ static void run_batch(const uint8_t *data, size_t size)
     add_txt(view, "_spf.example.com", "v=spf1 ip6:2001:db8::/32 ~all");
     add_txt(view, "example.org", "v=spf1 a mx exists:%{i}.%{l}.x.example.org ?all");
 
-    FILE *in = fmemopen((void *)data, size, "rb");
+    /* The runner reads the descriptor itself (poll, read): a real file,
+     * not an fmemopen() stream. */
+    FILE *in = tmpfile();
+    if (in == NULL || fwrite(data, 1, size, in) != size || fseek(in, 0, SEEK_SET) != 0)
+        abort();
     char *obuf = NULL, *ebuf = NULL;
     size_t olen = 0, elen = 0;
     FILE *out = open_memstream(&obuf, &olen);
@@ -126,8 +130,10 @@ static void run_batch(const uint8_t *data, size_t size)
     fclose(in);
     fclose(out);
     fclose(err);
-    if (rc != 0)
+    if (rc != 0) {
+        fprintf(stderr, "batch: exit %d: %.*s\n", rc, (int)elen, ebuf);
         abort();
+    }
     /* One output line per input line that is not blank or a comment. */
     size_t want = 0, got = 0;
     const uint8_t *p = data, *end = data + size;
