@@ -207,6 +207,20 @@ static unsigned long read_count(const char *path)
 
 #define N_ASYNC 100
 
+/* A resolver that asks the responder d only (its copy of the server
+ * list outlives this call). */
+static spfc_resolver_t *resolver_for(const dnsd_proc_t *d, unsigned timeout_ms,
+                                     unsigned tries, int sequential)
+{
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d->port);
+    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = timeout_ms,
+                              .tries = tries, .sequential = sequential};
+    spfc_resolver_t *r = NULL;
+    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
+    return r;
+}
+
 /* cache limits: none, tiny (far below concurrency x per-check needs) */
 static const size_t limits[] = {0, 1};
 
@@ -221,12 +235,8 @@ START_TEST(async_many_checks)
                            countfile, NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 3000, .tries = 2};
-    spfc_resolver_t *r = NULL;
+    spfc_resolver_t *r = resolver_for(&d, 3000, 2, 0);
     spfc_view_t *v = NULL;
-    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
     ck_assert_int_eq(spfc_view_set_cache_limit(v, limits[_i]), SPFC_OK);
 
@@ -309,12 +319,8 @@ START_TEST(async_free_in_flight)
     const char *dargs[] = {"--zone", zone, "--delay-ms", "200", NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 3000, .tries = 1};
-    spfc_resolver_t *r = NULL;
+    spfc_resolver_t *r = resolver_for(&d, 3000, 1, 0);
     spfc_view_t *v = NULL;
-    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
     ck_assert_int_eq(spfc_view_set_cache_limit(v, 2), SPFC_OK);
     spfc_check_t *c[10];
@@ -351,12 +357,8 @@ START_TEST(sync_wrapper)
     const char *dargs[] = {"--zone", zone, "--delay-ms", "50", NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 3000, .tries = 1};
-    spfc_resolver_t *r = NULL;
+    spfc_resolver_t *r = resolver_for(&d, 3000, 1, 0);
     spfc_view_t *v = NULL;
-    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
     for (unsigned i = 0; i < 3; i++) {
         char sender[64];
@@ -408,14 +410,9 @@ START_TEST(query_bound)
     const char *dargs[] = {"--zone", path, "--delay-ms", "5", NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
     for (int seq = 0; seq < 2; seq++) {
-        spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 3000,
-                                  .tries = 2, .sequential = seq};
-        spfc_resolver_t *r = NULL;
+        spfc_resolver_t *r = resolver_for(&d, 3000, 2, seq);
         spfc_view_t *v = NULL;
-        ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
         ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
         spfc_request_t req = {.sender = "big.test"};
         ck_assert_int_eq(spfc_ip_parse("192.0.2.99", &req.ip), SPFC_OK);
@@ -465,12 +462,8 @@ START_TEST(hint_answer_wakes)
                            NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    spfc_resolver_opts_t o = {.servers = server, .timeout_ms = 700, .tries = 1};
-    spfc_resolver_t *r = NULL;
+    spfc_resolver_t *r = resolver_for(&d, 700, 1, 0);
     spfc_view_t *v = NULL;
-    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
     spfc_request_t req = {.sender = "top.wake.test"};
     ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
