@@ -32,8 +32,27 @@
 extern "C" {
 #endif
 
-/** Library version, "MAJOR.MINOR.PATCH". */
+/** Library version this header belongs to, "MAJOR.MINOR.PATCH". */
 #define SPFC_VERSION "0.1.0"
+#define SPFC_VERSION_MAJOR 0
+#define SPFC_VERSION_MINOR 1
+#define SPFC_VERSION_PATCH 0
+/** The version as one number, 0xMMmmpp, for compile-time tests:
+ *  #if SPFC_VERSION_NUMBER >= 0x000100 */
+#define SPFC_VERSION_NUMBER \
+    ((SPFC_VERSION_MAJOR << 16) | (SPFC_VERSION_MINOR << 8) | SPFC_VERSION_PATCH)
+
+/*
+ * SPFC_API marks the functions the shared library exports.  The library is
+ * built with hidden visibility by default (-fvisibility=hidden), so only
+ * what this header declares with SPFC_API is part of the ABI; internals
+ * shared between the library's own files stay invisible to callers.
+ */
+#if defined(__GNUC__)
+#define SPFC_API __attribute__((visibility("default")))
+#else
+#define SPFC_API
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Status and result                                                        */
@@ -51,8 +70,13 @@ typedef enum spfc_status {
     SPFC_EIO       /**< an output or system call failed */
 } spfc_status_t;
 
+/** The library's version at run time, "MAJOR.MINOR.PATCH" (may differ from
+ *  SPFC_VERSION, the header's, when the shared library was upgraded).  If
+ *  number is not NULL it receives SPFC_VERSION_NUMBER of the library. */
+SPFC_API const char *spfc_version(unsigned *number);
+
 /** A short English description of a status; never NULL. */
-const char *spfc_status_str(spfc_status_t status);
+SPFC_API const char *spfc_status_str(spfc_status_t status);
 
 /** The SPF verdict of RFC 7208 section 2.6. */
 typedef enum spfc_result {
@@ -66,7 +90,7 @@ typedef enum spfc_result {
 } spfc_result_t;
 
 /** The lower-case RFC name of a result ("pass", "permerror", ...). */
-const char *spfc_result_str(spfc_result_t result);
+SPFC_API const char *spfc_result_str(spfc_result_t result);
 
 /* ------------------------------------------------------------------------ */
 /* IP addresses                                                             */
@@ -86,16 +110,16 @@ typedef struct spfc_ip {
  * An IPv4-mapped IPv6 address (::ffff:192.0.2.1) becomes IPv4, as
  * RFC 7208 section 5 requires.  Returns SPFC_EINVAL for anything else.
  */
-spfc_status_t spfc_ip_parse(const char *text, spfc_ip_t *out);
+SPFC_API spfc_status_t spfc_ip_parse(const char *text, spfc_ip_t *out);
 
 /** Write the address in its usual form (dotted quad, RFC 5952 IPv6). */
-void spfc_ip_format(const spfc_ip_t *ip, char buf[SPFC_IP_STRLEN]);
+SPFC_API void spfc_ip_format(const spfc_ip_t *ip, char buf[SPFC_IP_STRLEN]);
 
 /**
  * Whether ip lies in net/prefix.  Addresses of different families never
  * match.  prefix is clamped to the family's width.
  */
-int spfc_ip_in_net(const spfc_ip_t *ip, const spfc_ip_t *net, unsigned prefix);
+SPFC_API int spfc_ip_in_net(const spfc_ip_t *ip, const spfc_ip_t *net, unsigned prefix);
 
 /* ------------------------------------------------------------------------ */
 /* SPF records                                                              */
@@ -117,7 +141,7 @@ typedef enum spfc_term_kind {
 } spfc_term_kind_t;
 
 /** Whether a term kind is a mechanism (as opposed to a modifier). */
-int spfc_term_is_mechanism(spfc_term_kind_t kind);
+SPFC_API int spfc_term_is_mechanism(spfc_term_kind_t kind);
 
 /** One term of a parsed record.  All strings are NUL-terminated. */
 typedef struct spfc_term {
@@ -155,18 +179,18 @@ typedef struct spfc_syntax_error {
  * it starts with "v=spf1" (case-insensitive) followed by a space or the
  * end.  Other TXT records are ignored, whatever bytes they hold.
  */
-int spfc_record_is_spf(const char *text, size_t len);
+SPFC_API int spfc_record_is_spf(const char *text, size_t len);
 
 /**
  * Parse an SPF record (RFC 7208 section 12 ABNF, macro strings included).
  * text may hold any bytes, NUL included; only len bytes are read.
  * On SPFC_ESYNTAX, *err (when not NULL) says where and why.
  */
-spfc_status_t spfc_record_parse(const char *text, size_t len,
+SPFC_API spfc_status_t spfc_record_parse(const char *text, size_t len,
                                 spfc_record_t **out, spfc_syntax_error_t *err);
 
 /** Free a record; NULL is fine. */
-void spfc_record_free(spfc_record_t *record);
+SPFC_API void spfc_record_free(spfc_record_t *record);
 
 /* ------------------------------------------------------------------------ */
 /* Macros (RFC 7208 section 7)                                              */
@@ -193,16 +217,16 @@ enum {
  * Expand a macro-string.  *out receives a malloc()ed NUL-terminated string
  * the caller frees.  SPFC_ESYNTAX for malformed macros (with *err).
  */
-spfc_status_t spfc_macro_expand(const char *spec, size_t len,
+SPFC_API spfc_status_t spfc_macro_expand(const char *spec, size_t len,
                                 const spfc_macro_env_t *env, int flags,
                                 char **out, spfc_syntax_error_t *err);
 
 /** Check macro-string syntax without expanding; flags as above. */
-spfc_status_t spfc_macro_validate(const char *spec, size_t len, int flags,
+SPFC_API spfc_status_t spfc_macro_validate(const char *spec, size_t len, int flags,
                                   spfc_syntax_error_t *err);
 
 /** Whether spec contains the macro letter (either case), e.g. 'p'. */
-int spfc_macro_uses(const char *spec, size_t len, char letter);
+SPFC_API int spfc_macro_uses(const char *spec, size_t len, char letter);
 
 /* ------------------------------------------------------------------------ */
 /* DNS view                                                                 */
@@ -219,7 +243,7 @@ enum {
 };
 
 /** "A", "TXT", ...; "TYPEnnn" style names are not needed here. */
-const char *spfc_type_str(uint16_t type);
+SPFC_API const char *spfc_type_str(uint16_t type);
 
 /** How a DNS query ended. */
 typedef enum spfc_rcode {
@@ -231,7 +255,7 @@ typedef enum spfc_rcode {
 } spfc_rcode_t;
 
 /** "NOERROR", "NXDOMAIN", "SERVFAIL", "TIMEOUT", "ERROR". */
-const char *spfc_rcode_str(spfc_rcode_t rcode);
+SPFC_API const char *spfc_rcode_str(spfc_rcode_t rcode);
 
 /** One resource record's data. */
 typedef struct spfc_rr {
@@ -254,22 +278,22 @@ typedef struct spfc_answer {
 typedef struct spfc_view spfc_view_t;
 
 /** A new, empty view.  Free with spfc_view_free(). */
-spfc_status_t spfc_view_new(spfc_view_t **out);
-void spfc_view_free(spfc_view_t *view);
+SPFC_API spfc_status_t spfc_view_new(spfc_view_t **out);
+SPFC_API void spfc_view_free(spfc_view_t *view);
 
 /**
  * Add one record to the RRset (owner, rr->type).  The view copies owner,
  * name and data.  Owner names are compared case-insensitively, with or
  * without a final dot.  CNAME records are followed by spfc_view_lookup().
  */
-spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
+SPFC_API spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
                                const spfc_rr_t *rr);
 
 /**
  * Store a complete answer for (name, type), replacing any before it:
  * what the resolver does with each reply (CNAMEs already followed).
  */
-spfc_status_t spfc_view_set_answer(spfc_view_t *view, const char *name,
+SPFC_API spfc_status_t spfc_view_set_answer(spfc_view_t *view, const char *name,
                                    uint16_t type, spfc_rcode_t rcode,
                                    const spfc_rr_t *rrs, size_t n_rrs);
 
@@ -277,7 +301,7 @@ spfc_status_t spfc_view_set_answer(spfc_view_t *view, const char *name,
  * Every query for name whose type has no RRset in the view ends with
  * rcode (e.g. SPFC_DNS_TIMEOUT): the test suite's TIMEOUT entries.
  */
-spfc_status_t spfc_view_set_name_rcode(spfc_view_t *view, const char *name,
+SPFC_API spfc_status_t spfc_view_set_name_rcode(spfc_view_t *view, const char *name,
                                        spfc_rcode_t rcode);
 
 /**
@@ -285,16 +309,16 @@ spfc_status_t spfc_view_set_name_rcode(spfc_view_t *view, const char *name,
  * there with no data is answered NXDOMAIN (no RRset for the name at all)
  * or NODATA, instead of being unknown.  Zone files add their apex.
  */
-spfc_status_t spfc_view_add_authority(spfc_view_t *view, const char *apex);
+SPFC_API spfc_status_t spfc_view_add_authority(spfc_view_t *view, const char *apex);
 
 /** With complete set, the view is authoritative for every name (--offline). */
-void spfc_view_set_complete(spfc_view_t *view, int complete);
+SPFC_API void spfc_view_set_complete(spfc_view_t *view, int complete);
 
 /**
  * Replace the TXT RRset of name by one TXT record holding text (--record).
  * Overrides win over every other source.
  */
-spfc_status_t spfc_view_override_txt(spfc_view_t *view, const char *name,
+SPFC_API spfc_status_t spfc_view_override_txt(spfc_view_t *view, const char *name,
                                      const char *text, size_t len);
 
 /**
@@ -305,7 +329,7 @@ spfc_status_t spfc_view_override_txt(spfc_view_t *view, const char *name,
  * check in flight holds (so a check always finishes; the cache may exceed
  * the bound by those).  An evicted answer is simply asked again.
  */
-spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_entries);
+SPFC_API spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_entries);
 
 /**
  * Look (name, type) up.  Returns 1 and fills *out when the view knows
@@ -313,7 +337,7 @@ spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_entries);
  * in the view are followed (a loop or a chain over 8 hops gives
  * SPFC_DNS_ERROR).  *out points into the view: valid until it changes.
  */
-int spfc_view_lookup(const spfc_view_t *view, const char *name, uint16_t type,
+SPFC_API int spfc_view_lookup(const spfc_view_t *view, const char *name, uint16_t type,
                      spfc_answer_t *out);
 
 /** Where a master file failed to load. */
@@ -329,7 +353,7 @@ typedef struct spfc_zone_error {
  * the SOA owner decides; relative names need one).  The SOA owner, when
  * present, becomes an authority of the view; otherwise each owner name does.
  */
-spfc_status_t spfc_zone_load(spfc_view_t *view, const char *path,
+SPFC_API spfc_status_t spfc_zone_load(spfc_view_t *view, const char *path,
                              const char *origin, spfc_zone_error_t *err);
 
 /* ------------------------------------------------------------------------ */
@@ -410,11 +434,11 @@ typedef struct spfc_check spfc_check_t;
  * A new check.  The identity is the MAIL FROM domain, or the HELO name
  * when sender is empty (RFC 7208 section 2.4).  Free with spfc_check_free().
  */
-spfc_status_t spfc_check_new(const spfc_request_t *req, spfc_check_t **out);
-void spfc_check_free(spfc_check_t *check);
+SPFC_API spfc_status_t spfc_check_new(const spfc_request_t *req, spfc_check_t **out);
+SPFC_API void spfc_check_free(spfc_check_t *check);
 
 /** Default explanation on fail when exp= gives none (section 6.2). */
-spfc_status_t spfc_check_set_default_exp(spfc_check_t *check, const char *text);
+SPFC_API spfc_status_t spfc_check_set_default_exp(spfc_check_t *check, const char *text);
 
 /** The result of one evaluation pass. */
 typedef enum spfc_step {
@@ -428,7 +452,7 @@ typedef enum spfc_step {
  * does not know (SPFC_STEP_NEED).  Calling it again after more answers
  * arrive replays the same steps and goes further.
  */
-spfc_status_t spfc_check_eval(spfc_check_t *check, const spfc_view_t *view,
+SPFC_API spfc_status_t spfc_check_eval(spfc_check_t *check, const spfc_view_t *view,
                               spfc_step_t *step);
 
 /**
@@ -436,10 +460,10 @@ spfc_status_t spfc_check_eval(spfc_check_t *check, const spfc_view_t *view,
  * rest are prefetch hints (lookups the known records will probably make,
  * within the lookup budget left).  Valid until the next eval or free.
  */
-size_t spfc_check_needs(const spfc_check_t *check, const spfc_key_t **keys);
+SPFC_API size_t spfc_check_needs(const spfc_check_t *check, const spfc_key_t **keys);
 
 /** After SPFC_STEP_DONE: the verdict and its trace.  NULL before. */
-const spfc_outcome_t *spfc_check_outcome(const spfc_check_t *check);
+SPFC_API const spfc_outcome_t *spfc_check_outcome(const spfc_check_t *check);
 
 /* ------------------------------------------------------------------------ */
 /* The resolver: c-ares, asynchronous, parallel                             */
@@ -465,10 +489,10 @@ typedef struct spfc_resolver spfc_resolver_t;
  * A resolver.  On failure (e.g. a malformed server list) errbuf, when not
  * NULL, receives a one-line reason.
  */
-spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
+SPFC_API spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
                                 spfc_resolver_t **out, char *errbuf,
                                 size_t errlen);
-void spfc_resolver_free(spfc_resolver_t *resolver);
+SPFC_API void spfc_resolver_free(spfc_resolver_t *resolver);
 
 /**
  * Run check to completion: evaluate, send what it needs (in parallel),
@@ -482,7 +506,7 @@ void spfc_resolver_free(spfc_resolver_t *resolver);
  * lookup of the evaluation, at most 1 + 10 x 11 + 1 (exp) + 11 (%{p}) =
  * 123: 233 in all, and usually far fewer.
  */
-spfc_status_t spfc_resolver_run(spfc_resolver_t *resolver, spfc_view_t *view,
+SPFC_API spfc_status_t spfc_resolver_run(spfc_resolver_t *resolver, spfc_view_t *view,
                                 spfc_check_t *check,
                                 spfc_resolver_stats_t *stats);
 
@@ -510,7 +534,7 @@ typedef void (*spfc_resolver_done_fn)(void *arg, spfc_check_t *check,
  * in flight must use the same view (SPFC_EINVAL otherwise).  check and
  * view must live until done is called; free the resolver before the view.
  */
-spfc_status_t spfc_resolver_submit(spfc_resolver_t *resolver,
+SPFC_API spfc_status_t spfc_resolver_submit(spfc_resolver_t *resolver,
                                    spfc_view_t *view, spfc_check_t *check,
                                    spfc_resolver_done_fn done, void *arg);
 
@@ -522,10 +546,10 @@ spfc_status_t spfc_resolver_submit(spfc_resolver_t *resolver,
  * when the resolver itself fails (SPFC_ENOMEM, SPFC_EDNS); the checks
  * then stay pending until freed with the resolver.
  */
-spfc_status_t spfc_resolver_process(spfc_resolver_t *resolver, int timeout_ms);
+SPFC_API spfc_status_t spfc_resolver_process(spfc_resolver_t *resolver, int timeout_ms);
 
 /** Checks submitted and not finished yet. */
-size_t spfc_resolver_pending(const spfc_resolver_t *resolver);
+SPFC_API size_t spfc_resolver_pending(const spfc_resolver_t *resolver);
 
 /* ------------------------------------------------------------------------ */
 /* Output                                                                   */
@@ -543,7 +567,7 @@ enum {
  * fail; with SPFC_OUT_VERBOSE the whole trace as a tree.  stats may be NULL.
  * Returns SPFC_EIO when writing fails.
  */
-spfc_status_t spfc_output_text(FILE *out, const spfc_request_t *req,
+SPFC_API spfc_status_t spfc_output_text(FILE *out, const spfc_request_t *req,
                                const spfc_outcome_t *outcome,
                                const spfc_resolver_stats_t *stats, int flags);
 
@@ -553,7 +577,7 @@ spfc_status_t spfc_output_text(FILE *out, const spfc_request_t *req,
  * queries_sent, trace.  Valid JSON (UTF-8) whatever bytes the DNS data
  * holds: invalid UTF-8 and control bytes are escaped.
  */
-spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
+SPFC_API spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
                                const spfc_outcome_t *outcome,
                                const spfc_resolver_stats_t *stats);
 
@@ -562,7 +586,7 @@ spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
  * client-ip, envelope-from, helo, receiver (when known), identity and
  * mechanism/problem key-value pairs.
  */
-spfc_status_t spfc_output_header(FILE *out, const spfc_request_t *req,
+SPFC_API spfc_status_t spfc_output_header(FILE *out, const spfc_request_t *req,
                                  const spfc_outcome_t *outcome);
 
 #ifdef __cplusplus

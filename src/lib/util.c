@@ -256,6 +256,13 @@ bool spfc_domain_is_valid(const char *name)
 /* when a value is added without a name.                                    */
 /* ------------------------------------------------------------------------ */
 
+const char *spfc_version(unsigned *number)
+{
+    if (number != NULL)
+        *number = SPFC_VERSION_NUMBER;
+    return SPFC_VERSION;
+}
+
 const char *spfc_status_str(spfc_status_t status)
 {
     switch (status) {
