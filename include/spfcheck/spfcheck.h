@@ -55,6 +55,37 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------ */
+/* Limits and defaults: each value is defined here once; the library, the  */
+/* command's --help, the man page and the README use or are tested against */
+/* these.                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** Longest domain name in text form without the final dot (RFC 1035
+ *  section 2.3.4; RFC 7208 section 7.3 trims macro expansions to it). */
+#define SPFC_MAX_NAME_LEN 253
+/** Longest label (RFC 1035 section 2.3.4). */
+#define SPFC_MAX_LABEL_LEN 63
+/** CNAMEs followed for one question before it is an error. */
+#define SPFC_MAX_CNAME_HOPS 8
+/** DNS-querying terms one check may evaluate (RFC 7208 section 4.6.4). */
+#define SPFC_MAX_DNS_TERMS 10
+/** Void lookups one check may make (RFC 7208 section 4.6.4). */
+#define SPFC_MAX_VOID_LOOKUPS 2
+/** MX names one "mx" term may look up (RFC 7208 section 4.6.4). */
+#define SPFC_MAX_MX_NAMES 10
+/** PTR names one "ptr" term or %{p} may validate (RFC 7208 4.6.4). */
+#define SPFC_MAX_PTR_NAMES 10
+/** Prefetch queries one check may cause: every DNS-querying term, each
+ *  with up to SPFC_MAX_MX_NAMES address lookups behind it. */
+#define SPFC_MAX_PREFETCH (SPFC_MAX_DNS_TERMS * (1 + SPFC_MAX_MX_NAMES))
+/** Resolver defaults: time for one try, and tries per question. */
+#define SPFC_DEFAULT_TIMEOUT_MS 5000
+#define SPFC_DEFAULT_TRIES 2
+/** Overall time one check may take before it ends in temperror
+ *  (RFC 7208 section 4.6.4 suggests at least 20 seconds). */
+#define SPFC_DEFAULT_DEADLINE_MS 20000
+
+/* ------------------------------------------------------------------------ */
 /* Status and result                                                        */
 /* ------------------------------------------------------------------------ */
 

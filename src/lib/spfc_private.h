@@ -10,11 +10,21 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
-/* Longest domain name in text form without the final dot (RFC 1035 2.3.4,
- * RFC 7208 section 7.3 uses the same figure). */
-#define SPFC_NAME_MAX 253
-/* Longest label. */
-#define SPFC_LABEL_MAX 63
+/* The public limits under their older internal names. */
+#define SPFC_NAME_MAX SPFC_MAX_NAME_LEN
+#define SPFC_LABEL_MAX SPFC_MAX_LABEL_LEN
+
+/*
+ * Extensible input structures (the ABI rule of spfcheck.h): a caller built
+ * against an older header passes a smaller struct.  Copy what the caller
+ * has into a zeroed struct of ours, so fields it does not know read as 0
+ * (their default).  A larger struct, from a newer header, is accepted only
+ * when every byte we do not know is zero (the openat2(2) rule), so a caller
+ * that asks for something this library cannot do is told SPFC_EINVAL
+ * instead of being ignored.
+ */
+spfc_status_t spfc_struct_copy_in(void *dst, size_t dst_size,
+                                  const void *src, size_t src_size);
 
 /* ------------------------------------------------------------------------ */
 /* Arena: many small allocations with one owner, freed at once.             */

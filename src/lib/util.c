@@ -256,6 +256,24 @@ bool spfc_domain_is_valid(const char *name)
 /* when a value is added without a name.                                    */
 /* ------------------------------------------------------------------------ */
 
+spfc_status_t spfc_struct_copy_in(void *dst, size_t dst_size,
+                                  const void *src, size_t src_size)
+{
+    const unsigned char *extra;
+
+    if (dst == NULL || (src == NULL && src_size > 0))
+        return SPFC_EINVAL;
+    memset(dst, 0, dst_size);
+    if (src == NULL)
+        return SPFC_OK;
+    extra = (const unsigned char *)src + dst_size;
+    for (size_t i = dst_size; i < src_size; i++, extra++)
+        if (*extra != 0)
+            return SPFC_EINVAL;
+    memcpy(dst, src, src_size < dst_size ? src_size : dst_size);
+    return SPFC_OK;
+}
+
 const char *spfc_version(unsigned *number)
 {
     if (number != NULL)
