@@ -16,14 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* RFC 7208 4.6.4: at most 10 terms that cause DNS queries per check. */
-#define SPFC_MAX_DNS_TERMS 10
-/* RFC 7208 4.6.4: more than 2 void lookups is a permerror. */
-#define SPFC_MAX_VOID 2
-/* RFC 7208 4.6.4: an MX answer with more than 10 names is a permerror;
- * only the first 10 PTR names are looked at. */
-#define SPFC_MAX_MX_NAMES 10
-#define SPFC_MAX_PTR_NAMES 10
+/* The RFC 7208 4.6.4 limits (SPFC_MAX_DNS_TERMS, SPFC_MAX_VOID_LOOKUPS,
+ * SPFC_MAX_MX_NAMES, SPFC_MAX_PTR_NAMES) and the prefetch cap derived from
+ * them (SPFC_MAX_PREFETCH) come from spfcheck.h, where each is defined once. */
 
 /* Internal results: the spfc_result_t values, or one of these. */
 enum {
@@ -381,9 +376,9 @@ static int count_void(spfc_check_t *c, unsigned depth, const char *domain,
         return 0;
     if (c->n_trace > 0 && c->trace[c->n_trace - 1].kind == SPFC_TRACE_DNS)
         c->trace[c->n_trace - 1].is_void = 1;
-    if (++c->voids > SPFC_MAX_VOID) {
+    if (++c->voids > SPFC_MAX_VOID_LOOKUPS) {
         c->reason = spfc_arena_printf(&c->arena,
-            "more than %d void lookups (RFC 7208 4.6.4)", SPFC_MAX_VOID);
+            "more than %d void lookups (RFC 7208 4.6.4)", SPFC_MAX_VOID_LOOKUPS);
         if (note(c, depth, domain, c->reason) < 0)
             return R_NOMEM;
         return SPFC_RESULT_PERMERROR;
@@ -1267,7 +1262,7 @@ spfc_status_t spfc_check_eval(spfc_check_t *c, const spfc_view_t *view,
     c->view = view;
     /* Hints: enough for every term of ten records' budget, MX and PTR
      * names included, and no more (DESIGN.md: queries are bounded). */
-    c->hint_budget = SPFC_MAX_DNS_TERMS * (1 + SPFC_MAX_MX_NAMES);
+    c->hint_budget = SPFC_MAX_PREFETCH;
 
     host_out_t top = {0};
     int r = check_host(c, 0, c->domain, &top);

@@ -470,7 +470,7 @@ static void trim_domain(spfc_buf_t *b)
     if (b->len > 0 && b->data[b->len - 1] == '.')
         b->data[--b->len] = '\0';
     size_t start = 0;
-    while (b->len - start > SPFC_NAME_MAX) {
+    while (b->len - start > SPFC_MAX_NAME_LEN) {
         const char *dot = memchr(b->data + start, '.', b->len - start);
         if (dot == NULL) {
             start = b->len;

@@ -28,10 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The RFC 7208 section 4.6.4 limits, shown as "N/10" and "N/2". */
-#define LOOKUP_LIMIT 10
-#define VOID_LIMIT 2
-
 /* Deeper nesting than this is drawn at this depth: the tree stays
  * readable and a bogus depth cannot produce megabytes of spaces. */
 #define MAX_INDENT_DEPTH 32
@@ -379,8 +375,9 @@ spfc_status_t spfc_output_text(FILE *out, const spfc_request_t *req,
     if (o->error_record != NULL)
         put_error_record(&b, o, color);
 
+    /* The RFC 7208 section 4.6.4 limits, shown as "N/10" and "N/2". */
     spfc_buf_printf(&b, "  lookups: %u/%d (void: %u/%d)\n", o->lookups,
-                    LOOKUP_LIMIT, o->void_lookups, VOID_LIMIT);
+                    SPFC_MAX_DNS_TERMS, o->void_lookups, SPFC_MAX_VOID_LOOKUPS);
 
     if (o->result == SPFC_RESULT_FAIL && o->explanation != NULL) {
         spfc_buf_puts(&b, "  explanation: ");
