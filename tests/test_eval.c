@@ -437,7 +437,7 @@ START_TEST(test_identities)
         spfc_check_t *c = new_check(cases[i].sender, cases[i].helo, "192.0.2.1");
         const spfc_outcome_t *o = run(c, v);
         ck_assert_str_eq(o->domain, cases[i].domain);
-        ck_assert_str_eq(o->identity, cases[i].identity);
+        ck_assert_str_eq(spfc_identity_str(o->identity), cases[i].identity);
         ck_assert_int_eq(o->result, SPFC_RESULT_FAIL);
         ck_assert_str_eq(o->explanation, cases[i].expl);
         spfc_check_free(c);

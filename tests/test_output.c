@@ -47,13 +47,16 @@ static const spfc_trace_ev_t include_trace[] = {
      .text = "v=spf1 include:_spf.example.com -all", .text_len = 36},
     {.kind = SPFC_TRACE_TERM, .depth = 0, .domain = "example.net",
      .text = "include:_spf.example.com", .detail = "_spf.example.com",
-     .matched = 1, .result = SPFC_RESULT_PASS},
-    {.kind = SPFC_TRACE_CHECK, .depth = 1, .domain = "_spf.example.com"},
+     .matched = 1, .result = SPFC_RESULT_PASS,
+     .term_kind = SPFC_TERM_INCLUDE, .qualifier = SPFC_QUALIFIER_PASS},
+    {.kind = SPFC_TRACE_CHECK, .depth = 1, .domain = "_spf.example.com",
+     .term_kind = SPFC_TERM_INCLUDE},
     {.kind = SPFC_TRACE_DNS, .depth = 1, .domain = "_spf.example.com",
      .text = "_spf.example.com", .qtype = SPFC_TYPE_TXT,
      .rcode = SPFC_DNS_NXDOMAIN, .n_rrs = 0, .is_void = 1},
     {.kind = SPFC_TRACE_TERM, .depth = 1, .domain = "_spf.example.com",
-     .text = "ip4:192.0.2.0/24", .matched = 1},
+     .text = "ip4:192.0.2.0/24", .matched = 1,
+     .term_kind = SPFC_TERM_IP4, .qualifier = SPFC_QUALIFIER_PASS},
     {.kind = SPFC_TRACE_NOTE, .depth = 1, .domain = "_spf.example.com",
      .text = "a note"},
     {.kind = SPFC_TRACE_RESULT, .depth = 1, .domain = "_spf.example.com",
@@ -69,7 +72,7 @@ static spfc_outcome_t pass_outcome(void)
     o.result = SPFC_RESULT_PASS;
     o.domain = "example.net";
     o.sender = "x@example.net";
-    o.identity = "mailfrom";
+    o.identity = SPFC_IDENTITY_MAILFROM;
     o.mechanism = "ip4:192.0.2.0/24";
     o.path = include_path;
     o.n_path = 2;
@@ -597,7 +600,7 @@ START_TEST(json_hostile_everywhere)
     o.result = SPFC_RESULT_FAIL;
     o.domain = bad;
     o.sender = bad;
-    o.identity = bad;
+    o.identity = SPFC_IDENTITY_HELO;
     o.mechanism = bad;
     o.explanation = bad;
     o.reason = bad;
@@ -693,7 +696,7 @@ START_TEST(header_helo_identity)
     spfc_outcome_t o = {0};
     o.result = SPFC_RESULT_PASS;
     o.sender = "postmaster@mail.example.net";
-    o.identity = "helo";
+    o.identity = SPFC_IDENTITY_HELO;
     o.mechanism = "a";
     char *out = render(R_HEADER, &req, &o, NULL, 0, NULL);
     ck_assert_str_eq(out,
