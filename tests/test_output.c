@@ -620,6 +620,47 @@ START_TEST(json_hostile_everywhere)
 }
 END_TEST
 
+/*
+ * The nested result of an include is shown for the TERM events whose
+ * term_kind says include, whatever their text: an include written in
+ * capitals with a qualifier shows it, a term that only reads like one
+ * does not (the renderer no longer parses "include:" out of the text).
+ */
+START_TEST(include_result_follows_term_kind)
+{
+    spfc_request_t req = request("x@example.net", NULL, "192.0.2.10");
+    const spfc_trace_ev_t ev[] = {
+        {.kind = SPFC_TRACE_TERM, .domain = "example.net",
+         .text = "?INCLUDE:b.example", .result = SPFC_RESULT_FAIL,
+         .term_kind = SPFC_TERM_INCLUDE, .qualifier = SPFC_QUALIFIER_NEUTRAL},
+        {.kind = SPFC_TRACE_TERM, .domain = "example.net",
+         .text = "include:c.example", .result = SPFC_RESULT_SOFTFAIL,
+         .term_kind = SPFC_TERM_A, .qualifier = SPFC_QUALIFIER_PASS},
+    };
+    spfc_outcome_t o = {0};
+    o.result = SPFC_RESULT_NEUTRAL;
+    o.domain = "example.net";
+    o.trace = ev;
+    o.n_trace = 2;
+
+    char *out = render(R_TEXT, &req, &o, NULL, SPFC_OUT_VERBOSE, NULL);
+    ck_assert_ptr_nonnull(strstr(out, "term ?INCLUDE:b.example: no match "
+                                      "(include result: fail)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "term include:c.example: no match\n"));
+    free(out);
+
+    size_t len;
+    out = render(R_JSON, &req, &o, NULL, 0, &len);
+    json_t *j = parse_json(out, len);
+    json_t *trace = json_object_get(j, "trace");
+    ck_assert_uint_eq(json_array_size(trace), 2);
+    ck_assert_str_eq(jstr(json_array_get(trace, 0), "result"), "fail");
+    ck_assert_ptr_null(json_object_get(json_array_get(trace, 1), "result"));
+    json_decref(j);
+    free(out);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Received-SPF                                                             */
 /* ------------------------------------------------------------------------ */
@@ -788,6 +829,7 @@ static Suite *output_suite(void)
     tcase_add_loop_test(tc, json_hostile_bytes, 0,
                         sizeof json_bytes / sizeof json_bytes[0]);
     tcase_add_test(tc, json_hostile_everywhere);
+    tcase_add_test(tc, include_result_follows_term_kind);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("header");
