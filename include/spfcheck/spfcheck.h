@@ -382,7 +382,7 @@ SPFC_API spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_e
 /**
  * Look (name, type) up.  Returns 1 and fills *out when the view knows
  * the answer, 0 when the answer must come from the network.  CNAME chains
- * in the view are followed (a loop or a chain over 8 hops gives
+ * in the view are followed (a loop or a chain over SPFC_MAX_CNAME_HOPS gives
  * SPFC_DNS_ERROR).  *out points into the view: valid until it changes.
  */
 SPFC_API int spfc_view_lookup(const spfc_view_t *view, const char *name, uint16_t type,
