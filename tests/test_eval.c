@@ -7,6 +7,7 @@
 #include "spfc_private.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -419,25 +420,29 @@ START_TEST(test_identities)
     add_txt(v, "e.example.org", "%{l}|%{o}|%{h}");
     add_txt(v, "helo.example.org", "v=spf1 -all exp=e.example.org");
 
-    struct { const char *sender, *helo, *domain, *identity, *expl; } cases[] = {
-        {"joe@example.org", "helo.example.org", "example.org", "mailfrom",
+    struct {
+        const char *sender, *helo, *domain;
+        spfc_identity_t identity;
+        const char *expl;
+    } cases[] = {
+        {"joe@example.org", "helo.example.org", "example.org", SPFC_IDENTITY_MAILFROM,
          "joe|example.org|helo.example.org"},
-        {"@example.org", "helo.example.org", "example.org", "mailfrom",
+        {"@example.org", "helo.example.org", "example.org", SPFC_IDENTITY_MAILFROM,
          "postmaster|example.org|helo.example.org"},
-        {"example.org", "helo.example.org", "example.org", "mailfrom",
+        {"example.org", "helo.example.org", "example.org", SPFC_IDENTITY_MAILFROM,
          "postmaster|example.org|helo.example.org"},
-        {"", "helo.example.org", "helo.example.org", "helo",
+        {"", "helo.example.org", "helo.example.org", SPFC_IDENTITY_HELO,
          "postmaster|helo.example.org|helo.example.org"},
-        {NULL, "helo.example.org", "helo.example.org", "helo",
+        {NULL, "helo.example.org", "helo.example.org", SPFC_IDENTITY_HELO,
          "postmaster|helo.example.org|helo.example.org"},
-        {"\"a@b\"@example.org", "helo.example.org", "example.org", "mailfrom",
+        {"\"a@b\"@example.org", "helo.example.org", "example.org", SPFC_IDENTITY_MAILFROM,
          "\"a@b\"|example.org|helo.example.org"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         spfc_check_t *c = new_check(cases[i].sender, cases[i].helo, "192.0.2.1");
         const spfc_outcome_t *o = run(c, v);
         ck_assert_str_eq(o->domain, cases[i].domain);
-        ck_assert_str_eq(o->identity, cases[i].identity);
+        ck_assert_int_eq(o->identity, cases[i].identity);
         ck_assert_int_eq(o->result, SPFC_RESULT_FAIL);
         ck_assert_str_eq(o->explanation, cases[i].expl);
         spfc_check_free(c);
@@ -552,6 +557,118 @@ START_TEST(test_null_mx_and_record_override)
 }
 END_TEST
 
+/* The names Received-SPF uses for the identities (RFC 7208 9.1). */
+START_TEST(test_identity_str)
+{
+    ck_assert_str_eq(spfc_identity_str(SPFC_IDENTITY_MAILFROM), "mailfrom");
+    ck_assert_str_eq(spfc_identity_str(SPFC_IDENTITY_HELO), "helo");
+}
+END_TEST
+
+/* A term's kind and qualifier as its TERM event reports them: the first
+ * term of "v=spf1 TERM -all", whatever the client's address makes of it. */
+static const struct {
+    const char *term;
+    spfc_term_kind_t kind;
+    spfc_qualifier_t qualifier;
+} term_events[] = {
+    {"all", SPFC_TERM_ALL, SPFC_QUALIFIER_PASS},
+    {"+all", SPFC_TERM_ALL, SPFC_QUALIFIER_PASS},
+    {"?ip4:192.0.2.0/24", SPFC_TERM_IP4, SPFC_QUALIFIER_NEUTRAL},
+    {"~ip6:2001:db8::/32", SPFC_TERM_IP6, SPFC_QUALIFIER_SOFTFAIL},
+    {"-a", SPFC_TERM_A, SPFC_QUALIFIER_FAIL},
+    {"mx:t.example", SPFC_TERM_MX, SPFC_QUALIFIER_PASS},
+    {"?ptr", SPFC_TERM_PTR, SPFC_QUALIFIER_NEUTRAL},
+    {"~exists:t.example", SPFC_TERM_EXISTS, SPFC_QUALIFIER_SOFTFAIL},
+    {"-include:t.example", SPFC_TERM_INCLUDE, SPFC_QUALIFIER_FAIL},
+    /* The text says "include" in other case: the kind, not the text, counts. */
+    {"?INCLUDE:t.example", SPFC_TERM_INCLUDE, SPFC_QUALIFIER_NEUTRAL},
+};
+
+START_TEST(test_trace_term_kind_and_qualifier)
+{
+    char rec[128];
+    snprintf(rec, sizeof rec, "v=spf1 %s -all", term_events[_i].term);
+    spfc_view_t *v = new_view(1);
+    add_txt(v, "s.example", rec);
+    add_txt(v, "t.example", "v=spf1 -all");
+    add_ip(v, "t.example", "192.0.2.9");
+    add_name(v, "t.example", SPFC_TYPE_MX, 10, "t.example");
+    spfc_check_t *c = new_check("x@s.example", "h.example", "198.51.100.1");
+    const spfc_outcome_t *o = run(c, v);
+    const spfc_trace_ev_t *first = NULL;
+    for (size_t i = 0; i < o->n_trace && first == NULL; i++)
+        if (o->trace[i].kind == SPFC_TRACE_TERM)
+            first = &o->trace[i];
+    ck_assert_ptr_nonnull(first);
+    ck_assert_uint_eq(first->text_len, strlen(term_events[_i].term));
+    ck_assert_int_eq(memcmp(first->text, term_events[_i].term, first->text_len), 0);
+    ck_assert_int_eq(first->term_kind, term_events[_i].kind);
+    ck_assert_int_eq(first->qualifier, term_events[_i].qualifier);
+    spfc_check_free(c);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* CHECK events say what began them; include and redirect TERM events say
+ * their kind, and only TERM and CHECK events carry a term kind. */
+START_TEST(test_trace_include_and_redirect_events)
+{
+    spfc_view_t *v = new_view(1);
+    add_txt(v, "a.example", "v=spf1 ~include:b.example redirect=c.example");
+    add_txt(v, "b.example", "v=spf1 -all");
+    add_txt(v, "c.example", "v=spf1 ?all");
+    spfc_check_t *c = new_check("x@a.example", "h.example", "192.0.2.1");
+    const spfc_outcome_t *o = run(c, v);
+    ck_assert_int_eq(o->result, SPFC_RESULT_NEUTRAL);
+    /* The deciding mechanism skips the redirect step of the path. */
+    ck_assert_uint_eq(o->n_path, 2);
+    ck_assert_str_eq(o->path[0].term, "redirect=c.example");
+    ck_assert_str_eq(o->mechanism, "?all");
+
+    const spfc_trace_ev_t *checks[4] = {0}, *terms[4] = {0};
+    size_t n_checks = 0, n_terms = 0;
+    for (size_t i = 0; i < o->n_trace; i++) {
+        const spfc_trace_ev_t *e = &o->trace[i];
+        if (e->kind == SPFC_TRACE_CHECK && n_checks < 4)
+            checks[n_checks++] = e;
+        else if (e->kind == SPFC_TRACE_TERM && n_terms < 4)
+            terms[n_terms++] = e;
+        else if (e->kind != SPFC_TRACE_CHECK && e->kind != SPFC_TRACE_TERM) {
+            ck_assert_int_eq(e->term_kind, SPFC_TERM_NONE);
+            ck_assert_int_eq(e->qualifier, SPFC_QUALIFIER_NONE);
+        }
+    }
+    ck_assert_uint_eq(n_checks, 3);
+    ck_assert_str_eq(checks[0]->domain, "a.example");
+    ck_assert_int_eq(checks[0]->term_kind, SPFC_TERM_NONE);
+    ck_assert_str_eq(checks[1]->domain, "b.example");
+    ck_assert_int_eq(checks[1]->term_kind, SPFC_TERM_INCLUDE);
+    ck_assert_uint_eq(checks[1]->depth, 1);
+    ck_assert_str_eq(checks[2]->domain, "c.example");
+    ck_assert_int_eq(checks[2]->term_kind, SPFC_TERM_REDIRECT);
+    ck_assert_uint_eq(checks[2]->depth, 1);
+    for (size_t i = 0; i < n_checks; i++)
+        ck_assert_int_eq(checks[i]->qualifier, SPFC_QUALIFIER_NONE);
+
+    /* ~include (no match: b fails), -all in b, redirect=, ?all in c. */
+    ck_assert_uint_eq(n_terms, 4);
+    ck_assert_int_eq(terms[0]->term_kind, SPFC_TERM_INCLUDE);
+    ck_assert_int_eq(terms[0]->qualifier, SPFC_QUALIFIER_SOFTFAIL);
+    ck_assert_int_eq(terms[0]->result, SPFC_RESULT_FAIL); /* nested result */
+    ck_assert_int_eq(terms[0]->matched, 0);
+    ck_assert_int_eq(terms[1]->term_kind, SPFC_TERM_ALL);
+    ck_assert_int_eq(terms[1]->qualifier, SPFC_QUALIFIER_FAIL);
+    ck_assert_int_eq(terms[2]->term_kind, SPFC_TERM_REDIRECT);
+    ck_assert_int_eq(terms[2]->qualifier, SPFC_QUALIFIER_NONE);
+    ck_assert_int_eq(terms[2]->result, SPFC_RESULT_NEUTRAL);
+    ck_assert_int_eq(terms[3]->term_kind, SPFC_TERM_ALL);
+    ck_assert_int_eq(terms[3]->qualifier, SPFC_QUALIFIER_NEUTRAL);
+    spfc_check_free(c);
+    spfc_view_free(v);
+}
+END_TEST
+
 static Suite *eval_suite(void)
 {
     Suite *s = suite_create("eval");
@@ -571,6 +688,12 @@ static Suite *eval_suite(void)
     tcase_add_test(tc, test_lookup_limit_counts_only_evaluated);
     tcase_add_test(tc, test_hostile_dns_data);
     tcase_add_test(tc, test_null_mx_and_record_override);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("trace enums");
+    tcase_add_test(tc, test_identity_str);
+    tcase_add_loop_test(tc, test_trace_term_kind_and_qualifier, 0,
+                        (int)(sizeof(term_events) / sizeof(term_events[0])));
+    tcase_add_test(tc, test_trace_include_and_redirect_events);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -47,13 +47,16 @@ static const spfc_trace_ev_t include_trace[] = {
      .text = "v=spf1 include:_spf.example.com -all", .text_len = 36},
     {.kind = SPFC_TRACE_TERM, .depth = 0, .domain = "example.net",
      .text = "include:_spf.example.com", .detail = "_spf.example.com",
-     .matched = 1, .result = SPFC_RESULT_PASS},
-    {.kind = SPFC_TRACE_CHECK, .depth = 1, .domain = "_spf.example.com"},
+     .matched = 1, .result = SPFC_RESULT_PASS,
+     .term_kind = SPFC_TERM_INCLUDE, .qualifier = SPFC_QUALIFIER_PASS},
+    {.kind = SPFC_TRACE_CHECK, .depth = 1, .domain = "_spf.example.com",
+     .term_kind = SPFC_TERM_INCLUDE},
     {.kind = SPFC_TRACE_DNS, .depth = 1, .domain = "_spf.example.com",
      .text = "_spf.example.com", .qtype = SPFC_TYPE_TXT,
      .rcode = SPFC_DNS_NXDOMAIN, .n_rrs = 0, .is_void = 1},
     {.kind = SPFC_TRACE_TERM, .depth = 1, .domain = "_spf.example.com",
-     .text = "ip4:192.0.2.0/24", .matched = 1},
+     .text = "ip4:192.0.2.0/24", .matched = 1,
+     .term_kind = SPFC_TERM_IP4, .qualifier = SPFC_QUALIFIER_PASS},
     {.kind = SPFC_TRACE_NOTE, .depth = 1, .domain = "_spf.example.com",
      .text = "a note"},
     {.kind = SPFC_TRACE_RESULT, .depth = 1, .domain = "_spf.example.com",
@@ -69,7 +72,7 @@ static spfc_outcome_t pass_outcome(void)
     o.result = SPFC_RESULT_PASS;
     o.domain = "example.net";
     o.sender = "x@example.net";
-    o.identity = "mailfrom";
+    o.identity = SPFC_IDENTITY_MAILFROM;
     o.mechanism = "ip4:192.0.2.0/24";
     o.path = include_path;
     o.n_path = 2;
@@ -597,7 +600,7 @@ START_TEST(json_hostile_everywhere)
     o.result = SPFC_RESULT_FAIL;
     o.domain = bad;
     o.sender = bad;
-    o.identity = bad;
+    o.identity = SPFC_IDENTITY_HELO;
     o.mechanism = bad;
     o.explanation = bad;
     o.reason = bad;
@@ -612,6 +615,47 @@ START_TEST(json_hostile_everywhere)
     ck_assert_str_eq(jstr(j, "explanation"),
                      "\x1b[2J\"\\\xc3\xbf\xc3\xbe\xc3\x83(\x01\n");
     ck_assert_uint_eq(json_array_size(json_object_get(j, "trace")), 5);
+    json_decref(j);
+    free(out);
+}
+END_TEST
+
+/*
+ * The nested result of an include is shown for the TERM events whose
+ * term_kind says include, whatever their text: an include written in
+ * capitals with a qualifier shows it, a term that only reads like one
+ * does not (the renderer no longer parses "include:" out of the text).
+ */
+START_TEST(include_result_follows_term_kind)
+{
+    spfc_request_t req = request("x@example.net", NULL, "192.0.2.10");
+    const spfc_trace_ev_t ev[] = {
+        {.kind = SPFC_TRACE_TERM, .domain = "example.net",
+         .text = "?INCLUDE:b.example", .result = SPFC_RESULT_FAIL,
+         .term_kind = SPFC_TERM_INCLUDE, .qualifier = SPFC_QUALIFIER_NEUTRAL},
+        {.kind = SPFC_TRACE_TERM, .domain = "example.net",
+         .text = "include:c.example", .result = SPFC_RESULT_SOFTFAIL,
+         .term_kind = SPFC_TERM_A, .qualifier = SPFC_QUALIFIER_PASS},
+    };
+    spfc_outcome_t o = {0};
+    o.result = SPFC_RESULT_NEUTRAL;
+    o.domain = "example.net";
+    o.trace = ev;
+    o.n_trace = 2;
+
+    char *out = render(R_TEXT, &req, &o, NULL, SPFC_OUT_VERBOSE, NULL);
+    ck_assert_ptr_nonnull(strstr(out, "term ?INCLUDE:b.example: no match "
+                                      "(include result: fail)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "term include:c.example: no match\n"));
+    free(out);
+
+    size_t len;
+    out = render(R_JSON, &req, &o, NULL, 0, &len);
+    json_t *j = parse_json(out, len);
+    json_t *trace = json_object_get(j, "trace");
+    ck_assert_uint_eq(json_array_size(trace), 2);
+    ck_assert_str_eq(jstr(json_array_get(trace, 0), "result"), "fail");
+    ck_assert_ptr_null(json_object_get(json_array_get(trace, 1), "result"));
     json_decref(j);
     free(out);
 }
@@ -693,7 +737,7 @@ START_TEST(header_helo_identity)
     spfc_outcome_t o = {0};
     o.result = SPFC_RESULT_PASS;
     o.sender = "postmaster@mail.example.net";
-    o.identity = "helo";
+    o.identity = SPFC_IDENTITY_HELO;
     o.mechanism = "a";
     char *out = render(R_HEADER, &req, &o, NULL, 0, NULL);
     ck_assert_str_eq(out,
@@ -785,6 +829,7 @@ static Suite *output_suite(void)
     tcase_add_loop_test(tc, json_hostile_bytes, 0,
                         sizeof json_bytes / sizeof json_bytes[0]);
     tcase_add_test(tc, json_hostile_everywhere);
+    tcase_add_test(tc, include_result_follows_term_kind);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("header");

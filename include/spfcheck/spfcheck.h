@@ -168,8 +168,25 @@ typedef enum spfc_term_kind {
     SPFC_TERM_EXISTS,
     SPFC_TERM_REDIRECT, /**< modifier redirect= */
     SPFC_TERM_EXP,      /**< modifier exp= */
-    SPFC_TERM_UNKNOWN   /**< any other modifier: accepted and ignored */
+    SPFC_TERM_UNKNOWN,  /**< any other modifier: accepted and ignored */
+    SPFC_TERM_NONE      /**< no term: never in a record; in a trace event,
+                             the top-level check or an event about no term */
 } spfc_term_kind_t;
+
+/**
+ * A mechanism's qualifier (RFC 7208 section 4.6.2): the result the
+ * mechanism gives when it matches.  Its own type rather than four of the
+ * seven spfc_result_t values, so a switch over it is exhaustive with
+ * exactly the qualifiers, and it is not confused with the result a trace
+ * event carries (the nested result of an include).
+ */
+typedef enum spfc_qualifier {
+    SPFC_QUALIFIER_NONE = 0, /**< not a mechanism: modifiers, non-term events */
+    SPFC_QUALIFIER_PASS,     /**< "+", also when the qualifier is omitted */
+    SPFC_QUALIFIER_FAIL,     /**< "-" */
+    SPFC_QUALIFIER_SOFTFAIL, /**< "~" */
+    SPFC_QUALIFIER_NEUTRAL   /**< "?" */
+} spfc_qualifier_t;
 
 /** Whether a term kind is a mechanism (as opposed to a modifier). */
 SPFC_API int spfc_term_is_mechanism(spfc_term_kind_t kind);
@@ -365,7 +382,7 @@ SPFC_API spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_e
 /**
  * Look (name, type) up.  Returns 1 and fills *out when the view knows
  * the answer, 0 when the answer must come from the network.  CNAME chains
- * in the view are followed (a loop or a chain over 8 hops gives
+ * in the view are followed (a loop or a chain over SPFC_MAX_CNAME_HOPS gives
  * SPFC_DNS_ERROR).  *out points into the view: valid until it changes.
  */
 SPFC_API int spfc_view_lookup(const spfc_view_t *view, const char *name, uint16_t type,
@@ -430,7 +447,23 @@ typedef struct spfc_trace_ev {
     int is_void;           /**< DNS: counted as a void lookup (4.6.4) */
     int matched;           /**< TERM: 1 when the term matched */
     spfc_result_t result;  /**< RESULT; TERM of include: the nested result */
+    /** TERM: the kind of the term (an include's nested result is in
+     *  result).  CHECK: the term that began this check_host():
+     *  SPFC_TERM_INCLUDE or SPFC_TERM_REDIRECT, SPFC_TERM_NONE for the top
+     *  check.  Other events: SPFC_TERM_NONE. */
+    spfc_term_kind_t term_kind;
+    /** TERM of a mechanism: its qualifier; otherwise SPFC_QUALIFIER_NONE. */
+    spfc_qualifier_t qualifier;
 } spfc_trace_ev_t;
+
+/** Which identity a check is about (RFC 7208 section 2.4, 2.3). */
+typedef enum spfc_identity {
+    SPFC_IDENTITY_MAILFROM = 0, /**< the MAIL FROM domain */
+    SPFC_IDENTITY_HELO          /**< the HELO/EHLO name (empty MAIL FROM) */
+} spfc_identity_t;
+
+/** "mailfrom" or "helo", as Received-SPF writes it (section 9.1). */
+SPFC_API const char *spfc_identity_str(spfc_identity_t identity);
 
 /** One step on the path to the deciding term. */
 typedef struct spfc_path_step {
@@ -443,7 +476,7 @@ typedef struct spfc_outcome {
     spfc_result_t result;
     const char *domain;      /**< the checked domain */
     const char *sender;      /**< <sender> as evaluated: local@domain */
-    const char *identity;    /**< "mailfrom" or "helo" */
+    spfc_identity_t identity; /**< the identity checked; see spfc_identity_str() */
     const char *mechanism;   /**< the mechanism that decided, or NULL */
     const char *explanation; /**< fail only: exp= text or the default; else NULL */
     const char *reason;      /**< why, in words (errors, none, default neutral) */

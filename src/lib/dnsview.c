@@ -36,7 +36,7 @@
 
 /* RFC 7208 does not fix a CNAME limit; resolvers commonly stop near 8-16.
  * More than this many hops is treated like a loop. */
-#define VIEW_CNAME_MAX 8
+#define VIEW_CNAME_MAX SPFC_MAX_CNAME_HOPS
 
 /* One RRset: the records of one type at one name, and how the query ended. */
 typedef struct rrset {

@@ -16,25 +16,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* RFC 7208 4.6.4: at most 10 terms that cause DNS queries per check. */
-#define SPFC_MAX_DNS_TERMS 10
-/* RFC 7208 4.6.4: more than 2 void lookups is a permerror. */
-#define SPFC_MAX_VOID 2
-/* RFC 7208 4.6.4: an MX answer with more than 10 names is a permerror;
- * only the first 10 PTR names are looked at. */
-#define SPFC_MAX_MX_NAMES 10
-#define SPFC_MAX_PTR_NAMES 10
+/* The RFC 7208 4.6.4 limits (SPFC_MAX_DNS_TERMS, SPFC_MAX_VOID_LOOKUPS,
+ * SPFC_MAX_MX_NAMES, SPFC_MAX_PTR_NAMES) and the prefetch cap derived from
+ * them (SPFC_MAX_PREFETCH) come from spfcheck.h, where each is defined once. */
 
-/* Internal results: the spfc_result_t values, or one of these. */
-enum {
-    R_NEED = -1, /* an answer is missing: stop this pass */
-    R_NOMEM = -2 /* out of memory */
-};
+/*
+ * How an internal step ends.  It is only control: when a step ends the
+ * check_host() at hand, the SPF result travels in an out-parameter
+ * (spfc_result_t *res), so "go on" is never mistaken for a result such as
+ * none (0) or neutral (1).
+ */
+typedef enum flow {
+    FLOW_CONTINUE = 0, /* the step worked: go on */
+    FLOW_DONE,         /* this check_host() ends: *res holds its result */
+    FLOW_NEED,         /* an answer is missing (c->block): stop this pass */
+    FLOW_NOMEM         /* out of memory: stop this pass */
+} flow_t;
 
 /* The path to the deciding term, built while unwinding. */
 typedef struct path_node {
     const char *domain;
     const char *term;
+    spfc_term_kind_t kind; /* redirects are steps, not the mechanism */
     struct path_node *next;
 } path_node_t;
 
@@ -58,7 +61,7 @@ struct spfc_check {
     /* Identity derived from the request (RFC 7208 2.4, 4.3). */
     char *sender; /* local@domain */
     char *domain;
-    const char *identity; /* "mailfrom" or "helo" */
+    spfc_identity_t identity;
 
     /* State of the current pass. */
     spfc_arena_t arena;
@@ -128,7 +131,7 @@ spfc_status_t spfc_check_new(const spfc_request_t *req, spfc_check_t **out)
     size_t local_len = strlen(local);
     const char *dom;
     if (c->sender_arg != NULL && c->sender_arg[0] != '\0') {
-        c->identity = "mailfrom";
+        c->identity = SPFC_IDENTITY_MAILFROM;
         const char *at = strrchr(c->sender_arg, '@');
         if (at != NULL) {
             dom = at + 1;
@@ -140,7 +143,7 @@ spfc_status_t spfc_check_new(const spfc_request_t *req, spfc_check_t **out)
             dom = c->sender_arg;
         }
     } else {
-        c->identity = "helo";
+        c->identity = SPFC_IDENTITY_HELO;
         dom = c->helo != NULL ? c->helo : "";
     }
     c->domain = strdup(dom);
@@ -163,6 +166,16 @@ done:
     }
     *out = c;
     return st;
+}
+
+const char *spfc_identity_str(spfc_identity_t identity)
+{
+    /* Section 9.1 of RFC 7208 names the identities this way. */
+    switch (identity) {
+    case SPFC_IDENTITY_MAILFROM: return "mailfrom";
+    case SPFC_IDENTITY_HELO: return "helo";
+    }
+    return "mailfrom";
 }
 
 static void reset_pass(spfc_check_t *c)
@@ -245,18 +258,20 @@ static spfc_trace_ev_t *trace_add(spfc_check_t *c, spfc_trace_kind_t kind,
     ev->kind = kind;
     ev->depth = depth;
     ev->domain = domain;
+    ev->term_kind = SPFC_TERM_NONE;
+    ev->qualifier = SPFC_QUALIFIER_NONE;
     return ev;
 }
 
-static int note(spfc_check_t *c, unsigned depth, const char *domain,
-                const char *text)
+static flow_t note(spfc_check_t *c, unsigned depth, const char *domain,
+                   const char *text)
 {
     spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_NOTE, depth, domain);
     if (ev == NULL)
-        return R_NOMEM;
+        return FLOW_NOMEM;
     ev->text = text;
     ev->text_len = text != NULL ? strlen(text) : 0;
-    return 0;
+    return FLOW_CONTINUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -282,20 +297,20 @@ static bool name_is_askable(const char *name)
 }
 
 /* Suggest a lookup the evaluation will probably make (a prefetch hint). */
-static int hint(spfc_check_t *c, const char *name, uint16_t type)
+static flow_t hint(spfc_check_t *c, const char *name, uint16_t type)
 {
     spfc_answer_t ans;
     if (c->hint_budget == 0 || !name_is_askable(name))
-        return 0;
+        return FLOW_CONTINUE;
     if (spfc_view_lookup(c->view, name, type, &ans) || key_listed(c, name, type))
-        return 0;
+        return FLOW_CONTINUE;
     if (!grow((void **)&c->keys, &c->cap_keys, c->n_keys, sizeof(*c->keys)))
-        return R_NOMEM;
+        return FLOW_NOMEM;
     c->keys[c->n_keys].name = name;
     c->keys[c->n_keys].type = type;
     c->n_keys++;
     c->hint_budget--;
-    return 0;
+    return FLOW_CONTINUE;
 }
 
 /* Summarise an answer for the trace: addresses, MX targets, TXT strings. */
@@ -340,12 +355,12 @@ static const char *answer_summary(spfc_check_t *c, uint16_t type,
 }
 
 /*
- * Look (name, type) up in the view.  Returns 1 with *ans filled, R_NEED
- * when the view does not know it (the key becomes the blocking one), or
- * R_NOMEM.  Every answer is written to the trace.
+ * Look (name, type) up in the view.  FLOW_CONTINUE with *ans filled,
+ * FLOW_NEED when the view does not know it (the key becomes the blocking
+ * one), or FLOW_NOMEM.  Every answer is written to the trace.
  */
-static int dns(spfc_check_t *c, unsigned depth, const char *domain,
-               const char *name, uint16_t type, spfc_answer_t *ans)
+static flow_t dns(spfc_check_t *c, unsigned depth, const char *domain,
+                  const char *name, uint16_t type, spfc_answer_t *ans)
 {
     static const spfc_rr_t no_rrs[1];
     if (!name_is_askable(name)) {
@@ -357,38 +372,40 @@ static int dns(spfc_check_t *c, unsigned depth, const char *domain,
         c->block.name = name;
         c->block.type = type;
         c->have_block = true;
-        return R_NEED;
+        return FLOW_NEED;
     }
     spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_DNS, depth, domain);
     if (ev == NULL)
-        return R_NOMEM;
+        return FLOW_NOMEM;
     ev->text = name;
     ev->text_len = strlen(name);
     ev->qtype = type;
     ev->rcode = ans->rcode;
     ev->n_rrs = ans->n_rrs;
     ev->detail = answer_summary(c, type, ans);
-    return 1;
+    return FLOW_CONTINUE;
 }
 
-/* RFC 7208 4.6.4: a lookup that returns NXDOMAIN or no answers is void. */
-static int count_void(spfc_check_t *c, unsigned depth, const char *domain,
-                      const spfc_answer_t *ans)
+/* RFC 7208 4.6.4: a lookup that returns NXDOMAIN or no answers is void;
+ * past the limit the check ends in permerror (FLOW_DONE, *res). */
+static flow_t count_void(spfc_check_t *c, unsigned depth, const char *domain,
+                         const spfc_answer_t *ans, spfc_result_t *res)
 {
     bool is_void = ans->rcode == SPFC_DNS_NXDOMAIN ||
                    (ans->rcode == SPFC_DNS_NOERROR && ans->n_rrs == 0);
     if (!is_void)
-        return 0;
+        return FLOW_CONTINUE;
     if (c->n_trace > 0 && c->trace[c->n_trace - 1].kind == SPFC_TRACE_DNS)
         c->trace[c->n_trace - 1].is_void = 1;
-    if (++c->voids > SPFC_MAX_VOID) {
+    if (++c->voids > SPFC_MAX_VOID_LOOKUPS) {
         c->reason = spfc_arena_printf(&c->arena,
-            "more than %d void lookups (RFC 7208 4.6.4)", SPFC_MAX_VOID);
-        if (note(c, depth, domain, c->reason) < 0)
-            return R_NOMEM;
-        return SPFC_RESULT_PERMERROR;
+            "more than %d void lookups (RFC 7208 4.6.4)", SPFC_MAX_VOID_LOOKUPS);
+        if (note(c, depth, domain, c->reason) != FLOW_CONTINUE)
+            return FLOW_NOMEM;
+        *res = SPFC_RESULT_PERMERROR;
+        return FLOW_DONE;
     }
-    return 0;
+    return FLOW_CONTINUE;
 }
 
 /* A DNS error that ends the check with temperror (RFC 7208 5, 4.4). */
@@ -398,24 +415,50 @@ static bool dns_failed(const spfc_answer_t *ans)
            ans->rcode == SPFC_DNS_ERROR;
 }
 
-static int temperror(spfc_check_t *c, unsigned depth, const char *domain,
-                     const char *name, uint16_t type, const spfc_answer_t *ans)
+static flow_t temperror(spfc_check_t *c, unsigned depth, const char *domain,
+                        const char *name, uint16_t type,
+                        const spfc_answer_t *ans, spfc_result_t *res)
 {
     c->reason = spfc_arena_printf(&c->arena, "DNS %s lookup of %s failed: %s",
                                   spfc_type_str(type), name,
                                   spfc_rcode_str(ans->rcode));
-    if (c->reason == NULL || note(c, depth, domain, c->reason) < 0)
-        return R_NOMEM;
-    return SPFC_RESULT_TEMPERROR;
+    if (c->reason == NULL || note(c, depth, domain, c->reason) != FLOW_CONTINUE)
+        return FLOW_NOMEM;
+    *res = SPFC_RESULT_TEMPERROR;
+    return FLOW_DONE;
 }
 
-static int permerror(spfc_check_t *c, unsigned depth, const char *domain,
-                     const char *why)
+/* End the check with permerror for the reason why (NULL: out of memory,
+ * as the spfc_arena_printf() that made it failed). */
+static flow_t permerror(spfc_check_t *c, unsigned depth, const char *domain,
+                        const char *why, spfc_result_t *res)
 {
     c->reason = why;
-    if (why == NULL || note(c, depth, domain, why) < 0)
-        return R_NOMEM;
-    return SPFC_RESULT_PERMERROR;
+    if (why == NULL || note(c, depth, domain, why) != FLOW_CONTINUE)
+        return FLOW_NOMEM;
+    *res = SPFC_RESULT_PERMERROR;
+    return FLOW_DONE;
+}
+
+/*
+ * A lookup a mechanism's match depends on (a, mx, exists and the address
+ * lookups behind mx): a DNS error ends the check with temperror (RFC 7208
+ * 5, 4.4), and when count_voids is set an empty answer counts toward the
+ * void lookup limit (4.6.4).  FLOW_CONTINUE with *ans filled, FLOW_DONE
+ * with *res, FLOW_NEED or FLOW_NOMEM.
+ */
+static flow_t lookup(spfc_check_t *c, unsigned depth, const char *domain,
+                     const char *name, uint16_t type, bool count_voids,
+                     spfc_answer_t *ans, spfc_result_t *res)
+{
+    flow_t f = dns(c, depth, domain, name, type, ans);
+    if (f != FLOW_CONTINUE)
+        return f;
+    if (dns_failed(ans))
+        return temperror(c, depth, domain, name, type, ans, res);
+    if (count_voids)
+        return count_void(c, depth, domain, ans, res);
+    return FLOW_CONTINUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -442,7 +485,8 @@ static const char *reverse_name(spfc_check_t *c, const spfc_ip_t *ip)
     return spfc_arena_strdup(&c->arena, buf);
 }
 
-static int compute_ptr_name(spfc_check_t *c, unsigned depth, const char *domain);
+static flow_t compute_ptr_name(spfc_check_t *c, unsigned depth,
+                               const char *domain);
 
 /*
  * Expand spec with the macro values of this check into the arena.  No
@@ -470,31 +514,32 @@ static spfc_status_t expand_spec(spfc_check_t *c, const char *domain,
 
 /*
  * The target name of a term: its domain-spec expanded, or the current
- * domain when it has none.  Returns 1 with *name set, R_NEED/R_NOMEM, or
- * a permerror when expansion fails.
+ * domain when it has none.  FLOW_CONTINUE with *name set, FLOW_NEED or
+ * FLOW_NOMEM, or FLOW_DONE with a permerror when expansion fails.
  */
-static int expand_target(spfc_check_t *c, unsigned depth, const char *domain,
-                         const char *spec, const char **name)
+static flow_t expand_target(spfc_check_t *c, unsigned depth, const char *domain,
+                            const char *spec, const char **name,
+                            spfc_result_t *res)
 {
     if (spec == NULL) {
         *name = domain;
-        return 1;
+        return FLOW_CONTINUE;
     }
     size_t len = strlen(spec);
     if (spfc_macro_uses(spec, len, 'p') && !c->ptr_done) {
-        int r = compute_ptr_name(c, depth, domain);
-        if (r < 0)
-            return r;
+        flow_t f = compute_ptr_name(c, depth, domain);
+        if (f != FLOW_CONTINUE)
+            return f;
     }
     spfc_syntax_error_t err;
     spfc_status_t st = expand_spec(c, domain, spec, len, SPFC_MACRO_DOMAIN, name, &err);
     if (st == SPFC_ENOMEM)
-        return R_NOMEM;
+        return FLOW_NOMEM;
     if (st != SPFC_OK)
         return permerror(c, depth, domain,
                          spfc_arena_printf(&c->arena, "cannot expand '%s': %s",
-                                           spec, err.message));
-    return 1;
+                                           spec, err.message), res);
+    return FLOW_CONTINUE;
 }
 
 /* Whether name equals target or lies below it (RFC 7208 5.5). */
@@ -524,27 +569,29 @@ static bool rr_has_ip(const spfc_rr_t *rr, const spfc_ip_t *ip, unsigned prefix)
 /*
  * The validated names of the client (RFC 7208 5.5): PTR names (the first
  * 10) whose A/AAAA records contain the IP.  Calls found(name) for each in
- * answer order; stops when found() returns non-zero.  DNS errors on the
- * PTR or address lookups make a name (or all) simply not validate.
- * Returns 0, R_NEED, R_NOMEM or what found() returned.
+ * answer order; stops when found() returns true.  DNS errors on the PTR
+ * or address lookups make a name (or all) simply not validate.  With res
+ * (the ptr mechanism) an empty PTR answer counts as a void lookup and may
+ * end the check (FLOW_DONE); without (%{p}) nothing is counted.
+ * FLOW_CONTINUE, FLOW_DONE, FLOW_NEED or FLOW_NOMEM.
  */
-typedef int (*ptr_found_fn)(spfc_check_t *c, const char *name, void *arg);
+typedef bool (*ptr_found_fn)(const char *name, void *arg);
 
-static int validated_names(spfc_check_t *c, unsigned depth, const char *domain,
-                           ptr_found_fn found, void *arg, bool count_voids)
+static flow_t validated_names(spfc_check_t *c, unsigned depth, const char *domain,
+                              ptr_found_fn found, void *arg, spfc_result_t *res)
 {
     spfc_answer_t ptr;
     const char *rev = reverse_name(c, &c->ip);
     if (rev == NULL)
-        return R_NOMEM;
-    int r = dns(c, depth, domain, rev, SPFC_TYPE_PTR, &ptr);
-    if (r < 0)
-        return r;
-    if (count_voids && (r = count_void(c, depth, domain, &ptr)) != 0)
-        return r;
+        return FLOW_NOMEM;
+    flow_t f = dns(c, depth, domain, rev, SPFC_TYPE_PTR, &ptr);
+    if (f != FLOW_CONTINUE)
+        return f;
+    if (res != NULL && (f = count_void(c, depth, domain, &ptr, res)) != FLOW_CONTINUE)
+        return f;
     /* 5.5: a PTR lookup error means no match, not temperror. */
     if (ptr.rcode != SPFC_DNS_NOERROR)
-        return 0;
+        return FLOW_CONTINUE;
     uint16_t atype = c->ip.family == 4 ? SPFC_TYPE_A : SPFC_TYPE_AAAA;
     size_t n = ptr.n_rrs < SPFC_MAX_PTR_NAMES ? ptr.n_rrs : SPFC_MAX_PTR_NAMES;
     /* Copy the names out: later lookups may not touch this answer, but
@@ -554,30 +601,26 @@ static int validated_names(spfc_check_t *c, unsigned depth, const char *domain,
         const char *nm = ptr.rrs[i].name != NULL ? ptr.rrs[i].name : "";
         names[i] = spfc_arena_strdup(&c->arena, nm);
         if (names[i] == NULL)
-            return R_NOMEM;
+            return FLOW_NOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        r = hint(c, names[i], atype);
-        if (r < 0)
-            return r;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (hint(c, names[i], atype) != FLOW_CONTINUE)
+            return FLOW_NOMEM;
     for (size_t i = 0; i < n; i++) {
         spfc_answer_t a;
-        r = dns(c, depth, domain, names[i], atype, &a);
-        if (r < 0)
-            return r;
+        if ((f = dns(c, depth, domain, names[i], atype, &a)) != FLOW_CONTINUE)
+            return f;
         if (a.rcode != SPFC_DNS_NOERROR)
             continue; /* 5.5: errors skip the name */
         for (size_t j = 0; j < a.n_rrs; j++) {
             if (rr_has_ip(&a.rrs[j], &c->ip, c->ip.family == 4 ? 32 : 128)) {
-                r = found(c, names[i], arg);
-                if (r != 0)
-                    return r;
+                if (found(names[i], arg))
+                    return FLOW_CONTINUE;
                 break;
             }
         }
     }
-    return 0;
+    return FLOW_CONTINUE;
 }
 
 /* %{p}: prefer a validated name equal to or below <domain>, else the first
@@ -588,62 +631,116 @@ struct ptr_pick {
     const char *best;
 };
 
-static int ptr_pick_found(spfc_check_t *c, const char *name, void *arg)
+static bool ptr_pick_found(const char *name, void *arg)
 {
     struct ptr_pick *p = arg;
     if (p->first == NULL)
         p->first = name;
     if (name_within(name, p->domain)) {
         p->best = name;
-        return 1;
+        return true;
     }
-    return 0;
+    return false;
 }
 
-static int compute_ptr_name(spfc_check_t *c, unsigned depth, const char *domain)
+/* %{p} for this pass.  Its PTR lookup is not counted as a void lookup,
+ * so it never ends the check: FLOW_CONTINUE, FLOW_NEED or FLOW_NOMEM. */
+static flow_t compute_ptr_name(spfc_check_t *c, unsigned depth,
+                               const char *domain)
 {
     struct ptr_pick pick = {.domain = domain};
-    int r = validated_names(c, depth, domain, ptr_pick_found, &pick, false);
-    if (r < 0)
-        return r;
+    flow_t f = validated_names(c, depth, domain, ptr_pick_found, &pick, NULL);
+    if (f != FLOW_CONTINUE)
+        return f;
     c->ptr_name = pick.best != NULL ? pick.best : pick.first;
     c->ptr_done = true;
-    return 0;
+    return FLOW_CONTINUE;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Records                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static int keep_record(spfc_check_t *c, spfc_record_t *rec)
+static flow_t keep_record(spfc_check_t *c, spfc_record_t *rec)
 {
     if (!grow((void **)&c->records, &c->cap_records, c->n_records,
               sizeof(*c->records))) {
         spfc_record_free(rec);
-        return R_NOMEM;
+        return FLOW_NOMEM;
     }
     c->records[c->n_records++] = rec;
-    return 0;
+    return FLOW_CONTINUE;
+}
+
+/* End the check with none for the reason why (NULL: out of memory). */
+static flow_t none(spfc_check_t *c, const char *why, spfc_result_t *res)
+{
+    c->reason = why;
+    if (why == NULL)
+        return FLOW_NOMEM;
+    *res = SPFC_RESULT_NONE;
+    return FLOW_DONE;
+}
+
+/*
+ * The selected SPF record of domain: traced and parsed.  FLOW_CONTINUE
+ * with *rec (owned by the pass), FLOW_DONE with a permerror on a syntax
+ * error, or FLOW_NOMEM.
+ */
+static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
+                           const spfc_rr_t *found, spfc_record_t **rec,
+                           spfc_result_t *res)
+{
+    /* The text is copied so trace and error pointers outlive the answer. */
+    const char *text = spfc_arena_strndup(&c->arena, (const char *)found->data,
+                                          found->len);
+    if (text == NULL)
+        return FLOW_NOMEM;
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RECORD, depth, domain);
+    if (ev == NULL)
+        return FLOW_NOMEM;
+    ev->text = text;
+    ev->text_len = found->len;
+
+    spfc_syntax_error_t err;
+    spfc_record_t *parsed = NULL;
+    spfc_status_t st = spfc_record_parse(text, found->len, &parsed, &err);
+    if (st == SPFC_ENOMEM)
+        return FLOW_NOMEM;
+    if (st != SPFC_OK) {
+        /* 4.6: any syntax error anywhere -> permerror before any term. */
+        c->err_record = text;
+        c->err_record_len = found->len;
+        c->err_offset = err.offset;
+        c->err_length = err.length;
+        return permerror(c, depth, domain,
+                         spfc_arena_printf(&c->arena,
+                             "syntax error in the SPF record of %s at byte %zu: %s",
+                             domain, err.offset, err.message), res);
+    }
+    if (keep_record(c, parsed) != FLOW_CONTINUE)
+        return FLOW_NOMEM;
+    *rec = parsed;
+    return FLOW_CONTINUE;
 }
 
 /*
  * RFC 7208 4.4, 4.5: fetch the TXT records of domain and select the one
- * that starts with "v=spf1".  Returns 1 with *rec, SPFC_RESULT_NONE,
- * SPFC_RESULT_TEMPERROR, SPFC_RESULT_PERMERROR, R_NEED or R_NOMEM.
+ * that starts with "v=spf1".  FLOW_CONTINUE with *rec; FLOW_DONE with
+ * *res none, temperror or permerror; FLOW_NEED or FLOW_NOMEM.
  */
-static int fetch_record(spfc_check_t *c, unsigned depth, const char *domain,
-                        spfc_record_t **rec)
+static flow_t fetch_record(spfc_check_t *c, unsigned depth, const char *domain,
+                           spfc_record_t **rec, spfc_result_t *res)
 {
     spfc_answer_t ans;
-    int r = dns(c, depth, domain, domain, SPFC_TYPE_TXT, &ans);
-    if (r < 0)
-        return r;
+    flow_t f = dns(c, depth, domain, domain, SPFC_TYPE_TXT, &ans);
+    if (f != FLOW_CONTINUE)
+        return f;
     if (dns_failed(&ans))
-        return temperror(c, depth, domain, domain, SPFC_TYPE_TXT, &ans);
-    if (ans.rcode == SPFC_DNS_NXDOMAIN) {
-        c->reason = spfc_arena_printf(&c->arena, "%s does not exist (NXDOMAIN)", domain);
-        return c->reason != NULL ? SPFC_RESULT_NONE : R_NOMEM;
-    }
+        return temperror(c, depth, domain, domain, SPFC_TYPE_TXT, &ans, res);
+    if (ans.rcode == SPFC_DNS_NXDOMAIN)
+        return none(c, spfc_arena_printf(&c->arena, "%s does not exist (NXDOMAIN)",
+                                         domain), res);
     const spfc_rr_t *found = NULL;
     size_t count = 0;
     for (size_t i = 0; i < ans.n_rrs; i++) {
@@ -655,47 +752,15 @@ static int fetch_record(spfc_check_t *c, unsigned depth, const char *domain,
             count++;
         }
     }
-    if (count == 0) {
-        c->reason = spfc_arena_printf(&c->arena, "%s publishes no SPF record", domain);
-        return c->reason != NULL ? SPFC_RESULT_NONE : R_NOMEM;
-    }
+    if (count == 0)
+        return none(c, spfc_arena_printf(&c->arena, "%s publishes no SPF record",
+                                         domain), res);
     if (count > 1)
         return permerror(c, depth, domain,
                          spfc_arena_printf(&c->arena,
                              "%s publishes %zu SPF records; exactly one is allowed (RFC 7208 4.5)",
-                             domain, count));
-
-    /* The text is copied so trace and error pointers outlive the answer. */
-    const char *text = spfc_arena_strndup(&c->arena, (const char *)found->data,
-                                          found->len);
-    if (text == NULL)
-        return R_NOMEM;
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RECORD, depth, domain);
-    if (ev == NULL)
-        return R_NOMEM;
-    ev->text = text;
-    ev->text_len = found->len;
-
-    spfc_syntax_error_t err;
-    spfc_record_t *parsed = NULL;
-    spfc_status_t st = spfc_record_parse(text, found->len, &parsed, &err);
-    if (st == SPFC_ENOMEM)
-        return R_NOMEM;
-    if (st != SPFC_OK) {
-        /* 4.6: any syntax error anywhere -> permerror before any term. */
-        c->err_record = text;
-        c->err_record_len = found->len;
-        c->err_offset = err.offset;
-        c->err_length = err.length;
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "syntax error in the SPF record of %s at byte %zu: %s",
-                             domain, err.offset, err.message));
-    }
-    if (keep_record(c, parsed) < 0)
-        return R_NOMEM;
-    *rec = parsed;
-    return 1;
+                             domain, count), res);
+    return parse_record(c, depth, domain, found, rec, res);
 }
 
 /* Whether this pass has already hinted the terms of domain's record. */
@@ -734,6 +799,93 @@ static spfc_record_t *known_record(spfc_check_t *c, const char *domain)
     return rec;
 }
 
+/* The query a DNS-querying term makes first (RFC 7208 5), 0 for terms
+ * that make none or whose lookups are not hinted (ptr). */
+static uint16_t term_query_type(const spfc_check_t *c, spfc_term_kind_t kind)
+{
+    switch (kind) {
+    case SPFC_TERM_INCLUDE:
+    case SPFC_TERM_REDIRECT: return SPFC_TYPE_TXT;
+    case SPFC_TERM_A: return c->ip.family == 4 ? SPFC_TYPE_A : SPFC_TYPE_AAAA;
+    case SPFC_TERM_MX: return SPFC_TYPE_MX;
+    case SPFC_TERM_EXISTS: return SPFC_TYPE_A;
+    case SPFC_TERM_PTR:
+    case SPFC_TERM_ALL:
+    case SPFC_TERM_IP4:
+    case SPFC_TERM_IP6:
+    case SPFC_TERM_EXP:
+    case SPFC_TERM_UNKNOWN:
+    case SPFC_TERM_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* Hint the address lookups of the hosts an MX answer names. */
+static flow_t hint_mx_hosts(spfc_check_t *c, const spfc_answer_t *ans)
+{
+    uint16_t atype = c->ip.family == 4 ? SPFC_TYPE_A : SPFC_TYPE_AAAA;
+    if (ans->n_rrs > SPFC_MAX_MX_NAMES)
+        return FLOW_CONTINUE; /* a permerror when evaluated: nothing to fetch */
+    /* Copy the names first: hint() reads the view too. */
+    const char *hosts[SPFC_MAX_MX_NAMES];
+    size_t n = ans->n_rrs;
+    for (size_t k = 0; k < n; k++) {
+        hosts[k] = spfc_arena_strdup(&c->arena, ans->rrs[k].name != NULL
+                                                    ? ans->rrs[k].name : "");
+        if (hosts[k] == NULL)
+            return FLOW_NOMEM;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (hosts[k][0] != '\0' && hint(c, hosts[k], atype) != FLOW_CONTINUE)
+            return FLOW_NOMEM;
+    return FLOW_CONTINUE;
+}
+
+static flow_t hint_terms(spfc_check_t *c, const char *domain,
+                         const spfc_record_t *rec, unsigned level,
+                         unsigned *left);
+
+/* Hint one DNS-querying term of domain's record, and look through the
+ * answer when the view already holds it (see hint_terms()). */
+static flow_t hint_term(spfc_check_t *c, const char *domain,
+                        const spfc_term_t *t, uint16_t type, unsigned level,
+                        unsigned *left)
+{
+    /* Expanding %{p} would itself need lookups: no hint then. */
+    if (t->domain_spec != NULL &&
+        spfc_macro_uses(t->domain_spec, strlen(t->domain_spec), 'p'))
+        return FLOW_CONTINUE;
+    const char *name = domain;
+    spfc_syntax_error_t err;
+    if (t->domain_spec != NULL) {
+        spfc_status_t st = expand_spec(c, domain, t->domain_spec,
+                                       strlen(t->domain_spec),
+                                       SPFC_MACRO_DOMAIN, &name, &err);
+        if (st == SPFC_ENOMEM)
+            return FLOW_NOMEM;
+        if (st != SPFC_OK)
+            return FLOW_CONTINUE; /* the error shows when the term is evaluated */
+    }
+    if (hint(c, name, type) != FLOW_CONTINUE)
+        return FLOW_NOMEM;
+
+    spfc_answer_t ans;
+    if (!name_is_askable(name) || !spfc_view_lookup(c->view, name, type, &ans))
+        return FLOW_CONTINUE;
+    if (type == SPFC_TYPE_MX)
+        return hint_mx_hosts(c, &ans);
+    if (type != SPFC_TYPE_TXT || level >= SPFC_MAX_DNS_TERMS)
+        return FLOW_CONTINUE;
+    flow_t f = FLOW_CONTINUE;
+    spfc_record_t *sub = known_record(c, name);
+    if (sub != NULL) {
+        f = hint_terms(c, name, sub, level + 1, left);
+        spfc_record_free(sub);
+    }
+    return f;
+}
+
 /*
  * Prefetch hints for the DNS-querying terms of a record (DESIGN.md).
  * Where the view already answers a term, look through it: the record an
@@ -742,84 +894,32 @@ static spfc_record_t *known_record(spfc_check_t *c, const char *domain)
  * the depth of the tree.  *left bounds the terms hinted, all levels
  * together, by the lookup budget that is left (4.6.4); level bounds the
  * look-through.  Hints never change a result: they only say what to fetch.
+ * FLOW_CONTINUE or FLOW_NOMEM.
  */
-static int hint_terms(spfc_check_t *c, const char *domain,
-                      const spfc_record_t *rec, unsigned level, unsigned *left)
+static flow_t hint_terms(spfc_check_t *c, const char *domain,
+                         const spfc_record_t *rec, unsigned level,
+                         unsigned *left)
 {
-    uint16_t atype = c->ip.family == 4 ? SPFC_TYPE_A : SPFC_TYPE_AAAA;
-    int r = 0;
-
     if (hinted_before(c, domain))
-        return 0;
-    if (grow((void **)&c->hinted, &c->cap_hinted, c->n_hinted, sizeof(*c->hinted)))
-        c->hinted[c->n_hinted++] = domain;
-    else
-        return R_NOMEM;
+        return FLOW_CONTINUE;
+    if (!grow((void **)&c->hinted, &c->cap_hinted, c->n_hinted, sizeof(*c->hinted)))
+        return FLOW_NOMEM;
+    c->hinted[c->n_hinted++] = domain;
 
-    for (size_t i = 0; i < rec->n_terms && *left > 0 && r >= 0; i++) {
+    for (size_t i = 0; i < rec->n_terms && *left > 0; i++) {
         const spfc_term_t *t = &rec->terms[i];
-        uint16_t type;
-        switch (t->kind) {
-        case SPFC_TERM_INCLUDE:
-        case SPFC_TERM_REDIRECT: type = SPFC_TYPE_TXT; break;
-        case SPFC_TERM_A: type = atype; break;
-        case SPFC_TERM_MX: type = SPFC_TYPE_MX; break;
-        case SPFC_TERM_EXISTS: type = SPFC_TYPE_A; break;
-        case SPFC_TERM_PTR:
-        case SPFC_TERM_ALL:
-        case SPFC_TERM_IP4:
-        case SPFC_TERM_IP6:
-        case SPFC_TERM_EXP:
-        case SPFC_TERM_UNKNOWN:
-        default:
+        uint16_t type = term_query_type(c, t->kind);
+        if (type == 0)
             continue;
-        }
         (*left)--;
-        /* Expanding %{p} would itself need lookups: no hint then. */
-        if (t->domain_spec != NULL &&
-            spfc_macro_uses(t->domain_spec, strlen(t->domain_spec), 'p'))
-            continue;
-        const char *name = domain;
-        spfc_syntax_error_t err;
-        if (t->domain_spec != NULL) {
-            spfc_status_t st = expand_spec(c, domain, t->domain_spec,
-                                           strlen(t->domain_spec),
-                                           SPFC_MACRO_DOMAIN, &name, &err);
-            if (st == SPFC_ENOMEM)
-                return R_NOMEM;
-            if (st != SPFC_OK)
-                continue; /* the error shows when the term is evaluated */
-        }
-        if ((r = hint(c, name, type)) < 0)
-            return r;
-
-        spfc_answer_t ans;
-        if (!name_is_askable(name) || !spfc_view_lookup(c->view, name, type, &ans))
-            continue;
-        if (type == SPFC_TYPE_TXT && level < SPFC_MAX_DNS_TERMS) {
-            spfc_record_t *sub = known_record(c, name);
-            if (sub != NULL) {
-                r = hint_terms(c, name, sub, level + 1, left);
-                spfc_record_free(sub);
-            }
-        } else if (type == SPFC_TYPE_MX && ans.n_rrs <= SPFC_MAX_MX_NAMES) {
-            /* Copy the names first: hint() reads the view too. */
-            const char *hosts[SPFC_MAX_MX_NAMES];
-            size_t n = ans.n_rrs;
-            for (size_t k = 0; k < n; k++) {
-                hosts[k] = spfc_arena_strdup(&c->arena, ans.rrs[k].name != NULL
-                                                            ? ans.rrs[k].name : "");
-                if (hosts[k] == NULL)
-                    return R_NOMEM;
-            }
-            for (size_t k = 0; k < n && r >= 0; k++)
-                r = hosts[k][0] != '\0' ? hint(c, hosts[k], atype) : 0;
-        }
+        if (hint_term(c, domain, t, type, level, left) != FLOW_CONTINUE)
+            return FLOW_NOMEM;
     }
-    return r < 0 ? r : 0;
+    return FLOW_CONTINUE;
 }
 
-static int hint_record(spfc_check_t *c, const char *domain, const spfc_record_t *rec)
+static flow_t hint_record(spfc_check_t *c, const char *domain,
+                          const spfc_record_t *rec)
 {
     unsigned left = c->lookups < SPFC_MAX_DNS_TERMS ? SPFC_MAX_DNS_TERMS - c->lookups : 0;
     return hint_terms(c, domain, rec, 0, &left);
@@ -829,51 +929,98 @@ static int hint_record(spfc_check_t *c, const char *domain, const spfc_record_t 
 /* check_host()                                                             */
 /* ------------------------------------------------------------------------ */
 
-static int check_host(spfc_check_t *c, unsigned depth, const char *domain,
-                      host_out_t *out);
+static flow_t check_host(spfc_check_t *c, unsigned depth, const char *domain,
+                         spfc_term_kind_t via, host_out_t *out,
+                         spfc_result_t *res);
 
 static path_node_t *path_push(spfc_check_t *c, const char *domain,
-                              const char *term, path_node_t *next)
+                              const spfc_term_t *t, path_node_t *next)
 {
     path_node_t *n = spfc_arena_alloc(&c->arena, sizeof(*n));
     if (n != NULL) {
         n->domain = domain;
-        n->term = term;
+        n->term = t->text;
+        n->kind = t->kind;
         n->next = next;
     }
     return n;
 }
 
-/* Count a DNS-querying term (RFC 7208 4.6.4); permerror past 10. */
-static int count_lookup(spfc_check_t *c, unsigned depth, const char *domain)
+/* Count a DNS-querying term (RFC 7208 4.6.4); permerror past the limit. */
+static flow_t count_lookup(spfc_check_t *c, unsigned depth, const char *domain,
+                           spfc_result_t *res)
 {
     if (++c->lookups > SPFC_MAX_DNS_TERMS)
         return permerror(c, depth, domain,
                          spfc_arena_printf(&c->arena,
                              "more than %d DNS-querying terms (RFC 7208 4.6.4)",
-                             SPFC_MAX_DNS_TERMS));
-    return 0;
+                             SPFC_MAX_DNS_TERMS), res);
+    return FLOW_CONTINUE;
 }
 
-/* a and mx: does any address of name lie in the client's CIDR range? */
-static int match_addresses(spfc_check_t *c, unsigned depth, const char *domain,
-                           const char *name, const spfc_term_t *t,
-                           bool count_voids, bool *matched)
+/* The client address in ip4/ip6's network (RFC 7208 5.6). */
+static bool ip_matches(const spfc_check_t *c, const spfc_term_t *t)
+{
+    int cidr = t->kind == SPFC_TERM_IP4 ? t->cidr4 : t->cidr6;
+    unsigned prefix = cidr >= 0 ? (unsigned)cidr : (t->kind == SPFC_TERM_IP4 ? 32 : 128);
+    return spfc_ip_in_net(&c->ip, &t->ip, prefix) != 0;
+}
+
+/* a and mx: does any address of name lie in the client's CIDR range
+ * (RFC 7208 5.3, 5.4)? */
+static flow_t match_addresses(spfc_check_t *c, unsigned depth, const char *domain,
+                              const char *name, const spfc_term_t *t,
+                              bool count_voids, bool *matched, spfc_result_t *res)
 {
     uint16_t atype = c->ip.family == 4 ? SPFC_TYPE_A : SPFC_TYPE_AAAA;
     unsigned prefix = c->ip.family == 4 ? (t->cidr4 >= 0 ? (unsigned)t->cidr4 : 32)
                                         : (t->cidr6 >= 0 ? (unsigned)t->cidr6 : 128);
     spfc_answer_t a;
-    int r = dns(c, depth, domain, name, atype, &a);
-    if (r < 0)
-        return r;
-    if (dns_failed(&a))
-        return temperror(c, depth, domain, name, atype, &a);
-    if (count_voids && (r = count_void(c, depth, domain, &a)) != 0)
-        return r;
+    flow_t f = lookup(c, depth, domain, name, atype, count_voids, &a, res);
+    if (f != FLOW_CONTINUE)
+        return f;
     for (size_t i = 0; i < a.n_rrs && !*matched; i++)
         *matched = rr_has_ip(&a.rrs[i], &c->ip, prefix);
-    return 0;
+    return FLOW_CONTINUE;
+}
+
+/* mx (RFC 7208 5.4): the addresses of the MX hosts of target. */
+static flow_t eval_mx(spfc_check_t *c, unsigned depth, const char *domain,
+                      const char *target, const spfc_term_t *t, bool *matched,
+                      spfc_result_t *res)
+{
+    spfc_answer_t mx;
+    flow_t f = lookup(c, depth, domain, target, SPFC_TYPE_MX, true, &mx, res);
+    if (f != FLOW_CONTINUE)
+        return f;
+    if (mx.n_rrs > SPFC_MAX_MX_NAMES)
+        return permerror(c, depth, domain,
+                         spfc_arena_printf(&c->arena,
+                             "the MX answer of %s has %zu names; more than %d is a permerror (RFC 7208 4.6.4)",
+                             target, mx.n_rrs, SPFC_MAX_MX_NAMES), res);
+    const char *names[SPFC_MAX_MX_NAMES];
+    size_t n = mx.n_rrs;
+    for (size_t i = 0; i < n; i++) {
+        names[i] = spfc_arena_strdup(&c->arena,
+                                     mx.rrs[i].name != NULL ? mx.rrs[i].name : "");
+        if (names[i] == NULL)
+            return FLOW_NOMEM;
+    }
+    uint16_t atype = c->ip.family == 4 ? SPFC_TYPE_A : SPFC_TYPE_AAAA;
+    for (size_t i = 0; i < n; i++)
+        if (hint(c, names[i], atype) != FLOW_CONTINUE)
+            return FLOW_NOMEM;
+    for (size_t i = 0; i < n && !*matched; i++) {
+        /* A null MX (RFC 7505, ".") names no host. */
+        if (names[i][0] == '\0')
+            continue;
+        /* Only the term's own MX query counts toward the void lookup
+         * limit; its hosts' address lookups do not. */
+        f = match_addresses(c, depth, domain, names[i], t, false, matched, res);
+        if (f != FLOW_CONTINUE)
+            return f;
+    }
+    return FLOW_CONTINUE;
 }
 
 struct ptr_match {
@@ -881,41 +1028,95 @@ struct ptr_match {
     bool matched;
 };
 
-static int ptr_match_found(spfc_check_t *c, const char *name, void *arg)
+static bool ptr_match_found(const char *name, void *arg)
 {
     struct ptr_match *p = arg;
     if (name_within(name, p->target)) {
         p->matched = true;
-        return 1;
+        return true;
     }
-    return 0;
+    return false;
+}
+
+/* ptr (RFC 7208 5.5): a validated name equal to or below target. */
+static flow_t eval_ptr(spfc_check_t *c, unsigned depth, const char *domain,
+                       const char *target, bool *matched, spfc_result_t *res)
+{
+    struct ptr_match pm = {.target = target};
+    flow_t f = validated_names(c, depth, domain, ptr_match_found, &pm, res);
+    *matched = pm.matched;
+    return f;
+}
+
+/* exists (RFC 7208 5.7): any A record of target. */
+static flow_t eval_exists(spfc_check_t *c, unsigned depth, const char *domain,
+                          const char *target, bool *matched, spfc_result_t *res)
+{
+    spfc_answer_t a;
+    /* 5.7: always an A query, whatever the client's family. */
+    flow_t f = lookup(c, depth, domain, target, SPFC_TYPE_A, true, &a, res);
+    if (f != FLOW_CONTINUE)
+        return f;
+    *matched = a.n_rrs > 0;
+    return FLOW_CONTINUE;
+}
+
+/* include (RFC 7208 5.2): check_host() on target; its result decides
+ * whether the include matches.  *sub receives the path inside it. */
+static flow_t eval_include(spfc_check_t *c, unsigned depth, const char *domain,
+                           const char *target, size_t ev_index, bool *matched,
+                           path_node_t **sub, spfc_result_t *res)
+{
+    host_out_t in = {0};
+    spfc_result_t inner = SPFC_RESULT_NONE;
+    flow_t f = check_host(c, depth + 1, target, SPFC_TERM_INCLUDE, &in, &inner);
+    if (f != FLOW_DONE)
+        return f;
+    c->trace[ev_index].result = inner;
+    /* 5.2: how an included result affects the including record. */
+    switch (inner) {
+    case SPFC_RESULT_PASS:
+        *matched = true;
+        *sub = in.path;
+        return FLOW_CONTINUE;
+    case SPFC_RESULT_FAIL:
+    case SPFC_RESULT_SOFTFAIL:
+    case SPFC_RESULT_NEUTRAL:
+        return FLOW_CONTINUE;
+    case SPFC_RESULT_TEMPERROR:
+    case SPFC_RESULT_PERMERROR:
+        *res = inner;
+        return FLOW_DONE;
+    case SPFC_RESULT_NONE:
+        return permerror(c, depth, domain,
+                         spfc_arena_printf(&c->arena,
+                             "include:%s names a domain with no SPF record (RFC 7208 5.2)",
+                             target), res);
+    }
+    return FLOW_CONTINUE;
 }
 
 /*
- * Evaluate one mechanism.  Returns 0 with *matched set, or what ends the
- * check: SPFC_RESULT_TEMPERROR/PERMERROR, R_NEED or R_NOMEM (never
- * SPFC_RESULT_NONE, which is 0).  For include,
- * *sub receives the path inside the included record.
+ * Evaluate one mechanism.  FLOW_CONTINUE with *matched set (for include,
+ * *sub receives the path inside the included record), or what ends the
+ * check: FLOW_DONE with *res (temperror or permerror), FLOW_NEED or
+ * FLOW_NOMEM.
  */
-static int eval_mechanism(spfc_check_t *c, unsigned depth, const char *domain,
-                          const spfc_term_t *t, size_t ev_index,
-                          bool *matched, path_node_t **sub)
+static flow_t eval_mechanism(spfc_check_t *c, unsigned depth, const char *domain,
+                             const spfc_term_t *t, size_t ev_index,
+                             bool *matched, path_node_t **sub, spfc_result_t *res)
 {
-    int r;
     const char *target = NULL;
     *matched = false;
 
     switch (t->kind) {
     case SPFC_TERM_ALL:
         *matched = true;
-        return 0;
+        return FLOW_CONTINUE;
     case SPFC_TERM_IP4:
-    case SPFC_TERM_IP6: {
-        int cidr = t->kind == SPFC_TERM_IP4 ? t->cidr4 : t->cidr6;
-        unsigned prefix = cidr >= 0 ? (unsigned)cidr : (t->kind == SPFC_TERM_IP4 ? 32 : 128);
-        *matched = spfc_ip_in_net(&c->ip, &t->ip, prefix) != 0;
-        return 0;
-    }
+    case SPFC_TERM_IP6:
+        *matched = ip_matches(c, t);
+        return FLOW_CONTINUE;
     case SPFC_TERM_A:
     case SPFC_TERM_MX:
     case SPFC_TERM_PTR:
@@ -925,117 +1126,55 @@ static int eval_mechanism(spfc_check_t *c, unsigned depth, const char *domain,
     case SPFC_TERM_REDIRECT:
     case SPFC_TERM_EXP:
     case SPFC_TERM_UNKNOWN:
-        return 0;
+    case SPFC_TERM_NONE:
+        return FLOW_CONTINUE;
     }
 
-    if ((r = count_lookup(c, depth, domain)) != 0)
-        return r;
-    if ((r = expand_target(c, depth, domain, t->domain_spec, &target)) != 1)
-        return r;
+    flow_t f = count_lookup(c, depth, domain, res);
+    if (f == FLOW_CONTINUE)
+        f = expand_target(c, depth, domain, t->domain_spec, &target, res);
+    if (f != FLOW_CONTINUE)
+        return f;
     /* By index: evaluating may have grown (moved) the trace array. */
     c->trace[ev_index].detail = target;
 
     switch (t->kind) {
     case SPFC_TERM_A:
-        return match_addresses(c, depth, domain, target, t, true, matched);
-
-    case SPFC_TERM_MX: {
-        spfc_answer_t mx;
-        if ((r = dns(c, depth, domain, target, SPFC_TYPE_MX, &mx)) < 0)
-            return r;
-        if (dns_failed(&mx))
-            return temperror(c, depth, domain, target, SPFC_TYPE_MX, &mx);
-        if ((r = count_void(c, depth, domain, &mx)) != 0)
-            return r;
-        if (mx.n_rrs > SPFC_MAX_MX_NAMES)
-            return permerror(c, depth, domain,
-                             spfc_arena_printf(&c->arena,
-                                 "the MX answer of %s has %zu names; more than %d is a permerror (RFC 7208 4.6.4)",
-                                 target, mx.n_rrs, SPFC_MAX_MX_NAMES));
-        const char *names[SPFC_MAX_MX_NAMES];
-        size_t n = mx.n_rrs;
-        for (size_t i = 0; i < n; i++) {
-            names[i] = spfc_arena_strdup(&c->arena,
-                                         mx.rrs[i].name != NULL ? mx.rrs[i].name : "");
-            if (names[i] == NULL)
-                return R_NOMEM;
-        }
-        uint16_t atype = c->ip.family == 4 ? SPFC_TYPE_A : SPFC_TYPE_AAAA;
-        for (size_t i = 0; i < n; i++)
-            if ((r = hint(c, names[i], atype)) < 0)
-                return r;
-        for (size_t i = 0; i < n && !*matched; i++) {
-            /* A null MX (RFC 7505, ".") names no host. */
-            if (names[i][0] == '\0')
-                continue;
-            if ((r = match_addresses(c, depth, domain, names[i], t, false, matched)) != 0)
-                return r;
-        }
-        return 0;
-    }
-
-    case SPFC_TERM_PTR: {
-        struct ptr_match pm = {.target = target};
-        r = validated_names(c, depth, domain, ptr_match_found, &pm, true);
-        if (r != 0 && r != 1)
-            return r;
-        *matched = pm.matched;
-        return 0;
-    }
-
-    case SPFC_TERM_EXISTS: {
-        spfc_answer_t a;
-        /* 5.7: always an A query, whatever the client's family. */
-        if ((r = dns(c, depth, domain, target, SPFC_TYPE_A, &a)) < 0)
-            return r;
-        if (dns_failed(&a))
-            return temperror(c, depth, domain, target, SPFC_TYPE_A, &a);
-        if ((r = count_void(c, depth, domain, &a)) != 0)
-            return r;
-        *matched = a.n_rrs > 0;
-        return 0;
-    }
-
-    case SPFC_TERM_INCLUDE: {
-        host_out_t in = {0};
-        r = check_host(c, depth + 1, target, &in);
-        if (r < 0)
-            return r;
-        c->trace[ev_index].result = (spfc_result_t)r;
-        /* 5.2: how an included result affects the including record. */
-        switch ((spfc_result_t)r) {
-        case SPFC_RESULT_PASS:
-            *matched = true;
-            *sub = in.path;
-            return 0;
-        case SPFC_RESULT_FAIL:
-        case SPFC_RESULT_SOFTFAIL:
-        case SPFC_RESULT_NEUTRAL:
-            return 0;
-        case SPFC_RESULT_TEMPERROR:
-            return SPFC_RESULT_TEMPERROR;
-        case SPFC_RESULT_PERMERROR:
-            return SPFC_RESULT_PERMERROR;
-        case SPFC_RESULT_NONE:
-            return permerror(c, depth, domain,
-                             spfc_arena_printf(&c->arena,
-                                 "include:%s names a domain with no SPF record (RFC 7208 5.2)",
-                                 target));
-        }
-        return 0;
-    }
-
+        return match_addresses(c, depth, domain, target, t, true, matched, res);
+    case SPFC_TERM_MX:
+        return eval_mx(c, depth, domain, target, t, matched, res);
+    case SPFC_TERM_PTR:
+        return eval_ptr(c, depth, domain, target, matched, res);
+    case SPFC_TERM_EXISTS:
+        return eval_exists(c, depth, domain, target, matched, res);
+    case SPFC_TERM_INCLUDE:
+        return eval_include(c, depth, domain, target, ev_index, matched, sub, res);
     case SPFC_TERM_ALL:
     case SPFC_TERM_IP4:
     case SPFC_TERM_IP6:
     case SPFC_TERM_REDIRECT:
     case SPFC_TERM_EXP:
     case SPFC_TERM_UNKNOWN:
+    case SPFC_TERM_NONE:
         break;
     }
-    return 0;
+    return FLOW_CONTINUE;
 }
 
+/* The qualifier of a term as written (RFC 7208 4.6.2; '+' when omitted,
+ * which the parser already fills in; 0 for modifiers). */
+static spfc_qualifier_t qualifier_of(char q)
+{
+    switch (q) {
+    case '+': return SPFC_QUALIFIER_PASS;
+    case '-': return SPFC_QUALIFIER_FAIL;
+    case '~': return SPFC_QUALIFIER_SOFTFAIL;
+    case '?': return SPFC_QUALIFIER_NEUTRAL;
+    default: return SPFC_QUALIFIER_NONE;
+    }
+}
+
+/* The result a matching mechanism gives (RFC 7208 4.6.2). */
 static spfc_result_t qualifier_result(char q)
 {
     switch (q) {
@@ -1046,115 +1185,157 @@ static spfc_result_t qualifier_result(char q)
     }
 }
 
-static int finish_host(spfc_check_t *c, unsigned depth, const char *domain, int r)
+/* Trace a term about to be evaluated; its index in the trace, or
+ * SIZE_MAX when out of memory. */
+static size_t trace_term(spfc_check_t *c, unsigned depth, const char *domain,
+                         const spfc_term_t *t)
 {
-    if (r < 0)
-        return r;
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RESULT, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_TERM, depth, domain);
     if (ev == NULL)
-        return R_NOMEM;
-    ev->result = (spfc_result_t)r;
-    return r;
+        return SIZE_MAX;
+    ev->text = t->text;
+    ev->text_len = t->length;
+    ev->term_kind = t->kind;
+    ev->qualifier = qualifier_of(t->qualifier);
+    return c->n_trace - 1;
 }
 
-/* check_host(<ip>, <domain>, <sender>) of RFC 7208 section 4. */
-static int check_host(spfc_check_t *c, unsigned depth, const char *domain,
-                      host_out_t *out)
+/*
+ * End check_host() on domain: the RESULT event for *res after FLOW_DONE.
+ * FLOW_NEED and FLOW_NOMEM pass through (the pass stops, no result).
+ */
+static flow_t finish_host(spfc_check_t *c, unsigned depth, const char *domain,
+                          flow_t f, const spfc_result_t *res)
 {
-    int r;
+    if (f != FLOW_DONE)
+        return f;
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RESULT, depth, domain);
+    if (ev == NULL)
+        return FLOW_NOMEM;
+    ev->result = *res;
+    return FLOW_DONE;
+}
+
+/*
+ * One mechanism of domain's record, in order (RFC 7208 4.6.2).  When it
+ * matches, the check ends (FLOW_DONE) with the qualifier's result and
+ * *out describes the match; FLOW_CONTINUE goes on with the next term.
+ */
+static flow_t eval_term(spfc_check_t *c, unsigned depth, const char *domain,
+                        const spfc_record_t *rec, const spfc_term_t *t,
+                        host_out_t *out, spfc_result_t *res)
+{
+    size_t ev_index = trace_term(c, depth, domain, t);
+    if (ev_index == SIZE_MAX)
+        return FLOW_NOMEM;
+    bool matched = false;
+    path_node_t *sub = NULL;
+    flow_t f = eval_mechanism(c, depth, domain, t, ev_index, &matched, &sub, res);
+    if (f != FLOW_CONTINUE)
+        return f;
+    /* By index: the trace array may have moved while evaluating. */
+    spfc_trace_ev_t *tev = &c->trace[ev_index];
+    tev->matched = matched;
+    if (!matched)
+        return FLOW_CONTINUE;
+    *res = qualifier_result(t->qualifier);
+    tev->result = *res;
+    out->path = path_push(c, domain, t, sub);
+    if (out->path == NULL)
+        return FLOW_NOMEM;
+    out->matched = true;
+    if (rec->exp != NULL) {
+        out->exp_spec = rec->exp->domain_spec;
+        out->exp_domain = domain;
+    }
+    return FLOW_DONE;
+}
+
+/* 6.1: redirect=, when no mechanism matched: the result of check_host()
+ * on its target replaces this record's. */
+static flow_t eval_redirect(spfc_check_t *c, unsigned depth, const char *domain,
+                            const spfc_term_t *t, host_out_t *out,
+                            spfc_result_t *res)
+{
+    const char *target = NULL;
+    size_t ev_index = trace_term(c, depth, domain, t);
+    if (ev_index == SIZE_MAX)
+        return FLOW_NOMEM;
+    flow_t f = count_lookup(c, depth, domain, res);
+    if (f == FLOW_CONTINUE)
+        f = expand_target(c, depth, domain, t->domain_spec, &target, res);
+    if (f != FLOW_CONTINUE)
+        return f;
+    c->trace[ev_index].detail = target;
+    c->trace[ev_index].matched = 1;
+    host_out_t in = {0};
+    spfc_result_t inner = SPFC_RESULT_NONE;
+    f = check_host(c, depth + 1, target, SPFC_TERM_REDIRECT, &in, &inner);
+    if (f != FLOW_DONE)
+        return f;
+    if (inner == SPFC_RESULT_NONE)
+        return permerror(c, depth, domain,
+                         spfc_arena_printf(&c->arena,
+                             "redirect=%s names a domain with no SPF record (RFC 7208 6.1)",
+                             target), res);
+    c->trace[ev_index].result = inner;
+    /* The target's exp= applies, never the original's (6.2). */
+    out->path = path_push(c, domain, t, in.path);
+    if (out->path == NULL)
+        return FLOW_NOMEM;
+    out->matched = in.matched;
+    out->exp_spec = in.exp_spec;
+    out->exp_domain = in.exp_domain;
+    *res = inner;
+    return FLOW_DONE;
+}
+
+/* The record of domain, or FLOW_DONE with none when domain is not a valid
+ * name (4.3) or publishes none, temperror/permerror, FLOW_NEED/NOMEM. */
+static flow_t begin_host(spfc_check_t *c, unsigned depth, const char *domain,
+                         spfc_record_t **rec, spfc_result_t *res)
+{
+    /* 4.3: a malformed or single-label domain gives none. */
+    if (!spfc_domain_is_valid(domain))
+        return none(c, spfc_arena_printf(&c->arena,
+                        "'%s' is not a valid fully qualified domain name (RFC 7208 4.3)",
+                        domain), res);
+    flow_t f = fetch_record(c, depth, domain, rec, res);
+    if (f != FLOW_CONTINUE)
+        return f;
+    return hint_record(c, domain, *rec);
+}
+
+/*
+ * check_host(<ip>, <domain>, <sender>) of RFC 7208 section 4, begun by the
+ * term of kind via (include, redirect; SPFC_TERM_NONE at the top).  Ends
+ * with FLOW_DONE and *res, or FLOW_NEED / FLOW_NOMEM when the pass stops.
+ */
+static flow_t check_host(spfc_check_t *c, unsigned depth, const char *domain,
+                         spfc_term_kind_t via, host_out_t *out,
+                         spfc_result_t *res)
+{
     spfc_record_t *rec = NULL;
     spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_CHECK, depth, domain);
     if (ev == NULL)
-        return R_NOMEM;
+        return FLOW_NOMEM;
     ev->text = domain;
     ev->text_len = strlen(domain);
+    ev->term_kind = via;
 
-    /* 4.3: a malformed or single-label domain gives none. */
-    if (!spfc_domain_is_valid(domain)) {
-        c->reason = spfc_arena_printf(&c->arena,
-            "'%s' is not a valid fully qualified domain name (RFC 7208 4.3)", domain);
-        if (c->reason == NULL)
-            return R_NOMEM;
-        return finish_host(c, depth, domain, SPFC_RESULT_NONE);
-    }
-    r = fetch_record(c, depth, domain, &rec);
-    if (r != 1)
-        return finish_host(c, depth, domain, r);
-    if ((r = hint_record(c, domain, rec)) < 0)
-        return r;
-
-    for (size_t i = 0; i < rec->n_terms; i++) {
-        const spfc_term_t *t = &rec->terms[i];
-        if (!spfc_term_is_mechanism(t->kind))
-            continue;
-        size_t ev_index = c->n_trace;
-        spfc_trace_ev_t *tev = trace_add(c, SPFC_TRACE_TERM, depth, domain);
-        if (tev == NULL)
-            return R_NOMEM;
-        tev->text = t->text;
-        tev->text_len = t->length;
-        bool matched = false;
-        path_node_t *sub = NULL;
-        r = eval_mechanism(c, depth, domain, t, ev_index, &matched, &sub);
-        /* The trace array may have moved while evaluating. */
-        tev = &c->trace[ev_index];
-        if (r != 0)
-            return finish_host(c, depth, domain, r);
-        tev->matched = matched;
-        if (matched) {
-            spfc_result_t res = qualifier_result(t->qualifier);
-            tev->result = res;
-            out->path = path_push(c, domain, t->text, sub);
-            if (out->path == NULL)
-                return R_NOMEM;
-            out->matched = true;
-            if (rec->exp != NULL) {
-                out->exp_spec = rec->exp->domain_spec;
-                out->exp_domain = domain;
-            }
-            return finish_host(c, depth, domain, res);
-        }
-    }
-
+    flow_t f = begin_host(c, depth, domain, &rec, res);
+    for (size_t i = 0; f == FLOW_CONTINUE && i < rec->n_terms; i++)
+        if (spfc_term_is_mechanism(rec->terms[i].kind))
+            f = eval_term(c, depth, domain, rec, &rec->terms[i], out, res);
     /* 6.1: redirect applies only when no mechanism matched. */
-    if (rec->redirect != NULL) {
-        const spfc_term_t *t = rec->redirect;
-        const char *target = NULL;
-        spfc_trace_ev_t *tev = trace_add(c, SPFC_TRACE_TERM, depth, domain);
-        if (tev == NULL)
-            return R_NOMEM;
-        size_t ev_index = c->n_trace - 1;
-        tev->text = t->text;
-        tev->text_len = t->length;
-        if ((r = count_lookup(c, depth, domain)) != 0)
-            return finish_host(c, depth, domain, r);
-        if ((r = expand_target(c, depth, domain, t->domain_spec, &target)) != 1)
-            return finish_host(c, depth, domain, r);
-        c->trace[ev_index].detail = target;
-        c->trace[ev_index].matched = 1;
-        host_out_t in = {0};
-        r = check_host(c, depth + 1, target, &in);
-        if (r < 0)
-            return r;
-        if (r == SPFC_RESULT_NONE)
-            return finish_host(c, depth, domain,
-                               permerror(c, depth, domain,
-                                   spfc_arena_printf(&c->arena,
-                                       "redirect=%s names a domain with no SPF record (RFC 7208 6.1)",
-                                       target)));
-        c->trace[ev_index].result = (spfc_result_t)r;
-        /* The target's exp= applies, never the original's (6.2). */
-        out->path = path_push(c, domain, t->text, in.path);
-        if (out->path == NULL)
-            return R_NOMEM;
-        out->matched = in.matched;
-        out->exp_spec = in.exp_spec;
-        out->exp_domain = in.exp_domain;
-        return finish_host(c, depth, domain, r);
-    }
-
+    if (f == FLOW_CONTINUE && rec->redirect != NULL)
+        f = eval_redirect(c, depth, domain, rec->redirect, out, res);
     /* 4.7: no match and no redirect: neutral. */
-    return finish_host(c, depth, domain, SPFC_RESULT_NEUTRAL);
+    if (f == FLOW_CONTINUE) {
+        *res = SPFC_RESULT_NEUTRAL;
+        f = FLOW_DONE;
+    }
+    return finish_host(c, depth, domain, f, res);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1186,52 +1367,62 @@ static const char *expand_exp_text(spfc_check_t *c, const char *text, size_t len
     return s;
 }
 
+/* The exp= text of the deciding record (6.2), or *expl NULL when it
+ * cannot be used.  FLOW_CONTINUE, FLOW_NEED or FLOW_NOMEM. */
+static flow_t exp_text(spfc_check_t *c, const char *domain, const char *spec,
+                       const char **expl)
+{
+    const char *name = NULL;
+    spfc_syntax_error_t err;
+    size_t len = strlen(spec);
+    flow_t f;
+    int nomem = 0;
+    *expl = NULL;
+    if (spfc_macro_uses(spec, len, 'p') && !c->ptr_done &&
+        (f = compute_ptr_name(c, 0, domain)) != FLOW_CONTINUE)
+        return f;
+    spfc_status_t st = expand_spec(c, domain, spec, len, SPFC_MACRO_DOMAIN,
+                                   &name, &err);
+    if (st == SPFC_ENOMEM)
+        return FLOW_NOMEM;
+    if (st != SPFC_OK)
+        return FLOW_CONTINUE;
+    spfc_answer_t ans;
+    if ((f = dns(c, 0, domain, name, SPFC_TYPE_TXT, &ans)) != FLOW_CONTINUE)
+        return f;
+    /* 6.2: any DNS error, no record or several: as if no exp=. */
+    if (ans.rcode != SPFC_DNS_NOERROR || ans.n_rrs != 1)
+        return FLOW_CONTINUE;
+    const spfc_rr_t *rr = &ans.rrs[0];
+    if (spfc_macro_uses((const char *)rr->data, rr->len, 'p') && !c->ptr_done &&
+        (f = compute_ptr_name(c, 0, domain)) != FLOW_CONTINUE)
+        return f;
+    *expl = expand_exp_text(c, (const char *)rr->data, rr->len, domain, &nomem);
+    return nomem ? FLOW_NOMEM : FLOW_CONTINUE;
+}
+
 /* The explanation of a fail: exp= text when it works, else the default.
- * Returns 0, R_NEED or R_NOMEM. */
-static int explain(spfc_check_t *c, const host_out_t *top, const char **expl)
+ * FLOW_CONTINUE, FLOW_NEED or FLOW_NOMEM. */
+static flow_t explain(spfc_check_t *c, const host_out_t *top, const char **expl)
 {
     int nomem = 0;
     const char *domain = top->exp_domain != NULL ? top->exp_domain : c->domain;
     *expl = NULL;
     if (top->exp_spec != NULL) {
-        const char *name = NULL;
-        spfc_syntax_error_t err;
-        size_t len = strlen(top->exp_spec);
-        int r;
-        if (spfc_macro_uses(top->exp_spec, len, 'p') && !c->ptr_done &&
-            (r = compute_ptr_name(c, 0, domain)) < 0)
-            return r;
-        spfc_status_t st = expand_spec(c, domain, top->exp_spec, len,
-                                       SPFC_MACRO_DOMAIN, &name, &err);
-        if (st == SPFC_ENOMEM)
-            return R_NOMEM;
-        spfc_answer_t ans;
-        if (st == SPFC_OK) {
-            if ((r = dns(c, 0, domain, name, SPFC_TYPE_TXT, &ans)) < 0)
-                return r;
-            /* 6.2: any DNS error, no record or several: as if no exp=. */
-            if (ans.rcode == SPFC_DNS_NOERROR && ans.n_rrs == 1) {
-                const spfc_rr_t *rr = &ans.rrs[0];
-                if (spfc_macro_uses((const char *)rr->data, rr->len, 'p') &&
-                    !c->ptr_done && (r = compute_ptr_name(c, 0, domain)) < 0)
-                    return r;
-                *expl = expand_exp_text(c, (const char *)rr->data, rr->len,
-                                        domain, &nomem);
-                if (nomem)
-                    return R_NOMEM;
-            }
-        }
+        flow_t f = exp_text(c, domain, top->exp_spec, expl);
+        if (f != FLOW_CONTINUE)
+            return f;
         if (*expl != NULL)
-            return 0;
+            return FLOW_CONTINUE;
         if (note(c, 0, domain, "the exp= explanation could not be used; "
-                               "giving the default (RFC 7208 6.2)") < 0)
-            return R_NOMEM;
+                               "giving the default (RFC 7208 6.2)") != FLOW_CONTINUE)
+            return FLOW_NOMEM;
     }
     const char *def = c->default_exp != NULL
         ? c->default_exp
         : "%{i} is not one of %{d}'s designated mail servers.";
     *expl = expand_exp_text(c, def, strlen(def), domain, &nomem);
-    return nomem ? R_NOMEM : 0;
+    return nomem ? FLOW_NOMEM : FLOW_CONTINUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1258,6 +1449,64 @@ static spfc_status_t finish_keys(spfc_check_t *c)
     return SPFC_OK;
 }
 
+static bool result_is_verdict(spfc_result_t r)
+{
+    return r == SPFC_RESULT_PASS || r == SPFC_RESULT_FAIL ||
+           r == SPFC_RESULT_SOFTFAIL || r == SPFC_RESULT_NEUTRAL;
+}
+
+/* The path, top to bottom; the mechanism is the first mechanism in it
+ * (redirects flatten the record chain, includes nest below it). */
+static spfc_status_t fill_path(spfc_check_t *c, const host_out_t *top)
+{
+    spfc_outcome_t *o = &c->outcome;
+    size_t n = 0;
+    for (path_node_t *p = top->path; p != NULL; p = p->next)
+        n++;
+    spfc_path_step_t *steps = n ? spfc_arena_alloc(&c->arena, n * sizeof(*steps)) : NULL;
+    if (n && steps == NULL)
+        return SPFC_ENOMEM;
+    size_t i = 0;
+    for (path_node_t *p = top->path; p != NULL; p = p->next, i++) {
+        steps[i].domain = p->domain;
+        steps[i].term = p->term;
+        if (o->mechanism == NULL && p->kind != SPFC_TERM_REDIRECT)
+            o->mechanism = p->term;
+    }
+    o->path = steps;
+    o->n_path = n;
+    return SPFC_OK;
+}
+
+/* The outcome of a finished pass: result res of the top check_host(). */
+static spfc_status_t fill_outcome(spfc_check_t *c, const host_out_t *top,
+                                  spfc_result_t res, const char *expl)
+{
+    spfc_outcome_t *o = &c->outcome;
+    o->result = res;
+    o->domain = c->domain;
+    o->sender = c->sender;
+    o->identity = c->identity;
+    o->explanation = res == SPFC_RESULT_FAIL ? expl : NULL;
+    o->reason = c->reason;
+    if (res == SPFC_RESULT_NEUTRAL && !top->matched)
+        o->reason = "no mechanism matched and there is no redirect: "
+                    "the default is neutral (RFC 7208 4.7)";
+    else if (result_is_verdict(res))
+        o->reason = NULL;
+    o->lookups = c->lookups;
+    o->void_lookups = c->voids;
+    o->error_record = c->err_record;
+    o->error_record_len = c->err_record_len;
+    o->error_offset = c->err_offset;
+    o->error_length = c->err_length;
+    if (result_is_verdict(res) && fill_path(c, top) != SPFC_OK)
+        return SPFC_ENOMEM;
+    o->trace = c->trace;
+    o->n_trace = c->n_trace;
+    return SPFC_OK;
+}
+
 spfc_status_t spfc_check_eval(spfc_check_t *c, const spfc_view_t *view,
                               spfc_step_t *step)
 {
@@ -1267,67 +1516,29 @@ spfc_status_t spfc_check_eval(spfc_check_t *c, const spfc_view_t *view,
     c->view = view;
     /* Hints: enough for every term of ten records' budget, MX and PTR
      * names included, and no more (DESIGN.md: queries are bounded). */
-    c->hint_budget = SPFC_MAX_DNS_TERMS * (1 + SPFC_MAX_MX_NAMES);
+    c->hint_budget = SPFC_MAX_PREFETCH;
 
     host_out_t top = {0};
-    int r = check_host(c, 0, c->domain, &top);
+    spfc_result_t res = SPFC_RESULT_NONE;
     const char *expl = NULL;
-    if (r == SPFC_RESULT_FAIL) {
-        int e = explain(c, &top, &expl);
-        if (e < 0)
-            r = e;
-    }
-    if (r == R_NOMEM)
+    flow_t f = check_host(c, 0, c->domain, SPFC_TERM_NONE, &top, &res);
+    if (f == FLOW_DONE && res == SPFC_RESULT_FAIL &&
+        (f = explain(c, &top, &expl)) == FLOW_CONTINUE)
+        f = FLOW_DONE;
+    switch (f) {
+    case FLOW_NOMEM:
         return SPFC_ENOMEM;
-    if (r == R_NEED) {
+    case FLOW_NEED:
         if (finish_keys(c) != SPFC_OK)
             return SPFC_ENOMEM;
         *step = SPFC_STEP_NEED;
         return SPFC_OK;
+    case FLOW_CONTINUE: /* check_host() always ends with FLOW_DONE */
+    case FLOW_DONE:
+        break;
     }
-
-    spfc_outcome_t *o = &c->outcome;
-    o->result = (spfc_result_t)r;
-    o->domain = c->domain;
-    o->sender = c->sender;
-    o->identity = c->identity;
-    o->explanation = r == SPFC_RESULT_FAIL ? expl : NULL;
-    o->reason = c->reason;
-    if (r == SPFC_RESULT_NEUTRAL && !top.matched)
-        o->reason = "no mechanism matched and there is no redirect: "
-                    "the default is neutral (RFC 7208 4.7)";
-    else if (r == SPFC_RESULT_PASS || r == SPFC_RESULT_FAIL ||
-             r == SPFC_RESULT_SOFTFAIL || r == SPFC_RESULT_NEUTRAL)
-        o->reason = NULL;
-    o->lookups = c->lookups;
-    o->void_lookups = c->voids;
-    o->error_record = c->err_record;
-    o->error_record_len = c->err_record_len;
-    o->error_offset = c->err_offset;
-    o->error_length = c->err_length;
-
-    /* The path, top to bottom; the mechanism is the first mechanism in it
-     * (redirects flatten the record chain, includes nest below it). */
-    size_t n = 0;
-    for (path_node_t *p = top.path; p != NULL; p = p->next)
-        n++;
-    if (r == SPFC_RESULT_PASS || r == SPFC_RESULT_FAIL ||
-        r == SPFC_RESULT_SOFTFAIL || r == SPFC_RESULT_NEUTRAL) {
-        spfc_path_step_t *steps = n ? spfc_arena_alloc(&c->arena, n * sizeof(*steps)) : NULL;
-        if (n && steps == NULL)
-            return SPFC_ENOMEM;
-        size_t i = 0;
-        for (path_node_t *p = top.path; p != NULL; p = p->next, i++) {
-            steps[i].domain = p->domain;
-            steps[i].term = p->term;
-            if (o->mechanism == NULL && spfc_strncasecmp(p->term, "redirect=", 9) != 0)
-                o->mechanism = p->term;
-        }
-        o->path = steps;
-        o->n_path = n;
-    }
-    o->trace = c->trace;
-    o->n_trace = c->n_trace;
+    if (fill_outcome(c, &top, res, expl) != SPFC_OK)
+        return SPFC_ENOMEM;
     c->done = true;
     *step = SPFC_STEP_DONE;
     return SPFC_OK;

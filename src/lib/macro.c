@@ -85,67 +85,61 @@ static bool is_literal(unsigned char c, int flags)
     return c >= 0x21 && c <= 0x7e;
 }
 
-/*
- * Read the token at *pos.  Returns SPFC_ESYNTAX with *err filled (offsets
- * relative to spec) for anything the section 7.1 ABNF does not allow.
- */
-static spfc_status_t next_token(const char *spec, size_t len, size_t *pos,
-                                int flags, macro_tok_t *tok,
-                                spfc_syntax_error_t *err)
+/* A run of literal bytes from i (section 7.1 macro-literal). */
+static spfc_status_t read_literal(const char *spec, size_t len, size_t i,
+                                  int flags, macro_tok_t *tok,
+                                  spfc_syntax_error_t *err)
 {
-    size_t i = *pos;
-    memset(tok, 0, sizeof(*tok));
-    tok->start = i;
-
-    if (spec[i] != '%') {
-        while (i < len && spec[i] != '%') {
-            unsigned char c = (unsigned char)spec[i];
-            if (!is_literal(c, flags)) {
-                if (c == ' ')
-                    set_err(err, i, 1, "a space is not allowed here (use %%_)");
-                else if (c >= 0x80)
-                    set_err(err, i, 1, "byte 0x%02x is not allowed in a macro-string"
-                            " (7-bit ASCII only)", c);
-                else
-                    set_err(err, i, 1, "control byte 0x%02x is not allowed in a"
-                            " macro-string", c);
-                return SPFC_ESYNTAX;
-            }
-            i++;
+    while (i < len && spec[i] != '%') {
+        unsigned char c = (unsigned char)spec[i];
+        if (!is_literal(c, flags)) {
+            if (c == ' ')
+                set_err(err, i, 1, "a space is not allowed here (use %%_)");
+            else if (c >= 0x80)
+                set_err(err, i, 1, "byte 0x%02x is not allowed in a macro-string"
+                        " (7-bit ASCII only)", c);
+            else
+                set_err(err, i, 1, "control byte 0x%02x is not allowed in a"
+                        " macro-string", c);
+            return SPFC_ESYNTAX;
         }
-        tok->kind = TOK_LITERAL;
-        tok->end = *pos = i;
-        return SPFC_OK;
+        i++;
     }
+    tok->kind = TOK_LITERAL;
+    tok->end = i;
+    return SPFC_OK;
+}
 
-    /* '%' */
+/* The byte after the '%' at i: "%%", "%_", "%-" are whole tokens (7.1);
+ * "%{" begins a macro (tok->end stays 0 then). */
+static spfc_status_t read_escape(const char *spec, size_t len, size_t i,
+                                 macro_tok_t *tok, spfc_syntax_error_t *err)
+{
     if (i + 1 >= len) {
         set_err(err, i, 1, "'%%' at the end of a macro-string (write %%%% for a"
                 " percent sign)");
         return SPFC_ESYNTAX;
     }
     switch (spec[i + 1]) {
-    case '%': tok->kind = TOK_PERCENT; tok->end = *pos = i + 2; return SPFC_OK;
-    case '_': tok->kind = TOK_SPACE; tok->end = *pos = i + 2; return SPFC_OK;
-    case '-': tok->kind = TOK_URLSPACE; tok->end = *pos = i + 2; return SPFC_OK;
-    case '{': break;
-    default: {
-        unsigned char c = (unsigned char)spec[i + 1];
-        if (c >= 0x21 && c <= 0x7e)
-            set_err(err, i, 2, "'%%%c' is not a macro: '%%' must be followed by"
-                    " '{', '%%', '_' or '-'", c);
-        else
-            set_err(err, i, 2, "'%%' must be followed by '{', '%%', '_' or '-'");
-        return SPFC_ESYNTAX;
+    case '%': tok->kind = TOK_PERCENT; tok->end = i + 2; return SPFC_OK;
+    case '_': tok->kind = TOK_SPACE; tok->end = i + 2; return SPFC_OK;
+    case '-': tok->kind = TOK_URLSPACE; tok->end = i + 2; return SPFC_OK;
+    case '{': return SPFC_OK;
+    default: break;
     }
-    }
+    unsigned char c = (unsigned char)spec[i + 1];
+    if (c >= 0x21 && c <= 0x7e)
+        set_err(err, i, 2, "'%%%c' is not a macro: '%%' must be followed by"
+                " '{', '%%', '_' or '-'", c);
+    else
+        set_err(err, i, 2, "'%%' must be followed by '{', '%%', '_' or '-'");
+    return SPFC_ESYNTAX;
+}
 
-    /* "%{" macro-letter transformers *delimiter "}" */
-    size_t j = i + 2;
-    if (j >= len) {
-        set_err(err, i, len - i, "unterminated macro: missing '}'");
-        return SPFC_ESYNTAX;
-    }
+/* The macro-letter at j (7.1); c, r and t only in explanations (7.2). */
+static spfc_status_t read_letter(const char *spec, size_t j, int flags,
+                                 macro_tok_t *tok, spfc_syntax_error_t *err)
+{
     char raw = spec[j];
     char letter = spfc_tolower(raw);
     if (strchr("slodiphcrtv", letter) == NULL || letter == '\0') {
@@ -166,51 +160,112 @@ static spfc_status_t next_token(const char *spec, size_t len, size_t *pos,
     tok->kind = TOK_MACRO;
     tok->letter = letter;
     tok->upper = raw >= 'A' && raw <= 'Z';
-    j++;
+    return SPFC_OK;
+}
 
-    /* transformers = *DIGIT [ "r" ]; a DIGIT transformer MUST be nonzero
-     * (7.1).  Saturate instead of overflowing: any count at least the
-     * number of parts means "all of them". */
-    size_t digits_at = j;
+/* transformers = *DIGIT [ "r" ] from *j; a DIGIT transformer MUST be
+ * nonzero (7.1).  Saturate instead of overflowing: any count at least the
+ * number of parts means "all of them". */
+static spfc_status_t read_transformers(const char *spec, size_t len, size_t *j,
+                                       macro_tok_t *tok,
+                                       spfc_syntax_error_t *err)
+{
+    size_t k = *j;
+    size_t digits_at = k;
     unsigned long n = 0;
-    while (j < len && spec[j] >= '0' && spec[j] <= '9') {
+    while (k < len && spec[k] >= '0' && spec[k] <= '9') {
         if (n < MACRO_DIGITS_CAP)
-            n = n * 10 + (unsigned long)(spec[j] - '0');
-        j++;
+            n = n * 10 + (unsigned long)(spec[k] - '0');
+        k++;
     }
-    if (j > digits_at) {
+    if (k > digits_at) {
         if (n == 0) {
-            set_err(err, digits_at, j - digits_at, "macro transformer 0: the number"
+            set_err(err, digits_at, k - digits_at, "macro transformer 0: the number"
                     " of parts to keep must be nonzero");
             return SPFC_ESYNTAX;
         }
         tok->keep = n > MACRO_DIGITS_CAP ? MACRO_DIGITS_CAP : n;
     }
     /* ABNF literal strings are case-insensitive, so "R" reverses too. */
-    if (j < len && (spec[j] == 'r' || spec[j] == 'R')) {
+    if (k < len && (spec[k] == 'r' || spec[k] == 'R')) {
         tok->reverse = true;
-        j++;
+        k++;
     }
-    while (j < len && spec[j] != '}') {
-        int b = delim_bit(spec[j]);
+    *j = k;
+    return SPFC_OK;
+}
+
+/* *delimiter up to the closing '}' from *j, which then points at it (or
+ * at len when the macro is not closed). */
+static spfc_status_t read_delimiters(const char *spec, size_t len, size_t *j,
+                                     macro_tok_t *tok, spfc_syntax_error_t *err)
+{
+    size_t k = *j;
+    while (k < len && spec[k] != '}') {
+        int b = delim_bit(spec[k]);
         if (b < 0) {
-            unsigned char c = (unsigned char)spec[j];
+            unsigned char c = (unsigned char)spec[k];
             if (c >= 0x21 && c <= 0x7e)
-                set_err(err, j, 1, "'%c' is not a macro delimiter (use . - + , / _ =)",
+                set_err(err, k, 1, "'%c' is not a macro delimiter (use . - + , / _ =)",
                         c);
             else
-                set_err(err, j, 1, "byte 0x%02x is not allowed in a macro", c);
+                set_err(err, k, 1, "byte 0x%02x is not allowed in a macro", c);
             return SPFC_ESYNTAX;
         }
         tok->delims |= 1u << b;
-        j++;
+        k++;
     }
+    *j = k;
+    return SPFC_OK;
+}
+
+/* "%{" macro-letter transformers *delimiter "}" at i (7.1). */
+static spfc_status_t read_macro(const char *spec, size_t len, size_t i,
+                                int flags, macro_tok_t *tok,
+                                spfc_syntax_error_t *err)
+{
+    size_t j = i + 2;
     if (j >= len) {
         set_err(err, i, len - i, "unterminated macro: missing '}'");
         return SPFC_ESYNTAX;
     }
-    tok->end = *pos = j + 1;
+    spfc_status_t st = read_letter(spec, j, flags, tok, err);
+    j++;
+    if (st == SPFC_OK)
+        st = read_transformers(spec, len, &j, tok, err);
+    if (st == SPFC_OK)
+        st = read_delimiters(spec, len, &j, tok, err);
+    if (st != SPFC_OK)
+        return st;
+    if (j >= len) {
+        set_err(err, i, len - i, "unterminated macro: missing '}'");
+        return SPFC_ESYNTAX;
+    }
+    tok->end = j + 1;
     return SPFC_OK;
+}
+
+/*
+ * Read the token at *pos.  Returns SPFC_ESYNTAX with *err filled (offsets
+ * relative to spec) for anything the section 7.1 ABNF does not allow.
+ */
+static spfc_status_t next_token(const char *spec, size_t len, size_t *pos,
+                                int flags, macro_tok_t *tok,
+                                spfc_syntax_error_t *err)
+{
+    size_t i = *pos;
+    spfc_status_t st;
+    memset(tok, 0, sizeof(*tok));
+    tok->start = i;
+
+    if (spec[i] != '%')
+        st = read_literal(spec, len, i, flags, tok, err);
+    else if ((st = read_escape(spec, len, i, tok, err)) == SPFC_OK &&
+             tok->end == 0)
+        st = read_macro(spec, len, i, flags, tok, err);
+    if (st == SPFC_OK)
+        *pos = tok->end;
+    return st;
 }
 
 spfc_status_t spfc_macro_validate(const char *spec, size_t len, int flags,
@@ -470,7 +525,7 @@ static void trim_domain(spfc_buf_t *b)
     if (b->len > 0 && b->data[b->len - 1] == '.')
         b->data[--b->len] = '\0';
     size_t start = 0;
-    while (b->len - start > SPFC_NAME_MAX) {
+    while (b->len - start > SPFC_MAX_NAME_LEN) {
         const char *dot = memchr(b->data + start, '.', b->len - start);
         if (dot == NULL) {
             start = b->len;

@@ -28,10 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The RFC 7208 section 4.6.4 limits, shown as "N/10" and "N/2". */
-#define LOOKUP_LIMIT 10
-#define VOID_LIMIT 2
-
 /* Deeper nesting than this is drawn at this depth: the tree stays
  * readable and a bogus depth cannot produce megabytes of spaces. */
 #define MAX_INDENT_DEPTH 32
@@ -80,34 +76,12 @@ static const char *outcome_domain(const spfc_request_t *req,
     return o->domain != NULL ? o->domain : request_domain(req);
 }
 
-static const char *outcome_identity(const spfc_request_t *req,
-                                    const spfc_outcome_t *o)
-{
-    if (o->identity != NULL)
-        return o->identity;
-    return (req->sender != NULL && req->sender[0] != '\0') ? "mailfrom"
-                                                           : "helo";
-}
-
 /* Length of a trace text: text_len when set, else the C string length. */
 static size_t ev_text_len(const spfc_trace_ev_t *ev)
 {
     if (ev->text == NULL)
         return 0;
     return ev->text_len > 0 ? ev->text_len : strlen(ev->text);
-}
-
-/* Whether a term is an include mechanism (its TERM event carries the
- * nested result, see spfc_trace_ev_t.result). */
-static int term_is_include(const char *text, size_t len)
-{
-    if (text == NULL)
-        return 0;
-    if (len > 0 && text[0] != '\0' && strchr("+-~?", text[0]) != NULL) {
-        text++;
-        len--;
-    }
-    return len >= 8 && spfc_strncasecmp(text, "include:", 8) == 0;
 }
 
 static int result_is_verdict(spfc_result_t r)
@@ -318,7 +292,8 @@ static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
             spfc_buf_putc(b, ')');
         }
         spfc_buf_puts(b, ev->matched ? ": match" : ": no match");
-        if (term_is_include(ev->text, tlen)) {
+        /* An include's TERM event carries the nested result. */
+        if (ev->term_kind == SPFC_TERM_INCLUDE) {
             spfc_buf_puts(b, " (include result: ");
             put_result_word(b, ev->result, color);
             spfc_buf_putc(b, ')');
@@ -379,8 +354,9 @@ spfc_status_t spfc_output_text(FILE *out, const spfc_request_t *req,
     if (o->error_record != NULL)
         put_error_record(&b, o, color);
 
+    /* The RFC 7208 section 4.6.4 limits, shown as "N/10" and "N/2". */
     spfc_buf_printf(&b, "  lookups: %u/%d (void: %u/%d)\n", o->lookups,
-                    LOOKUP_LIMIT, o->void_lookups, VOID_LIMIT);
+                    SPFC_MAX_DNS_TERMS, o->void_lookups, SPFC_MAX_VOID_LOOKUPS);
 
     if (o->result == SPFC_RESULT_FAIL && o->explanation != NULL) {
         spfc_buf_puts(&b, "  explanation: ");
@@ -549,7 +525,7 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
         json_key(b, "target");
         json_cstr(b, ev->detail);
         spfc_buf_printf(b, ",\"matched\":%s", ev->matched ? "true" : "false");
-        if (term_is_include(ev->text, tlen))
+        if (ev->term_kind == SPFC_TERM_INCLUDE)
             spfc_buf_printf(b, ",\"result\":\"%s\"",
                             spfc_result_str(ev->result));
         break;
@@ -580,7 +556,7 @@ spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
     json_key(&b, "helo");
     json_cstr(&b, req->helo);
     json_key(&b, "identity");
-    json_cstr(&b, outcome_identity(req, o));
+    json_cstr(&b, spfc_identity_str(o->identity));
     json_key(&b, "mechanism");
     json_cstr(&b, o->mechanism);
     json_key(&b, "explanation");
@@ -747,7 +723,7 @@ spfc_status_t spfc_output_header(FILE *out, const spfc_request_t *req,
         header_pair(&b, "envelope-from", req->sender);
     if (req->helo != NULL && req->helo[0] != '\0')
         header_pair(&b, "helo", req->helo);
-    header_pair(&b, "identity", outcome_identity(req, o));
+    header_pair(&b, "identity", spfc_identity_str(o->identity));
     if (req->receiver != NULL && req->receiver[0] != '\0')
         header_pair(&b, "receiver", req->receiver);
     if (result_is_verdict(o->result)) {

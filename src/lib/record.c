@@ -449,6 +449,7 @@ static spfc_status_t parse_mechanism(parser_t *p, size_t start, size_t end,
     case SPFC_TERM_REDIRECT:
     case SPFC_TERM_EXP:
     case SPFC_TERM_UNKNOWN:
+    case SPFC_TERM_NONE:
         break;
     }
     return fail(p, start, end - start, "internal error: not a mechanism");

@@ -350,6 +350,7 @@ int spfc_term_is_mechanism(spfc_term_kind_t kind)
     case SPFC_TERM_REDIRECT:
     case SPFC_TERM_EXP:
     case SPFC_TERM_UNKNOWN:
+    case SPFC_TERM_NONE:
         return 0;
     }
     return 0;

@@ -311,7 +311,8 @@ ops_done:;
         abort();
     check_str(o->domain);
     check_str(o->sender);
-    check_str(o->identity);
+    if (o->identity != ((flags & 8) ? SPFC_IDENTITY_HELO : SPFC_IDENTITY_MAILFROM))
+        abort();
     check_str(o->mechanism);
     check_str(o->explanation);
     check_str(o->reason);
@@ -327,7 +328,17 @@ ops_done:;
         abort();
     for (size_t i = 0; i < o->n_trace; i++) {
         const spfc_trace_ev_t *ev = &o->trace[i];
-        if (ev->kind > SPFC_TRACE_NOTE)
+        if (ev->kind > SPFC_TRACE_NOTE || ev->term_kind > SPFC_TERM_NONE ||
+            ev->qualifier > SPFC_QUALIFIER_NEUTRAL)
+            abort();
+        /* Only TERM and CHECK events are about a term; only mechanisms
+         * have a qualifier. */
+        if (ev->kind != SPFC_TRACE_TERM && ev->kind != SPFC_TRACE_CHECK &&
+            ev->term_kind != SPFC_TERM_NONE)
+            abort();
+        if (ev->kind == SPFC_TRACE_TERM &&
+            (ev->qualifier == SPFC_QUALIFIER_NONE) ==
+                (spfc_term_is_mechanism(ev->term_kind) != 0))
             abort();
         check_str(ev->domain);
         check_str(ev->detail);
