@@ -100,25 +100,43 @@ size_t spfc_name_labels(const char *name);
 bool spfc_domain_is_valid(const char *name);
 
 /* ------------------------------------------------------------------------ */
-/* DNS wire decoding (resolve.c)                                            */
+/* DNS wire decoding (dnswire.c)                                            */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * How long a negative answer (NXDOMAIN, NODATA) is cached (RFC 2308
+ * section 5).  The default stands in when a reply carries no usable SOA
+ * (a common SOA minimum); the cap follows RFC 2308 section 5's advice of
+ * one to three hours at most, so a hostile MINIMUM cannot pin a missing
+ * record for weeks.
+ */
+#define SPFC_NEG_TTL_DEFAULT 300u
+#define SPFC_NEG_TTL_MAX 10800u
 
 /*
  * Decode a DNS response to the question (qname, qtype, class IN) into the
  * form spfc_view_set_answer() takes.  A pure function over hostile bytes:
  * every length and count is checked, compression pointers are bounded, the
  * question must match, the CNAME chain in the answer section is followed
- * from qname (at most 8 hops), and only RRs of qtype owned by qname or the
- * chain's end are kept.  A malformed message gives SPFC_OK with *rcode =
- * SPFC_DNS_ERROR; *why (when not NULL) then says what was wrong (a static
- * string).  *rrs and everything it points to live in arena.  SPFC_ENOMEM
- * when the arena cannot grow.
+ * from qname (at most SPFC_MAX_CNAME_HOPS hops), and only RRs of qtype
+ * owned by qname or the chain's end are kept.  A malformed message gives
+ * SPFC_OK with *rcode = SPFC_DNS_ERROR; *why (when not NULL) then says
+ * what was wrong (a static string).  *rrs and everything it points to live
+ * in arena.  SPFC_ENOMEM when the arena cannot grow.
+ *
+ * *neg_ttl (when not NULL) receives the seconds a negative answer may be
+ * cached: for NXDOMAIN and NODATA (NOERROR, no records kept) the smaller
+ * of the TTL and the MINIMUM field of the first well-formed SOA in the
+ * authority section, at most SPFC_NEG_TTL_MAX; SPFC_NEG_TTL_DEFAULT when
+ * there is no such SOA, and for every other outcome.  The authority
+ * section decides nothing else: a malformed one leaves rcode and records
+ * as the header and answer section say.
  */
 spfc_status_t spfc_dns_decode(const char *qname, uint16_t qtype,
                               const unsigned char *abuf, size_t alen,
                               spfc_arena_t *arena, spfc_rcode_t *rcode,
                               spfc_rr_t **rrs, size_t *n_rrs,
-                              const char **why);
+                              uint32_t *neg_ttl, const char **why);
 
 /* ------------------------------------------------------------------------ */
 /* DNS view internals (dnsview.c)                                           */
