@@ -584,6 +584,270 @@ START_TEST(decode_mutations)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Negative answers: the SOA of the authority section (RFC 2308 section 5)  */
+/* ------------------------------------------------------------------------ */
+
+/* Set the authority count (the header's NSCOUNT, octets 8-9). */
+static void p_nscount(pkt_t *p, unsigned n)
+{
+    p->b[8] = (unsigned char)(n >> 8);
+    p->b[9] = (unsigned char)n;
+}
+
+/* A SOA RR at owner: names "ns.<owner>" and "host.<owner>", then SERIAL,
+ * REFRESH, RETRY, EXPIRE and MINIMUM; rdlength as built plus extra (a
+ * negative extra makes the rdata lie short). */
+static void p_soa(pkt_t *p, const char *owner, unsigned klass,
+                  unsigned long ttl, unsigned long minimum, int extra)
+{
+    char mname[300], rname[300];
+    snprintf(mname, sizeof mname, "ns.%s", owner);
+    snprintf(rname, sizeof rname, "host.%s", owner);
+    p_name(p, owner);
+    p_u16(p, 6);
+    p_u16(p, klass);
+    p_u32(p, ttl);
+    size_t rdlen_at = p->len;
+    p_u16(p, 0);
+    size_t start = p->len;
+    p_name(p, mname);
+    p_name(p, rname);
+    p_u32(p, 2026112901);
+    p_u32(p, 3600);
+    p_u32(p, 600);
+    p_u32(p, 86400);
+    p_u32(p, minimum);
+    for (int i = 0; i < extra; i++)
+        p_u8(p, 0);
+    unsigned rdlen = (unsigned)((long)(p->len - start) + (extra < 0 ? extra : 0));
+    p->b[rdlen_at] = (unsigned char)(rdlen >> 8);
+    p->b[rdlen_at + 1] = (unsigned char)rdlen;
+}
+
+static void n_soa_min_smaller(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_soa(p, "example.com", 1, 3600, 60, 0);
+    p_nscount(p, 1);
+}
+
+static void n_soa_ttl_smaller(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_soa(p, "example.com", 1, 30, 600, 0);
+    p_nscount(p, 1);
+}
+
+static void n_nodata(pkt_t *p)
+{
+    p_query(p, 0, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_soa(p, "example.com", 1, 3600, 120, 0);
+    p_nscount(p, 1);
+}
+
+/* NODATA with an RR of another type in the answer section to skip. */
+static void n_nodata_other_type(pkt_t *p)
+{
+    p_query(p, 0, 1, "nx.example.com", SPFC_TYPE_A);
+    p_rr_ptr(p, SPFC_TYPE_TXT, 2);
+    p_u8(p, 1);
+    p_u8(p, 'x');
+    p_soa(p, "example.com", 1, 3600, 45, 0);
+    p_nscount(p, 1);
+}
+
+/* NXDOMAIN at the end of a CNAME chain: the SOA is the target's zone. */
+static void n_cname_other_zone(pkt_t *p)
+{
+    p_query(p, 3, 1, "a.example.com", SPFC_TYPE_TXT);
+    p_rr_ptr(p, SPFC_TYPE_CNAME, 16);
+    p_name(p, "gone.other.net");
+    p_soa(p, "other.net", 1, 900, 900, 0);
+    p_nscount(p, 1);
+}
+
+static void n_no_soa(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+}
+
+/* An NS record in the authority section before the SOA. */
+static void n_ns_first(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_rr(p, "example.com", 2, 2);
+    p_u16(p, 0xC00C);
+    p_soa(p, "example.com", 1, 3600, 75, 0);
+    p_nscount(p, 2);
+}
+
+static void n_capped(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_soa(p, "example.com", 1, 604800, 604800, 0);
+    p_nscount(p, 1);
+}
+
+/* RFC 2181 8: a TTL or MINIMUM with the top bit set counts as zero. */
+static void n_top_bit(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_soa(p, "example.com", 1, 3600, 0x80000000ul, 0);
+    p_nscount(p, 1);
+}
+
+/* A positive answer: its SOA (if any) sets nothing. */
+static void n_positive(pkt_t *p)
+{
+    p_query(p, 0, 1, "example.com", SPFC_TYPE_A);
+    p_rr_ptr(p, SPFC_TYPE_A, 4);
+    p_bytes(p, "\xc0\x00\x02\x01", 4);
+    p_soa(p, "example.com", 1, 3600, 10, 0);
+    p_nscount(p, 1);
+}
+
+static void n_soa_chaos(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_soa(p, "example.com", 3, 3600, 10, 0);
+    p_nscount(p, 1);
+}
+
+/* rdlength 4 octets short: MINIMUM is not inside the rdata. */
+static void n_soa_truncated(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_soa(p, "example.com", 1, 3600, 10, -4);
+    p->len -= 4;
+    p_nscount(p, 1);
+}
+
+/* Octets after MINIMUM inside the rdata. */
+static void n_soa_trailing(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_soa(p, "example.com", 1, 3600, 10, 3);
+    p_nscount(p, 1);
+}
+
+/* MNAME is a pointer to itself. */
+static void n_soa_name_loop(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_u16(p, 0xC00C);
+    p_u16(p, 6);
+    p_u16(p, 1);
+    p_u32(p, 3600);
+    p_u16(p, 2 + 2 + 20);
+    size_t self = p->len;
+    p_u16(p, 0xC000 | (unsigned)self);
+    p_u16(p, 0xC00C);
+    for (int i = 0; i < 5; i++)
+        p_u32(p, 10);
+    p_nscount(p, 1);
+}
+
+/* MNAME runs past the rdata (rdlength 3), into what looks like a SOA. */
+static void n_soa_name_past_rdata(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_u16(p, 0xC00C);
+    p_u16(p, 6);
+    p_u16(p, 1);
+    p_u32(p, 3600);
+    p_u16(p, 3);
+    p_name(p, "ns.example.com");
+    p_name(p, "host.example.com");
+    for (int i = 0; i < 5; i++)
+        p_u32(p, 10);
+    p_nscount(p, 1);
+}
+
+/* The authority count lies: no RR is there. */
+static void n_nscount_lies(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_nscount(p, 65535);
+}
+
+/* The SOA's rdlength runs past the message. */
+static void n_soa_past_message(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_soa(p, "example.com", 1, 3600, 10, 0);
+    p->len -= 1;
+    p_nscount(p, 1);
+}
+
+/* NXDOMAIN whose answer section does not parse: still NXDOMAIN (the
+ * verdict never depended on it), with the default TTL. */
+static void n_answer_broken(pkt_t *p)
+{
+    p_query(p, 3, 1, "nx.example.com", SPFC_TYPE_TXT);
+    p_u16(p, 0xC00C);
+    p_u16(p, SPFC_TYPE_CNAME);
+    p_soa(p, "example.com", 1, 3600, 10, 0);
+    p_nscount(p, 1);
+}
+
+/* A broken SOA, then a good one: the good one counts. */
+static void n_second_soa(pkt_t *p)
+{
+    p_query(p, 3, 0, "nx.example.com", SPFC_TYPE_TXT);
+    p_soa(p, "example.com", 1, 3600, 10, 2);
+    p_soa(p, "example.com", 1, 3600, 20, 0);
+    p_nscount(p, 2);
+}
+
+static const struct {
+    const char *what;
+    build_fn build;
+    const char *qname;
+    uint16_t qtype;
+    spfc_rcode_t rcode;
+    uint32_t neg_ttl;
+    size_t n_rrs;
+} negative[] = {
+    {"MINIMUM below the SOA TTL", n_soa_min_smaller, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, 60, 0},
+    {"SOA TTL below MINIMUM", n_soa_ttl_smaller, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, 30, 0},
+    {"NODATA", n_nodata, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NOERROR, 120, 0},
+    {"NODATA past another type", n_nodata_other_type, "nx.example.com", SPFC_TYPE_A, SPFC_DNS_NOERROR, 45, 0},
+    {"SOA of another zone after a CNAME", n_cname_other_zone, "a.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, 900, 0},
+    {"no SOA", n_no_soa, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, SPFC_NEG_TTL_DEFAULT, 0},
+    {"NS before the SOA", n_ns_first, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, 75, 0},
+    {"a week is capped", n_capped, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, SPFC_NEG_TTL_MAX, 0},
+    {"MINIMUM with the top bit", n_top_bit, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, 0, 0},
+    {"positive answer", n_positive, "example.com", SPFC_TYPE_A, SPFC_DNS_NOERROR, SPFC_NEG_TTL_DEFAULT, 1},
+    {"SOA of class CH", n_soa_chaos, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, SPFC_NEG_TTL_DEFAULT, 0},
+    {"SOA rdata truncated", n_soa_truncated, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, SPFC_NEG_TTL_DEFAULT, 0},
+    {"SOA rdata too long", n_soa_trailing, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, SPFC_NEG_TTL_DEFAULT, 0},
+    {"SOA name loops", n_soa_name_loop, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, SPFC_NEG_TTL_DEFAULT, 0},
+    {"SOA name past the rdata", n_soa_name_past_rdata, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, SPFC_NEG_TTL_DEFAULT, 0},
+    {"authority count lies", n_nscount_lies, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, SPFC_NEG_TTL_DEFAULT, 0},
+    {"SOA past the message", n_soa_past_message, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, SPFC_NEG_TTL_DEFAULT, 0},
+    {"answer section broken", n_answer_broken, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, SPFC_NEG_TTL_DEFAULT, 0},
+    {"a broken SOA, then a good one", n_second_soa, "nx.example.com", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, 20, 0},
+};
+
+START_TEST(decode_negative_ttl)
+{
+    pkt_t p;
+    decoded_t d;
+    negative[_i].build(&p);
+    decode(&d, negative[_i].qname, negative[_i].qtype, &p);
+    ck_assert_msg(d.rcode == negative[_i].rcode, "%s: rcode %s (%s)",
+                  negative[_i].what, spfc_rcode_str(d.rcode),
+                  d.why != NULL ? d.why : "");
+    ck_assert_msg(d.neg_ttl == negative[_i].neg_ttl, "%s: TTL %u, want %u",
+                  negative[_i].what, (unsigned)d.neg_ttl,
+                  (unsigned)negative[_i].neg_ttl);
+    /* the authority section never adds records */
+    ck_assert_uint_eq(d.n, negative[_i].n_rrs);
+    spfc_arena_clear(&d.arena);
+}
+END_TEST
+
 static Suite *dnswire_suite(void)
 {
     Suite *s = suite_create("dnswire");
@@ -599,6 +863,11 @@ static Suite *dnswire_suite(void)
                         (int)(sizeof(hostile) / sizeof(hostile[0])));
     tcase_add_test(tc, decode_mutations);
     tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("negative_ttl");
+    tcase_add_loop_test(tc, decode_negative_ttl, 0,
+                        (int)(sizeof(negative) / sizeof(negative[0])));
     suite_add_tcase(s, tc);
     return s;
 }

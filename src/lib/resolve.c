@@ -770,19 +770,21 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     spfc_rcode_t rcode = rcode_of_status(status);
     spfc_rr_t *rrs = NULL;
     size_t n_rrs = 0;
+    uint32_t neg_ttl = SPFC_NEG_TTL_DEFAULT;
     /* Whenever there is a reply, its own rcode and records decide (with
-     * NOCHECKRESP c-ares hands over SERVFAIL and REFUSED replies too). */
+     * NOCHECKRESP c-ares hands over SERVFAIL and REFUSED replies too),
+     * and its SOA how long a negative answer is kept (RFC 2308 5). */
     if (abuf != NULL && alen > 0) {
         spfc_status_t st = spfc_dns_decode(q->name, q->type, abuf,
                                            (size_t)alen, &r->scratch, &rcode,
-                                           &rrs, &n_rrs, NULL, NULL);
+                                           &rrs, &n_rrs, &neg_ttl, NULL);
         if (st != SPFC_OK) {
             r->failed = st;
             goto wake;
         }
     }
     spfc_status_t st = spfc_view_cache_answer(r->view, q->name, q->type, rcode,
-                                              rrs, n_rrs, &entry);
+                                              rrs, n_rrs, neg_ttl, &entry);
     if (st != SPFC_OK)
         r->failed = st;
     r->answers++;

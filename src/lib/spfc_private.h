@@ -176,13 +176,17 @@ void spfc_view_set_clock(spfc_view_t *view, long long now_ms);
 /*
  * Store a network answer, replacing an earlier entry for (name, type) (the
  * same entry object, so pins stay valid).  Its TTL is the smallest of the
- * records', 300 s for NXDOMAIN/NODATA, 0 for errors (usable until the
- * clock moves).  *entry (when not NULL) receives the entry, valid until it
- * is evicted: pin it to keep it.  May evict others to keep the limit.
+ * records'; for NXDOMAIN and NODATA (NOERROR without records) it is
+ * neg_ttl seconds, capped at SPFC_NEG_TTL_MAX: pass what spfc_dns_decode()
+ * found in the reply's SOA (RFC 2308 section 5), or SPFC_NEG_TTL_DEFAULT
+ * when there was no reply to read; errors get 0 (usable until the clock
+ * moves).  *entry (when not NULL) receives the entry, valid until it is
+ * evicted: pin it to keep it.  May evict others to keep the limit.
  */
 spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
                                      uint16_t type, spfc_rcode_t rcode,
                                      const spfc_rr_t *rrs, size_t n_rrs,
+                                     uint32_t neg_ttl,
                                      spfc_view_entry_t **entry);
 
 /* Pins nest; a pinned entry neither expires nor is evicted.  Unpinning
