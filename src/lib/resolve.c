@@ -31,7 +31,6 @@
 #include <sys/time.h>
 
 #include <ares.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -40,128 +39,6 @@
 
 /* RFC 1035 3.2.4: the class of every question we ask. */
 #define DNS_CLASS_IN 1
-
-/* ------------------------------------------------------------------------ */
-/* Server list                                                              */
-/* ------------------------------------------------------------------------ */
-
-/* Copy s into buf for a one-line message, control bytes as '?'. */
-static void printable(const char *s, char *buf, size_t cap)
-{
-    size_t i = 0;
-    for (; s[i] != '\0' && i + 4 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        buf[i] = (c < 0x20 || c == 0x7F) ? '?' : (char)c;
-    }
-    if (s[i] != '\0' && cap >= 4) {
-        memcpy(buf + i, "...", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-}
-
-static bool parse_port(const char *s, size_t len)
-{
-    if (len == 0 || len > 5)
-        return false;
-    unsigned v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    return v >= 1 && v <= 65535;
-}
-
-/*
- * Check "ADDR[:PORT],..." ourselves before c-ares sees it: c-ares 1.18
- * accepts an empty list (no servers at all) and does not range-check
- * ports, and its one error code does not say which entry is wrong.  It
- * also refuses "[v6]" without a port, so norm (at least strlen(list)+1
- * bytes) receives the list with such entries unbracketed.
- */
-static bool servers_valid(const char *list, char *norm, char *why,
-                          size_t whylen)
-{
-    size_t nl = 0;
-    char entry[128], shown[64];
-    const char *p = list;
-    if (*p == '\0') {
-        snprintf(why, whylen, "the list is empty");
-        return false;
-    }
-    for (;;) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == 0) {
-            snprintf(why, whylen, "empty entry");
-            return false;
-        }
-        if (len >= sizeof(entry)) {
-            snprintf(why, whylen, "entry too long");
-            return false;
-        }
-        memcpy(entry, p, len);
-        entry[len] = '\0';
-        printable(entry, shown, sizeof(shown));
-
-        const char *addr = entry, *port = NULL;
-        size_t port_len = 0;
-        unsigned char tmp[16];
-        bool v6 = false;
-        if (entry[0] == '[') {
-            char *close = strchr(entry, ']');
-            if (close == NULL) {
-                snprintf(why, whylen, "'%s' lacks a closing ']'", shown);
-                return false;
-            }
-            *close = '\0';
-            addr = entry + 1;
-            v6 = true;
-            if (close[1] == ':') {
-                port = close + 2;
-                port_len = strlen(port);
-            } else if (close[1] != '\0') {
-                snprintf(why, whylen, "unexpected text after ']' in '%s'", shown);
-                return false;
-            }
-        } else {
-            char *colon = strchr(entry, ':');
-            if (colon != NULL && strchr(colon + 1, ':') == NULL) {
-                /* exactly one colon: IPv4 with a port */
-                *colon = '\0';
-                port = colon + 1;
-                port_len = strlen(port);
-            } else if (colon != NULL) {
-                v6 = true; /* bare IPv6, no port possible */
-            }
-        }
-        int ok = v6 ? inet_pton(AF_INET6, addr, tmp)
-                    : inet_pton(AF_INET, addr, tmp);
-        if (ok != 1) {
-            snprintf(why, whylen, "'%s' is not an IP%s address", shown,
-                     v6 ? "v6" : "v4");
-            return false;
-        }
-        if (port != NULL && !parse_port(port, port_len)) {
-            snprintf(why, whylen, "bad port in '%s' (1-65535)", shown);
-            return false;
-        }
-        if (nl > 0)
-            norm[nl++] = ',';
-        if (v6 && port == NULL && entry[0] == '[') {
-            memcpy(norm + nl, addr, strlen(addr));
-            nl += strlen(addr);
-        } else {
-            memcpy(norm + nl, p, len);
-            nl += len;
-        }
-        norm[nl] = '\0';
-        if (e == NULL)
-            return true;
-        p = e + 1;
-    }
-}
 
 /* ------------------------------------------------------------------------ */
 /* The resolver                                                             */
@@ -320,7 +197,6 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
 {
     spfc_status_t st = SPFC_OK;
     spfc_resolver_t *r = NULL;
-    char why[200];
     char *servers = NULL;
     int rc;
 
@@ -329,23 +205,9 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
         errbuf[0] = '\0';
 
     if (opts != NULL && opts->servers != NULL) {
-        servers = malloc(strlen(opts->servers) + 1);
-        if (servers == NULL) {
-            st = SPFC_ENOMEM;
+        st = spfc_servers_normalise(opts->servers, &servers, errbuf, errlen);
+        if (st != SPFC_OK)
             goto done;
-        }
-        servers[0] = '\0';
-    }
-    if (servers != NULL && !servers_valid(opts->servers, servers, why,
-                                          sizeof(why))) {
-        if (errbuf != NULL && errlen > 0) {
-            char shown[80];
-            printable(opts->servers, shown, sizeof(shown));
-            snprintf(errbuf, errlen, "invalid DNS server list '%s': %s",
-                     shown, why);
-        }
-        st = SPFC_EINVAL;
-        goto done;
     }
 
     r = calloc(1, sizeof(*r));
@@ -413,12 +275,9 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
     if (servers != NULL) {
         rc = ares_set_servers_ports_csv(r->channel, servers);
         if (rc != ARES_SUCCESS) {
-            if (errbuf != NULL && errlen > 0) {
-                char shown[80];
-                printable(opts->servers, shown, sizeof(shown));
+            if (errbuf != NULL && errlen > 0)
                 snprintf(errbuf, errlen, "invalid DNS server list '%s': %s",
-                         shown, ares_strerror(rc));
-            }
+                         servers, ares_strerror(rc));
             st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EINVAL;
             goto done;
         }

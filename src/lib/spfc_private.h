@@ -139,6 +139,21 @@ spfc_status_t spfc_dns_decode(const char *qname, uint16_t qtype,
                               uint32_t *neg_ttl, const char **why);
 
 /* ------------------------------------------------------------------------ */
+/* DNS server lists (servers.c)                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * For the resolver: check list as spfc_servers_check() does and put in
+ * *norm (malloc()ed, the caller frees it) the form c-ares 1.18's
+ * ares_set_servers_ports_csv() reads: the same entries, "[IPV6]" without
+ * a port unbracketed.  It holds only address characters, so it may be
+ * quoted in a message as is.  On SPFC_EINVAL, errbuf (when not NULL)
+ * receives "invalid DNS server list 'LIST': REASON"; SPFC_ENOMEM.
+ */
+spfc_status_t spfc_servers_normalise(const char *list, char **norm,
+                                     char *errbuf, size_t errlen);
+
+/* ------------------------------------------------------------------------ */
 /* DNS view internals (dnsview.c)                                           */
 /* ------------------------------------------------------------------------ */
 

@@ -1,6 +1,6 @@
 /*
- * fuzz_dns.c - libFuzzer target: the c-ares driver's DNS answer decoder
- * (spfc_dns_decode) on hostile replies, then the view that stores them.
+ * fuzz_dns.c - libFuzzer target: the DNS wire decoder (spfc_dns_decode,
+ * src/lib/dnswire.c) on hostile replies, then the view that stores them.
  *
  * Input: byte 0 picks the question type, byte 1 is the length L of the
  * question name, the next L bytes are the name, the rest is the reply.
