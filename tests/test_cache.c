@@ -20,7 +20,8 @@ static void cache_txt(spfc_view_t *v, const char *name, const char *text,
     spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .ttl = ttl,
                     .data = (const uint8_t *)text, .len = strlen(text)};
     ck_assert_int_eq(spfc_view_cache_answer(v, name, SPFC_TYPE_TXT,
-                                            SPFC_DNS_NOERROR, &rr, 1, e),
+                                            SPFC_DNS_NOERROR, &rr, 1,
+                                            SPFC_NEG_TTL_DEFAULT, e),
                      SPFC_OK);
 }
 
@@ -31,7 +32,8 @@ static int known(const spfc_view_t *v, const char *name)
 }
 
 /* TTLs count against the view clock; a TTL of 0 serves the current tick;
- * negative answers live 300 s, errors only the current tick. */
+ * negative answers live the TTL given (here the default, 300 s), errors
+ * only the current tick. */
 START_TEST(ttl_expiry)
 {
     spfc_view_t *v = NULL;
@@ -40,10 +42,12 @@ START_TEST(ttl_expiry)
     cache_txt(v, "a.test", "v=spf1 -all", 60, NULL);
     cache_txt(v, "zero.test", "v=spf1 -all", 0, NULL);
     ck_assert_int_eq(spfc_view_cache_answer(v, "nx.test", SPFC_TYPE_TXT,
-                                            SPFC_DNS_NXDOMAIN, NULL, 0, NULL),
+                                            SPFC_DNS_NXDOMAIN, NULL, 0,
+                                            SPFC_NEG_TTL_DEFAULT, NULL),
                      SPFC_OK);
     ck_assert_int_eq(spfc_view_cache_answer(v, "sf.test", SPFC_TYPE_TXT,
-                                            SPFC_DNS_SERVFAIL, NULL, 0, NULL),
+                                            SPFC_DNS_SERVFAIL, NULL, 0,
+                                            SPFC_NEG_TTL_DEFAULT, NULL),
                      SPFC_OK);
     ck_assert(known(v, "a.test") && known(v, "zero.test") &&
               known(v, "nx.test") && known(v, "sf.test"));
@@ -68,7 +72,8 @@ START_TEST(ttl_expiry)
         {.type = SPFC_TYPE_A, .ttl = 100, .data = (const uint8_t *)"\1\2\3\4", .len = 4},
         {.type = SPFC_TYPE_A, .ttl = 5, .data = (const uint8_t *)"\1\2\3\5", .len = 4}};
     ck_assert_int_eq(spfc_view_cache_answer(v, "two.test", SPFC_TYPE_A,
-                                            SPFC_DNS_NOERROR, two, 2, NULL),
+                                            SPFC_DNS_NOERROR, two, 2,
+                                            SPFC_NEG_TTL_DEFAULT, NULL),
                      SPFC_OK);
     long long now = 1000000 + 300001;
     spfc_view_set_clock(v, now + 5000);
@@ -144,12 +149,47 @@ START_TEST(bounded_churn)
         snprintf(name, sizeof name, "c%d.cust.test", i);
         cache_txt(v, name, "v=spf1 include:_spf.provider.test -all", 3600, NULL);
         ck_assert_int_eq(spfc_view_cache_answer(v, name, SPFC_TYPE_A,
-                                                SPFC_DNS_NXDOMAIN, NULL, 0, NULL),
+                                                SPFC_DNS_NXDOMAIN, NULL, 0,
+                                            SPFC_NEG_TTL_DEFAULT, NULL),
                          SPFC_OK);
         ck_assert_uint_le(spfc_view_cache_count(v), 100);
     }
     ck_assert(known(v, "c19999.cust.test"));
     ck_assert(!known(v, "c0.cust.test"));
+    spfc_view_free(v);
+}
+END_TEST
+
+/* A negative answer lives the TTL its caller gives, NODATA and NXDOMAIN
+ * alike, never more than SPFC_NEG_TTL_MAX; a positive one ignores it. */
+START_TEST(negative_ttl_given)
+{
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_view_set_clock(v, 0);
+    ck_assert_int_eq(spfc_view_cache_answer(v, "nx.test", SPFC_TYPE_TXT,
+                                            SPFC_DNS_NXDOMAIN, NULL, 0, 20, NULL),
+                     SPFC_OK);
+    ck_assert_int_eq(spfc_view_cache_answer(v, "nodata.test", SPFC_TYPE_TXT,
+                                            SPFC_DNS_NOERROR, NULL, 0, 40, NULL),
+                     SPFC_OK);
+    ck_assert_int_eq(spfc_view_cache_answer(v, "long.test", SPFC_TYPE_TXT,
+                                            SPFC_DNS_NXDOMAIN, NULL, 0,
+                                            UINT32_MAX, NULL),
+                     SPFC_OK);
+    cache_txt(v, "pos.test", "v=spf1 -all", 100, NULL);
+    spfc_view_set_clock(v, 20000);
+    ck_assert(known(v, "nx.test") && known(v, "nodata.test"));
+    spfc_view_set_clock(v, 20001);
+    ck_assert(!known(v, "nx.test") && known(v, "nodata.test"));
+    spfc_view_set_clock(v, 40001);
+    ck_assert(!known(v, "nodata.test") && known(v, "pos.test"));
+    spfc_view_set_clock(v, 100001);
+    ck_assert(!known(v, "pos.test") && known(v, "long.test"));
+    spfc_view_set_clock(v, SPFC_NEG_TTL_MAX * 1000LL);
+    ck_assert(known(v, "long.test"));
+    spfc_view_set_clock(v, SPFC_NEG_TTL_MAX * 1000LL + 1);
+    ck_assert(!known(v, "long.test"));
     spfc_view_free(v);
 }
 END_TEST
@@ -484,11 +524,106 @@ START_TEST(hint_answer_wakes)
 }
 END_TEST
 
+/* A master file at a fresh temporary path, holding text. */
+static char *temp_zone(const char *text)
+{
+    char path[] = "/tmp/spfc_cache_negXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+    return strdup(path);
+}
+
+static int cached(const spfc_view_t *v, const char *name, uint16_t type)
+{
+    spfc_answer_t a;
+    return spfc_view_lookup(v, name, type, &a);
+}
+
+/*
+ * Negative answers through spfc_dnsd and c-ares last as long as the SOA
+ * in the reply's authority section says (RFC 2308 section 5): the
+ * smaller of its TTL and MINIMUM, capped at 3 hours, 300 s without a
+ * SOA.  The store time lies between t0 and t1, so each expiry is asserted
+ * at t0 + TTL (still there) and t1 + TTL + 1 ms (gone).
+ */
+START_TEST(negative_ttl_from_soa)
+{
+    char *zones[3] = {
+        temp_zone("$TTL 3600\n"
+                  "neg.test. IN SOA ns.neg.test. h.neg.test. 1 3600 600 86400 60\n"
+                  "neg.test. IN TXT \"v=spf1 -all\"\n"),
+        temp_zone("$TTL 604800\n"
+                  "long.test. IN SOA ns.long.test. h.long.test. 1 3600 600 86400 604800\n"),
+        temp_zone("plain.test. 3600 IN TXT \"v=spf1 -all\"\n"),
+    };
+    const char *dargs[] = {"--zone", zones[0], "--zone", zones[1],
+                           "--zone", zones[2], NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    spfc_resolver_t *r = resolver_for(&d, 3000, 2, 0);
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    static const spfc_key_t keys[] = {
+        {"nx.neg.test", SPFC_TYPE_TXT},  /* NXDOMAIN, 60 s */
+        {"neg.test", SPFC_TYPE_A},       /* NODATA, 60 s */
+        {"neg.test", SPFC_TYPE_TXT},     /* the record, 3600 s */
+        {"nx.long.test", SPFC_TYPE_TXT}, /* NXDOMAIN, capped */
+        {"plain.test", SPFC_TYPE_A},     /* NODATA without a SOA */
+    };
+    static const spfc_rcode_t want[] = {SPFC_DNS_NXDOMAIN, SPFC_DNS_NOERROR,
+                                        SPFC_DNS_NOERROR, SPFC_DNS_NXDOMAIN,
+                                        SPFC_DNS_NOERROR};
+    long long t0 = spawn_now_ms();
+    ck_assert_int_eq(spfc_resolver_fetch(r, v, keys, 5, NULL), SPFC_OK);
+    long long t1 = spawn_now_ms();
+    for (size_t i = 0; i < 5; i++) {
+        spfc_answer_t a;
+        ck_assert(spfc_view_lookup(v, keys[i].name, keys[i].type, &a));
+        ck_assert_msg(a.rcode == want[i], "%s: %s", keys[i].name,
+                      spfc_rcode_str(a.rcode));
+    }
+    ck_assert_uint_eq(spfc_view_cache_count(v), 5);
+
+    spfc_view_set_clock(v, t0 + 60 * 1000);
+    ck_assert(cached(v, "nx.neg.test", SPFC_TYPE_TXT));
+    ck_assert(cached(v, "neg.test", SPFC_TYPE_A));
+    spfc_view_set_clock(v, t1 + 60 * 1000 + 1);
+    ck_assert(!cached(v, "nx.neg.test", SPFC_TYPE_TXT));
+    ck_assert(!cached(v, "neg.test", SPFC_TYPE_A));
+    ck_assert(cached(v, "neg.test", SPFC_TYPE_TXT));
+    ck_assert(cached(v, "plain.test", SPFC_TYPE_A));
+
+    spfc_view_set_clock(v, t0 + SPFC_NEG_TTL_DEFAULT * 1000);
+    ck_assert(cached(v, "plain.test", SPFC_TYPE_A));
+    spfc_view_set_clock(v, t1 + SPFC_NEG_TTL_DEFAULT * 1000 + 1);
+    ck_assert(!cached(v, "plain.test", SPFC_TYPE_A));
+    ck_assert(cached(v, "nx.long.test", SPFC_TYPE_TXT));
+
+    spfc_view_set_clock(v, t0 + SPFC_NEG_TTL_MAX * 1000LL);
+    ck_assert(cached(v, "nx.long.test", SPFC_TYPE_TXT));
+    spfc_view_set_clock(v, t1 + SPFC_NEG_TTL_MAX * 1000LL + 1);
+    ck_assert(!cached(v, "nx.long.test", SPFC_TYPE_TXT));
+
+    spfc_resolver_free(r);
+    spfc_view_free(v);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    for (int i = 0; i < 3; i++) {
+        unlink(zones[i]);
+        free(zones[i]);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("cache");
     TCase *tc = tcase_create("view");
     tcase_add_test(tc, ttl_expiry);
+    tcase_add_test(tc, negative_ttl_given);
     tcase_add_test(tc, lru_eviction);
     tcase_add_test(tc, bounded_churn);
     suite_add_tcase(s, tc);
@@ -500,6 +635,7 @@ static Suite *suite(void)
     tcase_add_test(tc, sync_wrapper);
     tcase_add_test(tc, query_bound);
     tcase_add_test(tc, hint_answer_wakes);
+    tcase_add_test(tc, negative_ttl_from_soa);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -541,6 +541,20 @@ typedef struct spfc_resolver_opts {
     int sequential;       /**< send only the blocking query, no prefetch */
 } spfc_resolver_opts_t;
 
+/**
+ * Check a DNS server list as spfc_resolver_opts_t.servers takes it:
+ * entries separated by commas (no blanks, none empty), each IPV4,
+ * IPV4:PORT, IPV6, [IPV6] or [IPV6]:PORT, with PORT from 1 to 65535
+ * ("192.0.2.53:5353,[2001:db8::53]:53,2001:db8::54").  Host names and
+ * scope ids ("fe80::1%eth0") are refused.  Returns SPFC_OK, or SPFC_EINVAL
+ * (a NULL or empty list too); why, when not NULL and whylen > 0, then
+ * receives one line naming the first bad entry and what is wrong with it
+ * (control bytes shown as '?', long text cut with "..."), and "" on
+ * success.  spfc_resolver_new() applies the same check.
+ */
+SPFC_API spfc_status_t spfc_servers_check(const char *list, char *why,
+                                          size_t whylen);
+
 /** Counters of one spfc_resolver_run(). */
 typedef struct spfc_resolver_stats {
     unsigned queries_sent; /**< DNS questions sent (retries not counted) */

@@ -254,70 +254,6 @@ static int parse_count(const char *s, unsigned long lo, unsigned long hi,
     return 1;
 }
 
-static int parse_port(const char *s)
-{
-    unsigned long v = 0;
-    if (*s == '\0')
-        return 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        v = v * 10 + (unsigned long)(*p - '0');
-        if (v > 65535)
-            return 0;
-    }
-    return v >= 1;
-}
-
-/* One server: IPV4, IPV4:PORT, IPV6 or [IPV6]:PORT (the forms c-ares
- * takes).  Checked here so that a typo is a usage error even with
- * --offline, before any socket exists. */
-static int server_ok(const char *s, size_t len)
-{
-    char buf[80], addr[80];
-    spfc_ip_t ip;
-    if (len == 0 || len >= sizeof buf)
-        return 0;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-
-    if (buf[0] == '[') {
-        char *close = strchr(buf, ']');
-        if (close == NULL)
-            return 0;
-        size_t alen = (size_t)(close - buf - 1);
-        memcpy(addr, buf + 1, alen);
-        addr[alen] = '\0';
-        if (spfc_ip_parse(addr, &ip) != SPFC_OK || strchr(addr, ':') == NULL)
-            return 0;
-        if (close[1] == '\0')
-            return 1;
-        return close[1] == ':' && parse_port(close + 2);
-    }
-    char *colon = strchr(buf, ':');
-    if (colon != NULL && strchr(colon + 1, ':') == NULL) {
-        /* exactly one colon: IPV4:PORT */
-        *colon = '\0';
-        return spfc_ip_parse(buf, &ip) == SPFC_OK && ip.family == 4 &&
-               strchr(buf, ':') == NULL && parse_port(colon + 1);
-    }
-    return spfc_ip_parse(buf, &ip) == SPFC_OK;
-}
-
-static int servers_ok(const char *list)
-{
-    const char *p = list;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-        if (!server_ok(p, len))
-            return 0;
-        if (comma == NULL)
-            return 1;
-        p = comma + 1;
-    }
-}
-
 static int set_mode(cli_config_t *cfg, cli_mode_t mode, const char *option,
                     FILE *err)
 {
@@ -412,15 +348,19 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         case OPT_RECEIVER:
             cfg->receiver = optarg;
             break;
-        case OPT_SERVER:
-            if (!servers_ok(optarg)) {
-                spfc_cli_msg(err, "bad --server list '%s': give ADDR[:PORT] or "
-                         "[IPV6]:PORT entries separated by commas",
-                    shown(optarg, buf, sizeof buf));
+        case OPT_SERVER: {
+            /* Checked here, not only by the resolver, so that a typo is a
+             * usage error even with --offline. */
+            char why[160];
+            if (spfc_servers_check(optarg, why, sizeof why) != SPFC_OK) {
+                spfc_cli_msg(err, "bad --server list '%s': %s; give ADDR[:PORT] "
+                         "or [IPV6]:PORT entries separated by commas",
+                    shown(optarg, buf, sizeof buf), why);
                 return SPFC_EXIT_USAGE;
             }
             cfg->servers = optarg;
             break;
+        }
         case OPT_TIMEOUT:
             if (!parse_timeout(optarg, &cfg->timeout_ms)) {
                 spfc_cli_msg(err, "bad --timeout '%s': give seconds, more than 0 and "

@@ -643,10 +643,6 @@ bool spfc_view_has_rr(const spfc_view_t *view, const char *owner,
 /* The cache of network answers                                             */
 /* ------------------------------------------------------------------------ */
 
-/* Negative answers (NXDOMAIN, NODATA) carry their TTL in the SOA of the
- * authority section (RFC 2308 section 5), which the decoder does not keep:
- * a common SOA minimum stands in for it. */
-#define NEGATIVE_TTL 300u
 /* Server failures and timeouts are asked again once the clock moves on
  * (RFC 2308 section 7.1 allows at most five minutes; a batch wants the
  * next check to try for itself). */
@@ -751,6 +747,7 @@ void spfc_view_set_clock(spfc_view_t *view, long long now_ms)
 spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
                                      uint16_t type, spfc_rcode_t rcode,
                                      const spfc_rr_t *rrs, size_t n_rrs,
+                                     uint32_t neg_ttl,
                                      spfc_view_entry_t **entry)
 {
     if (entry != NULL)
@@ -763,8 +760,12 @@ spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
         return st;
     /* Build the new RRset aside, so a failure leaves the old one intact. */
     rrset_t fresh = {.type = type, .rcode = rcode};
+    /* Negative answers (NXDOMAIN, NODATA) last as long as the reply's SOA
+     * says (RFC 2308 section 5, found by the decoder), never over the
+     * cap, whoever the caller is. */
     uint32_t ttl = rcode == SPFC_DNS_NOERROR || rcode == SPFC_DNS_NXDOMAIN
-                       ? NEGATIVE_TTL : ERROR_TTL;
+                       ? (neg_ttl < SPFC_NEG_TTL_MAX ? neg_ttl : SPFC_NEG_TTL_MAX)
+                       : ERROR_TTL;
     for (size_t i = 0; i < n_rrs; i++) {
         /* RFC 2181 5.2: one TTL per RRset; the smallest is the safe one. */
         if (i == 0 || rrs[i].ttl < ttl)

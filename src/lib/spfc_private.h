@@ -100,25 +100,58 @@ size_t spfc_name_labels(const char *name);
 bool spfc_domain_is_valid(const char *name);
 
 /* ------------------------------------------------------------------------ */
-/* DNS wire decoding (resolve.c)                                            */
+/* DNS wire decoding (dnswire.c)                                            */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * How long a negative answer (NXDOMAIN, NODATA) is cached (RFC 2308
+ * section 5).  The default stands in when a reply carries no usable SOA
+ * (a common SOA minimum); the cap follows RFC 2308 section 5's advice of
+ * one to three hours at most, so a hostile MINIMUM cannot pin a missing
+ * record for weeks.
+ */
+#define SPFC_NEG_TTL_DEFAULT 300u
+#define SPFC_NEG_TTL_MAX 10800u
 
 /*
  * Decode a DNS response to the question (qname, qtype, class IN) into the
  * form spfc_view_set_answer() takes.  A pure function over hostile bytes:
  * every length and count is checked, compression pointers are bounded, the
  * question must match, the CNAME chain in the answer section is followed
- * from qname (at most 8 hops), and only RRs of qtype owned by qname or the
- * chain's end are kept.  A malformed message gives SPFC_OK with *rcode =
- * SPFC_DNS_ERROR; *why (when not NULL) then says what was wrong (a static
- * string).  *rrs and everything it points to live in arena.  SPFC_ENOMEM
- * when the arena cannot grow.
+ * from qname (at most SPFC_MAX_CNAME_HOPS hops), and only RRs of qtype
+ * owned by qname or the chain's end are kept.  A malformed message gives
+ * SPFC_OK with *rcode = SPFC_DNS_ERROR; *why (when not NULL) then says
+ * what was wrong (a static string).  *rrs and everything it points to live
+ * in arena.  SPFC_ENOMEM when the arena cannot grow.
+ *
+ * *neg_ttl (when not NULL) receives the seconds a negative answer may be
+ * cached: for NXDOMAIN and NODATA (NOERROR, no records kept) the smaller
+ * of the TTL and the MINIMUM field of the first well-formed SOA in the
+ * authority section, at most SPFC_NEG_TTL_MAX; SPFC_NEG_TTL_DEFAULT when
+ * there is no such SOA, and for every other outcome.  The authority
+ * section decides nothing else: a malformed one leaves rcode and records
+ * as the header and answer section say.
  */
 spfc_status_t spfc_dns_decode(const char *qname, uint16_t qtype,
                               const unsigned char *abuf, size_t alen,
                               spfc_arena_t *arena, spfc_rcode_t *rcode,
                               spfc_rr_t **rrs, size_t *n_rrs,
-                              const char **why);
+                              uint32_t *neg_ttl, const char **why);
+
+/* ------------------------------------------------------------------------ */
+/* DNS server lists (servers.c)                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * For the resolver: check list as spfc_servers_check() does and put in
+ * *norm (malloc()ed, the caller frees it) the form c-ares 1.18's
+ * ares_set_servers_ports_csv() reads: the same entries, "[IPV6]" without
+ * a port unbracketed.  It holds only address characters, so it may be
+ * quoted in a message as is.  On SPFC_EINVAL, errbuf (when not NULL)
+ * receives "invalid DNS server list 'LIST': REASON"; SPFC_ENOMEM.
+ */
+spfc_status_t spfc_servers_normalise(const char *list, char **norm,
+                                     char *errbuf, size_t errlen);
 
 /* ------------------------------------------------------------------------ */
 /* DNS view internals (dnsview.c)                                           */
@@ -158,13 +191,17 @@ void spfc_view_set_clock(spfc_view_t *view, long long now_ms);
 /*
  * Store a network answer, replacing an earlier entry for (name, type) (the
  * same entry object, so pins stay valid).  Its TTL is the smallest of the
- * records', 300 s for NXDOMAIN/NODATA, 0 for errors (usable until the
- * clock moves).  *entry (when not NULL) receives the entry, valid until it
- * is evicted: pin it to keep it.  May evict others to keep the limit.
+ * records'; for NXDOMAIN and NODATA (NOERROR without records) it is
+ * neg_ttl seconds, capped at SPFC_NEG_TTL_MAX: pass what spfc_dns_decode()
+ * found in the reply's SOA (RFC 2308 section 5), or SPFC_NEG_TTL_DEFAULT
+ * when there was no reply to read; errors get 0 (usable until the clock
+ * moves).  *entry (when not NULL) receives the entry, valid until it is
+ * evicted: pin it to keep it.  May evict others to keep the limit.
  */
 spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
                                      uint16_t type, spfc_rcode_t rcode,
                                      const spfc_rr_t *rrs, size_t n_rrs,
+                                     uint32_t neg_ttl,
                                      spfc_view_entry_t **entry);
 
 /* Pins nest; a pinned entry neither expires nor is evicted.  Unpinning

@@ -210,7 +210,15 @@ void dnsw_add_rr(dnsw_msg_t *m, const dnsw_query_t *q, const char *owner,
     put32(m, ttl);
     put16(m, (uint16_t)rdlen);
     dnsw_put(m, rdata, rdlen);
-    m->ancount++;
+    if (m->authority)
+        m->nscount++;
+    else
+        m->ancount++;
+}
+
+void dnsw_begin_authority(dnsw_msg_t *m)
+{
+    m->authority = true;
 }
 
 void dnsw_finish(dnsw_msg_t *m, const dnsw_query_t *q, size_t limit)
@@ -219,13 +227,15 @@ void dnsw_finish(dnsw_msg_t *m, const dnsw_query_t *q, size_t limit)
         return;
     m->data[6] = (uint8_t)(m->ancount >> 8);
     m->data[7] = (uint8_t)m->ancount;
+    m->data[8] = (uint8_t)(m->nscount >> 8);
+    m->data[9] = (uint8_t)m->nscount;
     size_t opt_len = q->edns ? 11 : 0;
     if (m->len + opt_len > limit) {
         /* RFC 1035 4.1.1 TC: cut after the question; the client retries
          * over TCP (RFC 7766). */
         m->len = m->qend;
         m->data[2] |= 0x02;
-        m->data[6] = m->data[7] = 0;
+        m->data[6] = m->data[7] = m->data[8] = m->data[9] = 0;
     }
     if (q->edns) {
         uint8_t opt[11] = {0, 0, 41, 0x04, 0xD0 /* 1232 */, 0, 0, 0, 0, 0, 0};

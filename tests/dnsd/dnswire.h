@@ -1,7 +1,7 @@
 /*
  * dnswire.h - the little DNS wire encoding the loopback responder needs:
  * read one query, write a response.  Kept apart from the library's decoder
- * (src/lib/resolve.c) on purpose, so a bug in one cannot hide a bug in the
+ * (src/lib/dnswire.c) on purpose, so a bug in one cannot hide a bug in the
  * other when the two talk in the end-to-end tests.
  */
 #ifndef SPFC_DNSWIRE_H
@@ -48,6 +48,8 @@ typedef struct dnsw_msg {
     size_t len, cap;
     bool failed;   /* out of memory or over DNSW_MSG_MAX */
     uint16_t ancount;
+    uint16_t nscount;
+    bool authority; /* dnsw_add_rr() writes the authority section now */
     size_t qend;   /* end of the question: truncation point */
 } dnsw_msg_t;
 
@@ -57,6 +59,9 @@ void dnsw_begin(dnsw_msg_t *m, const dnsw_query_t *q, int rcode);
 void dnsw_add_rr(dnsw_msg_t *m, const dnsw_query_t *q, const char *owner,
                  uint16_t type, uint32_t ttl, const uint8_t *rdata,
                  size_t rdlen);
+/* Every RR added from now on goes to the authority section (RFC 1035
+ * 4.1: it follows the answer section). */
+void dnsw_begin_authority(dnsw_msg_t *m);
 /* rdata helpers: a name, MX, TXT (split into <=255-byte strings). */
 bool dnsw_name_rdata(const char *name, uint8_t *out, size_t *len);
 /* Finish: OPT record when the query had one; TC and a cut after the

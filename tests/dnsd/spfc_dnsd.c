@@ -155,6 +155,42 @@ static void add_rrs(dnsw_msg_t *m, const dnsw_query_t *q, const char *owner,
     }
 }
 
+/* SOA (RFC 1035 3.2.2); its rdata ends with MINIMUM, 32 bits. */
+#define TYPE_SOA 6
+
+/*
+ * A negative answer for name carries the SOA of its zone in the authority
+ * section, with the smaller of the SOA's TTL and its MINIMUM as TTL (RFC
+ * 2308 section 3), so that the resolver knows how long to cache it.  The
+ * zone is the closest enclosing name with a SOA: master files have one;
+ * views without (the RFC 7208 suite's) answer with no authority, as
+ * before.  The SOA's rdata is served as the view holds it (the loader
+ * keeps it in uncompressed wire form).
+ */
+static void add_negative_soa(const server_t *s, dnsw_msg_t *m,
+                             const dnsw_query_t *q, const char *name)
+{
+    for (const char *zone = name; zone != NULL && *zone != '\0';) {
+        spfc_answer_t soa;
+        if (spfc_view_lookup(s->view, zone, TYPE_SOA, &soa) &&
+            soa.rcode == SPFC_DNS_NOERROR && soa.cname_hops == 0 &&
+            soa.n_rrs > 0 && soa.rrs[0].len >= 20) {
+            const spfc_rr_t *rr = &soa.rrs[0];
+            const uint8_t *mp = rr->data + rr->len - 4;
+            uint32_t minimum = ((uint32_t)mp[0] << 24) | ((uint32_t)mp[1] << 16) |
+                               ((uint32_t)mp[2] << 8) | (uint32_t)mp[3];
+            dnsw_begin_authority(m);
+            dnsw_add_rr(m, q, zone, TYPE_SOA,
+                        rr->ttl < minimum ? rr->ttl : minimum, rr->data,
+                        rr->len);
+            return;
+        }
+        zone = strchr(zone, '.');
+        if (zone != NULL)
+            zone++;
+    }
+}
+
 /*
  * Build the response to one query from the view.  Returns false when no
  * answer must be sent (TIMEOUT entries, unparseable messages).
@@ -223,6 +259,9 @@ static bool answer(const server_t *s, const uint8_t *msg, size_t len, bool tcp,
     }
     if (a.rcode == SPFC_DNS_NOERROR)
         add_rrs(m, &q, first ? NULL : owner, &a);
+    if (a.rcode == SPFC_DNS_NXDOMAIN ||
+        (a.rcode == SPFC_DNS_NOERROR && a.n_rrs == 0))
+        add_negative_soa(s, m, &q, owner);
     if (m->failed) {
         /* Larger than any DNS message: say SERVFAIL instead. */
         dnsw_free(m);

@@ -1,12 +1,13 @@
 /*
- * fuzz_dns.c - libFuzzer target: the c-ares driver's DNS answer decoder
- * (spfc_dns_decode) on hostile replies, then the view that stores them.
+ * fuzz_dns.c - libFuzzer target: the DNS wire decoder (spfc_dns_decode,
+ * src/lib/dnswire.c) on hostile replies, then the view that stores them.
  *
  * Input: byte 0 picks the question type, byte 1 is the length L of the
  * question name, the next L bytes are the name, the rest is the reply.
  *
  * Invariants: always SPFC_OK with a defined rcode; a malformed reply says
- * why and keeps no records; every record kept has the asked type and the
+ * why and keeps no records; the negative-caching TTL is at most the cap,
+ * and the default unless the answer is negative; every record kept has the asked type and the
  * right data size (A 4, AAAA 16) or a name of at most 255 octets; storing
  * the answer in a view and reading it back gives the same records.
  */
@@ -45,9 +46,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     spfc_rr_t *rrs = NULL;
     size_t n = 0;
     const char *why = NULL;
+    uint32_t neg_ttl = 0;
     spfc_status_t st = spfc_dns_decode(qname, qtype, abuf, alen, &arena,
-                                       &rcode, &rrs, &n, &why);
+                                       &rcode, &rrs, &n, &neg_ttl, &why);
     if (st != SPFC_OK || rcode > SPFC_DNS_ERROR)
+        abort();
+    /* Only a negative answer takes its TTL from the reply, and never
+     * more than the cap. */
+    bool negative = rcode == SPFC_DNS_NXDOMAIN ||
+                    (rcode == SPFC_DNS_NOERROR && n == 0);
+    if (neg_ttl > SPFC_NEG_TTL_MAX ||
+        (!negative && neg_ttl != SPFC_NEG_TTL_DEFAULT))
         abort();
     if (rcode == SPFC_DNS_ERROR && (n != 0 || why == NULL))
         abort();

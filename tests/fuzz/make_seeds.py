@@ -213,14 +213,20 @@ def wire_name(name):
     return out + b"\x00"
 
 
-def reply(qname, qtype, rcode, answers):
-    """answers: (owner, type, rdata bytes)."""
-    msg = struct.pack(">HBBHHHH", 0x1234, 0x81, 0x80 | rcode, 1, len(answers), 0, 0)
+def reply(qname, qtype, rcode, answers, authority=()):
+    """answers, authority: (owner, type, rdata bytes)."""
+    msg = struct.pack(">HBBHHHH", 0x1234, 0x81, 0x80 | rcode, 1, len(answers),
+                      len(authority), 0)
     msg += wire_name(qname) + struct.pack(">HH", qtype, 1)
-    for owner, t, rdata in answers:
+    for owner, t, rdata in list(answers) + list(authority):
         o = b"\xc0\x0c" if owner == qname else wire_name(owner)
         msg += o + struct.pack(">HHIH", t, 1, 300, len(rdata)) + rdata
     return msg
+
+
+def soa(zone, minimum):
+    return (wire_name("ns." + zone) + wire_name("host." + zone) +
+            struct.pack(">IIIII", 1, 3600, 600, 86400, minimum))
 
 
 def rdata(t, v):
@@ -268,6 +274,12 @@ def seeds_dns(docs):
     put("fuzz_dns", dns_seed(q, 1, reply(q, 1, 3, [])))          # NXDOMAIN
     put("fuzz_dns", dns_seed(q, 16, reply(q, 16, 2, [])))        # SERVFAIL
     put("fuzz_dns", dns_seed(q, 16, reply(q, 16, 0, [])))        # NODATA
+    # Negative answers with the zone's SOA in the authority section.
+    put("fuzz_dns", dns_seed("nx." + q, 16, reply("nx." + q, 16, 3, [], [(q, 6, soa(q, 60))])))
+    put("fuzz_dns", dns_seed(q, 16, reply(q, 16, 0, [], [(q, 2, wire_name("ns." + q)),
+                                                         (q, 6, soa(q, 86400 * 7))])))
+    put("fuzz_dns", dns_seed("a." + q, 16, reply("a." + q, 16, 3, [
+        ("a." + q, 5, wire_name("gone.other.net"))], [("other.net", 6, soa("other.net", 900))])))
     # CNAME chain, then the data.
     put("fuzz_dns", dns_seed("a.example.com", 1, reply("a.example.com", 1, 0, [
         ("a.example.com", 5, wire_name("b.example.com")),
