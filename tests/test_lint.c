@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ZONE SPFC_TESTS_DIR "/zones/lint.zone"
 
@@ -713,6 +714,159 @@ START_TEST(resolver_rounds_and_dns_failure)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* --expect and --expect-file                                               */
+/* ------------------------------------------------------------------------ */
+
+START_TEST(expect_args)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "clean.lint.test", "--expect",
+                  "pass:192.0.2.10", "--expect", "fail:10.0.0.1", "--expect",
+                  "pass:2001:db8::1:user@clean.lint.test");
+    ck_assert_msg(r.code == 0, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "expectations: 3 of 3 hold"));
+    ck_assert_ptr_nonnull(strstr(r.out, "ok   pass:192.0.2.10 (decided by ip4:192.0.2.0/24)"));
+    free(r.out);
+    free(r.err);
+
+    r = RUN("--offline", "-z", ZONE, "clean.lint.test", "--expect", "pass:10.0.0.2",
+            "--expect", "softfail:198.51.100.77");
+    ck_assert_msg(r.code == 1, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "expectations: 0 of 2 hold"));
+    ck_assert_ptr_nonnull(strstr(r.out, "FAIL pass:10.0.0.2: got fail (decided by -all)"));
+    ck_assert_ptr_nonnull(strstr(r.out, "FAIL softfail:198.51.100.77: got pass "
+                                        "(decided by include:_spf.esp.lint.test)"));
+    free(r.out);
+    free(r.err);
+
+    /* errors in the policy come first: exit 4 even when expectations hold */
+    r = RUN("--offline", "-z", ZONE, "voids.lint.test", "--expect", "fail:192.0.2.1");
+    ck_assert_int_eq(r.code, 4);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
+START_TEST(expect_json)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "-j", "clean.lint.test", "--expect",
+                  "pass:2001:db8::1:user@clean.lint.test", "--expect", "neutral:10.0.0.1");
+    ck_assert_int_eq(r.code, 1);
+    json_t *j = json_loadb(r.out, r.out_len, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "expectations_failed")), 1);
+    json_t *e = json_array_get(json_object_get(j, "expectations"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "ip")), "2001:db8::1");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "sender")),
+                     "user@clean.lint.test");
+    ck_assert(json_is_true(json_object_get(e, "holds")));
+    e = json_array_get(json_object_get(j, "expectations"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "want")), "neutral");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "got")), "fail");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "mechanism")), "-all");
+    ck_assert(json_is_false(json_object_get(e, "holds")));
+    json_decref(j);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
+static char *write_tmp(const char *text)
+{
+    char *path = strdup("/tmp/test_lint_expect_XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+START_TEST(expect_file)
+{
+    char *good = write_tmp("# senders of clean.lint.test\n"
+                           "\n"
+                           "pass 192.0.2.10\n"
+                           "pass 198.51.100.25 bounce@clean.lint.test  # the ESP\n"
+                           "fail 10.0.0.1 x@clean.lint.test helo.example.org\n");
+    run_t r = RUN("--offline", "-z", ZONE, "--expect-file", good, "clean.lint.test");
+    ck_assert_msg(r.code == 0, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "expectations: 3 of 3 hold"));
+    free(r.out);
+    free(r.err);
+
+    char *bad = write_tmp("pass 192.0.2.10\nmaybe 192.0.2.11\n");
+    r = RUN("--offline", "-z", ZONE, "--expect-file", bad, "clean.lint.test");
+    ck_assert_int_eq(r.code, 64);
+    ck_assert_uint_eq(r.out_len, 0);
+    ck_assert_ptr_nonnull(strstr(r.err, ":2: 'maybe' is not a result"));
+    free(r.out);
+    free(r.err);
+
+    unlink(good);
+    unlink(bad);
+    free(good);
+    free(bad);
+}
+END_TEST
+
+static const struct {
+    const char *args[8];
+    const char *mention;
+} expect_usage[] = {
+    {{"--expect", "pass", "clean.lint.test"}, "give RESULT:IP[:SENDER]"},
+    {{"--expect", "maybe:192.0.2.1", "clean.lint.test"}, "'maybe' is not a result"},
+    {{"--expect", "pass:192.0.2.256", "clean.lint.test"}, "not an IP address"},
+    {{"--expect", "pass:192.0.2.1", "clean.lint.test", "192.0.2.1"},
+     "--expect applies to lint mode"},
+    {{"--expect-file", "/nonexistent/x", "clean.lint.test"}, "cannot open"},
+};
+
+START_TEST(expect_usage_errors)
+{
+    const char *args[16] = {"--offline", "-z", ZONE};
+    size_t n = 3;
+    for (size_t i = 0; expect_usage[_i].args[i] != NULL; i++)
+        args[n++] = expect_usage[_i].args[i];
+    args[n] = NULL;
+    run_t r = run_cli(args);
+    ck_assert_msg(r.code == 64, "case %d: exit %d", _i, r.code);
+    ck_assert_uint_eq(r.out_len, 0);
+    ck_assert_msg(strstr(r.err, expect_usage[_i].mention) != NULL, "case %d: %s", _i,
+                  r.err);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
+/* The checks of expectations share the lint's rounds and view. */
+START_TEST(expect_with_driver)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = NULL;
+    spfc_ip_t ip;
+    ck_assert_int_eq(spfc_lint_new("deep.lint.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.105", &ip), SPFC_OK); /* h6 */
+    ck_assert_int_eq(spfc_lint_expect(l, SPFC_RESULT_PASS, &ip, NULL, NULL), SPFC_OK);
+    ck_assert_int_eq(spfc_ip_parse("2001:db8::1", &ip), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_expect(l, SPFC_RESULT_PASS, &ip, "a@deep.lint.test",
+                                      NULL), SPFC_OK);
+    size_t fetched;
+    unsigned rounds = drive(l, v, &fetched);
+    ck_assert_uint_le(rounds, 5);
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->n_expectations, 2);
+    ck_assert_uint_eq(r->n_expectations_failed, 1);
+    ck_assert(r->expectations[0].holds);
+    ck_assert_str_eq(r->expectations[0].mechanism, "include:d1b.lint.test");
+    ck_assert(!r->expectations[1].holds);
+    ck_assert_int_eq(r->expectations[1].got, SPFC_RESULT_FAIL);
+    ck_assert_uint_eq(r->lookups, 10);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
 static Suite *lint_suite(void)
 {
     Suite *s = suite_create("lint");
@@ -744,6 +898,15 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, codes_documented);
     tcase_add_test(tc, resolver_rounds_and_dns_failure);
     tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("expect");
+    tcase_add_test(tc, expect_args);
+    tcase_add_test(tc, expect_json);
+    tcase_add_test(tc, expect_file);
+    tcase_add_loop_test(tc, expect_usage_errors, 0,
+                        (int)(sizeof expect_usage / sizeof expect_usage[0]));
+    tcase_add_test(tc, expect_with_driver);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -683,6 +683,19 @@ typedef struct spfc_lint_network {
     const char *via;     /**< the domain whose record brings it */
 } spfc_lint_network_t;
 
+/** An assertion checked with the lint (--expect): the result a client
+ *  should get, and what it got. */
+typedef struct spfc_lint_expectation {
+    spfc_result_t want;      /**< the expected result */
+    spfc_ip_t ip;            /**< the client */
+    const char *sender;      /**< MAIL FROM as given, or NULL (postmaster@domain) */
+    const char *helo;        /**< HELO name, or NULL */
+    spfc_result_t got;       /**< the result of the check */
+    const char *mechanism;   /**< the term that decided, or NULL */
+    const char *reason;      /**< why, in words, or NULL */
+    int holds;               /**< got == want */
+} spfc_lint_expectation_t;
+
 /** Everything a lint found.  Valid until the lint is evaluated again or
  *  freed. */
 typedef struct spfc_lint_report {
@@ -702,6 +715,9 @@ typedef struct spfc_lint_report {
     uint64_t ipv4_addresses;     /**< IPv4 addresses authorised in all */
     int no_record;               /**< the domain publishes no SPF record */
     int dns_failure;             /**< a lookup failed (SERVFAIL, timeout) */
+    const spfc_lint_expectation_t *expectations; /**< in the order added */
+    size_t n_expectations;
+    size_t n_expectations_failed; /**< those that do not hold */
 } spfc_lint_report_t;
 
 typedef struct spfc_lint spfc_lint_t;
@@ -709,6 +725,16 @@ typedef struct spfc_lint spfc_lint_t;
 /** A lint of domain (copied).  Free with spfc_lint_free(). */
 SPFC_API spfc_status_t spfc_lint_new(const char *domain, spfc_lint_t **out);
 SPFC_API void spfc_lint_free(spfc_lint_t *lint);
+
+/**
+ * Also check that a client at ip, sending as sender (NULL: postmaster@ the
+ * linted domain) with HELO helo (may be NULL), gets the result want.  The
+ * check runs with the lint over the same view (its DNS needs join the
+ * lint's); the report lists every expectation and whether it holds.
+ */
+SPFC_API spfc_status_t spfc_lint_expect(spfc_lint_t *lint, spfc_result_t want,
+                               const spfc_ip_t *ip, const char *sender,
+                               const char *helo);
 
 /**
  * Walk the whole policy over view, from the start.  Pure like

@@ -59,7 +59,9 @@ enum {
     OPT_BATCH,
     OPT_CONCURRENCY,
     OPT_CACHE_SIZE,
-    OPT_STRICT
+    OPT_STRICT,
+    OPT_EXPECT,
+    OPT_EXPECT_FILE
 };
 
 static const spfc_cli_option_t options[] = {
@@ -109,6 +111,14 @@ static const spfc_cli_option_t options[] = {
     {"strict", 0, NULL,
      "lint mode (DOMAIN without IP): exit 1 when there are warnings",
      OPT_STRICT},
+    {"expect", 0, "RESULT:IP[:SENDER]",
+     "lint mode: assert that IP gets RESULT; exit 1 when one does not hold "
+     "(repeatable)",
+     OPT_EXPECT},
+    {"expect-file", 0, "FILE",
+     "lint mode: assertions 'RESULT IP [SENDER [HELO]]', one a line, '#' "
+     "comments",
+     OPT_EXPECT_FILE},
     {"help", 'h', NULL, "show this help and exit", OPT_HELP},
     {"version", 'V', NULL, "show the version and exit", OPT_VERSION},
 };
@@ -161,6 +171,9 @@ typedef struct cli_config {
     size_t cache_size;
     int lint;                /* DOMAIN without IP: validate the policy */
     int strict;              /* --strict: lint warnings exit 1 */
+    const char **expects;    /* malloc()ed: n_expects --expect values */
+    size_t n_expects;
+    const char *expect_file; /* --expect-file FILE, or NULL */
 } cli_config_t;
 
 /* ------------------------------------------------------------------------ */
@@ -401,7 +414,8 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     cfg->cache_size = DEFAULT_CACHE_SIZE;
     const char *batch_only = NULL; /* a --batch option given without it */
     cfg->zones = calloc((size_t)argc + 1, sizeof *cfg->zones);
-    if (cfg->zones == NULL) {
+    cfg->expects = calloc((size_t)argc + 1, sizeof *cfg->expects);
+    if (cfg->zones == NULL || cfg->expects == NULL) {
         spfc_cli_msg(err, "out of memory");
         return SPFC_EXIT_SOFTWARE;
     }
@@ -504,6 +518,12 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         case OPT_STRICT:
             cfg->strict = 1;
             break;
+        case OPT_EXPECT:
+            cfg->expects[cfg->n_expects++] = optarg;
+            break;
+        case OPT_EXPECT_FILE:
+            cfg->expect_file = optarg;
+            break;
         case OPT_HELP:
             cfg->action = ACT_HELP;
             break;
@@ -557,9 +577,11 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         }
         return 0;
     }
-    if (cfg->strict) {
-        spfc_cli_msg(err, "--strict applies to lint mode: give DOMAIN without an"
-                     " IP (" TRY_HELP ")");
+    if (cfg->strict || cfg->n_expects > 0 || cfg->expect_file != NULL) {
+        spfc_cli_msg(err, "%s applies to lint mode: give DOMAIN without an"
+                     " IP (" TRY_HELP ")",
+                     cfg->strict ? "--strict" : cfg->n_expects ? "--expect"
+                                                                : "--expect-file");
         return SPFC_EXIT_USAGE;
     }
     if (npos == 2) {
@@ -814,6 +836,9 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
         .json = cfg->mode == OUT_JSON,
         .quiet = cfg->mode == OUT_QUIET,
         .strict = cfg->strict,
+        .expects = cfg->expects,
+        .n_expects = cfg->n_expects,
+        .expect_file = cfg->expect_file,
         .flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
                  (cfg->verbose ? SPFC_OUT_VERBOSE : 0),
         .ropts = {
@@ -974,5 +999,6 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
     }
 done:
     free(cfg.zones);
+    free(cfg.expects);
     return code;
 }

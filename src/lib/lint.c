@@ -56,8 +56,19 @@ typedef struct failed_key {
     spfc_rcode_t rcode;
 } failed_key_t;
 
+/* An expectation and the check that tests it (owned by the lint). */
+typedef struct expect {
+    spfc_check_t *check;
+    spfc_lint_expectation_t pub; /* sender and helo: owned copies */
+} expect_t;
+
 struct spfc_lint {
     char *domain;
+
+    /* --expect: checks evaluated with every pass. */
+    expect_t *expects;
+    size_t n_expects, cap_expects;
+    spfc_lint_expectation_t *expect_out; /* the report's copy */
 
     /* Sticky failures (the driver adds them; they outlive passes). */
     failed_key_t *failed;
@@ -188,6 +199,13 @@ void spfc_lint_free(spfc_lint_t *l)
     for (size_t i = 0; i < l->n_failed; i++)
         free(l->failed[i].name);
     free(l->failed);
+    for (size_t i = 0; i < l->n_expects; i++) {
+        spfc_check_free(l->expects[i].check);
+        free((char *)l->expects[i].pub.sender);
+        free((char *)l->expects[i].pub.helo);
+    }
+    free(l->expects);
+    free(l->expect_out);
     free(l->findings);
     free(l->nodes);
     free(l->nets);
@@ -321,6 +339,23 @@ static spfc_lint_node_t *add_node(spfc_lint_t *l, const char *domain,
     return n;
 }
 
+/* List (name, type) for the driver, once.  0 or W_NOMEM. */
+static int add_key(spfc_lint_t *l, const char *name, uint16_t type)
+{
+    for (size_t i = 0; i < l->n_keys; i++)
+        if (l->keys[i].type == type && spfc_strcasecmp(l->keys[i].name, name) == 0)
+            return 0;
+    if (!grow((void **)&l->keys, &l->cap_keys, l->n_keys, sizeof(*l->keys)))
+        return W_NOMEM;
+    const char *copy = spfc_arena_strdup(&l->arena, name);
+    if (copy == NULL)
+        return W_NOMEM;
+    l->keys[l->n_keys].name = copy;
+    l->keys[l->n_keys].type = type;
+    l->n_keys++;
+    return 0;
+}
+
 /* The view's answer, the sticky failures first.  Returns false (and
  * lists the key) when the answer must be fetched. */
 static int lookup(spfc_lint_t *l, const char *name, uint16_t type,
@@ -342,18 +377,7 @@ static int lookup(spfc_lint_t *l, const char *name, uint16_t type,
     }
     if (spfc_view_lookup(l->view, name, type, ans))
         return 1;
-    for (size_t i = 0; i < l->n_keys; i++)
-        if (l->keys[i].type == type && spfc_strcasecmp(l->keys[i].name, name) == 0)
-            return 0;
-    if (!grow((void **)&l->keys, &l->cap_keys, l->n_keys, sizeof(*l->keys)))
-        return W_NOMEM;
-    const char *copy = spfc_arena_strdup(&l->arena, name);
-    if (copy == NULL)
-        return W_NOMEM;
-    l->keys[l->n_keys].name = copy;
-    l->keys[l->n_keys].type = type;
-    l->n_keys++;
-    return 0;
+    return add_key(l, name, type);
 }
 
 static bool rcode_failed(spfc_rcode_t rc)
@@ -1148,6 +1172,87 @@ static int walk_record(spfc_lint_t *l, const char *domain, bool authorises,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Expectations: checks run beside the walk                                 */
+/* ------------------------------------------------------------------------ */
+
+spfc_status_t spfc_lint_expect(spfc_lint_t *l, spfc_result_t want,
+                               const spfc_ip_t *ip, const char *sender,
+                               const char *helo)
+{
+    if (l == NULL || ip == NULL || want > SPFC_RESULT_PERMERROR)
+        return SPFC_EINVAL;
+    if (!grow((void **)&l->expects, &l->cap_expects, l->n_expects,
+              sizeof(*l->expects)))
+        return SPFC_ENOMEM;
+    expect_t *e = &l->expects[l->n_expects];
+    memset(e, 0, sizeof(*e));
+    /* With no sender, the linted domain is the MAIL FROM domain, so the
+     * check uses postmaster@domain (RFC 7208 4.3). */
+    spfc_request_t req = {.sender = sender != NULL ? sender : l->domain,
+                          .helo = helo, .ip = *ip};
+    spfc_status_t st = spfc_check_new(&req, &e->check);
+    if (st != SPFC_OK)
+        return st;
+    e->pub.want = want;
+    e->pub.ip = *ip;
+    if ((sender != NULL && (e->pub.sender = strdup(sender)) == NULL) ||
+        (helo != NULL && (e->pub.helo = strdup(helo)) == NULL)) {
+        spfc_check_free(e->check);
+        free((char *)e->pub.sender);
+        return SPFC_ENOMEM;
+    }
+    l->n_expects++;
+    return SPFC_OK;
+}
+
+/* Evaluate every expectation over the view; their needs join the keys.
+ * *pending: some check needs answers.  SPFC_OK or the failure. */
+static spfc_status_t eval_expectations(spfc_lint_t *l, bool *pending)
+{
+    *pending = false;
+    for (size_t i = 0; i < l->n_expects; i++) {
+        spfc_step_t step;
+        spfc_status_t st = spfc_check_eval(l->expects[i].check, l->view, &step);
+        if (st != SPFC_OK)
+            return st;
+        if (step == SPFC_STEP_DONE)
+            continue;
+        *pending = true;
+        const spfc_key_t *keys;
+        size_t n = spfc_check_needs(l->expects[i].check, &keys);
+        for (size_t k = 0; k < n; k++)
+            if (add_key(l, keys[k].name, keys[k].type) != W_OK)
+                return SPFC_ENOMEM;
+    }
+    return SPFC_OK;
+}
+
+static spfc_status_t report_expectations(spfc_lint_t *l)
+{
+    if (l->n_expects == 0)
+        return SPFC_OK;
+    spfc_lint_expectation_t *out = realloc(l->expect_out,
+                                           l->n_expects * sizeof(*out));
+    if (out == NULL)
+        return SPFC_ENOMEM;
+    l->expect_out = out;
+    for (size_t i = 0; i < l->n_expects; i++) {
+        const spfc_outcome_t *o = spfc_check_outcome(l->expects[i].check);
+        out[i] = l->expects[i].pub;
+        if (o == NULL)
+            return SPFC_EINVAL; /* cannot happen: every check is DONE */
+        out[i].got = o->result;
+        out[i].mechanism = o->mechanism;
+        out[i].reason = o->reason;
+        out[i].holds = o->result == out[i].want;
+        l->report.n_expectations_failed += !out[i].holds;
+    }
+    l->report.expectations = out;
+    l->report.n_expectations = l->n_expects;
+    return SPFC_OK;
+}
+
+/* ------------------------------------------------------------------------ */
 /* The pass                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -1269,7 +1374,11 @@ spfc_status_t spfc_lint_eval(spfc_lint_t *l, const spfc_view_t *view,
     }
     if (r != W_OK)
         return SPFC_ENOMEM;
-    *step = l->n_keys > 0 ? SPFC_STEP_NEED : SPFC_STEP_DONE;
+    bool pending;
+    spfc_status_t st = eval_expectations(l, &pending);
+    if (st != SPFC_OK)
+        return st;
+    *step = l->n_keys > 0 || pending ? SPFC_STEP_NEED : SPFC_STEP_DONE;
     if (*step == SPFC_STEP_NEED)
         return SPFC_OK;
 
@@ -1284,6 +1393,8 @@ spfc_status_t spfc_lint_eval(spfc_lint_t *l, const spfc_view_t *view,
         return SPFC_ENOMEM;
     merge_networks(l);
     finish_report(l);
+    if ((st = report_expectations(l)) != SPFC_OK)
+        return st;
     l->done = true;
     return SPFC_OK;
 }
@@ -1333,8 +1444,10 @@ static spfc_status_t keep_failures(spfc_lint_t *l, const spfc_view_t *view,
 }
 
 /* Rounds one lint may take: one per level of the tree, and a level is at
- * most one include/redirect deeper (plus the MX hosts' addresses). */
-#define MAX_ROUNDS (2 * SPFC_LINT_MAX_DEPTH + 4)
+ * most one include/redirect deeper (plus the MX hosts' addresses); an
+ * expectation's check may wait for up to 123 answers one after another
+ * (spfc_resolver_run in spfcheck.h). */
+#define MAX_ROUNDS (2 * SPFC_LINT_MAX_DEPTH + 4 + 123)
 
 spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_view_t *view,
                             spfc_lint_t *lint, spfc_resolver_stats_t *stats)

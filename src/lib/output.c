@@ -866,6 +866,45 @@ static void put_network(spfc_buf_t *b, const spfc_lint_network_t *n)
     spfc_buf_printf(b, "%s/%u", ip, n->prefix);
 }
 
+/* --expect: each assertion, and the term that decided it. */
+static void put_lint_expectations(spfc_buf_t *b, const spfc_lint_report_t *r,
+                                  int color)
+{
+    if (r->n_expectations == 0)
+        return;
+    spfc_buf_printf(b, "expectations: %zu of %zu hold\n",
+                    r->n_expectations - r->n_expectations_failed,
+                    r->n_expectations);
+    for (size_t i = 0; i < r->n_expectations; i++) {
+        const spfc_lint_expectation_t *e = &r->expectations[i];
+        char ip[SPFC_IP_STRLEN];
+        spfc_ip_format(&e->ip, ip);
+        spfc_buf_puts(b, "  ");
+        if (!e->holds && color)
+            spfc_buf_puts(b, "\033[1;31m");
+        spfc_buf_puts(b, e->holds ? "ok  " : "FAIL");
+        if (!e->holds && color)
+            spfc_buf_puts(b, ANSI_RESET);
+        spfc_buf_printf(b, " %s:%s", spfc_result_str(e->want), ip);
+        if (e->sender != NULL) {
+            spfc_buf_putc(b, ':');
+            put_disps(b, e->sender);
+        }
+        if (!e->holds)
+            spfc_buf_printf(b, ": got %s", spfc_result_str(e->got));
+        if (e->mechanism != NULL) {
+            spfc_buf_puts(b, " (decided by ");
+            put_disps(b, e->mechanism);
+            spfc_buf_putc(b, ')');
+        } else if (!e->holds && e->reason != NULL) {
+            spfc_buf_puts(b, " (");
+            put_disps(b, e->reason);
+            spfc_buf_putc(b, ')');
+        }
+        spfc_buf_putc(b, '\n');
+    }
+}
+
 spfc_status_t spfc_output_lint_text(FILE *out, const spfc_lint_report_t *r,
                                     const spfc_resolver_stats_t *stats,
                                     int flags)
@@ -906,6 +945,7 @@ spfc_status_t spfc_output_lint_text(FILE *out, const spfc_lint_report_t *r,
     }
     if (r->n_networks > 50 && !(flags & SPFC_OUT_VERBOSE))
         spfc_buf_printf(&b, "  ... %zu more (-v shows all)\n", r->n_networks - 50);
+    put_lint_expectations(&b, r, color);
     if (stats != NULL)
         spfc_buf_printf(&b, "queries sent %u in %u round trip%s\n",
                         stats->queries_sent, stats->rounds,
@@ -979,6 +1019,32 @@ static void json_lint_tree(spfc_buf_t *b, const spfc_lint_report_t *r)
     spfc_buf_putc(b, ']');
 }
 
+static void json_lint_expectations(spfc_buf_t *b, const spfc_lint_report_t *r)
+{
+    spfc_buf_printf(b, ",\"expectations_failed\":%zu", r->n_expectations_failed);
+    json_key(b, "expectations");
+    spfc_buf_putc(b, '[');
+    for (size_t i = 0; i < r->n_expectations; i++) {
+        const spfc_lint_expectation_t *e = &r->expectations[i];
+        char ip[SPFC_IP_STRLEN];
+        spfc_ip_format(&e->ip, ip);
+        spfc_buf_printf(b, "%s{\"want\":\"%s\",\"ip\":\"%s\"", i ? "," : "",
+                        spfc_result_str(e->want), ip);
+        json_key(b, "sender");
+        json_cstr(b, e->sender);
+        json_key(b, "helo");
+        json_cstr(b, e->helo);
+        spfc_buf_printf(b, ",\"got\":\"%s\",\"holds\":%s",
+                        spfc_result_str(e->got), e->holds ? "true" : "false");
+        json_key(b, "mechanism");
+        json_cstr(b, e->mechanism);
+        json_key(b, "reason");
+        json_cstr(b, e->reason);
+        spfc_buf_putc(b, '}');
+    }
+    spfc_buf_putc(b, ']');
+}
+
 spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
                                     const spfc_resolver_stats_t *stats)
 {
@@ -1015,6 +1081,7 @@ spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
     }
     spfc_buf_printf(&b, "],\"ipv4_addresses\":%llu",
                     (unsigned long long)r->ipv4_addresses);
+    json_lint_expectations(&b, r);
     if (stats != NULL)
         spfc_buf_printf(&b, ",\"queries_sent\":%u,\"rounds\":%u",
                         stats->queries_sent, stats->rounds);
