@@ -839,6 +839,24 @@ START_TEST(expect_usage_errors)
 }
 END_TEST
 
+/* The evaluator agrees with the trap the lint reports: the same record
+ * passes an IPv4 sender and is a permerror for an IPv6 one. */
+START_TEST(ipv6_trap_agrees_with_evaluator)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "-j", "v6trap.lint.test", "--expect",
+                  "pass:192.0.2.61", "--expect", "permerror:2001:db8::61");
+    ck_assert_int_eq(r.code, 4); /* the trap is an error */
+    json_t *j = json_loadb(r.out, r.out_len, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "expectations_failed")), 0);
+    json_t *e = json_array_get(json_object_get(j, "errors"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "ipv6-trap");
+    json_decref(j);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
 /* The checks of expectations share the lint's rounds and view. */
 START_TEST(expect_with_driver)
 {
@@ -907,6 +925,7 @@ static Suite *lint_suite(void)
     tcase_add_loop_test(tc, expect_usage_errors, 0,
                         (int)(sizeof expect_usage / sizeof expect_usage[0]));
     tcase_add_test(tc, expect_with_driver);
+    tcase_add_test(tc, ipv6_trap_agrees_with_evaluator);
     suite_add_tcase(s, tc);
     return s;
 }
