@@ -1282,7 +1282,12 @@ static int valgrind_main(void)
           "192.0.2.1"}, 64},
         {{"--offline", "example.com", "1.2.3"}, 64},
         {{"--offline", "--bogus", "example.com", "192.0.2.1"}, 64},
-        {{"--offline", "example.com"}, 64},
+        /* lint mode: no record, then a tree with every kind of finding */
+        {{"--offline", "example.com"}, 6},
+        {{"--offline", "-z", SPFC_TESTS_DIR "/zones/lint.zone", "-v",
+          "toomany.lint.test"}, 4},
+        {{"--offline", "-z", SPFC_TESTS_DIR "/zones/lint.zone", "-j",
+          "glued.lint.test"}, 4},
         {{"--help"}, 0},
         {{"--version"}, 0},
         {{"-j", "--server", "@SERVER@", "--timeout", "2", "--tries", "1",

@@ -629,6 +629,183 @@ SPFC_API spfc_status_t spfc_resolver_process(spfc_resolver_t *resolver, int time
 /** Checks submitted and not finished yet. */
 SPFC_API size_t spfc_resolver_pending(const spfc_resolver_t *resolver);
 
+
+/* ------------------------------------------------------------------------ */
+/* Lint: validate a whole policy without an IP                              */
+/* ------------------------------------------------------------------------ */
+
+/** Walk limits of a lint (bounded work on hostile trees): records fetched,
+ *  and address/MX/exists lookups made, in one lint; deeper nesting than
+ *  SPFC_LINT_MAX_DEPTH is not walked.  Past them the tree is still
+ *  counted, not resolved, and a walk-truncated warning says so. */
+#define SPFC_LINT_MAX_RECORDS 100
+#define SPFC_LINT_MAX_TARGETS 200
+#define SPFC_LINT_MAX_DEPTH 32
+/** DNS-querying terms a lint resolves and shows in its tree. */
+#define SPFC_LINT_MAX_NODES 1000
+/** Record length above which RFC 7208 section 3.4 advises against (the
+ *  DNS answer may no longer fit in 512 octets of UDP). */
+#define SPFC_LINT_MAX_RECORD_LEN 450
+
+/** What a lint finding is about.  Each has a stable name
+ *  (spfc_lint_code_str), used in JSON and documented in spfcheck(1). */
+typedef enum spfc_lint_code {
+    /* Errors: every sender gets permerror, or the record cannot work. */
+    SPFC_LINT_NO_RECORD = 0,      /**< "no-record" */
+    SPFC_LINT_MULTIPLE_RECORDS,   /**< "multiple-records" (4.5) */
+    SPFC_LINT_SYNTAX,             /**< "syntax-error" (4.6) */
+    SPFC_LINT_TOO_MANY_LOOKUPS,   /**< "too-many-lookups" (4.6.4) */
+    SPFC_LINT_TOO_MANY_VOID,      /**< "too-many-void-lookups" (4.6.4) */
+    SPFC_LINT_TARGET_NO_SPF,      /**< "include-without-spf" (5.2, 6.1) */
+    SPFC_LINT_LOOP,               /**< "loop" */
+    SPFC_LINT_TOO_MANY_MX,        /**< "too-many-mx" (4.6.4) */
+    SPFC_LINT_EXP_MISSING,        /**< "exp-missing" (6.2) */
+    SPFC_LINT_DNS_FAILURE,        /**< "dns-failure" (temperror) */
+    SPFC_LINT_NEAR_MISS,          /**< "near-miss": almost an SPF record */
+    SPFC_LINT_IPV6_TRAP,          /**< "ipv6-trap": A but no AAAA */
+    /* Warnings. */
+    SPFC_LINT_PTR,                /**< "ptr" (5.5: do not use) */
+    SPFC_LINT_PASS_ALL,           /**< "pass-all": +all, anyone may send */
+    SPFC_LINT_NEUTRAL_ALL,        /**< "neutral-all": ?all */
+    SPFC_LINT_NO_ALL,             /**< "no-all": no all, no redirect */
+    SPFC_LINT_REDIRECT_IGNORED,   /**< "redirect-ignored" (6.1) */
+    SPFC_LINT_AFTER_ALL,          /**< "terms-after-all" (5.1) */
+    SPFC_LINT_TOO_LONG,           /**< "record-too-long" (3.4) */
+    SPFC_LINT_UNKNOWN_MODIFIER,   /**< "unknown-modifier" (6) */
+    SPFC_LINT_HOST_BITS,          /**< "host-bits": ip4:192.0.2.1/24 */
+    SPFC_LINT_DUPLICATE_INCLUDE,  /**< "duplicate-include" */
+    SPFC_LINT_DUPLICATE_NETWORK,  /**< "duplicate-network" */
+    SPFC_LINT_NO_ADDRESS,         /**< "target-no-address": a/mx target */
+    SPFC_LINT_WIDE_NETWORK,       /**< "wide-network": wider than /16, /32 */
+    SPFC_LINT_NULL_MX,            /**< "null-mx" (RFC 7505) under mx */
+    SPFC_LINT_GLUED,              /**< "glued-terms": strings split badly */
+    SPFC_LINT_WALK_TRUNCATED,     /**< "walk-truncated": walk limits hit */
+    /* Notes. */
+    SPFC_LINT_DEPENDS_ON_SENDER   /**< "depends-on-sender": %{i} %{s}... */
+} spfc_lint_code_t;
+
+/** The stable name of a code ("too-many-lookups", ...); never NULL. */
+SPFC_API const char *spfc_lint_code_str(spfc_lint_code_t code);
+
+/** How bad a finding is. */
+typedef enum spfc_lint_severity {
+    SPFC_LINT_ERROR = 0,  /**< the policy does not work as published */
+    SPFC_LINT_WARNING,    /**< it works, but probably not as meant */
+    SPFC_LINT_NOTE        /**< for information */
+} spfc_lint_severity_t;
+
+/** "error", "warning", "note". */
+SPFC_API const char *spfc_lint_severity_str(spfc_lint_severity_t severity);
+
+/** One error, warning or note.  Strings live in the lint object. */
+typedef struct spfc_lint_finding {
+    spfc_lint_code_t code;
+    spfc_lint_severity_t severity;
+    const char *domain;   /**< the domain whose record it is about */
+    const char *record;   /**< that record's text, or NULL */
+    size_t record_len;    /**< its length (records may hold any byte) */
+    const char *term;     /**< the term it points at, or NULL */
+    size_t offset;        /**< where the term (or error) starts in record */
+    size_t length;        /**< and its length, for a caret; 0 for none */
+    const char *path;     /**< includes/redirects leading there; "" at top */
+    const char *message;  /**< one sentence in plain words */
+} spfc_lint_finding_t;
+
+/** One DNS-querying term of the tree, in evaluation order (preorder). */
+typedef struct spfc_lint_node {
+    unsigned depth;      /**< include/redirect nesting, 0 = the top record */
+    const char *domain;  /**< domain whose record holds the term */
+    const char *term;    /**< the term as written */
+    const char *target;  /**< expanded target name, or NULL */
+    unsigned lookup;     /**< ordinal on the worst path: > 10 is past the limit */
+    unsigned cost;       /**< lookups of the term and everything below it */
+    const char *note;    /**< "depends on the sender", "void", ...; or NULL */
+} spfc_lint_node_t;
+
+/** A network the policy authorises (a "+" term reached through "+"
+ *  includes), after merging: no network lies inside another. */
+typedef struct spfc_lint_network {
+    spfc_ip_t ip;        /**< the network address (host bits cleared) */
+    unsigned prefix;     /**< prefix length */
+    const char *via;     /**< the domain whose record brings it */
+} spfc_lint_network_t;
+
+/** An assertion checked with the lint (--expect): the result a client
+ *  should get, and what it got. */
+typedef struct spfc_lint_expectation {
+    spfc_result_t want;      /**< the expected result */
+    spfc_ip_t ip;            /**< the client */
+    const char *sender;      /**< MAIL FROM as given, or NULL (postmaster@domain) */
+    const char *helo;        /**< HELO name, or NULL */
+    spfc_result_t got;       /**< the result of the check */
+    const char *mechanism;   /**< the term that decided, or NULL */
+    const char *reason;      /**< why, in words, or NULL */
+    int holds;               /**< got == want */
+} spfc_lint_expectation_t;
+
+/** Everything a lint found.  Valid until the lint is evaluated again or
+ *  freed. */
+typedef struct spfc_lint_report {
+    const char *domain;          /**< the linted domain */
+    const char *record;          /**< its SPF record, or NULL */
+    size_t record_len;
+    const spfc_lint_finding_t *findings; /**< errors first, then warnings, notes */
+    size_t n_findings;
+    size_t n_errors, n_warnings;
+    const spfc_lint_node_t *nodes;
+    size_t n_nodes;
+    unsigned lookups;            /**< DNS-querying terms on the worst path */
+    unsigned void_lookups_v4;    /**< void lookups for an IPv4 sender */
+    unsigned void_lookups_v6;    /**< for an IPv6 sender */
+    const spfc_lint_network_t *networks;
+    size_t n_networks;
+    uint64_t ipv4_addresses;     /**< IPv4 addresses authorised in all */
+    int no_record;               /**< the domain publishes no SPF record */
+    int dns_failure;             /**< a lookup failed (SERVFAIL, timeout) */
+    const spfc_lint_expectation_t *expectations; /**< in the order added */
+    size_t n_expectations;
+    size_t n_expectations_failed; /**< those that do not hold */
+} spfc_lint_report_t;
+
+typedef struct spfc_lint spfc_lint_t;
+
+/** A lint of domain (copied).  Free with spfc_lint_free(). */
+SPFC_API spfc_status_t spfc_lint_new(const char *domain, spfc_lint_t **out);
+SPFC_API void spfc_lint_free(spfc_lint_t *lint);
+
+/**
+ * Also check that a client at ip, sending as sender (NULL: postmaster@ the
+ * linted domain) with HELO helo (may be NULL), gets the result want.  The
+ * check runs with the lint over the same view (its DNS needs join the
+ * lint's); the report lists every expectation and whether it holds.
+ */
+SPFC_API spfc_status_t spfc_lint_expect(spfc_lint_t *lint, spfc_result_t want,
+                               const spfc_ip_t *ip, const char *sender,
+                               const char *helo);
+
+/**
+ * Walk the whole policy over view, from the start.  Pure like
+ * spfc_check_eval(): SPFC_STEP_DONE when the report is complete, else
+ * SPFC_STEP_NEED with every answer the next level of the tree needs
+ * (all of them, so one round trip fetches a whole level).
+ */
+SPFC_API spfc_status_t spfc_lint_eval(spfc_lint_t *lint, const spfc_view_t *view,
+                             spfc_step_t *step);
+
+/** After SPFC_STEP_NEED: the keys to fetch.  Valid until the next eval. */
+SPFC_API size_t spfc_lint_needs(const spfc_lint_t *lint, const spfc_key_t **keys);
+
+/** After SPFC_STEP_DONE: the report.  NULL before. */
+SPFC_API const spfc_lint_report_t *spfc_lint_report(const spfc_lint_t *lint);
+
+/**
+ * Run the lint to completion through resolver: evaluate, fetch the whole
+ * next level in parallel, evaluate again; stats->rounds counts the round
+ * trips (the depth of the tree).  The view keeps the answers.
+ */
+SPFC_API spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_view_t *view,
+                            spfc_lint_t *lint, spfc_resolver_stats_t *stats);
+
 /* ------------------------------------------------------------------------ */
 /* Output                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -666,6 +843,23 @@ SPFC_API spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
  */
 SPFC_API spfc_status_t spfc_output_header(FILE *out, const spfc_request_t *req,
                                  const spfc_outcome_t *outcome);
+
+/**
+ * A lint report for a person: errors, warnings and notes, each with its
+ * record and a caret under the term; the tree of DNS-querying terms with
+ * the point where the 10-lookup limit falls; the summary (lookups N/10,
+ * void lookups per family, authorised networks).  stats may be NULL.
+ */
+SPFC_API spfc_status_t spfc_output_lint_text(FILE *out,
+                                    const spfc_lint_report_t *report,
+                                    const spfc_resolver_stats_t *stats,
+                                    int flags);
+
+/** The same facts as one JSON object (and a newline); every finding has
+ *  a stable "code".  Valid UTF-8 JSON whatever the DNS data holds. */
+SPFC_API spfc_status_t spfc_output_lint_json(FILE *out,
+                                    const spfc_lint_report_t *report,
+                                    const spfc_resolver_stats_t *stats);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 #include "cli.h"
 
 #include "batch.h"
+#include "lint_cmd.h"
 #include "spfcheck/spfcheck.h"
 
 #include <errno.h>
@@ -57,7 +58,10 @@ enum {
     OPT_HEADER,
     OPT_BATCH,
     OPT_CONCURRENCY,
-    OPT_CACHE_SIZE
+    OPT_CACHE_SIZE,
+    OPT_STRICT,
+    OPT_EXPECT,
+    OPT_EXPECT_FILE
 };
 
 static const spfc_cli_option_t options[] = {
@@ -104,6 +108,17 @@ static const spfc_cli_option_t options[] = {
      "--batch: DNS answers kept, least recently used evicted first, 100 "
      "to 100000000 (default 100000)",
      OPT_CACHE_SIZE},
+    {"strict", 0, NULL,
+     "lint mode (DOMAIN without IP): exit 1 when there are warnings",
+     OPT_STRICT},
+    {"expect", 0, "RESULT:IP[:SENDER]",
+     "lint mode: assert that IP gets RESULT; exit 1 when one does not hold "
+     "(repeatable)",
+     OPT_EXPECT},
+    {"expect-file", 0, "FILE",
+     "lint mode: assertions 'RESULT IP [SENDER [HELO]]', one a line, '#' "
+     "comments",
+     OPT_EXPECT_FILE},
     {"help", 'h', NULL, "show this help and exit", OPT_HELP},
     {"version", 'V', NULL, "show the version and exit", OPT_VERSION},
 };
@@ -154,6 +169,11 @@ typedef struct cli_config {
     const char *batch;       /* --batch FILE, or NULL */
     unsigned concurrency;
     size_t cache_size;
+    int lint;                /* DOMAIN without IP: validate the policy */
+    int strict;              /* --strict: lint warnings exit 1 */
+    const char **expects;    /* malloc()ed: n_expects --expect values */
+    size_t n_expects;
+    const char *expect_file; /* --expect-file FILE, or NULL */
 } cli_config_t;
 
 /* ------------------------------------------------------------------------ */
@@ -330,7 +350,8 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     cfg->cache_size = DEFAULT_CACHE_SIZE;
     const char *batch_only = NULL; /* a --batch option given without it */
     cfg->zones = calloc((size_t)argc + 1, sizeof *cfg->zones);
-    if (cfg->zones == NULL) {
+    cfg->expects = calloc((size_t)argc + 1, sizeof *cfg->expects);
+    if (cfg->zones == NULL || cfg->expects == NULL) {
         spfc_cli_msg(err, "out of memory");
         return SPFC_EXIT_SOFTWARE;
     }
@@ -434,6 +455,15 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
             batch_only = "--cache-size";
             break;
         }
+        case OPT_STRICT:
+            cfg->strict = 1;
+            break;
+        case OPT_EXPECT:
+            cfg->expects[cfg->n_expects++] = optarg;
+            break;
+        case OPT_EXPECT_FILE:
+            cfg->expect_file = optarg;
+            break;
         case OPT_HELP:
             cfg->action = ACT_HELP;
             break;
@@ -473,6 +503,27 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         return SPFC_EXIT_USAGE;
     }
     const char *ip_arg;
+    spfc_ip_t ip_only;
+    if (npos == 1 && cfg->helo == NULL &&
+        spfc_ip_parse(pos[0], &ip_only) != SPFC_OK) {
+        /* No IP: lint mode validates the whole policy of DOMAIN. */
+        const char *at = strrchr(pos[0], '@');
+        cfg->domain = at != NULL ? at + 1 : pos[0];
+        cfg->lint = 1;
+        if (cfg->mode == OUT_HEADER) {
+            spfc_cli_msg(err, "--header needs an IP: lint mode (DOMAIN without IP)"
+                         " prints a report (" TRY_HELP ")");
+            return SPFC_EXIT_USAGE;
+        }
+        return 0;
+    }
+    if (cfg->strict || cfg->n_expects > 0 || cfg->expect_file != NULL) {
+        spfc_cli_msg(err, "%s applies to lint mode: give DOMAIN without an"
+                     " IP (" TRY_HELP ")",
+                     cfg->strict ? "--strict" : cfg->n_expects ? "--expect"
+                                                                : "--expect-file");
+        return SPFC_EXIT_USAGE;
+    }
     if (npos == 2) {
         /* RFC 7208 section 4.3: the domain is what follows the last '@'
          * (the library does the same; this is for --record). */
@@ -486,8 +537,8 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         cfg->domain = cfg->helo;
         ip_arg = pos[0];
     } else if (npos < 2) {
-        spfc_cli_msg(err, "missing argument: give DOMAIN IP, LOCAL@DOMAIN IP or "
-                 "--helo NAME IP (" TRY_HELP ")");
+        spfc_cli_msg(err, "missing argument: give DOMAIN (lint), DOMAIN IP, "
+                 "LOCAL@DOMAIN IP or --helo NAME IP (" TRY_HELP ")");
         return SPFC_EXIT_USAGE;
     } else {
         spfc_cli_msg(err, "too many arguments ('%s' is extra): give DOMAIN IP, "
@@ -551,7 +602,8 @@ static int print_help(FILE *out)
         if (w > width)
             width = w;
     }
-    fputs("Usage: " PROG " [options] DOMAIN IP\n"
+    fputs("Usage: " PROG " [options] DOMAIN\n"
+          "       " PROG " [options] DOMAIN IP\n"
           "       " PROG " [options] LOCAL@DOMAIN IP\n"
           "       " PROG " [options] --helo NAME IP\n"
           "       " PROG " [options] --batch FILE\n"
@@ -562,6 +614,9 @@ static int print_help(FILE *out)
           "With --batch, each line of FILE is 'IP IDENTITY [HELO]' (IDENTITY\n"
           "'<>' or '-' for a HELO check); one line 'RESULT IP IDENTITY' (or one\n"
           "JSON object with --json) per check line, in input order.\n"
+          "With DOMAIN alone (lint mode), walk the whole policy: every include,\n"
+          "redirect and target, errors and warnings, the tree of lookups and\n"
+          "the networks it authorises.\n"
           "\n"
           "Options:\n",
           out);
@@ -580,7 +635,9 @@ static int print_help(FILE *out)
     fputs("\n"
           "Exit status: 0 pass, 1 fail, 2 softfail, 3 neutral, 4 permerror,\n"
           "5 temperror, 6 none, 64 usage error, 70 internal error,\n"
-          "74 output error; with --batch 0 when the batch ran.\n"
+          "74 output error; with --batch 0 when the batch ran.  Lint mode:\n"
+          "0 no errors, 1 warnings with --strict, 4 errors, 5 DNS failure,\n"
+          "6 no record.\n"
           "Colour only on a terminal; NO_COLOR turns it off.\n",
           out);
     return 0;
@@ -702,6 +759,36 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
         },
     };
     code = spfc_cli_batch_run(&bc, view, stdin, out, err);
+    spfc_view_free(view);
+    return code;
+}
+
+static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
+{
+    spfc_view_t *view = NULL;
+    int code = build_view(cfg, &view, err);
+    if (code != 0)
+        return code;
+    spfc_lint_cmd_t lc = {
+        .domain = cfg->domain,
+        .view = view,
+        .offline = cfg->offline,
+        .json = cfg->mode == OUT_JSON,
+        .quiet = cfg->mode == OUT_QUIET,
+        .strict = cfg->strict,
+        .expects = cfg->expects,
+        .n_expects = cfg->n_expects,
+        .expect_file = cfg->expect_file,
+        .flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
+                 (cfg->verbose ? SPFC_OUT_VERBOSE : 0),
+        .ropts = {
+            .servers = cfg->servers,
+            .timeout_ms = cfg->timeout_ms,
+            .tries = cfg->tries,
+            .sequential = cfg->sequential,
+        },
+    };
+    code = spfc_cli_lint_run(&lc, out, err);
     spfc_view_free(view);
     return code;
 }
@@ -846,10 +933,12 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
         break;
     case ACT_RUN:
         code = cfg.batch != NULL ? run_batch(&cfg, out, err)
+               : cfg.lint        ? run_lint(&cfg, out, err)
                                  : run(&cfg, out, err);
         break;
     }
 done:
     free(cfg.zones);
+    free(cfg.expects);
     return code;
 }

@@ -20,7 +20,14 @@ enum {
     SPFC_EXIT_NONE = 6,
     SPFC_EXIT_USAGE = 64,    /**< EX_USAGE: bad arguments, bad zone file */
     SPFC_EXIT_SOFTWARE = 70, /**< EX_SOFTWARE: out of memory, internal error */
-    SPFC_EXIT_IOERR = 74     /**< EX_IOERR: the output could not be written */
+    SPFC_EXIT_IOERR = 74,    /**< EX_IOERR: the output could not be written */
+    /* Lint mode (DOMAIN without IP): the same numbers, read as the verdicts
+     * of a whole policy. */
+    SPFC_EXIT_LINT_OK = 0,         /**< no errors (warnings allowed) */
+    SPFC_EXIT_LINT_WARNINGS = 1,   /**< warnings, with --strict */
+    SPFC_EXIT_LINT_ERRORS = 4,     /**< errors: some or all senders get permerror */
+    SPFC_EXIT_LINT_DNS = 5,        /**< a DNS lookup failed during the walk */
+    SPFC_EXIT_LINT_NO_RECORD = 6   /**< the domain publishes no SPF record */
 };
 
 /** One command-line option: the table that drives getopt_long(), --help

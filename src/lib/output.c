@@ -742,3 +742,325 @@ spfc_status_t spfc_output_header(FILE *out, const spfc_request_t *req,
 
     return emit(out, &b);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Lint reports                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* The caret line under the term a finding points at (as put_error_record
+ * does for a check's syntax error). */
+static void put_lint_record(spfc_buf_t *b, const spfc_lint_finding_t *f,
+                            int color)
+{
+    static const char prefix[] = "  record: ";
+    size_t len = f->record_len;
+    size_t off = f->offset <= len ? f->offset : len;
+    size_t elen = f->length <= len - off ? f->length : len - off;
+
+    spfc_buf_puts(b, prefix);
+    put_disp(b, f->record, len);
+    spfc_buf_putc(b, '\n');
+    if (elen == 0)
+        return;
+    put_spaces(b, sizeof prefix - 1 + disp_width(f->record, off));
+    if (color)
+        spfc_buf_puts(b, "\033[1;31m");
+    size_t carets = disp_width(f->record + off, elen);
+    for (size_t i = 0; i < carets; i++)
+        spfc_buf_putc(b, '^');
+    if (color)
+        spfc_buf_puts(b, ANSI_RESET);
+    spfc_buf_putc(b, '\n');
+}
+
+static void put_lint_finding(spfc_buf_t *b, const spfc_lint_finding_t *f,
+                             int color)
+{
+    const char *c = f->severity == SPFC_LINT_ERROR ? "\033[1;31m"
+                    : f->severity == SPFC_LINT_WARNING ? "\033[1;33m" : NULL;
+    if (color && c != NULL)
+        spfc_buf_puts(b, c);
+    spfc_buf_printf(b, "%s", spfc_lint_severity_str(f->severity));
+    if (color && c != NULL)
+        spfc_buf_puts(b, ANSI_RESET);
+    spfc_buf_printf(b, " [%s] ", spfc_lint_code_str(f->code));
+    put_disps(b, f->message);
+    spfc_buf_putc(b, '\n');
+    if (f->path != NULL && f->path[0] != '\0') {
+        spfc_buf_puts(b, "  via: ");
+        put_disps(b, f->path);
+        spfc_buf_putc(b, '\n');
+    }
+    if (f->record != NULL && (f->length > 0 || f->path == NULL || f->path[0] != '\0' ||
+                              f->code == SPFC_LINT_NEAR_MISS))
+        put_lint_record(b, f, color);
+}
+
+/* The tree of DNS-querying terms, with the 10-lookup line drawn where the
+ * eleventh begins (RFC 7208 4.6.4). */
+static void put_lint_tree(spfc_buf_t *b, const spfc_lint_report_t *r, int color)
+{
+    if (r->n_nodes == 0)
+        return;
+    spfc_buf_puts(b, "\ntree (DNS-querying terms in evaluation order):\n");
+    int marked = 0;
+    for (size_t i = 0; i < r->n_nodes; i++) {
+        const spfc_lint_node_t *n = &r->nodes[i];
+        if (!marked && n->lookup > LOOKUP_LIMIT) {
+            marked = 1;
+            if (color)
+                spfc_buf_puts(b, "\033[1;31m");
+            spfc_buf_printf(b, "  ---- the limit of %d lookups falls here: a sender"
+                            " not matched above gets permerror ----\n", LOOKUP_LIMIT);
+            if (color)
+                spfc_buf_puts(b, ANSI_RESET);
+        }
+        unsigned depth = n->depth < MAX_INDENT_DEPTH ? n->depth : MAX_INDENT_DEPTH;
+        spfc_buf_printf(b, "  %3u  ", n->lookup);
+        put_spaces(b, 2 * (size_t)depth);
+        put_disps(b, n->term);
+        if (n->target != NULL && n->target[0] != '\0' &&
+            (n->term == NULL || strstr(n->term, n->target) == NULL)) {
+            spfc_buf_puts(b, " -> ");
+            put_disps(b, n->target);
+        }
+        if (n->cost > 1)
+            spfc_buf_printf(b, "  (%u lookups)", n->cost);
+        if (n->note != NULL) {
+            spfc_buf_puts(b, "  [");
+            put_disps(b, n->note);
+            spfc_buf_putc(b, ']');
+        }
+        spfc_buf_putc(b, '\n');
+    }
+}
+
+static void put_network(spfc_buf_t *b, const spfc_lint_network_t *n)
+{
+    char ip[SPFC_IP_STRLEN];
+    spfc_ip_format(&n->ip, ip);
+    spfc_buf_printf(b, "%s/%u", ip, n->prefix);
+}
+
+/* --expect: each assertion, and the term that decided it. */
+static void put_lint_expectations(spfc_buf_t *b, const spfc_lint_report_t *r,
+                                  int color)
+{
+    if (r->n_expectations == 0)
+        return;
+    spfc_buf_printf(b, "expectations: %zu of %zu hold\n",
+                    r->n_expectations - r->n_expectations_failed,
+                    r->n_expectations);
+    for (size_t i = 0; i < r->n_expectations; i++) {
+        const spfc_lint_expectation_t *e = &r->expectations[i];
+        char ip[SPFC_IP_STRLEN];
+        spfc_ip_format(&e->ip, ip);
+        spfc_buf_puts(b, "  ");
+        if (!e->holds && color)
+            spfc_buf_puts(b, "\033[1;31m");
+        spfc_buf_puts(b, e->holds ? "ok  " : "FAIL");
+        if (!e->holds && color)
+            spfc_buf_puts(b, ANSI_RESET);
+        spfc_buf_printf(b, " %s:%s", spfc_result_str(e->want), ip);
+        if (e->sender != NULL) {
+            spfc_buf_putc(b, ':');
+            put_disps(b, e->sender);
+        }
+        if (!e->holds)
+            spfc_buf_printf(b, ": got %s", spfc_result_str(e->got));
+        if (e->mechanism != NULL) {
+            spfc_buf_puts(b, " (decided by ");
+            put_disps(b, e->mechanism);
+            spfc_buf_putc(b, ')');
+        } else if (!e->holds && e->reason != NULL) {
+            spfc_buf_puts(b, " (");
+            put_disps(b, e->reason);
+            spfc_buf_putc(b, ')');
+        }
+        spfc_buf_putc(b, '\n');
+    }
+}
+
+spfc_status_t spfc_output_lint_text(FILE *out, const spfc_lint_report_t *r,
+                                    const spfc_resolver_stats_t *stats,
+                                    int flags)
+{
+    if (out == NULL || r == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    int color = (flags & SPFC_OUT_COLOR) != 0;
+
+    spfc_buf_puts(&b, "lint ");
+    put_disps(&b, r->domain);
+    spfc_buf_printf(&b, ": %zu error%s, %zu warning%s\n", r->n_errors,
+                    r->n_errors == 1 ? "" : "s", r->n_warnings,
+                    r->n_warnings == 1 ? "" : "s");
+    if (r->record != NULL) {
+        spfc_buf_puts(&b, "  record: ");
+        put_disp(&b, r->record, r->record_len);
+        spfc_buf_putc(&b, '\n');
+    }
+    for (size_t i = 0; i < r->n_findings; i++)
+        put_lint_finding(&b, &r->findings[i], color);
+    put_lint_tree(&b, r, color);
+
+    spfc_buf_printf(&b, "\nsummary: lookups %u/%d, void lookups %u/%d for IPv4"
+                    " senders and %u/%d for IPv6 senders\n", r->lookups,
+                    LOOKUP_LIMIT, r->void_lookups_v4, VOID_LIMIT,
+                    r->void_lookups_v6, VOID_LIMIT);
+    spfc_buf_printf(&b, "authorised: %zu network%s, %llu IPv4 address%s\n",
+                    r->n_networks, r->n_networks == 1 ? "" : "s",
+                    (unsigned long long)r->ipv4_addresses,
+                    r->ipv4_addresses == 1 ? "" : "es");
+    for (size_t i = 0; i < r->n_networks && (flags & SPFC_OUT_VERBOSE || i < 50); i++) {
+        spfc_buf_puts(&b, "  ");
+        put_network(&b, &r->networks[i]);
+        spfc_buf_puts(&b, "  via ");
+        put_disps(&b, r->networks[i].via);
+        spfc_buf_putc(&b, '\n');
+    }
+    if (r->n_networks > 50 && !(flags & SPFC_OUT_VERBOSE))
+        spfc_buf_printf(&b, "  ... %zu more (-v shows all)\n", r->n_networks - 50);
+    put_lint_expectations(&b, r, color);
+    if (stats != NULL)
+        spfc_buf_printf(&b, "queries sent %u in %u round trip%s\n",
+                        stats->queries_sent, stats->rounds,
+                        stats->rounds == 1 ? "" : "s");
+    return emit(out, &b);
+}
+
+static void json_lint_finding(spfc_buf_t *b, const spfc_lint_finding_t *f)
+{
+    spfc_buf_puts(b, "{\"code\":");
+    json_cstr(b, spfc_lint_code_str(f->code));
+    json_key(b, "severity");
+    json_cstr(b, spfc_lint_severity_str(f->severity));
+    json_key(b, "message");
+    json_cstr(b, f->message);
+    json_key(b, "domain");
+    json_cstr(b, f->domain);
+    json_key(b, "record");
+    if (f->record != NULL)
+        json_str(b, f->record, f->record_len);
+    else
+        spfc_buf_puts(b, "null");
+    json_key(b, "term");
+    json_cstr(b, f->term);
+    if (f->record != NULL)
+        spfc_buf_printf(b, ",\"offset\":%zu,\"length\":%zu", f->offset, f->length);
+    else
+        spfc_buf_puts(b, ",\"offset\":null,\"length\":null");
+    json_key(b, "path");
+    json_cstr(b, f->path);
+    spfc_buf_putc(b, '}');
+}
+
+/* "errors":[...] with the findings of one severity. */
+static void json_lint_findings(spfc_buf_t *b, const spfc_lint_report_t *r,
+                               const char *key, spfc_lint_severity_t sev)
+{
+    json_key(b, key);
+    spfc_buf_putc(b, '[');
+    int first = 1;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        if (r->findings[i].severity != sev)
+            continue;
+        if (!first)
+            spfc_buf_putc(b, ',');
+        first = 0;
+        json_lint_finding(b, &r->findings[i]);
+    }
+    spfc_buf_putc(b, ']');
+}
+
+static void json_lint_tree(spfc_buf_t *b, const spfc_lint_report_t *r)
+{
+    json_key(b, "tree");
+    spfc_buf_putc(b, '[');
+    for (size_t i = 0; i < r->n_nodes; i++) {
+        const spfc_lint_node_t *n = &r->nodes[i];
+        spfc_buf_printf(b, "%s{\"depth\":%u,\"lookup\":%u,\"cost\":%u,"
+                        "\"past_limit\":%s", i ? "," : "", n->depth, n->lookup,
+                        n->cost, n->lookup > LOOKUP_LIMIT ? "true" : "false");
+        json_key(b, "domain");
+        json_cstr(b, n->domain);
+        json_key(b, "term");
+        json_cstr(b, n->term);
+        json_key(b, "target");
+        json_cstr(b, n->target);
+        json_key(b, "note");
+        json_cstr(b, n->note);
+        spfc_buf_putc(b, '}');
+    }
+    spfc_buf_putc(b, ']');
+}
+
+static void json_lint_expectations(spfc_buf_t *b, const spfc_lint_report_t *r)
+{
+    spfc_buf_printf(b, ",\"expectations_failed\":%zu", r->n_expectations_failed);
+    json_key(b, "expectations");
+    spfc_buf_putc(b, '[');
+    for (size_t i = 0; i < r->n_expectations; i++) {
+        const spfc_lint_expectation_t *e = &r->expectations[i];
+        char ip[SPFC_IP_STRLEN];
+        spfc_ip_format(&e->ip, ip);
+        spfc_buf_printf(b, "%s{\"want\":\"%s\",\"ip\":\"%s\"", i ? "," : "",
+                        spfc_result_str(e->want), ip);
+        json_key(b, "sender");
+        json_cstr(b, e->sender);
+        json_key(b, "helo");
+        json_cstr(b, e->helo);
+        spfc_buf_printf(b, ",\"got\":\"%s\",\"holds\":%s",
+                        spfc_result_str(e->got), e->holds ? "true" : "false");
+        json_key(b, "mechanism");
+        json_cstr(b, e->mechanism);
+        json_key(b, "reason");
+        json_cstr(b, e->reason);
+        spfc_buf_putc(b, '}');
+    }
+    spfc_buf_putc(b, ']');
+}
+
+spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
+                                    const spfc_resolver_stats_t *stats)
+{
+    if (out == NULL || r == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    spfc_buf_puts(&b, "{\"domain\":");
+    json_cstr(&b, r->domain);
+    json_key(&b, "record");
+    if (r->record != NULL)
+        json_str(&b, r->record, r->record_len);
+    else
+        spfc_buf_puts(&b, "null");
+    spfc_buf_printf(&b, ",\"no_record\":%s,\"dns_failure\":%s",
+                    r->no_record ? "true" : "false",
+                    r->dns_failure ? "true" : "false");
+    json_lint_findings(&b, r, "errors", SPFC_LINT_ERROR);
+    json_lint_findings(&b, r, "warnings", SPFC_LINT_WARNING);
+    json_lint_findings(&b, r, "notes", SPFC_LINT_NOTE);
+    spfc_buf_printf(&b, ",\"lookups\":%u,\"lookup_limit\":%d,"
+                    "\"void_lookups\":{\"ipv4\":%u,\"ipv6\":%u},"
+                    "\"void_limit\":%d", r->lookups, LOOKUP_LIMIT,
+                    r->void_lookups_v4, r->void_lookups_v6, VOID_LIMIT);
+    json_lint_tree(&b, r);
+    json_key(&b, "networks");
+    spfc_buf_putc(&b, '[');
+    for (size_t i = 0; i < r->n_networks; i++) {
+        spfc_buf_puts(&b, i ? ",{\"network\":\"" : "{\"network\":\"");
+        put_network(&b, &r->networks[i]);
+        spfc_buf_putc(&b, '"');
+        json_key(&b, "via");
+        json_cstr(&b, r->networks[i].via);
+        spfc_buf_putc(&b, '}');
+    }
+    spfc_buf_printf(&b, "],\"ipv4_addresses\":%llu",
+                    (unsigned long long)r->ipv4_addresses);
+    json_lint_expectations(&b, r);
+    if (stats != NULL)
+        spfc_buf_printf(&b, ",\"queries_sent\":%u,\"rounds\":%u",
+                        stats->queries_sent, stats->rounds);
+    spfc_buf_puts(&b, "}\n");
+    return emit(out, &b);
+}

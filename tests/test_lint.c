@@ -1,0 +1,940 @@
+/*
+ * test_lint.c - lint mode: the whole policy of a domain without an IP.
+ *
+ * Unit tests lint the domains of tests/zones/lint.zone over a complete
+ * view (as --offline does): each error and warning from the zone data, a
+ * clean provider-shaped record that triggers none, the IPv6 trap, near
+ * misses, and hostile trees built in memory (loops, 1,000 includes, huge
+ * MX sets, an exponential include graph) that must finish with bounded
+ * work.  A copying driver counts fetch rounds (round trips = depth of the
+ * tree).  End to end: spfc_lint_run() through c-ares against spfc_dnsd,
+ * and the command's exit codes and JSON (validated with jansson).
+ */
+#define _GNU_SOURCE /* open_memstream */
+#include "spfc_private.h"
+
+#include "cli.h"
+#include "dnsd/spawn.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ZONE SPFC_TESTS_DIR "/zones/lint.zone"
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static spfc_view_t *zone_view(void)
+{
+    spfc_view_t *v = NULL;
+    spfc_zone_error_t zerr;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    ck_assert_msg(spfc_zone_load(v, ZONE, NULL, &zerr) == SPFC_OK, "%s:%u: %s",
+                  zerr.file, zerr.line, zerr.message);
+    spfc_view_set_complete(v, 1);
+    return v;
+}
+
+/* Lint domain over a complete view: one pass must finish. */
+static spfc_lint_t *lint_offline(spfc_view_t *v, const char *domain)
+{
+    spfc_lint_t *l = NULL;
+    spfc_step_t step = SPFC_STEP_NEED;
+    ck_assert_int_eq(spfc_lint_new(domain, &l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_eval(l, v, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_DONE);
+    ck_assert_ptr_nonnull(spfc_lint_report(l));
+    return l;
+}
+
+static const spfc_lint_finding_t *find(const spfc_lint_report_t *r,
+                                       spfc_lint_code_t code)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (r->findings[i].code == code)
+            return &r->findings[i];
+    return NULL;
+}
+
+static size_t count_code(const spfc_lint_report_t *r, spfc_lint_code_t code)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_findings; i++)
+        n += r->findings[i].code == code;
+    return n;
+}
+
+static void dump(const spfc_lint_report_t *r)
+{
+    spfc_output_lint_text(stderr, r, NULL, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Each error and warning from the zone                                     */
+/* ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *domain;
+    spfc_lint_code_t code;
+    spfc_lint_severity_t severity;
+    const char *term;     /* the term it points at, or NULL */
+    const char *mention;  /* a phrase of the message */
+    int errors;           /* errors in all, or -1: not checked */
+} cases[] = {
+    {"norecord.lint.test", SPFC_LINT_NO_RECORD, SPFC_LINT_ERROR, NULL,
+     "publishes no SPF record", 1},
+    {"multi.lint.test", SPFC_LINT_MULTIPLE_RECORDS, SPFC_LINT_ERROR, NULL,
+     "2 SPF records", 1},
+    {"syntax.lint.test", SPFC_LINT_SYNTAX, SPFC_LINT_ERROR, "ip4:192.0.2.1/33",
+     "ip4-cidr-length 33", 1},
+    {"nested.lint.test", SPFC_LINT_SYNTAX, SPFC_LINT_ERROR, "ip4:1.2.3.4/33",
+     "record of broken.lint.test", 1},
+    {"toomany.lint.test", SPFC_LINT_TOO_MANY_LOOKUPS, SPFC_LINT_ERROR, NULL,
+     "14/10", 1},
+    {"voids.lint.test", SPFC_LINT_TOO_MANY_VOID, SPFC_LINT_ERROR, NULL,
+     "3 void lookups for IPv4 senders and 3 for IPv6", 1},
+    {"incnospf.lint.test", SPFC_LINT_TARGET_NO_SPF, SPFC_LINT_ERROR,
+     "include:smtp.lint.test",
+     "smtp.lint.test publishes no SPF record; include: needs a domain that does", 1},
+    {"loop1.lint.test", SPFC_LINT_LOOP, SPFC_LINT_ERROR, "include:loop1.lint.test",
+     "leads back to loop1.lint.test", 1},
+    {"mxmany.lint.test", SPFC_LINT_TOO_MANY_MX, SPFC_LINT_ERROR, "mx",
+     "11 MX hosts", 1},
+    {"expmiss.lint.test", SPFC_LINT_EXP_MISSING, SPFC_LINT_ERROR,
+     "exp=nothere.lint.test", "no TXT record", 1},
+    {"ptr.lint.test", SPFC_LINT_PTR, SPFC_LINT_WARNING, "ptr", "5.5", 0},
+    {"passall.lint.test", SPFC_LINT_PASS_ALL, SPFC_LINT_WARNING, "+all",
+     "anyone", 0},
+    {"bareall.lint.test", SPFC_LINT_PASS_ALL, SPFC_LINT_WARNING, "all", "anyone", 0},
+    {"neutral.lint.test", SPFC_LINT_NEUTRAL_ALL, SPFC_LINT_WARNING, "?all",
+     "neutral", 0},
+    {"noall.lint.test", SPFC_LINT_NO_ALL, SPFC_LINT_WARNING, NULL,
+     "without 'all' or 'redirect='", 0},
+    {"redirign.lint.test", SPFC_LINT_REDIRECT_IGNORED, SPFC_LINT_WARNING,
+     "redirect=clean.lint.test", "ignored", 0},
+    {"afterall.lint.test", SPFC_LINT_AFTER_ALL, SPFC_LINT_WARNING, "ip4:192.0.2.1",
+     "never evaluated", 0},
+    {"toolong.lint.test", SPFC_LINT_TOO_LONG, SPFC_LINT_WARNING, NULL,
+     "497 octets", 0},
+    {"unkmod.lint.test", SPFC_LINT_UNKNOWN_MODIFIER, SPFC_LINT_WARNING,
+     "redirrect=clean.lint.test", "redirrect=", 0},
+    {"hostbits.lint.test", SPFC_LINT_HOST_BITS, SPFC_LINT_WARNING,
+     "ip4:192.0.2.1/24", "192.0.2.0/24", 0},
+    {"dupinc.lint.test", SPFC_LINT_DUPLICATE_INCLUDE, SPFC_LINT_WARNING,
+     "include:_spf.esp.lint.test", "second time", 0},
+    {"dupnet.lint.test", SPFC_LINT_DUPLICATE_NETWORK, SPFC_LINT_WARNING,
+     "ip4:192.0.2.0/24", "repeats", 0},
+    {"noaddr.lint.test", SPFC_LINT_NO_ADDRESS, SPFC_LINT_WARNING,
+     "a:noaddr-host.lint.test", "no address", 0},
+    {"wide4.lint.test", SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING,
+     "ip4:10.0.0.0/8", "wider than /16", 0},
+    {"wide6.lint.test", SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING,
+     "ip6:2001::/16", "wider than /32", 0},
+    {"nullmx.lint.test", SPFC_LINT_NULL_MX, SPFC_LINT_WARNING, "mx", "null MX", 0},
+    {"glued.lint.test", SPFC_LINT_GLUED, SPFC_LINT_WARNING,
+     "include:_spf.esp.lint.testinclude:clean.lint.test", "joined without a space", -1},
+    {"sender.lint.test", SPFC_LINT_DEPENDS_ON_SENDER, SPFC_LINT_NOTE,
+     "exists:%{i}._spf.lint.test", "depends on the sender", 0},
+    {"v6trap.lint.test", SPFC_LINT_IPV6_TRAP, SPFC_LINT_ERROR, NULL,
+     "IPv6 senders get permerror", 1},
+    {"v6warn.lint.test", SPFC_LINT_IPV6_TRAP, SPFC_LINT_WARNING, NULL,
+     "v4a.lint.test has an A record and no AAAA", 0},
+};
+
+START_TEST(each_finding)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = lint_offline(v, cases[_i].domain);
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    const spfc_lint_finding_t *f = find(r, cases[_i].code);
+    if (f == NULL)
+        dump(r);
+    ck_assert_msg(f != NULL, "%s: no %s", cases[_i].domain,
+                  spfc_lint_code_str(cases[_i].code));
+    ck_assert_int_eq(f->severity, cases[_i].severity);
+    ck_assert_msg(strstr(f->message, cases[_i].mention) != NULL,
+                  "%s: '%s' not in '%s'", cases[_i].domain, cases[_i].mention,
+                  f->message);
+    if (cases[_i].term != NULL) {
+        ck_assert_ptr_nonnull(f->term);
+        ck_assert_str_eq(f->term, cases[_i].term);
+        /* offset and length point at the term inside the record */
+        ck_assert_ptr_nonnull(f->record);
+        ck_assert_uint_le(f->offset + f->length, f->record_len);
+        ck_assert_msg(memmem(f->record, f->record_len, cases[_i].term,
+                             strlen(cases[_i].term)) != NULL, "term not in record");
+    }
+    if (cases[_i].errors >= 0) {
+        if (r->n_errors != (size_t)cases[_i].errors)
+            dump(r);
+        ck_assert_uint_eq(r->n_errors, (size_t)cases[_i].errors);
+    }
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* Provider-shaped records with MX hosts, an ESP include, a record split
+ * correctly over two strings of more than 255 octets in all, and a tree of
+ * exactly 10 lookups: no error, no warning, no note. */
+static const char *const clean_domains[] = {
+    "clean.lint.test", "split.lint.test", "deep.lint.test", "_spf.esp.lint.test",
+};
+
+START_TEST(clean_record_has_no_findings)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = lint_offline(v, clean_domains[_i]);
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    if (r->n_findings != 0)
+        dump(r);
+    ck_assert_uint_eq(r->n_findings, 0);
+    ck_assert_int_eq(r->no_record, 0);
+    ck_assert_int_eq(r->dns_failure, 0);
+    ck_assert_ptr_nonnull(r->record);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Budget, tree, summary                                                    */
+/* ------------------------------------------------------------------------ */
+
+START_TEST(true_total_and_include_costs)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = lint_offline(v, "toomany.lint.test");
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->lookups, 14);
+    const spfc_lint_finding_t *f = find(r, SPFC_LINT_TOO_MANY_LOOKUPS);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f->message, "include:t1.lint.test costs 5"));
+    ck_assert_ptr_nonnull(strstr(f->message, "include:t2.lint.test costs 5"));
+    /* the whole tree, past the 10th lookup, in evaluation order */
+    ck_assert_uint_eq(r->n_nodes, 14);
+    for (size_t i = 0; i < r->n_nodes; i++)
+        ck_assert_uint_eq(r->nodes[i].lookup, i + 1);
+    ck_assert_str_eq(r->nodes[0].term, "include:t1.lint.test");
+    ck_assert_uint_eq(r->nodes[0].cost, 5);
+    ck_assert_uint_eq(r->nodes[1].depth, 1);
+    ck_assert_str_eq(r->nodes[10].term, "a:h1.lint.test"); /* the 11th */
+
+    /* the text marks where the limit falls: after the 10th, before the 11th */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_int_eq(spfc_output_lint_text(out, r, NULL, 0), SPFC_OK);
+    fclose(out);
+    const char *mark = strstr(buf, "limit of 10 lookups falls here");
+    ck_assert_ptr_nonnull(mark);
+    const char *tenth = strstr(buf, "a:h12.lint.test\n");
+    const char *eleventh = strstr(buf, "11  a:h1.lint.test");
+    ck_assert_ptr_nonnull(tenth);
+    ck_assert_ptr_nonnull(eleventh);
+    ck_assert(tenth < mark && mark < eleventh);
+    ck_assert_ptr_nonnull(strstr(buf, "lookups 14/10"));
+    free(buf);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+START_TEST(summary_networks)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = lint_offline(v, "clean.lint.test");
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    /* 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 (the MX hosts lie
+     * inside them and are merged away), 2001:db8::/32 (holds the rest) */
+    ck_assert_uint_eq(r->ipv4_addresses, 768);
+    ck_assert_uint_eq(r->n_networks, 4);
+    char ip[SPFC_IP_STRLEN];
+    spfc_ip_format(&r->networks[1].ip, ip);
+    ck_assert_str_eq(ip, "198.51.100.0");
+    ck_assert_uint_eq(r->networks[1].prefix, 24);
+    ck_assert_str_eq(r->networks[1].via, "_spf.esp.lint.test");
+    ck_assert_str_eq(r->networks[0].via, "clean.lint.test");
+    ck_assert_uint_eq(r->lookups, 2);
+    ck_assert_uint_eq(r->void_lookups_v4, 0);
+    ck_assert_uint_eq(r->void_lookups_v6, 0);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+START_TEST(ipv6_trap_names_hosts)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = lint_offline(v, "v6trap.lint.test");
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->void_lookups_v4, 0);
+    ck_assert_uint_eq(r->void_lookups_v6, 3);
+    const spfc_lint_finding_t *f = find(r, SPFC_LINT_IPV6_TRAP);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f->message, "differs by family"));
+    ck_assert_ptr_nonnull(strstr(f->message, "v4a.lint.test"));
+    ck_assert_ptr_nonnull(strstr(f->message, "v4b.lint.test"));
+    ck_assert_ptr_nonnull(strstr(f->message, "v4c.lint.test"));
+    /* not reported as plain too-many-void: IPv4 senders are fine */
+    ck_assert_ptr_null(find(r, SPFC_LINT_TOO_MANY_VOID));
+    ck_assert_ptr_nonnull(strstr(r->nodes[0].note, "IPv6"));
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+static const struct {
+    const char *domain;
+    const char *meant;
+} near_misses[] = {
+    {"nm-space.lint.test", "\"v=spf1\" with no space"},
+    {"nm-spf2.lint.test", "must begin \"v=spf1\""},
+    {"nm-spf1.lint.test", "it begins \"spf1\""},
+    {"nm-quotes.lint.test", "still carries its quotes"},
+    {"nm-unquoted.lint.test", "must be followed by a space"},
+};
+
+START_TEST(near_miss_says_what_was_meant)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = lint_offline(v, near_misses[_i].domain);
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    const spfc_lint_finding_t *f = find(r, SPFC_LINT_NEAR_MISS);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_msg(strstr(f->message, near_misses[_i].meant) != NULL, "%s",
+                  f->message);
+    ck_assert_ptr_nonnull(f->record); /* what was found */
+    ck_assert_int_eq(r->no_record, 1);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+START_TEST(syntax_error_path)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = lint_offline(v, "nested.lint.test");
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    const spfc_lint_finding_t *f = find(r, SPFC_LINT_SYNTAX);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_str_eq(f->domain, "broken.lint.test");
+    ck_assert_str_eq(f->path, "nested.lint.test include:mid.lint.test > "
+                              "mid.lint.test include:broken.lint.test");
+    ck_assert_int_eq(strncmp(f->record + f->offset, "33", 2), 0);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+START_TEST(dns_failure_reported)
+{
+    spfc_view_t *v = NULL;
+    spfc_rr_t txt = {.type = SPFC_TYPE_TXT, .ttl = 300,
+                     .data = (const uint8_t *)"v=spf1 include:down.example -all"};
+    txt.len = strlen((const char *)txt.data);
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    ck_assert_int_eq(spfc_view_add_rr(v, "up.example", &txt), SPFC_OK);
+    ck_assert_int_eq(spfc_view_set_name_rcode(v, "down.example", SPFC_DNS_SERVFAIL),
+                     SPFC_OK);
+    spfc_view_set_complete(v, 1);
+    spfc_lint_t *l = lint_offline(v, "up.example");
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_int_eq(r->dns_failure, 1);
+    const spfc_lint_finding_t *f = find(r, SPFC_LINT_DNS_FAILURE);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(strstr(f->message, "down.example"));
+    ck_assert_ptr_nonnull(strstr(f->message, "SERVFAIL"));
+    /* a failed lookup is not "publishes no SPF record" */
+    ck_assert_ptr_null(find(r, SPFC_LINT_TARGET_NO_SPF));
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Round trips: a copying driver fetches each round from the full view      */
+/* ------------------------------------------------------------------------ */
+
+/* Run l to completion over an empty view, copying the keys each round
+ * needs from src.  Returns the rounds; *fetched counts keys copied. */
+static unsigned drive(spfc_lint_t *l, const spfc_view_t *src, size_t *fetched)
+{
+    spfc_view_t *dst = NULL;
+    ck_assert_int_eq(spfc_view_new(&dst), SPFC_OK);
+    unsigned rounds = 0;
+    *fetched = 0;
+    for (;;) {
+        spfc_step_t step;
+        ck_assert_int_eq(spfc_lint_eval(l, dst, &step), SPFC_OK);
+        if (step == SPFC_STEP_DONE)
+            break;
+        ck_assert_uint_lt(rounds, 100);
+        const spfc_key_t *keys;
+        size_t n = spfc_lint_needs(l, &keys);
+        ck_assert_uint_gt(n, 0);
+        for (size_t i = 0; i < n; i++) {
+            spfc_answer_t a;
+            ck_assert(spfc_view_lookup(src, keys[i].name, keys[i].type, &a));
+            ck_assert_int_eq(spfc_view_set_answer(dst, keys[i].name, keys[i].type,
+                                                  a.rcode, a.rrs, a.n_rrs),
+                             SPFC_OK);
+        }
+        *fetched += n;
+        rounds++;
+    }
+    spfc_view_free(dst);
+    return rounds;
+}
+
+START_TEST(round_trips_follow_depth)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = NULL;
+    ck_assert_int_eq(spfc_lint_new("deep.lint.test", &l), SPFC_OK);
+    size_t fetched;
+    /* deep -> d1a, d1b -> d2a, d2b (+ A/AAAA of h1, h2) -> A/AAAA of h3..h6:
+     * 10 lookups, 17 answers, 4 round trips (a sequential walk takes 17). */
+    unsigned rounds = drive(l, v, &fetched);
+    ck_assert_uint_eq(rounds, 4);
+    ck_assert_uint_eq(fetched, 5 + 2 * 6);
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->lookups, 10);
+    ck_assert_uint_eq(r->n_findings, 0);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Hostile trees                                                            */
+/* ------------------------------------------------------------------------ */
+
+static void add_txt(spfc_view_t *v, const char *owner, const char *text)
+{
+    spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .ttl = 300, .data = (const uint8_t *)text,
+                    .len = strlen(text)};
+    ck_assert_int_eq(spfc_view_add_rr(v, owner, &rr), SPFC_OK);
+}
+
+START_TEST(thousand_includes_bounded)
+{
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_buf_t b = {0};
+    spfc_buf_puts(&b, "v=spf1");
+    for (int i = 0; i < 1000; i++) {
+        char owner[64];
+        spfc_buf_printf(&b, " include:i%d.h.test", i);
+        snprintf(owner, sizeof owner, "i%d.h.test", i);
+        add_txt(v, owner, "v=spf1 a mx include:j.h.test -all");
+    }
+    spfc_buf_puts(&b, " -all");
+    ck_assert(!b.failed);
+    add_txt(v, "top.h.test", b.data);
+    add_txt(v, "j.h.test", "v=spf1 a -all");
+    spfc_buf_free(&b);
+    spfc_view_set_complete(v, 1);
+
+    spfc_lint_t *l = NULL;
+    ck_assert_int_eq(spfc_lint_new("top.h.test", &l), SPFC_OK);
+    size_t fetched;
+    unsigned rounds = drive(l, v, &fetched);
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    /* bounded: records, targets and tree entries within the limits */
+    ck_assert_uint_le(rounds, 6);
+    ck_assert_uint_le(fetched, 1 + SPFC_LINT_MAX_RECORDS + 2 * SPFC_LINT_MAX_TARGETS);
+    ck_assert_uint_le(r->n_nodes, SPFC_LINT_MAX_NODES);
+    ck_assert_ptr_nonnull(find(r, SPFC_LINT_WALK_TRUNCATED));
+    /* still counted: at least the 1,000 includes themselves */
+    ck_assert_uint_ge(r->lookups, 1000);
+    ck_assert_ptr_nonnull(find(r, SPFC_LINT_TOO_MANY_LOOKUPS));
+    /* j.h.test is included again and again: one warning a place, not one
+     * per walk of it */
+    ck_assert_uint_le(count_code(r, SPFC_LINT_DUPLICATE_INCLUDE), SPFC_LINT_MAX_RECORDS);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+START_TEST(exponential_includes_bounded)
+{
+    /* e0 includes e1 twice, e1 includes e2 twice...: 2^40 paths. */
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    for (int i = 0; i < 40; i++) {
+        char owner[32], text[96];
+        snprintf(owner, sizeof owner, "e%d.x.test", i);
+        snprintf(text, sizeof text, "v=spf1 include:e%d.x.test include:e%d.x.test -all",
+                 i + 1, i + 1);
+        add_txt(v, owner, text);
+    }
+    add_txt(v, "e40.x.test", "v=spf1 -all");
+    spfc_view_set_complete(v, 1);
+    spfc_lint_t *l = lint_offline(v, "e0.x.test");
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_ptr_nonnull(find(r, SPFC_LINT_WALK_TRUNCATED));
+    ck_assert_ptr_nonnull(find(r, SPFC_LINT_TOO_MANY_LOOKUPS));
+    ck_assert_uint_le(r->n_nodes, SPFC_LINT_MAX_NODES);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+START_TEST(loops_and_huge_mx)
+{
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    add_txt(v, "self.l.test", "v=spf1 include:self.l.test -all");
+    add_txt(v, "r1.l.test", "v=spf1 redirect=r2.l.test");
+    add_txt(v, "r2.l.test", "v=spf1 redirect=R1.l.test.");
+    add_txt(v, "mx.l.test", "v=spf1 mx ptr -all");
+    for (int i = 0; i < 5000; i++) {
+        char host[32];
+        snprintf(host, sizeof host, "m%d.l.test", i);
+        spfc_rr_t mx = {.type = SPFC_TYPE_MX, .ttl = 300, .pref = 10, .name = host};
+        ck_assert_int_eq(spfc_view_add_rr(v, "mx.l.test", &mx), SPFC_OK);
+    }
+    spfc_view_set_complete(v, 1);
+
+    spfc_lint_t *l = lint_offline(v, "self.l.test");
+    ck_assert_ptr_nonnull(find(spfc_lint_report(l), SPFC_LINT_LOOP));
+    spfc_lint_free(l);
+    l = lint_offline(v, "r1.l.test");
+    ck_assert_ptr_nonnull(find(spfc_lint_report(l), SPFC_LINT_LOOP));
+    spfc_lint_free(l);
+
+    /* 5,000 MX hosts: an error, and none of their addresses asked */
+    spfc_view_t *empty = NULL;
+    ck_assert_int_eq(spfc_lint_new("mx.l.test", &l), SPFC_OK);
+    size_t fetched;
+    unsigned rounds = drive(l, v, &fetched);
+    ck_assert_uint_eq(rounds, 2);
+    ck_assert_uint_eq(fetched, 2); /* TXT, then MX */
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_ptr_nonnull(find(r, SPFC_LINT_TOO_MANY_MX));
+    ck_assert_ptr_nonnull(find(r, SPFC_LINT_PTR));
+    ck_assert_uint_eq(r->lookups, 2);
+    spfc_lint_free(l);
+    spfc_view_free(empty);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* The command: exit codes and JSON                                         */
+/* ------------------------------------------------------------------------ */
+
+typedef struct run {
+    int code;
+    char *out, *err;
+    size_t out_len, err_len;
+} run_t;
+
+static run_t run_cli(const char *const *args)
+{
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = strdup("spfcheck");
+    for (size_t i = 0; args[i] != NULL && argc < 30; i++)
+        argv[argc++] = strdup(args[i]);
+    argv[argc] = NULL;
+    char *owned[32];
+    memcpy(owned, argv, sizeof(char *) * (size_t)(argc + 1));
+    run_t r = {0};
+    FILE *out = open_memstream(&r.out, &r.out_len);
+    FILE *err = open_memstream(&r.err, &r.err_len);
+    r.code = spfc_cli_main(argc, argv, out, err);
+    fclose(out);
+    fclose(err);
+    for (int i = 0; i < argc; i++)
+        free(owned[i]);
+    return r;
+}
+
+#define RUN(...) run_cli((const char *const[]){__VA_ARGS__, NULL})
+
+static const struct {
+    const char *domain;
+    const char *option; /* or NULL */
+    int code;
+} exits[] = {
+    {"clean.lint.test", NULL, 0},
+    {"clean.lint.test", "--strict", 0},
+    {"ptr.lint.test", NULL, 0},        /* warnings allowed */
+    {"ptr.lint.test", "--strict", 1},  /* not with --strict */
+    {"voids.lint.test", NULL, 4},
+    {"nested.lint.test", "--strict", 4},
+    {"norecord.lint.test", NULL, 6},
+    {"nm-quotes.lint.test", NULL, 6},
+    {"nothing.lint.test", NULL, 6},
+};
+
+START_TEST(exit_codes)
+{
+    run_t r = exits[_i].option
+                  ? RUN("--offline", "-z", ZONE, exits[_i].option, exits[_i].domain)
+                  : RUN("--offline", "-z", ZONE, exits[_i].domain);
+    ck_assert_msg(r.code == exits[_i].code, "%s %s: exit %d, want %d\n%s%s",
+                  exits[_i].domain, exits[_i].option ? exits[_i].option : "",
+                  r.code, exits[_i].code, r.out, r.err);
+    ck_assert_uint_eq(r.err_len, 0);
+    ck_assert_int_eq(strncmp(r.out, "lint ", 5), 0);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
+/* Every domain of the zone: valid JSON with the documented shape. */
+static const char *const json_domains[] = {
+    "clean.lint.test", "toomany.lint.test", "nested.lint.test", "v6trap.lint.test",
+    "nm-quotes.lint.test", "glued.lint.test", "sender.lint.test", "mxmany.lint.test",
+};
+
+START_TEST(json_is_valid)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "--json", json_domains[_i]);
+    json_error_t jerr;
+    json_t *j = json_loadb(r.out, r.out_len, 0, &jerr);
+    ck_assert_msg(j != NULL, "%s: %s\n%s", json_domains[_i], jerr.text, r.out);
+    ck_assert(json_is_string(json_object_get(j, "domain")));
+    ck_assert(json_is_integer(json_object_get(j, "lookups")));
+    ck_assert(json_is_array(json_object_get(j, "tree")));
+    ck_assert(json_is_array(json_object_get(j, "networks")));
+    ck_assert(json_is_object(json_object_get(j, "void_lookups")));
+    static const char *const lists[] = {"errors", "warnings", "notes"};
+    for (size_t k = 0; k < 3; k++) {
+        json_t *a = json_object_get(j, lists[k]);
+        ck_assert(json_is_array(a));
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            json_t *f = json_array_get(a, i);
+            ck_assert(json_is_string(json_object_get(f, "code")));
+            ck_assert(json_is_string(json_object_get(f, "message")));
+            ck_assert(json_is_string(json_object_get(f, "domain")));
+            ck_assert(json_object_get(f, "record") != NULL);
+            ck_assert(json_object_get(f, "term") != NULL);
+            ck_assert(json_object_get(f, "offset") != NULL);
+            ck_assert(json_is_string(json_object_get(f, "path")));
+        }
+    }
+    json_decref(j);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
+START_TEST(json_codes_are_stable)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "-j", "toomany.lint.test");
+    json_t *j = json_loadb(r.out, r.out_len, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    json_t *e = json_array_get(json_object_get(j, "errors"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "too-many-lookups");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "lookups")), 14);
+    json_t *t = json_array_get(json_object_get(j, "tree"), 10);
+    ck_assert(json_is_true(json_object_get(t, "past_limit")));
+    json_decref(j);
+    free(r.out);
+    free(r.err);
+    /* every code has a distinct name */
+    for (int a = SPFC_LINT_NO_RECORD; a <= SPFC_LINT_DEPENDS_ON_SENDER; a++)
+        for (int b = a + 1; b <= SPFC_LINT_DEPENDS_ON_SENDER; b++)
+            ck_assert_str_ne(spfc_lint_code_str((spfc_lint_code_t)a),
+                             spfc_lint_code_str((spfc_lint_code_t)b));
+}
+END_TEST
+
+/* Every code is documented in the man page and the README. */
+START_TEST(codes_documented)
+{
+    static const char *const docs[] = {SPFC_SOURCE_DIR "/docs/spfcheck.1",
+                                       SPFC_SOURCE_DIR "/README.md"};
+    for (size_t d = 0; d < 2; d++) {
+        FILE *f = fopen(docs[d], "rb");
+        ck_assert_ptr_nonnull(f);
+        static char text[1 << 20];
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        text[n] = '\0';
+        fclose(f);
+        for (int c = SPFC_LINT_NO_RECORD; c <= SPFC_LINT_DEPENDS_ON_SENDER; c++)
+            ck_assert_msg(strstr(text, spfc_lint_code_str((spfc_lint_code_t)c)) != NULL,
+                          "%s does not document %s", docs[d],
+                          spfc_lint_code_str((spfc_lint_code_t)c));
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* End to end: c-ares against spfc_dnsd                                     */
+/* ------------------------------------------------------------------------ */
+
+START_TEST(resolver_rounds_and_dns_failure)
+{
+    dnsd_proc_t d;
+    const char *args[] = {"--zone", ZONE, "--rcode", "down.lint.test=SERVFAIL", NULL};
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, args), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+
+    spfc_resolver_opts_t ro = {.servers = server, .timeout_ms = 2000, .tries = 2};
+    spfc_resolver_t *res = NULL;
+    spfc_view_t *v = NULL;
+    spfc_lint_t *l = NULL;
+    spfc_resolver_stats_t st;
+    ck_assert_int_eq(spfc_resolver_new(&ro, &res, NULL, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_new("deep.lint.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_run(res, v, l, &st), SPFC_OK);
+    ck_assert_uint_eq(st.rounds, 4);
+    ck_assert_uint_eq(st.queries_sent, 17);
+    ck_assert_uint_eq(spfc_lint_report(l)->lookups, 10);
+    ck_assert_uint_eq(spfc_lint_report(l)->n_findings, 0);
+    spfc_lint_free(l);
+    spfc_resolver_free(res);
+    spfc_view_free(v);
+
+    /* a SERVFAIL during the walk: exit 5 through the command */
+    run_t r = RUN("-s", server, "--record", "v=spf1 include:down.lint.test -all",
+                  "up.lint.test");
+    ck_assert_msg(r.code == 5, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "dns-failure"));
+    free(r.out);
+    free(r.err);
+    r = RUN("-s", server, "clean.lint.test");
+    ck_assert_msg(r.code == 0, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "round trip"));
+    free(r.out);
+    free(r.err);
+    dnsd_stop(&d);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* --expect and --expect-file                                               */
+/* ------------------------------------------------------------------------ */
+
+START_TEST(expect_args)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "clean.lint.test", "--expect",
+                  "pass:192.0.2.10", "--expect", "fail:10.0.0.1", "--expect",
+                  "pass:2001:db8::1:user@clean.lint.test");
+    ck_assert_msg(r.code == 0, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "expectations: 3 of 3 hold"));
+    ck_assert_ptr_nonnull(strstr(r.out, "ok   pass:192.0.2.10 (decided by ip4:192.0.2.0/24)"));
+    free(r.out);
+    free(r.err);
+
+    r = RUN("--offline", "-z", ZONE, "clean.lint.test", "--expect", "pass:10.0.0.2",
+            "--expect", "softfail:198.51.100.77");
+    ck_assert_msg(r.code == 1, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "expectations: 0 of 2 hold"));
+    ck_assert_ptr_nonnull(strstr(r.out, "FAIL pass:10.0.0.2: got fail (decided by -all)"));
+    ck_assert_ptr_nonnull(strstr(r.out, "FAIL softfail:198.51.100.77: got pass "
+                                        "(decided by include:_spf.esp.lint.test)"));
+    free(r.out);
+    free(r.err);
+
+    /* errors in the policy come first: exit 4 even when expectations hold */
+    r = RUN("--offline", "-z", ZONE, "voids.lint.test", "--expect", "fail:192.0.2.1");
+    ck_assert_int_eq(r.code, 4);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
+START_TEST(expect_json)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "-j", "clean.lint.test", "--expect",
+                  "pass:2001:db8::1:user@clean.lint.test", "--expect", "neutral:10.0.0.1");
+    ck_assert_int_eq(r.code, 1);
+    json_t *j = json_loadb(r.out, r.out_len, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "expectations_failed")), 1);
+    json_t *e = json_array_get(json_object_get(j, "expectations"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "ip")), "2001:db8::1");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "sender")),
+                     "user@clean.lint.test");
+    ck_assert(json_is_true(json_object_get(e, "holds")));
+    e = json_array_get(json_object_get(j, "expectations"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "want")), "neutral");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "got")), "fail");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "mechanism")), "-all");
+    ck_assert(json_is_false(json_object_get(e, "holds")));
+    json_decref(j);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
+static char *write_tmp(const char *text)
+{
+    char *path = strdup("/tmp/test_lint_expect_XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+START_TEST(expect_file)
+{
+    char *good = write_tmp("# senders of clean.lint.test\n"
+                           "\n"
+                           "pass 192.0.2.10\n"
+                           "pass 198.51.100.25 bounce@clean.lint.test  # the ESP\n"
+                           "fail 10.0.0.1 x@clean.lint.test helo.example.org\n");
+    run_t r = RUN("--offline", "-z", ZONE, "--expect-file", good, "clean.lint.test");
+    ck_assert_msg(r.code == 0, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "expectations: 3 of 3 hold"));
+    free(r.out);
+    free(r.err);
+
+    char *bad = write_tmp("pass 192.0.2.10\nmaybe 192.0.2.11\n");
+    r = RUN("--offline", "-z", ZONE, "--expect-file", bad, "clean.lint.test");
+    ck_assert_int_eq(r.code, 64);
+    ck_assert_uint_eq(r.out_len, 0);
+    ck_assert_ptr_nonnull(strstr(r.err, ":2: 'maybe' is not a result"));
+    free(r.out);
+    free(r.err);
+
+    unlink(good);
+    unlink(bad);
+    free(good);
+    free(bad);
+}
+END_TEST
+
+static const struct {
+    const char *args[8];
+    const char *mention;
+} expect_usage[] = {
+    {{"--expect", "pass", "clean.lint.test"}, "give RESULT:IP[:SENDER]"},
+    {{"--expect", "maybe:192.0.2.1", "clean.lint.test"}, "'maybe' is not a result"},
+    {{"--expect", "pass:192.0.2.256", "clean.lint.test"}, "not an IP address"},
+    {{"--expect", "pass:192.0.2.1", "clean.lint.test", "192.0.2.1"},
+     "--expect applies to lint mode"},
+    {{"--expect-file", "/nonexistent/x", "clean.lint.test"}, "cannot open"},
+};
+
+START_TEST(expect_usage_errors)
+{
+    const char *args[16] = {"--offline", "-z", ZONE};
+    size_t n = 3;
+    for (size_t i = 0; expect_usage[_i].args[i] != NULL; i++)
+        args[n++] = expect_usage[_i].args[i];
+    args[n] = NULL;
+    run_t r = run_cli(args);
+    ck_assert_msg(r.code == 64, "case %d: exit %d", _i, r.code);
+    ck_assert_uint_eq(r.out_len, 0);
+    ck_assert_msg(strstr(r.err, expect_usage[_i].mention) != NULL, "case %d: %s", _i,
+                  r.err);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
+/* The evaluator agrees with the trap the lint reports: the same record
+ * passes an IPv4 sender and is a permerror for an IPv6 one. */
+START_TEST(ipv6_trap_agrees_with_evaluator)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "-j", "v6trap.lint.test", "--expect",
+                  "pass:192.0.2.61", "--expect", "permerror:2001:db8::61");
+    ck_assert_int_eq(r.code, 4); /* the trap is an error */
+    json_t *j = json_loadb(r.out, r.out_len, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "expectations_failed")), 0);
+    json_t *e = json_array_get(json_object_get(j, "errors"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "ipv6-trap");
+    json_decref(j);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
+/* The checks of expectations share the lint's rounds and view. */
+START_TEST(expect_with_driver)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = NULL;
+    spfc_ip_t ip;
+    ck_assert_int_eq(spfc_lint_new("deep.lint.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.105", &ip), SPFC_OK); /* h6 */
+    ck_assert_int_eq(spfc_lint_expect(l, SPFC_RESULT_PASS, &ip, NULL, NULL), SPFC_OK);
+    ck_assert_int_eq(spfc_ip_parse("2001:db8::1", &ip), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_expect(l, SPFC_RESULT_PASS, &ip, "a@deep.lint.test",
+                                      NULL), SPFC_OK);
+    size_t fetched;
+    unsigned rounds = drive(l, v, &fetched);
+    ck_assert_uint_le(rounds, 5);
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->n_expectations, 2);
+    ck_assert_uint_eq(r->n_expectations_failed, 1);
+    ck_assert(r->expectations[0].holds);
+    ck_assert_str_eq(r->expectations[0].mechanism, "include:d1b.lint.test");
+    ck_assert(!r->expectations[1].holds);
+    ck_assert_int_eq(r->expectations[1].got, SPFC_RESULT_FAIL);
+    ck_assert_uint_eq(r->lookups, 10);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+static Suite *lint_suite(void)
+{
+    Suite *s = suite_create("lint");
+    TCase *tc = tcase_create("findings");
+    tcase_add_loop_test(tc, each_finding, 0, (int)(sizeof cases / sizeof cases[0]));
+    tcase_add_loop_test(tc, clean_record_has_no_findings, 0,
+                        (int)(sizeof clean_domains / sizeof clean_domains[0]));
+    tcase_add_test(tc, true_total_and_include_costs);
+    tcase_add_test(tc, summary_networks);
+    tcase_add_test(tc, ipv6_trap_names_hosts);
+    tcase_add_loop_test(tc, near_miss_says_what_was_meant, 0,
+                        (int)(sizeof near_misses / sizeof near_misses[0]));
+    tcase_add_test(tc, syntax_error_path);
+    tcase_add_test(tc, dns_failure_reported);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("walk");
+    tcase_add_test(tc, round_trips_follow_depth);
+    tcase_add_test(tc, thousand_includes_bounded);
+    tcase_add_test(tc, exponential_includes_bounded);
+    tcase_add_test(tc, loops_and_huge_mx);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("cli");
+    tcase_add_loop_test(tc, exit_codes, 0, (int)(sizeof exits / sizeof exits[0]));
+    tcase_add_loop_test(tc, json_is_valid, 0,
+                        (int)(sizeof json_domains / sizeof json_domains[0]));
+    tcase_add_test(tc, json_codes_are_stable);
+    tcase_add_test(tc, codes_documented);
+    tcase_add_test(tc, resolver_rounds_and_dns_failure);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("expect");
+    tcase_add_test(tc, expect_args);
+    tcase_add_test(tc, expect_json);
+    tcase_add_test(tc, expect_file);
+    tcase_add_loop_test(tc, expect_usage_errors, 0,
+                        (int)(sizeof expect_usage / sizeof expect_usage[0]));
+    tcase_add_test(tc, expect_with_driver);
+    tcase_add_test(tc, ipv6_trap_agrees_with_evaluator);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(lint_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
