@@ -806,12 +806,12 @@ static void put_lint_tree(spfc_buf_t *b, const spfc_lint_report_t *r, int color)
     int marked = 0;
     for (size_t i = 0; i < r->n_nodes; i++) {
         const spfc_lint_node_t *n = &r->nodes[i];
-        if (!marked && n->lookup > LOOKUP_LIMIT) {
+        if (!marked && n->lookup > SPFC_MAX_DNS_TERMS) {
             marked = 1;
             if (color)
                 spfc_buf_puts(b, "\033[1;31m");
             spfc_buf_printf(b, "  ---- the limit of %d lookups falls here: a sender"
-                            " not matched above gets permerror ----\n", LOOKUP_LIMIT);
+                            " not matched above gets permerror ----\n", SPFC_MAX_DNS_TERMS);
             if (color)
                 spfc_buf_puts(b, ANSI_RESET);
         }
@@ -906,8 +906,8 @@ spfc_status_t spfc_output_lint_text(FILE *out, const spfc_lint_report_t *r,
 
     spfc_buf_printf(&b, "\nsummary: lookups %u/%d, void lookups %u/%d for IPv4"
                     " senders and %u/%d for IPv6 senders\n", r->lookups,
-                    LOOKUP_LIMIT, r->void_lookups_v4, VOID_LIMIT,
-                    r->void_lookups_v6, VOID_LIMIT);
+                    SPFC_MAX_DNS_TERMS, r->void_lookups_v4, SPFC_MAX_VOID_LOOKUPS,
+                    r->void_lookups_v6, SPFC_MAX_VOID_LOOKUPS);
     spfc_buf_printf(&b, "authorised: %zu network%s, %llu IPv4 address%s\n",
                     r->n_networks, r->n_networks == 1 ? "" : "s",
                     (unsigned long long)r->ipv4_addresses,
@@ -981,7 +981,7 @@ static void json_lint_tree(spfc_buf_t *b, const spfc_lint_report_t *r)
         const spfc_lint_node_t *n = &r->nodes[i];
         spfc_buf_printf(b, "%s{\"depth\":%u,\"lookup\":%u,\"cost\":%u,"
                         "\"past_limit\":%s", i ? "," : "", n->depth, n->lookup,
-                        n->cost, n->lookup > LOOKUP_LIMIT ? "true" : "false");
+                        n->cost, n->lookup > SPFC_MAX_DNS_TERMS ? "true" : "false");
         json_key(b, "domain");
         json_cstr(b, n->domain);
         json_key(b, "term");
@@ -1042,8 +1042,8 @@ spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
     json_lint_findings(&b, r, "notes", SPFC_LINT_NOTE);
     spfc_buf_printf(&b, ",\"lookups\":%u,\"lookup_limit\":%d,"
                     "\"void_lookups\":{\"ipv4\":%u,\"ipv6\":%u},"
-                    "\"void_limit\":%d", r->lookups, LOOKUP_LIMIT,
-                    r->void_lookups_v4, r->void_lookups_v6, VOID_LIMIT);
+                    "\"void_limit\":%d", r->lookups, SPFC_MAX_DNS_TERMS,
+                    r->void_lookups_v4, r->void_lookups_v6, SPFC_MAX_VOID_LOOKUPS);
     json_lint_tree(&b, r);
     json_key(&b, "networks");
     spfc_buf_putc(&b, '[');
