@@ -793,6 +793,87 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
     return code;
 }
 
+/* Evaluate check: offline in one pass over view, else through a resolver
+ * (*resolver, freed by the caller) whose counts go to *stats.  Returns 0
+ * or the exit code (the message is on err). */
+static int evaluate(const cli_config_t *cfg, spfc_view_t *view,
+                    spfc_check_t *check, spfc_resolver_t **resolver,
+                    spfc_resolver_stats_t *stats, FILE *err)
+{
+    spfc_status_t st;
+    if (cfg->offline) {
+        /* Everything is in the view, so one pass must finish; no
+         * resolver, no socket. */
+        spfc_step_t step = SPFC_STEP_NEED;
+        st = spfc_check_eval(check, view, &step);
+        if (st != SPFC_OK)
+            return internal(err, "evaluation failed", st);
+        if (step != SPFC_STEP_DONE) {
+            spfc_cli_msg(err, "internal error: the offline evaluation did not finish");
+            return SPFC_EXIT_SOFTWARE;
+        }
+        return 0;
+    }
+    spfc_resolver_opts_t ropts = {
+        .servers = cfg->servers,
+        .timeout_ms = cfg->timeout_ms,
+        .tries = cfg->tries,
+        .sequential = cfg->sequential,
+    };
+    char ebuf[256] = "";
+    st = spfc_resolver_new(&ropts, resolver, ebuf, sizeof ebuf);
+    if (st == SPFC_EINVAL) {
+        spfc_cli_msg(err, "bad --server list: %s",
+            ebuf[0] ? ebuf : spfc_status_str(st));
+        return SPFC_EXIT_USAGE;
+    }
+    if (st == SPFC_ENOMEM)
+        return internal(err, "", st);
+    if (st != SPFC_OK) {
+        spfc_cli_msg(err, "cannot set up the DNS resolver: %s",
+            ebuf[0] ? ebuf : spfc_status_str(st));
+        return SPFC_EXIT_SOFTWARE;
+    }
+    st = spfc_resolver_run(*resolver, view, check, stats);
+    if (st != SPFC_OK)
+        return internal(err, "DNS resolution failed", st);
+    return 0;
+}
+
+/* Print the outcome in the chosen form.  Returns the exit code: the
+ * result's, or that of a failure (the message is on err). */
+static int print_result(const cli_config_t *cfg, const spfc_request_t *req,
+                        const spfc_outcome_t *outcome,
+                        const spfc_resolver_stats_t *statsp, FILE *out,
+                        FILE *err)
+{
+    spfc_status_t st = SPFC_OK;
+    int flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
+                (cfg->verbose ? SPFC_OUT_VERBOSE : 0);
+    errno = 0;
+    switch (cfg->mode) {
+    case OUT_TEXT:
+        st = spfc_output_text(out, req, outcome, statsp, flags);
+        break;
+    case OUT_JSON:
+        st = spfc_output_json(out, req, outcome, statsp);
+        break;
+    case OUT_HEADER:
+        st = spfc_output_header(out, req, outcome);
+        break;
+    case OUT_QUIET:
+        st = fprintf(out, "%s\n", spfc_result_str(outcome->result)) < 0
+                 ? SPFC_EIO
+                 : SPFC_OK;
+        break;
+    }
+    if (st != SPFC_OK && st != SPFC_EIO)
+        return internal(err, "cannot format the result", st);
+    int code = finish_output(out, err, st == SPFC_EIO);
+    return code != 0 ? code : result_exit(outcome->result);
+}
+
+/* One check from the arguments: view, check, evaluation, output. */
 static int run(const cli_config_t *cfg, FILE *out, FILE *err)
 {
     int code = SPFC_EXIT_SOFTWARE;
@@ -800,13 +881,11 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
     spfc_check_t *check = NULL;
     spfc_resolver_t *resolver = NULL;
     spfc_resolver_stats_t stats = {0};
-    const spfc_resolver_stats_t *statsp = NULL;
     spfc_status_t st;
 
     code = build_view(cfg, &view, err);
     if (code != 0)
         goto done;
-    code = SPFC_EXIT_SOFTWARE;
 
     spfc_request_t req = {
         .sender = cfg->sender,
@@ -820,84 +899,19 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
         code = internal(err, "cannot start the check", st);
         goto done;
     }
-
-    if (cfg->offline) {
-        /* Everything is in the view, so one pass must finish; no
-         * resolver, no socket. */
-        spfc_step_t step = SPFC_STEP_NEED;
-        st = spfc_check_eval(check, view, &step);
-        if (st != SPFC_OK) {
-            code = internal(err, "evaluation failed", st);
-            goto done;
-        }
-        if (step != SPFC_STEP_DONE) {
-            spfc_cli_msg(err, "internal error: the offline evaluation did not finish");
-            code = SPFC_EXIT_SOFTWARE;
-            goto done;
-        }
-    } else {
-        spfc_resolver_opts_t ropts = {
-            .servers = cfg->servers,
-            .timeout_ms = cfg->timeout_ms,
-            .tries = cfg->tries,
-            .sequential = cfg->sequential,
-        };
-        char ebuf[256] = "";
-        st = spfc_resolver_new(&ropts, &resolver, ebuf, sizeof ebuf);
-        if (st == SPFC_EINVAL) {
-            spfc_cli_msg(err, "bad --server list: %s",
-                ebuf[0] ? ebuf : spfc_status_str(st));
-            code = SPFC_EXIT_USAGE;
-            goto done;
-        }
-        if (st != SPFC_OK) {
-            if (st == SPFC_ENOMEM)
-                code = internal(err, "", st);
-            else
-                spfc_cli_msg(err, "cannot set up the DNS resolver: %s",
-                    ebuf[0] ? ebuf : spfc_status_str(st));
-            goto done;
-        }
-        st = spfc_resolver_run(resolver, view, check, &stats);
-        if (st != SPFC_OK) {
-            code = internal(err, "DNS resolution failed", st);
-            goto done;
-        }
-        statsp = &stats;
-    }
+    code = evaluate(cfg, view, check, &resolver, &stats, err);
+    if (code != 0)
+        goto done;
 
     const spfc_outcome_t *outcome = spfc_check_outcome(check);
     if (outcome == NULL) {
         spfc_cli_msg(err, "internal error: the check finished without a result");
+        code = SPFC_EXIT_SOFTWARE;
         goto done;
     }
-
-    int flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
-                (cfg->verbose ? SPFC_OUT_VERBOSE : 0);
-    errno = 0;
-    switch (cfg->mode) {
-    case OUT_TEXT:
-        st = spfc_output_text(out, &req, outcome, statsp, flags);
-        break;
-    case OUT_JSON:
-        st = spfc_output_json(out, &req, outcome, statsp);
-        break;
-    case OUT_HEADER:
-        st = spfc_output_header(out, &req, outcome);
-        break;
-    case OUT_QUIET:
-        st = fprintf(out, "%s\n", spfc_result_str(outcome->result)) < 0
-                 ? SPFC_EIO
-                 : SPFC_OK;
-        break;
-    }
-    if (st != SPFC_OK && st != SPFC_EIO) {
-        code = internal(err, "cannot format the result", st);
-        goto done;
-    }
-    code = finish_output(out, err, st == SPFC_EIO);
-    if (code == 0)
-        code = result_exit(outcome->result);
+    /* Offline there is no resolver and no query count. */
+    code = print_result(cfg, &req, outcome, resolver != NULL ? &stats : NULL,
+                        out, err);
 
 done:
     spfc_resolver_free(resolver);
