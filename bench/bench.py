@@ -58,7 +58,7 @@ class Responder:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=10)
         with open(self.count_file) as f:
-            return int(f.read().strip())
+            return int(f.read().split()[0])  # line 1: queries; line 2: peak delayed
 
 
 def single_argv(tool, spfcheck, ip, ident, helo):
