@@ -54,8 +54,9 @@ static int status_code(int status)
     return -2;
 }
 
-/* The pipes and files of one run: fds[k] are the parent's ends (-1 when
- * not a pipe), and the file actions give the child its ends. */
+/* The pipes of one run: the parent's ends (-1 when that stream is a file
+ * or /dev/null), and the child's ends, closed once it runs; the file
+ * actions give the child its stdin, stdout and stderr. */
 typedef struct plumbing {
     int in_w, out_r, err_r;
     int close_later[3]; /* the child's pipe ends, closed once it runs */
@@ -233,21 +234,6 @@ int run_cmd(const run_spec_t *s, run_result_t *r)
     if (r->err == NULL)
         r->err = strdup("");
     return rc;
-}
-
-run_result_t run_args(const char *path, const char *const args[],
-                      const char *in)
-{
-    char *argv[128];
-    size_t n = 0;
-    argv[n++] = (char *)path;
-    for (size_t i = 0; args != NULL && args[i] != NULL && n < 127; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
-    run_spec_t s = {.argv = argv, .in = in};
-    run_result_t r;
-    run_cmd(&s, &r);
-    return r;
 }
 
 void run_result_free(run_result_t *r)

@@ -40,11 +40,6 @@ typedef struct run_result {
  *  (r->code is then -1 too).  Free r with run_result_free(). */
 int run_cmd(const run_spec_t *spec, run_result_t *r);
 
-/** Run argv[0] with args (NULL-terminated, without argv[0]) and optional
- *  stdin: the common case of run_cmd(). */
-run_result_t run_args(const char *path, const char *const args[],
-                      const char *in);
-
 void run_result_free(run_result_t *r);
 
 /** A program a test talks to through its stdin and stdout. */
