@@ -321,8 +321,8 @@ def report(single, batch, delays, rtt, note):
                 r["rss_kb"] / 1024.0, r["queries"], r["queries"] / r["lines"],
                 r["mismatch"], "%d + %d" % (r["drops"] - r["dns_drops"], r["dns_drops"])))
         w("")
-    # Goals (issue 4), as ratios of this run.
-    w("### Goals (issue 4), from this run")
+    # Goals, as ratios of this run.
+    w("### Goals, from this run")
     w("")
     w("| goal | measured | met |")
     w("|---|---|---|")

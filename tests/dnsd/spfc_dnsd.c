@@ -21,9 +21,7 @@
 
 #include "dnswire.h"
 #include "spfcheck/spfcheck.h"
-#ifdef SPFC_HAVE_SUITE
 #include "support/suite.h"
-#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -550,7 +548,6 @@ int main(int argc, char **argv)
     s.max_udp = max_udp;
 
     if (suite_file != NULL) {
-#ifdef SPFC_HAVE_SUITE
         if (!have_section) {
             fprintf(stderr, "spfc_dnsd: --suite needs --section N\n");
             return 2;
@@ -567,11 +564,6 @@ int main(int argc, char **argv)
             return 1;
         }
         spfc_suite_free(suite);
-#else
-        (void)have_section;
-        fprintf(stderr, "spfc_dnsd: built without suite support\n");
-        return 2;
-#endif
     } else if (spfc_view_new(&s.view) != SPFC_OK) {
         fprintf(stderr, "spfc_dnsd: out of memory\n");
         return 1;
