@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROG SPFC_CLI_PROG
 
 /* ------------------------------------------------------------------------ */
 /* The line parser                                                          */
