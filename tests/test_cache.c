@@ -235,13 +235,10 @@ static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
     d->result = o != NULL ? o->result : SPFC_RESULT_NONE;
 }
 
-static unsigned long read_count(const char *path)
+static unsigned long read_count(const char *path, unsigned long *peak)
 {
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
     unsigned long n = 0;
-    ck_assert_int_eq(fscanf(f, "%lu", &n), 1);
-    fclose(f);
+    ck_assert_int_eq(dnsd_read_count(path, &n, peak), 0);
     return n;
 }
 
@@ -304,15 +301,11 @@ START_TEST(async_many_checks)
     ck_assert_int_eq(spfc_resolver_submit(r, other, extra, on_done, NULL),
                      SPFC_EINVAL);
 
-    long long t0 = spawn_now_ms();
     unsigned rounds = 0;
     while (spfc_resolver_pending(r) > 0) {
         ck_assert_int_eq(spfc_resolver_process(r, 1000), SPFC_OK);
         ck_assert_uint_lt(++rounds, 10000);
     }
-    long long elapsed = spawn_now_ms() - t0;
-    /* two round trips deep: about 200 ms, never 100 x 200 ms */
-    ck_assert_msg(elapsed < 2000, "%d checks took %lld ms", N_ASYNC, elapsed);
     unsigned sent = 0;
     for (unsigned i = 0; i < N_ASYNC; i++) {
         ck_assert_uint_eq(recs[i].calls, 1);
@@ -342,7 +335,12 @@ START_TEST(async_many_checks)
     spfc_view_free(other);
     spfc_view_free(v);
     ck_assert_int_eq(dnsd_stop(&d), 0);
-    unsigned long count = read_count(countfile);
+    /* The checks ran together, two round trips deep, not one after the
+     * other: the customers' queries were outstanding at once (10 leaves
+     * room for a loaded machine; one at a time it would be 1). */
+    unsigned long peak = 0;
+    unsigned long count = read_count(countfile, &peak);
+    ck_assert_msg(peak >= 10, "at most %lu queries outstanding at once", peak);
     if (limits[_i] == 0)
         ck_assert_uint_eq(count, N_ASYNC + 1 + 1); /* + x.test */
     unlink(countfile);

@@ -9,6 +9,7 @@
 #define _XOPEN_SOURCE 700 /* posix_openpt */
 
 #include "cli.h"
+#include "run.h"
 #include "spfcheck/spfcheck.h"
 
 #include <arpa/inet.h>
@@ -602,7 +603,13 @@ START_TEST(help_lists_every_option)
             ck_assert_msg(strstr(r.out, want) != NULL, "--help lacks '%s'",
                           want);
         }
-        ck_assert_ptr_nonnull(strstr(r.out, opts[i].help));
+        char help[256];
+        spfc_cli_option_help(&opts[i], help, sizeof help);
+        ck_assert_msg(strstr(r.out, help) != NULL, "--help lacks '%s'", help);
+        ck_assert_msg(strstr(help, "{min}") == NULL &&
+                          strstr(help, "{max}") == NULL &&
+                          strstr(help, "{default}") == NULL,
+                      "unexpanded help '%s'", help);
     }
     run_free(&r);
 
@@ -711,11 +718,7 @@ END_TEST
 START_TEST(readme_documents_every_option)
 {
     char *readme = slurp(README);
-    if (readme == NULL) {
-        fprintf(stderr, "test_cli: SKIP readme_documents_every_option: "
-                        "%s does not exist yet\n", README);
-        return;
-    }
+    ck_assert_msg(readme != NULL, "cannot read %s", README);
     /* The usage section: from a heading that says "Usage" to the next
      * heading of the same or a higher level. */
     const char *start = NULL;
@@ -749,6 +752,139 @@ START_TEST(readme_documents_every_option)
         ck_assert_msg(mentions(start, "--", opts[i].long_name),
                       "README.md's usage section lacks --%s",
                       opts[i].long_name);
+    free(readme);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Documentation: the values (ranges, defaults, limits) match the code      */
+/* ------------------------------------------------------------------------ */
+
+/* The text from the first line for which is_start() holds (given name) up
+ * to the line before the next one that starts with stop, with newlines as
+ * spaces: a man page paragraph (".TP" to ".TP") or a README table row
+ * ("| `--x`" to "\n").  malloc()ed, or NULL when there is no such line. */
+static char *doc_part(const char *text, const char *start, const char *stop)
+{
+    const char *from = NULL;
+    for (const char *line = text; line != NULL && *line;) {
+        if (strncmp(line, start, strlen(start)) == 0) {
+            from = line;
+            break;
+        }
+        const char *nl = strchr(line, '\n');
+        line = nl != NULL ? nl + 1 : NULL;
+    }
+    if (from == NULL)
+        return NULL;
+    const char *end = strstr(from + 1, stop);
+    size_t len = end != NULL ? (size_t)(end - from) : strlen(from);
+    char *part = malloc(len + 1);
+    ck_assert_ptr_nonnull(part);
+    for (size_t i = 0; i < len; i++)
+        part[i] = from[i] == '\n' ? ' ' : from[i];
+    part[len] = '\0';
+    return part;
+}
+
+/* The man page paragraph of --name: its tag line is ".B \-\-name",
+ * ".BI \-\-name ..." or ".BR \-x ", " \-\-name ...". */
+static char *man_paragraph(const char *man, const spfc_cli_option_t *o)
+{
+    char tag[96];
+    if (o->short_name != 0)
+        snprintf(tag, sizeof tag, ".BR \\-%c \", \" \\-\\-%s", o->short_name,
+                 o->long_name);
+    else
+        snprintf(tag, sizeof tag, ".BI \\-\\-%s ", o->long_name);
+    return doc_part(man, tag, "\n.TP");
+}
+
+static char *readme_row(const char *readme, const spfc_cli_option_t *o)
+{
+    char tag[96];
+    if (o->short_name != 0)
+        snprintf(tag, sizeof tag, "| `-%c`, `--%s", o->short_name,
+                 o->long_name);
+    else
+        snprintf(tag, sizeof tag, "| `--%s", o->long_name);
+    return doc_part(readme, tag, "\n");
+}
+
+/* Every numeric option states its range and its default, as --help does,
+ * in the man page and in the README: "MIN to MAX" (or "at most MAX" when
+ * the range is open at 0) and "Default: D." / "(default D)". */
+START_TEST(docs_state_the_values_of_help)
+{
+    char *man = slurp(MAN_PAGE), *readme = slurp(README);
+    ck_assert_ptr_nonnull(man);
+    ck_assert_ptr_nonnull(readme);
+    size_t n, checked = 0;
+    const spfc_cli_option_t *opts = spfc_cli_options(&n);
+    run_t help = RUN("--help");
+    for (size_t i = 0; i < n; i++) {
+        const spfc_cli_option_t *o = &opts[i];
+        if (o->max == 0)
+            continue;
+        char lo[32], hi[32], def[32], range[80], mdef[48], rdef[48];
+        spfc_cli_option_value(o, o->min, lo, sizeof lo);
+        spfc_cli_option_value(o, o->max, hi, sizeof hi);
+        spfc_cli_option_value(o, o->def, def, sizeof def);
+        if (o->min > 0)
+            snprintf(range, sizeof range, "%s to %s", lo, hi);
+        else
+            snprintf(range, sizeof range, "at most %s", hi);
+        snprintf(mdef, sizeof mdef, "Default: %s.", def);
+        snprintf(rdef, sizeof rdef, "(default %s)", def);
+
+        char *para = man_paragraph(man, o), *row = readme_row(readme, o);
+        ck_assert_msg(para != NULL, "no man page paragraph for --%s",
+                      o->long_name);
+        ck_assert_msg(row != NULL, "no README row for --%s", o->long_name);
+        ck_assert_msg(strstr(para, range) != NULL,
+                      "man page: --%s does not say '%s'", o->long_name, range);
+        ck_assert_msg(strstr(para, mdef) != NULL,
+                      "man page: --%s does not say '%s'", o->long_name, mdef);
+        ck_assert_msg(strstr(row, range) != NULL,
+                      "README: --%s does not say '%s'", o->long_name, range);
+        ck_assert_msg(strstr(row, rdef) != NULL,
+                      "README: --%s does not say '%s'", o->long_name, rdef);
+        char hline[256];
+        spfc_cli_option_help(o, hline, sizeof hline);
+        ck_assert_msg(strstr(hline, range) != NULL && strstr(hline, rdef),
+                      "--help for --%s: '%s'", o->long_name, hline);
+        ck_assert_ptr_nonnull(strstr(help.out, hline));
+        free(para);
+        free(row);
+        checked++;
+    }
+    /* timeout, tries, concurrency, cache-size */
+    ck_assert_uint_eq(checked, 4);
+    run_free(&help);
+    free(man);
+    free(readme);
+}
+END_TEST
+
+/* The library's limits as the man page and README state them: the RFC
+ * 7208 section 4.6.4 lookup limit and the prefetch bound derived from it. */
+START_TEST(docs_state_the_library_limits)
+{
+    char *man = slurp(MAN_PAGE), *readme = slurp(README);
+    ck_assert_ptr_nonnull(man);
+    ck_assert_ptr_nonnull(readme);
+    char *para = doc_part(man, ".B \\-\\-sequential", "\n.TP");
+    ck_assert_ptr_nonnull(para);
+    char want[128];
+    snprintf(want, sizeof want, "at most %d prefetch queries (the %d "
+             "DNS-querying terms", SPFC_MAX_PREFETCH, SPFC_MAX_DNS_TERMS);
+    ck_assert_msg(strstr(para, want) != NULL, "man page lacks '%s'", want);
+    snprintf(want, sizeof want, "up to %d MX or PTR names", SPFC_MAX_MX_NAMES);
+    ck_assert_msg(strstr(para, want) != NULL, "man page lacks '%s'", want);
+    snprintf(want, sizeof want, "%d prefetch hints", SPFC_MAX_PREFETCH);
+    ck_assert_msg(strstr(readme, want) != NULL, "README lacks '%s'", want);
+    free(para);
+    free(man);
     free(readme);
 }
 END_TEST
@@ -834,44 +970,26 @@ END_TEST
 /* ------------------------------------------------------------------------ */
 
 /* Run SPFC_BINARY with args, stdout on /dev/full (or, with closed_pipe,
- * on a pipe nobody reads), stderr captured. */
+ * on a pipe nobody reads), stderr captured into err. */
 static int run_to_bad_stdout(const char *const *args, int closed_pipe,
                              char *err, size_t errcap)
 {
-    int pipefd[2], outpipe[2];
-    ck_assert_int_eq(pipe(pipefd), 0);
-    ck_assert_int_eq(pipe(outpipe), 0);
-    /* no reader from the start: every write fails with EPIPE */
-    close(outpipe[0]);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int bad = closed_pipe ? outpipe[1] : open("/dev/full", O_WRONLY);
-        if (bad < 0 || dup2(bad, 1) < 0 || dup2(pipefd[1], 2) < 0)
-            _exit(127);
-        close(pipefd[0]);
-        char *argv[MAX_ARGS + 2];
-        int argc = 0;
-        argv[argc++] = (char *)SPFC_BINARY;
-        for (size_t i = 0; args[i] != NULL && argc < MAX_ARGS; i++)
-            argv[argc++] = (char *)args[i];
-        argv[argc] = NULL;
-        execv(SPFC_BINARY, argv);
-        _exit(126);
-    }
-    close(pipefd[1]);
-    close(outpipe[1]);
-    size_t len = 0;
-    ssize_t got;
-    while (len < errcap - 1 &&
-           (got = read(pipefd[0], err + len, errcap - 1 - len)) > 0)
-        len += (size_t)got;
-    err[len] = '\0';
-    close(pipefd[0]);
-    int status;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert_msg(WIFEXITED(status), "spfcheck did not exit normally");
-    return WEXITSTATUS(status);
+    char *argv[MAX_ARGS + 2];
+    int argc = 0;
+    argv[argc++] = (char *)SPFC_BINARY;
+    for (size_t i = 0; args[i] != NULL && argc < MAX_ARGS; i++)
+        argv[argc++] = (char *)args[i];
+    argv[argc] = NULL;
+    run_spec_t spec = {.argv = argv,
+                       .out_path = closed_pipe ? NULL : "/dev/full",
+                       .out_closed = closed_pipe != 0};
+    run_result_t r;
+    ck_assert_int_eq(run_cmd(&spec, &r), 0);
+    snprintf(err, errcap, "%s", r.err);
+    int code = r.code;
+    run_result_free(&r);
+    ck_assert_msg(code >= 0 && code < 128, "spfcheck did not exit normally");
+    return code;
 }
 
 static const char *const full_cases[][8] = {
@@ -966,6 +1084,8 @@ static Suite *cli_suite(void)
     tc = tcase_create("docs");
     tcase_add_test(tc, man_page_documents_every_option);
     tcase_add_test(tc, readme_documents_every_option);
+    tcase_add_test(tc, docs_state_the_values_of_help);
+    tcase_add_test(tc, docs_state_the_library_limits);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("environment");

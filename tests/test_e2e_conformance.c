@@ -24,6 +24,7 @@
  *   rfc7208 suite (e2e via c-ares): R/203 results, E/22 explanations
  */
 #include "dnsd/spawn.h"
+#include "run.h"
 #include "spfcheck/spfcheck.h"
 #include "support/suite.h"
 
@@ -203,8 +204,15 @@ static void run_test(const spfc_suite_test_t *t, int port, e2e_result_t *r)
     argv[n] = NULL;
 
     memset(r, 0, sizeof(*r));
+    run_spec_t spec = {.argv = argv, .err_path = "/dev/null"};
+    run_result_t rr;
     char *out = NULL;
-    r->exit_code = spawn_capture(argv, &out);
+    if (run_cmd(&spec, &rr) == 0)
+        out = rr.out;
+    else
+        free(rr.out);
+    free(rr.err);
+    r->exit_code = rr.code;
     if (out == NULL) {
         snprintf(r->problem, sizeof(r->problem), "could not run %s", SPFC_BINARY);
         return;

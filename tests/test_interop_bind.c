@@ -30,6 +30,7 @@
  * which tests/CMakeLists.txt declares as "skipped".  SPFC_NAMED in the
  * environment names another named binary.
  */
+#include "run.h"
 #include "suite.h"
 
 #include <arpa/inet.h>
@@ -199,58 +200,16 @@ static int remove_dir(const char *dir)
 /* Child processes (execv, never a shell)                                  */
 /* ------------------------------------------------------------------------ */
 
-/* Start argv[0] with stdin from /dev/null and stdout and stderr into files
- * (err_path may equal out_path).  The child dies with us (Linux), so a
- * test that crashes leaves no server behind.  Returns the pid or -1. */
-static pid_t spawn(char *const argv[], const char *out_path, const char *err_path)
-{
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-#ifdef __linux__
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-        _exit(126);
-#else
-    (void)parent;
-#endif
-    int in = open("/dev/null", O_RDONLY);
-    int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = strcmp(out_path, err_path) == 0
-                  ? dup(out)
-                  : open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
-        dup2(err, 2) < 0)
-        _exit(126);
-    execv(argv[0], argv);
-    dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
-}
+/* Servers and runs start with run_start() (tests/support/run.c): stdin
+ * from /dev/null, stdout and stderr into files, and the child dies with
+ * us, so a test that crashes leaves no server behind; run_wait() ends
+ * them at a deadline. */
 
-/* Wait for pid until deadline (monotonic ms); kill it when time is up.
- * Returns the exit code, 128+N for signal N, or -1 on a timeout. */
+/* Wait for pid until deadline (monotonic ms); see run_wait(). */
 static int wait_until(pid_t pid, long long deadline)
 {
-    int status = 0;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR)
-            return -2;
-        if (now_ms() >= deadline) {
-            kill(pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            return -1;
-        }
-        sleep_ms(2);
-    }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return -2;
+    long long left = deadline - now_ms();
+    return run_wait(pid, left > 0 ? (int)left : 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -446,7 +405,7 @@ static int start_named(section_run_t *s)
         }
         /* -4: IPv4 only; -n 1: one worker is plenty for one client. */
         char *argv[] = {env->named, "-g", "-4", "-n", "1", "-c", s->conf, NULL};
-        s->named = spawn(argv, s->log, s->log);
+        s->named = run_start(argv, s->log, s->log);
         if (s->named < 0) {
             s->named = 0;
             problem(s, "cannot fork: %s", strerror(errno));
@@ -730,7 +689,7 @@ static case_verdict_t check_case(section_run_t *s, const spfc_suite_test_t *t,
     for (int i = 0; i < 2; i++) {
         snprintf(runs[i].out_path, sizeof runs[i].out_path, "%s/run%d.out", s->dir, i);
         snprintf(runs[i].err_path, sizeof runs[i].err_path, "%s/run%d.err", s->dir, i);
-        runs[i].pid = spawn(argv[i], runs[i].out_path, runs[i].err_path);
+        runs[i].pid = run_start(argv[i], runs[i].out_path, runs[i].err_path);
     }
     long long start = now_ms(), deadline = start + RUN_MS;
     for (int i = 0; i < 2; i++) {
@@ -838,7 +797,7 @@ static void run_section(section_run_t *s, unsigned counts[3])
         char out[160];
         snprintf(out, sizeof out, "%s/checkzone.log", s->dir);
         char *argv[] = {env->checkzone, ".", s->zone, NULL};
-        pid_t pid = spawn(argv, out, out);
+        pid_t pid = run_start(argv, out, out);
         int code = pid > 0 ? wait_until(pid, now_ms() + 20000) : -2;
         if (code != 0) {
             problem_file(s, "named-checkzone rejects the section's zone; its output", out);
@@ -928,7 +887,7 @@ static void named_version(interop_env_t *e)
         return;
     close(fd);
     char *argv[] = {e->named, "-v", NULL};
-    pid_t pid = spawn(argv, path, path);
+    pid_t pid = run_start(argv, path, path);
     if (pid > 0 && wait_until(pid, now_ms() + 10000) == 0) {
         char *text = read_file(path, NULL);
         unsigned major = 0, minor = 0;

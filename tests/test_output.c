@@ -807,6 +807,77 @@ START_TEST(null_arguments)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Batch lines: the same object with "line" first, the trace on request      */
+/* ------------------------------------------------------------------------ */
+
+/* spfc_output_json_line() into memory. */
+static char *json_line(unsigned long long line, const spfc_request_t *req,
+                       const spfc_outcome_t *o, int flags)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    spfc_resolver_stats_t st = {.queries_sent = 3, .rounds = 2};
+    ck_assert_int_eq(spfc_output_json_line(f, line, req, o, &st, flags),
+                     SPFC_OK);
+    ck_assert_int_eq(fclose(f), 0);
+    return buf;
+}
+
+START_TEST(json_line_is_the_object_with_line)
+{
+    spfc_request_t req = request("x@example.net", NULL, "192.0.2.10");
+    spfc_outcome_t o = pass_outcome();
+    spfc_resolver_stats_t st = {.queries_sent = 3, .rounds = 2};
+    char *whole = render(R_JSON, &req, &o, &st, 0, NULL);
+
+    /* verbose: byte for byte the single object, "line" inserted first */
+    char *v = json_line(42, &req, &o, SPFC_OUT_VERBOSE);
+    ck_assert_int_eq(strncmp(v, "{\"line\":42,", 11), 0);
+    ck_assert_str_eq(v + 11, whole + 1);
+
+    /* without verbose: the same up to the trace, which is left out */
+    char *t = json_line(42, &req, &o, 0);
+    const char *trace = strstr(whole, ",\"trace\":[");
+    ck_assert_ptr_nonnull(trace);
+    size_t head = (size_t)(trace - whole) - 1;
+    ck_assert_int_eq(strncmp(t + 11, whole + 1, head), 0);
+    ck_assert_str_eq(t + 11 + head, "}\n");
+    json_t *j = parse_json(t, strlen(t));
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "line")), 42);
+    ck_assert_ptr_null(json_object_get(j, "trace"));
+    json_decref(j);
+
+    /* line 0: no "line" member */
+    char *z = json_line(0, &req, &o, SPFC_OUT_VERBOSE);
+    ck_assert_str_eq(z, whole);
+    free(z);
+    free(t);
+    free(v);
+    free(whole);
+}
+END_TEST
+
+START_TEST(json_error_line)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(spfc_output_json_error(f, 7, "'a\"b\\c' is not\tan IP"),
+                     SPFC_OK);
+    ck_assert_int_eq(spfc_output_json_error(f, 0, "plain"), SPFC_OK);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_str_eq(buf, "{\"line\":7,\"error\":\"'a\\\"b\\\\c' is "
+                          "not\\u0009an IP\"}\n{\"error\":\"plain\"}\n");
+    free(buf);
+    ck_assert_int_eq(spfc_output_json_error(NULL, 1, "x"), SPFC_EINVAL);
+    ck_assert_int_eq(spfc_output_json_error(stdout, 1, NULL), SPFC_EINVAL);
+}
+END_TEST
+
 static Suite *output_suite(void)
 {
     Suite *s = suite_create("output");
@@ -830,6 +901,11 @@ static Suite *output_suite(void)
                         sizeof json_bytes / sizeof json_bytes[0]);
     tcase_add_test(tc, json_hostile_everywhere);
     tcase_add_test(tc, include_result_follows_term_kind);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("batch json");
+    tcase_add_test(tc, json_line_is_the_object_with_line);
+    tcase_add_test(tc, json_error_line);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("header");

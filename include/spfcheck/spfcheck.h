@@ -837,6 +837,25 @@ SPFC_API spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
                                const spfc_resolver_stats_t *stats);
 
 /**
+ * One line of NDJSON for a check among many: the object of
+ * spfc_output_json() with a "line" member first when line > 0 (the
+ * caller's line number of the check, from 1), and the trace only with
+ * SPFC_OUT_VERBOSE in flags.  stats may be NULL.
+ */
+SPFC_API spfc_status_t spfc_output_json_line(FILE *out, unsigned long long line,
+                               const spfc_request_t *req,
+                               const spfc_outcome_t *outcome,
+                               const spfc_resolver_stats_t *stats, int flags);
+
+/**
+ * One line of NDJSON for an input that is no check:
+ * {"line":N,"error":"WHY"} ("line" only when line > 0), why escaped as
+ * in spfc_output_json().
+ */
+SPFC_API spfc_status_t spfc_output_json_error(FILE *out, unsigned long long line,
+                                const char *why);
+
+/**
  * A Received-SPF header field (RFC 7208 section 9.1), one line, with
  * client-ip, envelope-from, helo, receiver (when known), identity and
  * mechanism/problem key-value pairs.

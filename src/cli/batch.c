@@ -16,7 +16,7 @@
  */
 #include "batch.h"
 
-#include "cli.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROG SPFC_CLI_PROG
 
 /* ------------------------------------------------------------------------ */
 /* The line parser                                                          */
@@ -45,32 +44,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-}
-
-/* A field for a message: printable ASCII as is, other bytes as \xHH, cut
- * at about 60 bytes. */
-static const char *shown(const char *s, size_t len, char *buf, size_t cap)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (n + 8 >= cap) {
-            memcpy(buf + n, "...", 3);
-            n += 3;
-            break;
-        }
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            buf[n++] = (char)c;
-        } else {
-            buf[n++] = '\\';
-            buf[n++] = 'x';
-            buf[n++] = hex[c >> 4];
-            buf[n++] = hex[c & 15];
-        }
-    }
-    buf[n] = '\0';
-    return buf;
 }
 
 static bool is_blank(char c)
@@ -122,7 +95,8 @@ spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
         if (n == 3) {
             set_err(err, errlen, "too many fields ('%s' is extra): give IP "
                     "IDENTITY [HELO]",
-                    shown(line + start, i - start, sbuf, sizeof sbuf));
+                    spfc_cli_shown_field(line + start, i - start, sbuf,
+                                         sizeof sbuf));
             return SPFC_BATCH_ERROR;
         }
         field[n] = line + start;
@@ -151,7 +125,7 @@ spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
     out->helo = copies[2];
     if (spfc_ip_parse(out->ip_text, &out->ip) != SPFC_OK) {
         set_err(err, errlen, "'%s' is not an IP address",
-                shown(field[0], flen[0], sbuf, sizeof sbuf));
+                spfc_cli_shown_field(field[0], flen[0], sbuf, sizeof sbuf));
         return SPFC_BATCH_ERROR;
     }
     /* RFC 7208 section 2.4: an empty MAIL FROM makes the HELO name the
@@ -282,6 +256,10 @@ struct batch {
     spfc_view_t *view;
     spfc_resolver_t *resolver;
     FILE *out, *err;
+    reader_t *r;
+    spfc_batch_line_t *pl;    /* the line being admitted */
+    unsigned long long line_no;
+    bool input_done;
     slot_t *ring;
     size_t window;
     unsigned long long next_seq, write_seq;
@@ -292,8 +270,26 @@ struct batch {
     int write_errno;
 };
 
+/* The text a render function wrote to f (from open_memstream(mem, mlen))
+ * becomes slot s's output; st is the render function's status.  *mem and
+ * *mlen are read after fclose(), which is when the stream sets them. */
+static spfc_status_t keep_text(slot_t *s, FILE *f, char **mem, size_t *mlen,
+                               spfc_status_t st)
+{
+    if (fclose(f) != 0 && st == SPFC_OK)
+        st = SPFC_ENOMEM;
+    if (st != SPFC_OK) {
+        free(*mem);
+        /* A memory stream fails to write only for want of memory. */
+        return st == SPFC_EIO ? SPFC_ENOMEM : st;
+    }
+    s->text = *mem;
+    s->text_len = *mlen;
+    return SPFC_OK;
+}
 
-/* Render the result of a finished check into slot->text. */
+/* Render the result of a finished check into slot->text: a text line
+ * here, a JSON line from the output module. */
 static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
                             const spfc_resolver_stats_t *stats)
 {
@@ -304,87 +300,31 @@ static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
     if (f == NULL)
         return SPFC_ENOMEM;
     if (b->cfg->json) {
-        st = spfc_output_json(f, &s->req, o, stats);
+        st = spfc_output_json_line(f, s->line, &s->req, o, stats,
+                                   b->cfg->verbose ? SPFC_OUT_VERBOSE : 0);
     } else {
         if (fprintf(f, "%s %s\n", spfc_result_str(o->result), s->echo) < 0)
             st = SPFC_EIO;
     }
-    if (fclose(f) != 0 && st == SPFC_OK)
-        st = SPFC_ENOMEM;
-    if (st != SPFC_OK) {
-        free(mem);
-        return st == SPFC_EIO ? SPFC_ENOMEM : st;
-    }
-    if (!b->cfg->json) {
-        s->text = mem;
-        s->text_len = mlen;
-        return SPFC_OK;
-    }
-    /*
-     * The single-check object plus "line" first; without --verbose the
-     * trace is left out to keep lines small.  The trace is the last key,
-     * and ,"trace":[ cannot occur inside a JSON string (its quotes would
-     * be escaped), so the first occurrence is the key itself.
-     */
-    if (mlen < 2 || mem[0] != '{') {
-        free(mem);
-        return SPFC_EIO;
-    }
-    size_t body = mlen;
-    while (body > 0 && mem[body - 1] == '\n')
-        body--;
-    if (!b->cfg->verbose) {
-        const char *t = strstr(mem, ",\"trace\":[");
-        if (t != NULL)
-            body = (size_t)(t - mem);
-        else
-            body--; /* drop the final '}' */
-    } else {
-        body--;
-    }
-    char head[48];
-    int hl = snprintf(head, sizeof head, "{\"line\":%llu,", s->line);
-    size_t total = (size_t)hl + (body - 1) + 3;
-    char *text = malloc(total);
-    if (text == NULL) {
-        free(mem);
-        return SPFC_ENOMEM;
-    }
-    memcpy(text, head, (size_t)hl);
-    memcpy(text + hl, mem + 1, body - 1);
-    memcpy(text + hl + body - 1, "}\n", 3);
-    free(mem);
-    s->text = text;
-    s->text_len = total - 1;
-    return SPFC_OK;
+    return keep_text(s, f, &mem, &mlen, st);
 }
 
 /* An error line for slot s. */
 static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
 {
-    /* why is printable ASCII without quotes (the parser's shown() writes
-     * other bytes as \xHH): for JSON only its backslashes need escaping. */
-    size_t cap = 2 * strlen(why) + 64;
-    char *text = malloc(cap);
-    if (text == NULL)
+    char *mem = NULL;
+    size_t mlen = 0;
+    spfc_status_t st = SPFC_OK;
+    FILE *f = open_memstream(&mem, &mlen);
+    if (f == NULL)
         return SPFC_ENOMEM;
-    int n;
-    if (b->cfg->json) {
-        n = snprintf(text, cap, "{\"line\":%llu,\"error\":\"", s->line);
-        for (const char *p = why; *p != '\0' && n > 0; p++) {
-            if (*p == '\\' || *p == '"')
-                text[n++] = '\\';
-            text[n++] = *p;
-        }
-        if (n > 0)
-            n += snprintf(text + n, cap - (size_t)n, "\"}\n");
-    } else {
-        n = snprintf(text, cap, "error %llu: %s\n", s->line, why);
-    }
-    s->text = text;
-    s->text_len = n > 0 ? (size_t)n : 0;
+    if (b->cfg->json)
+        st = spfc_output_json_error(f, s->line, why);
+    else if (fprintf(f, "error %llu: %s\n", s->line, why) < 0)
+        st = SPFC_EIO;
+    st = keep_text(s, f, &mem, &mlen, st);
     s->done = true;
-    return SPFC_OK;
+    return st;
 }
 
 static void slot_clear(slot_t *s)
@@ -432,6 +372,15 @@ static void flush_ready(batch_t *b)
         }
         slot_clear(s);
         b->write_seq++;
+    }
+}
+
+/* Pass what is written on to the reader of the output now. */
+static void flush_out(batch_t *b)
+{
+    if (fflush(b->out) != 0 && !b->write_failed) {
+        b->write_failed = true;
+        b->write_errno = errno;
     }
 }
 
@@ -496,8 +445,20 @@ static long long mono_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void show_progress(progress_t *p, const batch_t *b, const reader_t *r,
-                          bool final)
+/* Progress is shown only when the error stream is a terminal. */
+static void progress_start(progress_t *p, FILE *err, FILE *in)
+{
+    int efd = fileno(err);
+    if (efd < 0 || !isatty(efd))
+        return;
+    p->on = true;
+    p->start_ms = p->last_ms = mono_ms();
+    struct stat sb;
+    if (fstat(fileno(in), &sb) == 0 && S_ISREG(sb.st_mode))
+        p->size = (unsigned long long)sb.st_size;
+}
+
+static void show_progress(progress_t *p, const batch_t *b, bool final)
 {
     if (!p->on)
         return;
@@ -507,9 +468,10 @@ static void show_progress(progress_t *p, const batch_t *b, const reader_t *r,
     p->last_ms = now;
     double secs = (double)(now - p->start_ms) / 1000.0;
     double rate = secs > 0 ? (double)b->checks_done / secs : 0.0;
-    fprintf(b->err, "\r" PROG ": %llu checks, %.0f/s", b->checks_done, rate);
-    if (p->size > 0 && r->bytes > 0 && !final) {
-        double frac = (double)r->bytes / (double)p->size;
+    fprintf(b->err, "\r" SPFC_CLI_PROG ": %llu checks, %.0f/s",
+            b->checks_done, rate);
+    if (p->size > 0 && b->r->bytes > 0 && !final) {
+        double frac = (double)b->r->bytes / (double)p->size;
         if (frac > 1)
             frac = 1;
         double eta = frac > 0 ? secs * (1 - frac) / frac : 0;
@@ -519,17 +481,185 @@ static void show_progress(progress_t *p, const batch_t *b, const reader_t *r,
     fflush(b->err);
 }
 
+/* Whether another line may be admitted now: a check may start and the
+ * window has room for its output line. */
+static bool may_admit(const batch_t *b)
+{
+    return !b->input_done && b->failed == SPFC_OK && !b->write_failed &&
+           b->in_flight < b->cfg->concurrency &&
+           b->next_seq - b->write_seq < b->window;
+}
+
+/* One input line into the next slot: an error line, or a check started.
+ * Blank and comment lines take no slot. */
+static void admit_line(batch_t *b)
+{
+    char why[256];
+    b->line_no++;
+    spfc_batch_kind_t kind = spfc_cli_batch_parse_line(
+        b->r->line, b->r->line_len, b->pl, why, sizeof why);
+    if (kind == SPFC_BATCH_SKIP)
+        return;
+    slot_t *s = &b->ring[b->next_seq % b->window];
+    s->b = b;
+    s->seq = b->next_seq++;
+    s->line = b->line_no;
+    s->used = true;
+    spfc_status_t st;
+    if (kind == SPFC_BATCH_ERROR)
+        st = render_error(b, s, why);
+    else
+        st = start_check(b, s, b->pl);
+    if (st != SPFC_OK && b->failed == SPFC_OK)
+        b->failed = st;
+}
+
+/* Read and admit lines while may_admit().  Returns true when input is
+ * starving: no whole line can be read without waiting while checks are
+ * in flight. */
+static bool read_and_admit(batch_t *b)
+{
+    while (may_admit(b)) {
+        bool may_block = b->in_flight == 0;
+        if (may_block && b->r->pos == b->r->len) {
+            /* About to wait for input: whoever writes it may be waiting
+             * for the results so far (a line at a time). */
+            flush_ready(b);
+            flush_out(b);
+        }
+        read_status_t rs = read_line(b->r, may_block);
+        if (rs == RL_AGAIN)
+            return true;
+        if (rs == RL_EOF) {
+            b->input_done = true;
+            return false;
+        }
+        admit_line(b);
+    }
+    return false;
+}
+
+/* Wait for input or DNS: run the resolver until an answer came or it is
+ * time to look at the input again. */
+static void wait_input_or_dns(batch_t *b, bool starving)
+{
+    if (b->resolver == NULL || spfc_resolver_pending(b->resolver) == 0) {
+        if (b->in_flight > 0)
+            b->failed = SPFC_EDNS; /* a check in flight nobody runs */
+        return;
+    }
+    /* Wait for DNS only when no more input may be read now. */
+    bool can_read = !b->input_done && b->in_flight < b->cfg->concurrency &&
+                    b->next_seq - b->write_seq < b->window;
+    int wait_ms = can_read ? 0 : 250;
+    if (starving) {
+        /* No input ready: pass on what is finished, then wait for DNS a
+         * little, and look at the input again. */
+        flush_out(b);
+        wait_ms = 20;
+    }
+    spfc_status_t st = spfc_resolver_process(b->resolver, wait_ms);
+    if (st != SPFC_OK && b->failed == SPFC_OK)
+        b->failed = st;
+}
+
+/* The input: the file named by the configuration, or in for "-".
+ * Returns 0 or the exit code (the message is on err). */
+static int open_input(const spfc_batch_config_t *cfg, FILE *in, FILE *err,
+                      FILE **f, bool *own)
+{
+    if (strcmp(cfg->path, "-") == 0) {
+        *f = in;
+        return 0;
+    }
+    *f = fopen(cfg->path, "rb");
+    if (*f == NULL) {
+        char sb[80];
+        spfc_cli_msg(err, "cannot read batch file '%s': %s",
+            spfc_cli_shown_field(cfg->path, strlen(cfg->path), sb, sizeof sb),
+            strerror(errno));
+        return SPFC_EXIT_USAGE;
+    }
+    *own = true;
+    return 0;
+}
+
+/* The ring, the reader, the cache limit and the resolver.  Returns 0 or
+ * the exit code (the message is on err). */
+static int batch_setup(batch_t *b, FILE *f)
+{
+    const spfc_batch_config_t *cfg = b->cfg;
+    /* The window: finished lines wait here for the slow head one. */
+    b->window = (size_t)cfg->concurrency * 4;
+    if (b->window < 256)
+        b->window = 256;
+    b->ring = calloc(b->window, sizeof *b->ring);
+    b->r = calloc(1, sizeof *b->r);
+    b->pl = malloc(sizeof *b->pl);
+    if (b->ring == NULL || b->r == NULL || b->pl == NULL) {
+        spfc_cli_msg(b->err, "out of memory");
+        return SPFC_EXIT_SOFTWARE;
+    }
+    b->r->fd = fileno(f);
+
+    if (cfg->cache_limit > 0)
+        spfc_view_set_cache_limit(b->view, cfg->cache_limit);
+    if (cfg->offline)
+        return 0;
+    char ebuf[256] = "";
+    spfc_status_t st = spfc_resolver_new(&cfg->ropts, &b->resolver, ebuf,
+                                         sizeof ebuf);
+    if (st == SPFC_EINVAL) {
+        spfc_cli_msg(b->err, "bad --server list: %s",
+            ebuf[0] ? ebuf : spfc_status_str(st));
+        return SPFC_EXIT_USAGE;
+    }
+    if (st != SPFC_OK) {
+        spfc_cli_msg(b->err, "cannot set up the DNS resolver: %s",
+            ebuf[0] ? ebuf : spfc_status_str(st));
+        return SPFC_EXIT_SOFTWARE;
+    }
+    return 0;
+}
+
+/* How the run ended, as an exit code with its message. */
+static int batch_finish(batch_t *b)
+{
+    if (b->r->error != 0) {
+        spfc_cli_msg(b->err, "error reading the batch input: %s",
+                     strerror(b->r->error));
+        return SPFC_EXIT_SOFTWARE;
+    }
+    if (b->failed != SPFC_OK) {
+        if (b->failed == SPFC_ENOMEM)
+            spfc_cli_msg(b->err, "out of memory");
+        else
+            spfc_cli_msg(b->err, "batch stopped: %s",
+                         spfc_status_str(b->failed));
+        return SPFC_EXIT_SOFTWARE;
+    }
+    if (!b->write_failed) {
+        errno = 0;
+        if (fflush(b->out) != 0 || ferror(b->out)) {
+            b->write_failed = true;
+            b->write_errno = errno;
+        }
+    }
+    if (b->write_failed) {
+        spfc_cli_msg(b->err, "cannot write output: %s",
+            strerror(b->write_errno != 0 ? b->write_errno : EIO));
+        return SPFC_EXIT_IOERR;
+    }
+    return 0;
+}
+
 int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
                        FILE *in, FILE *out, FILE *err)
 {
-    int code = SPFC_EXIT_SOFTWARE;
     batch_t b;
-    reader_t *r = NULL;
-    spfc_batch_line_t *pl = NULL;
     progress_t prog = {0};
     FILE *f = NULL;
     bool own_file = false;
-    char why[256];
 
     memset(&b, 0, sizeof b);
     b.cfg = cfg;
@@ -537,163 +667,27 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
     b.out = out;
     b.err = err;
 
-    if (strcmp(cfg->path, "-") == 0) {
-        f = in;
-    } else {
-        f = fopen(cfg->path, "rb");
-        if (f == NULL) {
-            char sb[80];
-            spfc_cli_msg(err, "cannot read batch file '%s': %s",
-                shown(cfg->path, strlen(cfg->path), sb, sizeof sb),
-                strerror(errno));
-            code = SPFC_EXIT_USAGE;
-            goto done;
-        }
-        own_file = true;
-    }
-
-    /* The window: finished lines wait here for the slow head one. */
-    b.window = (size_t)cfg->concurrency * 4;
-    if (b.window < 256)
-        b.window = 256;
-    b.ring = calloc(b.window, sizeof *b.ring);
-    r = calloc(1, sizeof *r);
-    pl = malloc(sizeof *pl);
-    if (b.ring == NULL || r == NULL || pl == NULL) {
-        spfc_cli_msg(err, "out of memory");
+    int code = open_input(cfg, in, err, &f, &own_file);
+    if (code == 0)
+        code = batch_setup(&b, f);
+    if (code != 0)
         goto done;
-    }
-    r->fd = fileno(f);
+    progress_start(&prog, err, f);
 
-    if (cfg->cache_limit > 0)
-        spfc_view_set_cache_limit(view, cfg->cache_limit);
-    if (!cfg->offline) {
-        char ebuf[256] = "";
-        spfc_status_t st = spfc_resolver_new(&cfg->ropts, &b.resolver, ebuf,
-                                             sizeof ebuf);
-        if (st == SPFC_EINVAL) {
-            spfc_cli_msg(err, "bad --server list: %s",
-                ebuf[0] ? ebuf : spfc_status_str(st));
-            code = SPFC_EXIT_USAGE;
-            goto done;
-        }
-        if (st != SPFC_OK) {
-            spfc_cli_msg(err, "cannot set up the DNS resolver: %s",
-                ebuf[0] ? ebuf : spfc_status_str(st));
-            goto done;
-        }
-    }
-
-    int efd = fileno(err);
-    if (efd >= 0 && isatty(efd)) {
-        prog.on = true;
-        prog.start_ms = prog.last_ms = mono_ms();
-        struct stat sb;
-        if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
-            prog.size = (unsigned long long)sb.st_size;
-    }
-
-    unsigned long long line_no = 0;
-    bool input_done = false;
+    /* Read / admit while there is room, write what is finished in order,
+     * then wait for input or DNS. */
     for (;;) {
-        /* Read while a check may start and the window has room. */
-        bool starving = false;
-        while (!input_done && b.failed == SPFC_OK && !b.write_failed &&
-               b.in_flight < cfg->concurrency &&
-               b.next_seq - b.write_seq < b.window) {
-            bool may_block = b.in_flight == 0;
-            if (may_block && r->pos == r->len) {
-                /* About to wait for input: whoever writes it may be
-                 * waiting for the results so far (a line at a time). */
-                flush_ready(&b);
-                if (fflush(out) != 0 && !b.write_failed) {
-                    b.write_failed = true;
-                    b.write_errno = errno;
-                }
-            }
-            read_status_t rs = read_line(r, may_block);
-            if (rs == RL_AGAIN) {
-                starving = true;
-                break;
-            }
-            if (rs == RL_EOF) {
-                input_done = true;
-                break;
-            }
-            line_no++;
-            spfc_batch_kind_t kind = spfc_cli_batch_parse_line(
-                r->line, r->line_len, pl, why, sizeof why);
-            if (kind == SPFC_BATCH_SKIP)
-                continue;
-            slot_t *s = &b.ring[b.next_seq % b.window];
-            s->b = &b;
-            s->seq = b.next_seq++;
-            s->line = line_no;
-            s->used = true;
-            spfc_status_t st;
-            if (kind == SPFC_BATCH_ERROR)
-                st = render_error(&b, s, why);
-            else
-                st = start_check(&b, s, pl);
-            if (st != SPFC_OK && b.failed == SPFC_OK)
-                b.failed = st;
-        }
+        bool starving = read_and_admit(&b);
         flush_ready(&b);
-        show_progress(&prog, &b, r, false);
+        show_progress(&prog, &b, false);
         if (b.failed != SPFC_OK || b.write_failed)
             break;
-        if (input_done && b.in_flight == 0 && b.write_seq == b.next_seq)
+        if (b.input_done && b.in_flight == 0 && b.write_seq == b.next_seq)
             break;
-        if (b.resolver != NULL && spfc_resolver_pending(b.resolver) > 0) {
-            /* Wait for DNS only when no more input may be read now. */
-            bool can_read = !input_done && b.in_flight < cfg->concurrency &&
-                            b.next_seq - b.write_seq < b.window;
-            int wait_ms = can_read ? 0 : 250;
-            if (starving) {
-                /* No input ready: pass on what is finished, then wait for
-                 * DNS a little, and look at the input again. */
-                if (fflush(out) != 0 && !b.write_failed) {
-                    b.write_failed = true;
-                    b.write_errno = errno;
-                }
-                wait_ms = 20;
-            }
-            spfc_status_t st = spfc_resolver_process(b.resolver, wait_ms);
-            if (st != SPFC_OK && b.failed == SPFC_OK)
-                b.failed = st;
-        } else if (b.in_flight > 0) {
-            b.failed = SPFC_EDNS; /* a check in flight nobody runs */
-        }
+        wait_input_or_dns(&b, starving);
     }
-    show_progress(&prog, &b, r, true);
-
-    if (r->error != 0) {
-        spfc_cli_msg(err, "error reading the batch input: %s", strerror(r->error));
-        code = SPFC_EXIT_SOFTWARE;
-        goto done;
-    }
-    if (b.failed != SPFC_OK) {
-        if (b.failed == SPFC_ENOMEM)
-            spfc_cli_msg(err, "out of memory");
-        else
-            spfc_cli_msg(err, "batch stopped: %s", spfc_status_str(b.failed));
-        goto done;
-    }
-    errno = b.write_errno;
-    if (!b.write_failed) {
-        errno = 0;
-        if (fflush(out) != 0 || ferror(out)) {
-            b.write_failed = true;
-            b.write_errno = errno;
-        }
-    }
-    if (b.write_failed) {
-        spfc_cli_msg(err, "cannot write output: %s",
-            strerror(b.write_errno != 0 ? b.write_errno : EIO));
-        code = SPFC_EXIT_IOERR;
-        goto done;
-    }
-    code = 0;
+    show_progress(&prog, &b, true);
+    code = batch_finish(&b);
 
 done:
     /* The resolver first: it drops checks still in flight and releases
@@ -704,8 +698,8 @@ done:
             slot_clear(&b.ring[i]);
         free(b.ring);
     }
-    free(pl);
-    free(r);
+    free(b.pl);
+    free(b.r);
     if (own_file)
         fclose(f);
     return code;

@@ -14,13 +14,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/** The program name messages start with (STYLE.md rule 9). */
-#define SPFC_CLI_PROG "spfcheck"
-
-/** A one-line message on err: "spfcheck: " + printf(fmt) + newline. */
-void spfc_cli_msg(FILE *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /** Longest input line in bytes (without its newline); longer is an error
  *  line, never a crash or an unbounded allocation. */
 #define SPFC_BATCH_LINE_MAX 4096

@@ -3,37 +3,28 @@
  * run one check_host() (RFC 7208 section 4), print, return an exit code.
  *
  * One options table drives getopt_long(), --help and the test that keeps
- * docs/spfcheck.1 and README.md in step with the code.  Results go only
- * to the output stream; every message goes to the error stream and
- * starts with "spfcheck: ".  Nothing here calls exit(): main.c does.
+ * docs/spfcheck.1 and README.md in step with the code, values included.
+ * Results go only to the output stream; every message goes to the error
+ * stream and starts with "spfcheck: " (msg.c).  Nothing here calls
+ * exit(): main.c does.  --batch runs in batch.c.
  */
 #include "cli.h"
 
 #include "batch.h"
 #include "lint_cmd.h"
+#include "msg.h"
 #include "spfcheck/spfcheck.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PROG SPFC_CLI_PROG
-
-/* Resolver defaults, also stated in --help and the man page. */
-#define DEFAULT_TIMEOUT_MS 5000u
-#define DEFAULT_TRIES 2u
-#define MAX_TIMEOUT_MS 300000u
-#define MAX_TRIES 10u
-/* --batch defaults and ranges, also stated in --help and the man page. */
-#define DEFAULT_CONCURRENCY 256u
-#define MAX_CONCURRENCY 10000u
-#define DEFAULT_CACHE_SIZE 100000u
-#define MIN_CACHE_SIZE 100u
-#define MAX_CACHE_SIZE 100000000u
+#define SHOWN_MAX SPFC_CLI_SHOWN_MAX
+#define TRY_HELP "see '" PROG " --help'"
 
 /* ------------------------------------------------------------------------ */
 /* The options table                                                        */
@@ -64,63 +55,72 @@ enum {
     OPT_EXPECT_FILE
 };
 
+/* The values come from where they are defined (the public header for the
+ * resolver, msg.h for the command's own); the help text only names them. */
 static const spfc_cli_option_t options[] = {
     {"helo", 'H', "NAME",
      "HELO/EHLO name (fills %{h}; the identity when no DOMAIN is given)",
-     OPT_HELO},
+     OPT_HELO, 0, 0, 0, 0},
     {"receiver", 0, "NAME",
      "name of the receiving host (fills %{r}; default \"unknown\")",
-     OPT_RECEIVER},
+     OPT_RECEIVER, 0, 0, 0, 0},
     {"server", 's', "LIST",
      "DNS servers, ADDR[:PORT] or [IPV6]:PORT, comma-separated "
      "(default: /etc/resolv.conf)",
-     OPT_SERVER},
+     OPT_SERVER, 0, 0, 0, 0},
     {"timeout", 0, "SECONDS",
-     "wait per DNS try, decimals allowed, more than 0 and at most 300 "
-     "(default 5)",
-     OPT_TIMEOUT},
-    {"tries", 0, "N", "tries per DNS query, 1 to 10 (default 2)", OPT_TRIES},
+     "wait per DNS try, decimals allowed, more than {min} and at most {max} "
+     "(default {default})",
+     OPT_TIMEOUT, 0, SPFC_CLI_MAX_TIMEOUT_MS, SPFC_DEFAULT_TIMEOUT_MS, 1000},
+    {"tries", 0, "N", "tries per DNS query, {min} to {max} (default {default})",
+     OPT_TRIES, 1, SPFC_CLI_MAX_TRIES, SPFC_DEFAULT_TRIES, 0},
     {"sequential", 0, NULL,
      "send only the query the evaluation waits for (no parallel prefetch)",
-     OPT_SEQUENTIAL},
+     OPT_SEQUENTIAL, 0, 0, 0, 0},
     {"zone", 'z', "FILE",
-     "read DNS data from an RFC 1035 master file (repeatable)", OPT_ZONE},
+     "read DNS data from an RFC 1035 master file (repeatable)", OPT_ZONE,
+     0, 0, 0, 0},
     {"offline", 0, NULL,
      "never use the network: names not in --zone or --record do not exist",
-     OPT_OFFLINE},
+     OPT_OFFLINE, 0, 0, 0, 0},
     {"record", 'r', "TEXT",
-     "use TEXT as the SPF record of the checked domain", OPT_RECORD},
-    {"json", 'j', NULL, "print one JSON object", OPT_JSON},
-    {"quiet", 'q', NULL, "print the result word only", OPT_QUIET},
+     "use TEXT as the SPF record of the checked domain", OPT_RECORD,
+     0, 0, 0, 0},
+    {"json", 'j', NULL, "print one JSON object", OPT_JSON, 0, 0, 0, 0},
+    {"quiet", 'q', NULL, "print the result word only", OPT_QUIET, 0, 0, 0, 0},
     {"verbose", 'v', NULL,
      "print the whole evaluation tree with every DNS query and answer",
-     OPT_VERBOSE},
+     OPT_VERBOSE, 0, 0, 0, 0},
     {"header", 0, NULL,
-     "print a Received-SPF header field (RFC 7208 section 9.1)", OPT_HEADER},
+     "print a Received-SPF header field (RFC 7208 section 9.1)", OPT_HEADER,
+     0, 0, 0, 0},
     {"batch", 0, "FILE",
      "check every line 'IP IDENTITY [HELO]' of FILE ('-': stdin), one "
      "output line each, in input order",
-     OPT_BATCH},
+     OPT_BATCH, 0, 0, 0, 0},
     {"concurrency", 0, "N",
-     "--batch: checks in flight at once, 1 to 10000 (default 256)",
-     OPT_CONCURRENCY},
+     "--batch: checks in flight at once, {min} to {max} (default {default})",
+     OPT_CONCURRENCY, 1, SPFC_CLI_MAX_CONCURRENCY,
+     SPFC_CLI_DEFAULT_CONCURRENCY, 0},
     {"cache-size", 0, "N",
-     "--batch: DNS answers kept, least recently used evicted first, 100 "
-     "to 100000000 (default 100000)",
-     OPT_CACHE_SIZE},
+     "--batch: DNS answers kept, least recently used evicted first, {min} "
+     "to {max} (default {default})",
+     OPT_CACHE_SIZE, SPFC_CLI_MIN_CACHE_SIZE, SPFC_CLI_MAX_CACHE_SIZE,
+     SPFC_CLI_DEFAULT_CACHE_SIZE, 0},
     {"strict", 0, NULL,
      "lint mode (DOMAIN without IP): exit 1 when there are warnings",
-     OPT_STRICT},
+     OPT_STRICT, 0, 0, 0, 0},
     {"expect", 0, "RESULT:IP[:SENDER]",
      "lint mode: assert that IP gets RESULT; exit 1 when one does not hold "
      "(repeatable)",
-     OPT_EXPECT},
+     OPT_EXPECT, 0, 0, 0, 0},
     {"expect-file", 0, "FILE",
      "lint mode: assertions 'RESULT IP [SENDER [HELO]]', one a line, '#' "
      "comments",
-     OPT_EXPECT_FILE},
-    {"help", 'h', NULL, "show this help and exit", OPT_HELP},
-    {"version", 'V', NULL, "show the version and exit", OPT_VERSION},
+     OPT_EXPECT_FILE, 0, 0, 0, 0},
+    {"help", 'h', NULL, "show this help and exit", OPT_HELP, 0, 0, 0, 0},
+    {"version", 'V', NULL, "show the version and exit", OPT_VERSION,
+     0, 0, 0, 0},
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -138,6 +138,61 @@ static const spfc_cli_option_t *option_by_id(int id)
         if (options[i].id == id)
             return &options[i];
     return NULL;
+}
+
+size_t spfc_cli_option_value(const spfc_cli_option_t *o, unsigned long v,
+                             char *buf, size_t cap)
+{
+    unsigned long scale = o->scale > 1 ? o->scale : 1;
+    int n;
+    if (v % scale == 0) {
+        n = snprintf(buf, cap, "%lu", v / scale);
+    } else {
+        /* A fraction of the unit typed (0.5 s): as few decimals as the
+         * value needs, as the parser takes them. */
+        unsigned long frac = v % scale, digits = 0;
+        for (unsigned long s = scale; s > 1; s /= 10)
+            digits++;
+        while (frac % 10 == 0) {
+            frac /= 10;
+            digits--;
+        }
+        n = snprintf(buf, cap, "%lu.%0*lu", v / scale, (int)digits, frac);
+    }
+    return n > 0 ? (size_t)n : 0;
+}
+
+size_t spfc_cli_option_help(const spfc_cli_option_t *o, char *buf, size_t cap)
+{
+    static const struct {
+        const char *token;
+        size_t off; /* of the value in spfc_cli_option_t */
+    } tokens[] = {
+        {"{min}", offsetof(spfc_cli_option_t, min)},
+        {"{max}", offsetof(spfc_cli_option_t, max)},
+        {"{default}", offsetof(spfc_cli_option_t, def)},
+    };
+    size_t n = 0;
+    if (cap == 0)
+        return 0;
+    for (const char *p = o->help; *p != '\0' && n + 1 < cap;) {
+        size_t k = 0;
+        while (k < sizeof tokens / sizeof tokens[0] &&
+               strncmp(p, tokens[k].token, strlen(tokens[k].token)) != 0)
+            k++;
+        if (k == sizeof tokens / sizeof tokens[0]) {
+            buf[n++] = *p++;
+            continue;
+        }
+        unsigned long v;
+        memcpy(&v, (const char *)o + tokens[k].off, sizeof v);
+        n += spfc_cli_option_value(o, v, buf + n, cap - n);
+        if (n >= cap)
+            n = cap - 1;
+        p += strlen(tokens[k].token);
+    }
+    buf[n] = '\0';
+    return n;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -167,6 +222,7 @@ typedef struct cli_config {
     cli_mode_t mode;
     const char *mode_option; /* the option that chose mode */
     const char *batch;       /* --batch FILE, or NULL */
+    const char *batch_only;  /* a --batch option, given with or without it */
     unsigned concurrency;
     size_t cache_size;
     int lint;                /* DOMAIN without IP: validate the policy */
@@ -175,48 +231,6 @@ typedef struct cli_config {
     size_t n_expects;
     const char *expect_file; /* --expect-file FILE, or NULL */
 } cli_config_t;
-
-/* ------------------------------------------------------------------------ */
-/* Messages                                                                 */
-/* ------------------------------------------------------------------------ */
-
-void spfc_cli_msg(FILE *err, const char *fmt, ...)
-{
-    va_list ap;
-    fputs(PROG ": ", err);
-    va_start(ap, fmt);
-    vfprintf(err, fmt, ap);
-    va_end(ap);
-    fputc('\n', err);
-}
-
-/* A user-supplied string made safe to show in one message line: bytes
- * outside printable ASCII as \xHH, cut with "..." when long. */
-static const char *shown(const char *s, char *buf, size_t cap)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (n + 8 >= cap) {
-            memcpy(buf + n, "...", 3);
-            n += 3;
-            break;
-        }
-        if (*p >= 0x20 && *p < 0x7f) {
-            buf[n++] = (char)*p;
-        } else {
-            static const char hex[] = "0123456789abcdef";
-            buf[n++] = '\\';
-            buf[n++] = 'x';
-            buf[n++] = hex[*p >> 4];
-            buf[n++] = hex[*p & 15];
-        }
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-#define SHOWN_MAX 96
-#define TRY_HELP "see '" PROG " --help'"
 
 /* ------------------------------------------------------------------------ */
 /* Argument parsing                                                         */
@@ -233,7 +247,7 @@ static int parse_timeout(const char *s, unsigned *ms)
         return 0;
     for (; *p >= '0' && *p <= '9'; p++) {
         whole = whole * 10 + (unsigned long)(*p - '0');
-        if (whole > MAX_TIMEOUT_MS / 1000)
+        if (whole > SPFC_CLI_MAX_TIMEOUT_MS / 1000)
             return 0;
     }
     if (*p == '.') {
@@ -248,29 +262,9 @@ static int parse_timeout(const char *s, unsigned *ms)
     if (*p != '\0')
         return 0;
     unsigned long total = whole * 1000 + frac;
-    if (total == 0 || total > MAX_TIMEOUT_MS)
+    if (total == 0 || total > SPFC_CLI_MAX_TIMEOUT_MS)
         return 0;
     *ms = (unsigned)total;
-    return 1;
-}
-
-/* A whole number from lo to hi. */
-static int parse_count(const char *s, unsigned long lo, unsigned long hi,
-                       unsigned long *out)
-{
-    unsigned long v = 0;
-    if (*s == '\0')
-        return 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        v = v * 10 + (unsigned long)(*p - '0');
-        if (v > hi)
-            return 0;
-    }
-    if (v < lo)
-        return 0;
-    *out = v;
     return 1;
 }
 
@@ -301,7 +295,7 @@ static void bad_option(int c, char **argv, FILE *err)
                 opt->long_name, opt->arg_name ? opt->arg_name : "");
         else
             spfc_cli_msg(err, "option '%s' needs an argument (" TRY_HELP ")",
-                shown(arg, buf, sizeof buf));
+                spfc_cli_shown(arg, buf, sizeof buf));
         return;
     }
     if (opt != NULL && strncmp(arg, "--", 2) == 0) {
@@ -312,22 +306,17 @@ static void bad_option(int c, char **argv, FILE *err)
     } else if (optopt > 0 && optopt < 256) {
         char o[2] = {(char)optopt, '\0'};
         spfc_cli_msg(err, "unknown option '-%s' (" TRY_HELP ")",
-            shown(o, buf, sizeof buf));
+            spfc_cli_shown(o, buf, sizeof buf));
     } else {
         spfc_cli_msg(err, "unknown or ambiguous option '%s' (" TRY_HELP ")",
-            shown(arg, buf, sizeof buf));
+            spfc_cli_shown(arg, buf, sizeof buf));
     }
 }
 
-/* Fill cfg from argv.  Returns 0 on success, else the exit code (the
- * message is already on err). */
-static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
+/* getopt_long()'s two tables, from the options table. */
+static void getopt_tables(struct option *longopts, char *optstring)
 {
-    struct option longopts[N_OPTIONS + 1];
-    char optstring[1 + 2 * N_OPTIONS + 1];
     size_t k = 0;
-    char buf[SHOWN_MAX];
-
     optstring[k++] = ':'; /* report a missing argument as ':' */
     for (size_t i = 0; i < N_OPTIONS; i++) {
         longopts[i].name = options[i].long_name;
@@ -343,166 +332,165 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     }
     memset(&longopts[N_OPTIONS], 0, sizeof longopts[N_OPTIONS]);
     optstring[k] = '\0';
+}
 
-    cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
-    cfg->tries = DEFAULT_TRIES;
-    cfg->concurrency = DEFAULT_CONCURRENCY;
-    cfg->cache_size = DEFAULT_CACHE_SIZE;
-    const char *batch_only = NULL; /* a --batch option given without it */
-    cfg->zones = calloc((size_t)argc + 1, sizeof *cfg->zones);
-    cfg->expects = calloc((size_t)argc + 1, sizeof *cfg->expects);
-    if (cfg->zones == NULL || cfg->expects == NULL) {
-        spfc_cli_msg(err, "out of memory");
-        return SPFC_EXIT_SOFTWARE;
-    }
+/* A whole-number option's argument within its table range, or a usage
+ * message.  Returns 1 and *v, or 0. */
+static int count_arg(int id, const char *arg, unsigned long *v, FILE *err)
+{
+    const spfc_cli_option_t *o = option_by_id(id);
+    char buf[SHOWN_MAX];
+    if (spfc_cli_parse_count(arg, o->min, o->max, v))
+        return 1;
+    spfc_cli_msg(err, "bad --%s '%s': give a whole number from %lu to %lu",
+        o->long_name, spfc_cli_shown(arg, buf, sizeof buf), o->min, o->max);
+    return 0;
+}
 
-    /* getopt keeps its position in globals: optind = 0 makes glibc start
-     * afresh, so the CLI can run more than once in one process (tests). */
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_HELO:
-            cfg->helo = optarg;
-            break;
-        case OPT_RECEIVER:
-            cfg->receiver = optarg;
-            break;
-        case OPT_SERVER: {
-            /* Checked here, not only by the resolver, so that a typo is a
-             * usage error even with --offline. */
-            char why[160];
-            if (spfc_servers_check(optarg, why, sizeof why) != SPFC_OK) {
-                spfc_cli_msg(err, "bad --server list '%s': %s; give ADDR[:PORT] "
-                         "or [IPV6]:PORT entries separated by commas",
-                    shown(optarg, buf, sizeof buf), why);
-                return SPFC_EXIT_USAGE;
-            }
-            cfg->servers = optarg;
-            break;
-        }
-        case OPT_TIMEOUT:
-            if (!parse_timeout(optarg, &cfg->timeout_ms)) {
-                spfc_cli_msg(err, "bad --timeout '%s': give seconds, more than 0 and "
-                         "at most 300, such as 5 or 0.5",
-                    shown(optarg, buf, sizeof buf));
-                return SPFC_EXIT_USAGE;
-            }
-            break;
-        case OPT_TRIES: {
-            unsigned long v;
-            if (!parse_count(optarg, 1, MAX_TRIES, &v)) {
-                spfc_cli_msg(err, "bad --tries '%s': give a whole number from 1 to %u",
-                    shown(optarg, buf, sizeof buf), MAX_TRIES);
-                return SPFC_EXIT_USAGE;
-            }
-            cfg->tries = (unsigned)v;
-            break;
-        }
-        case OPT_SEQUENTIAL:
-            cfg->sequential = 1;
-            break;
-        case OPT_ZONE:
-            cfg->zones[cfg->n_zones++] = optarg;
-            break;
-        case OPT_OFFLINE:
-            cfg->offline = 1;
-            break;
-        case OPT_RECORD:
-            cfg->record = optarg;
-            break;
-        case OPT_JSON:
-            if (!set_mode(cfg, OUT_JSON, "--json", err))
-                return SPFC_EXIT_USAGE;
-            break;
-        case OPT_QUIET:
-            if (!set_mode(cfg, OUT_QUIET, "--quiet", err))
-                return SPFC_EXIT_USAGE;
-            break;
-        case OPT_HEADER:
-            if (!set_mode(cfg, OUT_HEADER, "--header", err))
-                return SPFC_EXIT_USAGE;
-            break;
-        case OPT_VERBOSE:
-            cfg->verbose = 1;
-            break;
-        case OPT_BATCH:
-            cfg->batch = optarg;
-            break;
-        case OPT_CONCURRENCY: {
-            unsigned long v;
-            if (!parse_count(optarg, 1, MAX_CONCURRENCY, &v)) {
-                spfc_cli_msg(err, "bad --concurrency '%s': give a whole number from 1 "
-                         "to %u",
-                    shown(optarg, buf, sizeof buf), MAX_CONCURRENCY);
-                return SPFC_EXIT_USAGE;
-            }
-            cfg->concurrency = (unsigned)v;
-            batch_only = "--concurrency";
-            break;
-        }
-        case OPT_CACHE_SIZE: {
-            unsigned long v;
-            if (!parse_count(optarg, MIN_CACHE_SIZE, MAX_CACHE_SIZE, &v)) {
-                spfc_cli_msg(err, "bad --cache-size '%s': give a whole number from %u "
-                         "to %u",
-                    shown(optarg, buf, sizeof buf), MIN_CACHE_SIZE,
-                    MAX_CACHE_SIZE);
-                return SPFC_EXIT_USAGE;
-            }
-            cfg->cache_size = (size_t)v;
-            batch_only = "--cache-size";
-            break;
-        }
-        case OPT_STRICT:
-            cfg->strict = 1;
-            break;
-        case OPT_EXPECT:
-            cfg->expects[cfg->n_expects++] = optarg;
-            break;
-        case OPT_EXPECT_FILE:
-            cfg->expect_file = optarg;
-            break;
-        case OPT_HELP:
-            cfg->action = ACT_HELP;
-            break;
-        case OPT_VERSION:
-            if (cfg->action != ACT_HELP)
-                cfg->action = ACT_VERSION;
-            break;
-        default:
-            bad_option(c, argv, err);
+/* The options of the resolver.  Returns 0, the exit code, or -1 when c
+ * is not one of them. */
+static int dns_option(int c, cli_config_t *cfg, FILE *err)
+{
+    char buf[SHOWN_MAX], why[160];
+    unsigned long v;
+    switch (c) {
+    case OPT_SERVER:
+        /* Checked here, not only by the resolver, so that a typo is a
+         * usage error even with --offline. */
+        if (spfc_servers_check(optarg, why, sizeof why) != SPFC_OK) {
+            spfc_cli_msg(err, "bad --server list '%s': %s; give ADDR[:PORT] "
+                     "or [IPV6]:PORT entries separated by commas",
+                spfc_cli_shown(optarg, buf, sizeof buf), why);
             return SPFC_EXIT_USAGE;
         }
-    }
-    if (cfg->action != ACT_RUN)
+        cfg->servers = optarg;
         return 0;
-
-    int npos = argc - optind;
-    char **pos = argv + optind;
-    if (cfg->batch != NULL) {
-        /* Each line names its own identity and HELO, and the output is
-         * one line per check: options for one check do not fit. */
-        const char *clash = npos > 0 ? "a DOMAIN or IP argument"
-                            : cfg->helo != NULL ? "--helo"
-                            : cfg->record != NULL ? "--record"
-                            : cfg->mode == OUT_QUIET ? "--quiet"
-                            : cfg->mode == OUT_HEADER ? "--header"
-                            : NULL;
-        if (clash != NULL) {
-            spfc_cli_msg(err, "--batch cannot be combined with %s: each line gives "
-                     "IP IDENTITY [HELO] (" TRY_HELP ")",
-                clash);
+    case OPT_TIMEOUT:
+        if (!parse_timeout(optarg, &cfg->timeout_ms)) {
+            spfc_cli_msg(err, "bad --timeout '%s': give seconds, more than 0 and "
+                     "at most %u, such as 5 or 0.5",
+                spfc_cli_shown(optarg, buf, sizeof buf),
+                SPFC_CLI_MAX_TIMEOUT_MS / 1000);
             return SPFC_EXIT_USAGE;
         }
         return 0;
+    case OPT_TRIES:
+        if (!count_arg(c, optarg, &v, err))
+            return SPFC_EXIT_USAGE;
+        cfg->tries = (unsigned)v;
+        return 0;
+    case OPT_SEQUENTIAL:
+        cfg->sequential = 1;
+        return 0;
     }
-    if (batch_only != NULL) {
-        spfc_cli_msg(err, "option %s needs --batch (" TRY_HELP ")", batch_only);
+    return -1;
+}
+
+/* The options that say what the check reads and how it prints.  Returns
+ * 0, the exit code, or -1 when c is not one of them. */
+static int check_option(int c, cli_config_t *cfg, FILE *err)
+{
+    switch (c) {
+    case OPT_HELO:
+        cfg->helo = optarg;
+        return 0;
+    case OPT_RECEIVER:
+        cfg->receiver = optarg;
+        return 0;
+    case OPT_ZONE:
+        cfg->zones[cfg->n_zones++] = optarg;
+        return 0;
+    case OPT_OFFLINE:
+        cfg->offline = 1;
+        return 0;
+    case OPT_RECORD:
+        cfg->record = optarg;
+        return 0;
+    case OPT_JSON:
+        return set_mode(cfg, OUT_JSON, "--json", err) ? 0 : SPFC_EXIT_USAGE;
+    case OPT_QUIET:
+        return set_mode(cfg, OUT_QUIET, "--quiet", err) ? 0 : SPFC_EXIT_USAGE;
+    case OPT_HEADER:
+        return set_mode(cfg, OUT_HEADER, "--header", err) ? 0
+                                                           : SPFC_EXIT_USAGE;
+    case OPT_VERBOSE:
+        cfg->verbose = 1;
+        return 0;
+    case OPT_STRICT:
+        cfg->strict = 1;
+        return 0;
+    case OPT_EXPECT:
+        cfg->expects[cfg->n_expects++] = optarg;
+        return 0;
+    case OPT_EXPECT_FILE:
+        cfg->expect_file = optarg;
+        return 0;
+    }
+    return -1;
+}
+
+/* --batch and its options, and --help/--version.  Returns 0, the exit
+ * code, or -1 when c is not one of them. */
+static int batch_option(int c, cli_config_t *cfg, FILE *err)
+{
+    unsigned long v;
+    switch (c) {
+    case OPT_BATCH:
+        cfg->batch = optarg;
+        return 0;
+    case OPT_CONCURRENCY:
+        if (!count_arg(c, optarg, &v, err))
+            return SPFC_EXIT_USAGE;
+        cfg->concurrency = (unsigned)v;
+        cfg->batch_only = "--concurrency";
+        return 0;
+    case OPT_CACHE_SIZE:
+        if (!count_arg(c, optarg, &v, err))
+            return SPFC_EXIT_USAGE;
+        cfg->cache_size = (size_t)v;
+        cfg->batch_only = "--cache-size";
+        return 0;
+    case OPT_HELP:
+        cfg->action = ACT_HELP;
+        return 0;
+    case OPT_VERSION:
+        if (cfg->action != ACT_HELP)
+            cfg->action = ACT_VERSION;
+        return 0;
+    }
+    return -1;
+}
+
+/* With --batch each line names its own identity and HELO, and the output
+ * is one line per check: options for one check do not fit. */
+static int check_batch_args(const cli_config_t *cfg, int npos, FILE *err)
+{
+    const char *clash = npos > 0 ? "a DOMAIN or IP argument"
+                        : cfg->helo != NULL ? "--helo"
+                        : cfg->record != NULL ? "--record"
+                        : cfg->mode == OUT_QUIET ? "--quiet"
+                        : cfg->mode == OUT_HEADER ? "--header"
+                        : NULL;
+    if (clash != NULL) {
+        spfc_cli_msg(err, "--batch cannot be combined with %s: each line gives "
+                 "IP IDENTITY [HELO] (" TRY_HELP ")",
+            clash);
         return SPFC_EXIT_USAGE;
     }
+    return 0;
+}
+
+/* The arguments of one check: DOMAIN IP, LOCAL@DOMAIN IP or, with
+ * --helo, IP alone.  Returns 0 or the exit code. */
+static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
+{
+    char buf[SHOWN_MAX];
     const char *ip_arg;
+    if (cfg->batch_only != NULL) {
+        spfc_cli_msg(err, "option %s needs --batch (" TRY_HELP ")",
+                     cfg->batch_only);
+        return SPFC_EXIT_USAGE;
+    }
     spfc_ip_t ip_only;
     if (npos == 1 && cfg->helo == NULL &&
         spfc_ip_parse(pos[0], &ip_only) != SPFC_OK) {
@@ -543,16 +531,60 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     } else {
         spfc_cli_msg(err, "too many arguments ('%s' is extra): give DOMAIN IP, "
                  "LOCAL@DOMAIN IP or --helo NAME IP (" TRY_HELP ")",
-            shown(pos[2], buf, sizeof buf));
+            spfc_cli_shown(pos[2], buf, sizeof buf));
         return SPFC_EXIT_USAGE;
     }
     if (spfc_ip_parse(ip_arg, &cfg->ip) != SPFC_OK) {
         spfc_cli_msg(err, "'%s' is not an IP address: give an IPv4 or IPv6 address "
                  "such as 192.0.2.1 or 2001:db8::1",
-            shown(ip_arg, buf, sizeof buf));
+            spfc_cli_shown(ip_arg, buf, sizeof buf));
         return SPFC_EXIT_USAGE;
     }
     return 0;
+}
+
+/* Fill cfg from argv: the options, then the arguments.  Returns 0 on
+ * success, else the exit code (the message is already on err). */
+static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
+{
+    struct option longopts[N_OPTIONS + 1];
+    char optstring[1 + 2 * N_OPTIONS + 1];
+
+    getopt_tables(longopts, optstring);
+    cfg->timeout_ms = SPFC_DEFAULT_TIMEOUT_MS;
+    cfg->tries = SPFC_DEFAULT_TRIES;
+    cfg->concurrency = SPFC_CLI_DEFAULT_CONCURRENCY;
+    cfg->cache_size = SPFC_CLI_DEFAULT_CACHE_SIZE;
+    cfg->zones = calloc((size_t)argc + 1, sizeof *cfg->zones);
+    cfg->expects = calloc((size_t)argc + 1, sizeof *cfg->expects);
+    if (cfg->zones == NULL || cfg->expects == NULL) {
+        spfc_cli_msg(err, "out of memory");
+        return SPFC_EXIT_SOFTWARE;
+    }
+
+    /* getopt keeps its position in globals: optind = 0 makes glibc start
+     * afresh, so the CLI can run more than once in one process (tests). */
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+        int code = dns_option(c, cfg, err);
+        if (code < 0)
+            code = check_option(c, cfg, err);
+        if (code < 0)
+            code = batch_option(c, cfg, err);
+        if (code < 0) {
+            bad_option(c, argv, err);
+            return SPFC_EXIT_USAGE;
+        }
+        if (code != 0)
+            return code;
+    }
+    if (cfg->action != ACT_RUN)
+        return 0;
+    if (cfg->batch != NULL)
+        return check_batch_args(cfg, argc - optind, err);
+    return check_args(cfg, argc - optind, argv + optind, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -630,7 +662,9 @@ static int print_help(FILE *out)
             fputs("      ", out);
         fprintf(out, "--%s%s%s", o->long_name, o->arg_name ? " " : "",
                 o->arg_name ? o->arg_name : "");
-        fprintf(out, "%*s  %s\n", (int)(width - w), "", o->help);
+        char help[256];
+        spfc_cli_option_help(o, help, sizeof help);
+        fprintf(out, "%*s  %s\n", (int)(width - w), "", help);
     }
     fputs("\n"
           "Exit status: 0 pass, 1 fail, 2 softfail, 3 neutral, 4 permerror,\n"
@@ -699,10 +733,10 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
             const char *why = zerr.message[0] != '\0' ? zerr.message
                                                       : spfc_status_str(st);
             if (zerr.line > 0)
-                spfc_cli_msg(err, "%s:%u: %s", shown(file, buf, sizeof buf), zerr.line,
+                spfc_cli_msg(err, "%s:%u: %s", spfc_cli_shown(file, buf, sizeof buf), zerr.line,
                     why);
             else
-                spfc_cli_msg(err, "%s: %s", shown(file, buf, sizeof buf), why);
+                spfc_cli_msg(err, "%s: %s", spfc_cli_shown(file, buf, sizeof buf), why);
             code = SPFC_EXIT_USAGE;
             goto done;
         }
@@ -717,7 +751,7 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
             st = SPFC_OK;
         if (st == SPFC_ELIMIT) {
             spfc_cli_msg(err, "cannot use --record for '%s': %s",
-                shown(cfg->domain, buf, sizeof buf), spfc_status_str(st));
+                spfc_cli_shown(cfg->domain, buf, sizeof buf), spfc_status_str(st));
             code = SPFC_EXIT_USAGE;
             goto done;
         }
@@ -793,6 +827,87 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
     return code;
 }
 
+/* Evaluate check: offline in one pass over view, else through a resolver
+ * (*resolver, freed by the caller) whose counts go to *stats.  Returns 0
+ * or the exit code (the message is on err). */
+static int evaluate(const cli_config_t *cfg, spfc_view_t *view,
+                    spfc_check_t *check, spfc_resolver_t **resolver,
+                    spfc_resolver_stats_t *stats, FILE *err)
+{
+    spfc_status_t st;
+    if (cfg->offline) {
+        /* Everything is in the view, so one pass must finish; no
+         * resolver, no socket. */
+        spfc_step_t step = SPFC_STEP_NEED;
+        st = spfc_check_eval(check, view, &step);
+        if (st != SPFC_OK)
+            return internal(err, "evaluation failed", st);
+        if (step != SPFC_STEP_DONE) {
+            spfc_cli_msg(err, "internal error: the offline evaluation did not finish");
+            return SPFC_EXIT_SOFTWARE;
+        }
+        return 0;
+    }
+    spfc_resolver_opts_t ropts = {
+        .servers = cfg->servers,
+        .timeout_ms = cfg->timeout_ms,
+        .tries = cfg->tries,
+        .sequential = cfg->sequential,
+    };
+    char ebuf[256] = "";
+    st = spfc_resolver_new(&ropts, resolver, ebuf, sizeof ebuf);
+    if (st == SPFC_EINVAL) {
+        spfc_cli_msg(err, "bad --server list: %s",
+            ebuf[0] ? ebuf : spfc_status_str(st));
+        return SPFC_EXIT_USAGE;
+    }
+    if (st == SPFC_ENOMEM)
+        return internal(err, "", st);
+    if (st != SPFC_OK) {
+        spfc_cli_msg(err, "cannot set up the DNS resolver: %s",
+            ebuf[0] ? ebuf : spfc_status_str(st));
+        return SPFC_EXIT_SOFTWARE;
+    }
+    st = spfc_resolver_run(*resolver, view, check, stats);
+    if (st != SPFC_OK)
+        return internal(err, "DNS resolution failed", st);
+    return 0;
+}
+
+/* Print the outcome in the chosen form.  Returns the exit code: the
+ * result's, or that of a failure (the message is on err). */
+static int print_result(const cli_config_t *cfg, const spfc_request_t *req,
+                        const spfc_outcome_t *outcome,
+                        const spfc_resolver_stats_t *statsp, FILE *out,
+                        FILE *err)
+{
+    spfc_status_t st = SPFC_OK;
+    int flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
+                (cfg->verbose ? SPFC_OUT_VERBOSE : 0);
+    errno = 0;
+    switch (cfg->mode) {
+    case OUT_TEXT:
+        st = spfc_output_text(out, req, outcome, statsp, flags);
+        break;
+    case OUT_JSON:
+        st = spfc_output_json(out, req, outcome, statsp);
+        break;
+    case OUT_HEADER:
+        st = spfc_output_header(out, req, outcome);
+        break;
+    case OUT_QUIET:
+        st = fprintf(out, "%s\n", spfc_result_str(outcome->result)) < 0
+                 ? SPFC_EIO
+                 : SPFC_OK;
+        break;
+    }
+    if (st != SPFC_OK && st != SPFC_EIO)
+        return internal(err, "cannot format the result", st);
+    int code = finish_output(out, err, st == SPFC_EIO);
+    return code != 0 ? code : result_exit(outcome->result);
+}
+
+/* One check from the arguments: view, check, evaluation, output. */
 static int run(const cli_config_t *cfg, FILE *out, FILE *err)
 {
     int code = SPFC_EXIT_SOFTWARE;
@@ -800,13 +915,11 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
     spfc_check_t *check = NULL;
     spfc_resolver_t *resolver = NULL;
     spfc_resolver_stats_t stats = {0};
-    const spfc_resolver_stats_t *statsp = NULL;
     spfc_status_t st;
 
     code = build_view(cfg, &view, err);
     if (code != 0)
         goto done;
-    code = SPFC_EXIT_SOFTWARE;
 
     spfc_request_t req = {
         .sender = cfg->sender,
@@ -820,84 +933,19 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
         code = internal(err, "cannot start the check", st);
         goto done;
     }
-
-    if (cfg->offline) {
-        /* Everything is in the view, so one pass must finish; no
-         * resolver, no socket. */
-        spfc_step_t step = SPFC_STEP_NEED;
-        st = spfc_check_eval(check, view, &step);
-        if (st != SPFC_OK) {
-            code = internal(err, "evaluation failed", st);
-            goto done;
-        }
-        if (step != SPFC_STEP_DONE) {
-            spfc_cli_msg(err, "internal error: the offline evaluation did not finish");
-            code = SPFC_EXIT_SOFTWARE;
-            goto done;
-        }
-    } else {
-        spfc_resolver_opts_t ropts = {
-            .servers = cfg->servers,
-            .timeout_ms = cfg->timeout_ms,
-            .tries = cfg->tries,
-            .sequential = cfg->sequential,
-        };
-        char ebuf[256] = "";
-        st = spfc_resolver_new(&ropts, &resolver, ebuf, sizeof ebuf);
-        if (st == SPFC_EINVAL) {
-            spfc_cli_msg(err, "bad --server list: %s",
-                ebuf[0] ? ebuf : spfc_status_str(st));
-            code = SPFC_EXIT_USAGE;
-            goto done;
-        }
-        if (st != SPFC_OK) {
-            if (st == SPFC_ENOMEM)
-                code = internal(err, "", st);
-            else
-                spfc_cli_msg(err, "cannot set up the DNS resolver: %s",
-                    ebuf[0] ? ebuf : spfc_status_str(st));
-            goto done;
-        }
-        st = spfc_resolver_run(resolver, view, check, &stats);
-        if (st != SPFC_OK) {
-            code = internal(err, "DNS resolution failed", st);
-            goto done;
-        }
-        statsp = &stats;
-    }
+    code = evaluate(cfg, view, check, &resolver, &stats, err);
+    if (code != 0)
+        goto done;
 
     const spfc_outcome_t *outcome = spfc_check_outcome(check);
     if (outcome == NULL) {
         spfc_cli_msg(err, "internal error: the check finished without a result");
+        code = SPFC_EXIT_SOFTWARE;
         goto done;
     }
-
-    int flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
-                (cfg->verbose ? SPFC_OUT_VERBOSE : 0);
-    errno = 0;
-    switch (cfg->mode) {
-    case OUT_TEXT:
-        st = spfc_output_text(out, &req, outcome, statsp, flags);
-        break;
-    case OUT_JSON:
-        st = spfc_output_json(out, &req, outcome, statsp);
-        break;
-    case OUT_HEADER:
-        st = spfc_output_header(out, &req, outcome);
-        break;
-    case OUT_QUIET:
-        st = fprintf(out, "%s\n", spfc_result_str(outcome->result)) < 0
-                 ? SPFC_EIO
-                 : SPFC_OK;
-        break;
-    }
-    if (st != SPFC_OK && st != SPFC_EIO) {
-        code = internal(err, "cannot format the result", st);
-        goto done;
-    }
-    code = finish_output(out, err, st == SPFC_EIO);
-    if (code == 0)
-        code = result_exit(outcome->result);
+    /* Offline there is no resolver and no query count. */
+    code = print_result(cfg, &req, outcome, resolver != NULL ? &stats : NULL,
+                        out, err);
 
 done:
     spfc_resolver_free(resolver);

@@ -536,9 +536,13 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
     spfc_buf_putc(b, '}');
 }
 
-spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
-                               const spfc_outcome_t *o,
-                               const spfc_resolver_stats_t *stats)
+/* The JSON object of one check, written to out: with "line" first when
+ * line > 0 (a batch line), and the trace only when trace is set. */
+static spfc_status_t json_object(FILE *out, unsigned long long line,
+                                 const spfc_request_t *req,
+                                 const spfc_outcome_t *o,
+                                 const spfc_resolver_stats_t *stats,
+                                 int trace)
 {
     if (out == NULL || req == NULL || o == NULL)
         return SPFC_EINVAL;
@@ -547,7 +551,10 @@ spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
     char ip[SPFC_IP_STRLEN];
     spfc_ip_format(&req->ip, ip);
 
-    spfc_buf_printf(&b, "{\"result\":\"%s\"", spfc_result_str(o->result));
+    spfc_buf_putc(&b, '{');
+    if (line > 0)
+        spfc_buf_printf(&b, "\"line\":%llu,", line);
+    spfc_buf_printf(&b, "\"result\":\"%s\"", spfc_result_str(o->result));
     json_key(&b, "domain");
     json_cstr(&b, outcome_domain(req, o));
     spfc_buf_printf(&b, ",\"ip\":\"%s\"", ip);
@@ -589,15 +596,51 @@ spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
         spfc_buf_printf(&b, ",\"offset\":%zu,\"length\":%zu}", off, elen);
     }
 
-    json_key(&b, "trace");
-    spfc_buf_putc(&b, '[');
-    for (size_t i = 0; o->trace != NULL && i < o->n_trace; i++) {
-        if (i > 0)
-            spfc_buf_putc(&b, ',');
-        json_trace_event(&b, &o->trace[i]);
+    if (trace) {
+        json_key(&b, "trace");
+        spfc_buf_putc(&b, '[');
+        for (size_t i = 0; o->trace != NULL && i < o->n_trace; i++) {
+            if (i > 0)
+                spfc_buf_putc(&b, ',');
+            json_trace_event(&b, &o->trace[i]);
+        }
+        spfc_buf_putc(&b, ']');
     }
-    spfc_buf_puts(&b, "]}\n");
+    spfc_buf_puts(&b, "}\n");
 
+    return emit(out, &b);
+}
+
+spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
+                               const spfc_outcome_t *o,
+                               const spfc_resolver_stats_t *stats)
+{
+    return json_object(out, 0, req, o, stats, 1);
+}
+
+spfc_status_t spfc_output_json_line(FILE *out, unsigned long long line,
+                                    const spfc_request_t *req,
+                                    const spfc_outcome_t *o,
+                                    const spfc_resolver_stats_t *stats,
+                                    int flags)
+{
+    /* Without verbose the trace is left out, to keep batch lines small. */
+    return json_object(out, line, req, o, stats,
+                       (flags & SPFC_OUT_VERBOSE) != 0);
+}
+
+spfc_status_t spfc_output_json_error(FILE *out, unsigned long long line,
+                                     const char *why)
+{
+    if (out == NULL || why == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    spfc_buf_putc(&b, '{');
+    if (line > 0)
+        spfc_buf_printf(&b, "\"line\":%llu,", line);
+    spfc_buf_puts(&b, "\"error\":");
+    json_cstr(&b, why);
+    spfc_buf_puts(&b, "}\n");
     return emit(out, &b);
 }
 

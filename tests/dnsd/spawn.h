@@ -1,5 +1,6 @@
 /*
- * spawn.h - start and stop spfc_dnsd (and other helpers) from a test.
+ * spawn.h - start and stop spfc_dnsd from a test (other programs run
+ * through tests/support/run.h).
  * Children get PR_SET_PDEATHSIG, so a test that dies on a failed assertion
  * leaves no responder running behind it.
  */
@@ -21,9 +22,12 @@ int dnsd_start(dnsd_proc_t *p, const char *dnsd_path, const char *const args[]);
 /* SIGTERM, then wait.  Returns the exit status (or -1). */
 int dnsd_stop(dnsd_proc_t *p);
 
-/* Run argv (argv[0] is the path, no shell) with stdout captured into a
- * malloc()ed NUL-terminated *out.  Returns the exit status, -1 on error. */
-int spawn_capture(char *const argv[], char **out);
+/* What spfc_dnsd wrote to its --count FILE when it stopped: the queries
+ * it received and, when peak is not NULL, the most delayed answers that
+ * waited at once (with --delay-ms: the queries a client had outstanding
+ * together).  0, or -1 when the file cannot be read. */
+int dnsd_read_count(const char *path, unsigned long *queries,
+                    unsigned long *peak);
 
 /* Milliseconds on the monotonic clock. */
 long long spawn_now_ms(void);
