@@ -587,7 +587,9 @@ static spfc_status_t add_record(loader_t *L, frame_t *fr, const char *p,
 
     if (entry_fields(p, end, &start, &type))
         line += count_lines(p, start);
-    if (s->r_owner_length > sizeof(s->r_owner) || wire_len(s->r_owner, s->r_owner_length) == 0)
+    /* Exactly one name (at most 256 octets: note_soa() copies it). */
+    if (s->r_owner_length > sizeof(s->r_owner) ||
+        wire_len(s->r_owner, s->r_owner_length) != s->r_owner_length)
         return fail(L, fr, line, "malformed owner name");
     if (is_unset(s->r_owner, s->r_owner_length))
         return fail(L, fr, line, "relative owner name, and no $ORIGIN");
