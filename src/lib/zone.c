@@ -7,7 +7,9 @@
  * reads the text itself (bounded, NUL-free: see read_text), and handles
  * $ORIGIN and $INCLUDE itself, because the scanner takes only absolute
  * names there while RFC 1035 section 5.1 allows relative ones, and so
- * that the nesting is bounded here and an error names the chain of files:
+ * that the nesting is bounded here (the scanner's own $INCLUDE recurses
+ * without a limit and maps files whole, devices included) and an error
+ * names the chain of files:
  *
  *   $ORIGIN name       relative to the current origin when not absolute
  *   $INCLUDE file [o]  file relative to the including file's directory;
