@@ -304,6 +304,46 @@ START_TEST(test_exact_authority)
 }
 END_TEST
 
+/* An RRset holds each record once (RFC 2181 section 5): adding the same
+ * record again (any TTL, owner or target case) changes nothing, in small
+ * sets (a scan) and large ones (the index). */
+START_TEST(test_duplicates)
+{
+    spfc_view_t *v = NULL;
+    spfc_answer_t ans;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    add_txt(v, "a.test", "v=spf1 -all");
+    spfc_rr_t again = {.type = SPFC_TYPE_TXT, .ttl = 600,
+                       .data = (const uint8_t *)"v=spf1 -all", .len = 11};
+    ck_assert_int_eq(spfc_view_add_rr(v, "A.Test.", &again), SPFC_OK);
+    spfc_rr_t nul = {.type = SPFC_TYPE_TXT, .data = (const uint8_t *)"v=spf1 -all\0", .len = 12};
+    ck_assert_int_eq(spfc_view_add_rr(v, "a.test", &nul), SPFC_OK);
+    ck_assert_int_eq(spfc_view_lookup(v, "a.test", SPFC_TYPE_TXT, &ans), 1);
+    ck_assert_uint_eq(ans.n_rrs, 2);
+    ck_assert_uint_eq(ans.rrs[0].ttl, 60); /* the first one stays */
+
+    spfc_rr_t mx = {.type = SPFC_TYPE_MX, .pref = 10, .name = "Mail.Test."};
+    ck_assert_int_eq(spfc_view_add_rr(v, "a.test", &mx), SPFC_OK);
+    mx.name = "mail.test";
+    ck_assert_int_eq(spfc_view_add_rr(v, "a.test", &mx), SPFC_OK);
+    mx.pref = 20;
+    ck_assert_int_eq(spfc_view_add_rr(v, "a.test", &mx), SPFC_OK);
+    ck_assert_int_eq(spfc_view_lookup(v, "a.test", SPFC_TYPE_MX, &ans), 1);
+    ck_assert_uint_eq(ans.n_rrs, 2);
+
+    for (int round = 0; round < 3; round++)
+        for (unsigned i = 0; i < 40; i++)
+            add_a(v, "many.test", (uint8_t)i);
+    ck_assert_int_eq(spfc_view_lookup(v, "many.test", SPFC_TYPE_A, &ans), 1);
+    ck_assert_uint_eq(ans.n_rrs, 40);
+    add_a(v, "many.test", 200);
+    ck_assert_int_eq(spfc_view_lookup(v, "many.test", SPFC_TYPE_A, &ans), 1);
+    ck_assert_uint_eq(ans.n_rrs, 41);
+    ck_assert_uint_eq(ans.rrs[40].data[3], 200);
+    spfc_view_free(v);
+}
+END_TEST
+
 /* Scale: 150k names and 100k records in one RRset stay fast (the test
  * has a timeout; quadratic growth would blow it under the sanitizers). */
 START_TEST(test_many)
@@ -315,8 +355,10 @@ START_TEST(test_many)
         snprintf(name, sizeof(name), "h%u.n%u.example.com", i, i % 97);
         add_a(v, name, (uint8_t)i);
     }
-    for (unsigned i = 0; i < 100000; i++) {
-        uint8_t a[4] = {10, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i};
+    /* Twice: every record of the second round is a duplicate. */
+    for (unsigned i = 0; i < 200000; i++) {
+        unsigned k = i % 100000;
+        uint8_t a[4] = {10, (uint8_t)(k >> 16), (uint8_t)(k >> 8), (uint8_t)k};
         spfc_rr_t rr = {.type = SPFC_TYPE_A, .data = a, .len = 4};
         ck_assert_int_eq(spfc_view_add_rr(v, "big.example.com", &rr), SPFC_OK);
     }
@@ -350,6 +392,7 @@ static Suite *view_suite(void)
     tcase_add_test(tc, test_hostile_names);
     tcase_add_test(tc, test_cname_answer_not_data);
     tcase_add_test(tc, test_exact_authority);
+    tcase_add_test(tc, test_duplicates);
     suite_add_tcase(s, tc);
     TCase *big = tcase_create("scale");
     tcase_set_timeout(big, 120);

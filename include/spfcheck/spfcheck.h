@@ -333,6 +333,9 @@ SPFC_API void spfc_view_free(spfc_view_t *view);
  * Add one record to the RRset (owner, rr->type).  The view copies owner,
  * name and data.  Owner names are compared case-insensitively, with or
  * without a final dot.  CNAME records are followed by spfc_view_lookup().
+ * A record the RRset already holds (same data, MX preference and target
+ * name; the TTL aside) is not added again: an RRset has no duplicates
+ * (RFC 2181 section 5).
  */
 SPFC_API spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
                                const spfc_rr_t *rr);
@@ -392,17 +395,33 @@ SPFC_API int spfc_view_lookup(const spfc_view_t *view, const char *name, uint16_
 typedef struct spfc_zone_error {
     char file[256];     /**< the file (an $INCLUDEd one if it failed there) */
     unsigned line;      /**< 1-based line, 0 when unknown */
-    char message[256];  /**< why */
+    char message[256];  /**< why, in words (bytes of the file shown as '?' unless printable ASCII) */
+    /** The $INCLUDE lines that led to file, innermost first, as
+     *  "FILE:LINE, FILE:LINE"; "" when file is the one given. */
+    char included_from[512];
 } spfc_zone_error_t;
 
 /**
- * Load an RFC 1035 master file into view (A, AAAA, MX, TXT, PTR, CNAME;
- * other types are read and ignored).  origin may be NULL (then $ORIGIN or
- * the SOA owner decides; relative names need one).  The SOA owner, when
- * present, becomes an authority of the view; otherwise each owner name does.
+ * Load an RFC 1035 master file into view (A, AAAA, MX, TXT, PTR, CNAME,
+ * SPF; other types are read and ignored, records of a class other than IN
+ * skipped).  origin may be NULL (then $ORIGIN or the SOA owner decides;
+ * relative names need one).  The SOA owner, when present, becomes an
+ * authority of the view; otherwise each owner name does.  A record given
+ * twice is one record (see spfc_view_add_rr()).  Bounds: a file is at
+ * most 64 MiB of text without NUL bytes, $INCLUDE nests at most 8 deep,
+ * a TXT string holds at most 255 octets.  SPFC_EZONE with *err filled
+ * when the file is refused; the view may then hold part of it.
  */
 SPFC_API spfc_status_t spfc_zone_load(spfc_view_t *view, const char *path,
                              const char *origin, spfc_zone_error_t *err);
+
+/**
+ * spfc_zone_load() from an open stream (e.g. stdin), read to its end and
+ * not closed.  name stands for it in errors, and relative $INCLUDE paths
+ * are taken from the directory part of name (none: the working directory).
+ */
+SPFC_API spfc_status_t spfc_zone_load_stream(spfc_view_t *view, FILE *in, const char *name,
+                                    const char *origin, spfc_zone_error_t *err);
 
 /* ------------------------------------------------------------------------ */
 /* A check: check_host() as a pure function over a view                     */

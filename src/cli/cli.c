@@ -78,8 +78,8 @@ static const spfc_cli_option_t options[] = {
      "send only the query the evaluation waits for (no parallel prefetch)",
      OPT_SEQUENTIAL, 0, 0, 0, 0},
     {"zone", 'z', "FILE",
-     "read DNS data from an RFC 1035 master file (repeatable)", OPT_ZONE,
-     0, 0, 0, 0},
+     "read DNS data from an RFC 1035 master file ('-': stdin; repeatable)",
+     OPT_ZONE, 0, 0, 0, 0},
     {"offline", 0, NULL,
      "never use the network: names not in --zone or --record do not exist",
      OPT_OFFLINE, 0, 0, 0, 0},
@@ -723,7 +723,15 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
     for (size_t i = 0; i < cfg->n_zones; i++) {
         spfc_zone_error_t zerr;
         memset(&zerr, 0, sizeof zerr);
-        st = spfc_zone_load(view, cfg->zones[i], NULL, &zerr);
+        /* "-z -": the zone comes on stdin, unless --batch reads it. */
+        int from_stdin = strcmp(cfg->zones[i], "-") == 0;
+        if (from_stdin && cfg->batch != NULL && strcmp(cfg->batch, "-") == 0) {
+            spfc_cli_msg(err, "-z - and --batch - cannot both read standard input");
+            code = SPFC_EXIT_USAGE;
+            goto done;
+        }
+        st = from_stdin ? spfc_zone_load_stream(view, stdin, "<stdin>", NULL, &zerr)
+                        : spfc_zone_load(view, cfg->zones[i], NULL, &zerr);
         if (st == SPFC_ENOMEM) {
             code = internal(err, "", st);
             goto done;
@@ -732,11 +740,14 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
             const char *file = zerr.file[0] != '\0' ? zerr.file : cfg->zones[i];
             const char *why = zerr.message[0] != '\0' ? zerr.message
                                                       : spfc_status_str(st);
+            char at[32] = "", chain[2 * SHOWN_MAX];
             if (zerr.line > 0)
-                spfc_cli_msg(err, "%s:%u: %s", spfc_cli_shown(file, buf, sizeof buf), zerr.line,
-                    why);
-            else
-                spfc_cli_msg(err, "%s: %s", spfc_cli_shown(file, buf, sizeof buf), why);
+                snprintf(at, sizeof at, ":%u", zerr.line);
+            /* An error in an $INCLUDEd file names the files that led to it. */
+            spfc_cli_shown(zerr.included_from, chain, sizeof chain);
+            spfc_cli_msg(err, "%s%s%s%s%s: %s", spfc_cli_shown(file, buf, sizeof buf), at,
+                chain[0] != '\0' ? " (included from " : "", chain,
+                chain[0] != '\0' ? ")" : "", why);
             code = SPFC_EXIT_USAGE;
             goto done;
         }

@@ -45,6 +45,12 @@ typedef struct rrset {
     spfc_rr_t *rrs; /* each rr's data and name live in one block at .data */
     size_t n_rrs;
     size_t cap;
+    /* Records added one by one (spfc_view_add_rr) are checked against
+     * the set for duplicates; past RRSET_INDEX_MIN records this open
+     * table (position + 1, 0 empty; index_cap a power of two) keeps that
+     * linear in the number of records. */
+    size_t *index;
+    size_t index_cap;
 } rrset_t;
 
 typedef struct node node_t;
@@ -183,8 +189,10 @@ static void rrset_clear(rrset_t *set)
     for (size_t i = 0; i < set->n_rrs; i++)
         free((void *)set->rrs[i].data); /* the block of data and name */
     free(set->rrs);
+    free(set->index);
     set->rrs = NULL;
-    set->n_rrs = set->cap = 0;
+    set->index = NULL;
+    set->n_rrs = set->cap = set->index_cap = 0;
 }
 
 static void node_free(node_t *n)
@@ -297,6 +305,94 @@ static spfc_status_t rrset_append(rrset_t *set, const spfc_rr_t *rr)
     return st;
 }
 
+/* Whether two names are the same, ignoring ASCII case and a final dot. */
+static bool same_name(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 0 && a[la - 1] == '.')
+        la--;
+    if (lb > 0 && b[lb - 1] == '.')
+        lb--;
+    return la == lb && spfc_strncasecmp(a, b, la) == 0;
+}
+
+/* One record, as RFC 2181 section 5 counts records of an RRset: the TTL
+ * is not part of it, a target name's case is not either. */
+static bool same_rr(const spfc_rr_t *a, const spfc_rr_t *b)
+{
+    return a->len == b->len && a->pref == b->pref &&
+           (a->len == 0 || memcmp(a->data, b->data, a->len) == 0) &&
+           same_name(a->name, b->name);
+}
+
+/* FNV-1a over what same_rr() compares. */
+static size_t hash_rr(const spfc_rr_t *rr)
+{
+    uint32_t h = hash_name((const char *)rr->data, rr->len);
+    h = (h ^ (rr->pref & 0xffu)) * 16777619u;
+    h = (h ^ (uint32_t)(rr->pref >> 8)) * 16777619u;
+    size_t n = rr->name != NULL ? strlen(rr->name) : 0;
+    if (n > 0 && rr->name[n - 1] == '.')
+        n--;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)spfc_tolower(rr->name[i])) * 16777619u;
+    return h;
+}
+
+/* Below this many records a scan is as fast as a table. */
+#define RRSET_INDEX_MIN 16
+
+static void index_put(size_t *index, size_t cap, const spfc_rr_t *rrs, size_t i)
+{
+    size_t j = hash_rr(&rrs[i]) & (cap - 1);
+    while (index[j] != 0)
+        j = (j + 1) & (cap - 1);
+    index[j] = i + 1;
+}
+
+/* Index the set's last record, growing (rebuilding) the table when it
+ * is over half full. */
+static spfc_status_t rrset_index_last(rrset_t *set)
+{
+    if (set->n_rrs < RRSET_INDEX_MIN)
+        return SPFC_OK;
+    if (set->index != NULL && set->n_rrs * 2 <= set->index_cap) {
+        index_put(set->index, set->index_cap, set->rrs, set->n_rrs - 1);
+        return SPFC_OK;
+    }
+    size_t cap = 2 * RRSET_INDEX_MIN;
+    while (cap < set->n_rrs * 2 && cap <= SIZE_MAX / 4 / sizeof(size_t))
+        cap *= 2;
+    if (cap < set->n_rrs * 2)
+        return SPFC_ENOMEM;
+    size_t *index = calloc(cap, sizeof(*index));
+    if (index == NULL)
+        return SPFC_ENOMEM;
+    for (size_t i = 0; i < set->n_rrs; i++)
+        index_put(index, cap, set->rrs, i);
+    free(set->index);
+    set->index = index;
+    set->index_cap = cap;
+    return SPFC_OK;
+}
+
+static bool rrset_has(const rrset_t *set, const spfc_rr_t *rr)
+{
+    if (set->index == NULL) {
+        for (size_t i = 0; i < set->n_rrs; i++)
+            if (same_rr(&set->rrs[i], rr))
+                return true;
+        return false;
+    }
+    for (size_t j = hash_rr(rr) & (set->index_cap - 1); set->index[j] != 0;
+         j = (j + 1) & (set->index_cap - 1))
+        if (same_rr(&set->rrs[set->index[j] - 1], rr))
+            return true;
+    return false;
+}
+
 /* The parent of a canonical name ("a.b" -> "b", "b" -> ""), NULL at root. */
 static const char *parent_of(const char *name, size_t len, size_t *plen)
 {
@@ -387,13 +483,24 @@ spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
     st = node_for(view, owner, &n);
     if (st == SPFC_OK && (set = get_set(n, rr->type)) == NULL)
         st = SPFC_ENOMEM;
-    if (st == SPFC_OK)
+    /* An RRset holds each record once (RFC 2181 section 5), as a server
+     * serves it: the same record from two files, or twice in one, is
+     * one record, not two SPF records and a permerror. */
+    bool dup = st == SPFC_OK && rrset_has(set, &copy);
+    if (st == SPFC_OK && !dup)
         st = rrset_reserve(set);
-    if (st != SPFC_OK) {
+    if (st != SPFC_OK || dup)
         free((void *)copy.data);
+    if (st != SPFC_OK)
         return st;
+    if (!dup) {
+        set->rrs[set->n_rrs++] = copy;
+        st = rrset_index_last(set);
+        if (st != SPFC_OK) {
+            free((void *)set->rrs[--set->n_rrs].data);
+            return st;
+        }
     }
-    set->rrs[set->n_rrs++] = copy;
     /* Records added one by one are data: the RRset is a NOERROR answer,
      * even if an earlier set_answer() said otherwise. */
     set->rcode = SPFC_DNS_NOERROR;
@@ -602,41 +709,6 @@ cname_error:
     out->n_rrs = 0;
     out->rrs = NULL;
     return 1;
-}
-
-/* Whether two names are the same, ignoring ASCII case and a final dot. */
-static bool same_name(const char *a, const char *b)
-{
-    if (a == NULL || b == NULL)
-        return a == b;
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 0 && a[la - 1] == '.')
-        la--;
-    if (lb > 0 && b[lb - 1] == '.')
-        lb--;
-    return la == lb && spfc_strncasecmp(a, b, la) == 0;
-}
-
-bool spfc_view_has_rr(const spfc_view_t *view, const char *owner,
-                      const spfc_rr_t *rr)
-{
-    char key[VIEW_NAME_MAX + 1];
-    if (view == NULL || rr == NULL || !canon(owner, key))
-        return false;
-    const node_t *n = find_node(view, key, strlen(key));
-    const rrset_t *set = n != NULL ? find_set(n, rr->type) : NULL;
-    if (set == NULL)
-        return false;
-    /* A linear scan: master files hold small RRsets, and the loader asks
-     * only for records it has seen a hash of before. */
-    for (size_t i = 0; i < set->n_rrs; i++) {
-        const spfc_rr_t *o = &set->rrs[i];
-        if (o->len == rr->len && o->pref == rr->pref &&
-            (rr->len == 0 || memcmp(o->data, rr->data, rr->len) == 0) &&
-            same_name(o->name, rr->name))
-            return true;
-    }
-    return false;
 }
 
 /* ------------------------------------------------------------------------ */

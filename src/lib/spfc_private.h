@@ -166,15 +166,6 @@ spfc_status_t spfc_servers_normalise(const char *list, char **norm,
 spfc_status_t spfc_view_add_exact_authority(spfc_view_t *view, const char *name);
 
 /*
- * Whether the view already holds a record equal to rr (same type, data,
- * MX preference and target name) at owner.  The master-file loader uses it
- * to drop duplicates, as a server does (RFC 2181 section 5: an RRset has no
- * two identical records).
- */
-bool spfc_view_has_rr(const spfc_view_t *view, const char *owner,
-                      const spfc_rr_t *rr);
-
-/*
  * The cache of network answers (dnsview.c).  An entry holds the answer to
  * one (name, type) with the time its TTL runs out, measured against the
  * view's clock; the resolver sets the clock and stores what it fetches.

@@ -1,7 +1,7 @@
 /*
- * fuzz_zone.c - libFuzzer target: the master-file loader (ldns's reader
- * plus zone.c's $ORIGIN/$TTL/$INCLUDE handling), then an evaluation over
- * the loaded view.
+ * fuzz_zone.c - libFuzzer target: the master-file loader (Knot's zone
+ * scanner plus zone.c's reading, $ORIGIN/$INCLUDE handling, error texts
+ * and TXT string checks), then an evaluation over the loaded view.
  *
  * spfc_zone_load() takes a path, so each input is written to one file in
  * a private temporary directory made once per process (removed at exit).
@@ -81,8 +81,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     spfc_status_t st = spfc_zone_load(view, path, origin, &err);
     if (st == SPFC_EZONE) {
         if (memchr(err.message, '\0', sizeof(err.message)) == NULL ||
-            memchr(err.file, '\0', sizeof(err.file)) == NULL)
+            memchr(err.file, '\0', sizeof(err.file)) == NULL ||
+            memchr(err.included_from, '\0', sizeof(err.included_from)) == NULL ||
+            err.message[0] == '\0')
             abort();
+        /* Messages quote the file's bytes, made printable. */
+        for (const char *c = err.message; *c != '\0'; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                abort();
     } else if (st != SPFC_OK) {
         abort();
     }

@@ -641,10 +641,12 @@ spfc_status_t spfc_suite_section_view(const spfc_suite_t *suite, size_t section,
     return SPFC_OK;
 }
 
-/* A byte that may stand for itself in a master-file name. */
+/* A byte that may stand for itself in a master-file name for every
+ * reader: Knot's scanner takes only these unescaped (BIND more). */
 static bool name_plain(unsigned char c)
 {
-    return c > 0x20 && c < 0x7F && strchr("\"();\\@$", c) == NULL;
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c != '\0' && strchr("-_*/", c) != NULL);
 }
 
 /*
