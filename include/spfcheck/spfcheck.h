@@ -41,20 +41,21 @@
  *    of plain values, filled per message on a hot path: one struct
  *    literal, no allocation, no setter per field, and still extensible.
  *  - A single structure the library allocates and hands out by pointer
- *    (spfc_outcome_t, spfc_record_t, the spfc_resolver_stats_t given to a
- *    callback) may gain fields at its end: an older caller only reads the
- *    prefix it knows.  Never allocate one yourself.
+ *    (spfc_outcome_t, spfc_record_t) may gain fields at its end: an older
+ *    caller only reads the prefix it knows.  So never make one yourself:
+ *    an outcome given to the output functions must come from
+ *    spfc_check_outcome().
  *  - Element types of arrays the library hands out (spfc_trace_ev_t,
  *    spfc_path_step_t, spfc_term_t, spfc_key_t, spfc_rr_t in
  *    spfc_answer_t) are indexed with the caller's sizeof, and structures
  *    the caller allocates for the library to fill (spfc_answer_t,
- *    spfc_ip_t, spfc_syntax_error_t, spfc_zone_error_t, the
- *    spfc_resolver_stats_t of spfc_resolver_run) are written with the
- *    library's: appending a field to either breaks older callers.  Their
- *    layouts are frozen within a major version; they change only with a
- *    new SONAME.  spfc_rr_t, being also an element of answers the view
- *    hands out, is therefore frozen too, and spfc_view_add_rr() and
- *    spfc_view_set_answer() take it without a size.
+ *    spfc_ip_t, spfc_syntax_error_t, spfc_zone_error_t,
+ *    spfc_resolver_stats_t) are written with the library's: appending a
+ *    field to either breaks older callers.  Their layouts are frozen
+ *    within a major version; they change only with a new SONAME.
+ *    spfc_rr_t, being also an element of the answers the view hands out,
+ *    is frozen too, so spfc_view_add_rr() and spfc_view_set_answer() take
+ *    it without a size.
  *
  * The exported functions are those declared below with SPFC_API;
  * tests/check_exports.cmake compares them with the shared library's
