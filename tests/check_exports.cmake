@@ -3,7 +3,7 @@
 # not declare (an internal leaking into the ABI), nothing declared that is
 # not exported (a caller would fail to link or load).
 #
-# Run as: cmake -DCC=cc -DNM=nm -DLIB=libspfcheck.so
+# Run as: cmake -DCC=cc -DNM=nm -DLIB=libspfcheck.so [-DSTATIC=libspfcheck.a]
 #               -DHEADER=spfcheck.h -DINCLUDES=DIR:DIR -P check_exports.cmake
 #
 # The header is read through the C preprocessor, not with a regex over its
@@ -85,3 +85,30 @@ if(extra OR missing)
 endif()
 message(STATUS
   "exports: ${n_exported} dynamic symbols = ${n_declared} SPFC_API declarations")
+
+# With -DSTATIC=libspfcheck.a: every global symbol of the archive, hidden
+# internals included, starts with spfc_ (STYLE.md rule 2), since a static
+# link puts them all into the caller's program next to its own names.
+if(DEFINED STATIC)
+  execute_process(COMMAND ${NM} -g --defined-only ${STATIC}
+    OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${NM} failed on ${STATIC}")
+  endif()
+  string(REPLACE "\n" ";" lines "${out}")
+  set(count 0)
+  set(bad "")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^[0-9a-fA-F]+ [A-Za-z] (.+)$")
+      set(name "${CMAKE_MATCH_1}")
+      math(EXPR count "${count} + 1")
+      if(NOT name MATCHES "^spfc_")
+        list(APPEND bad "${name}")
+      endif()
+    endif()
+  endforeach()
+  if(count EQUAL 0 OR bad)
+    message(FATAL_ERROR "${STATIC}: ${count} globals; without the spfc_ prefix: ${bad}")
+  endif()
+  message(STATUS "static: ${count}/${count} global symbols start with spfc_")
+endif()
