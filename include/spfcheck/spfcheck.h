@@ -20,6 +20,46 @@
  * accepts NULL.  Pointers inside an outcome, record or answer stay valid
  * until the owning object is freed or evaluated again.  No function keeps
  * global state; many checks, views and resolvers can live side by side.
+ *
+ * ABI: which structures may grow, and how.  Within one major version (the
+ * SONAME, libspfcheck.so.MAJOR) a program built against an older header
+ * keeps working with a newer library.  Structures fall into three kinds:
+ *
+ *  - Structures the caller fills and passes in (spfc_request_t,
+ *    spfc_macro_env_t, spfc_resolver_opts_t) may gain fields at their end
+ *    in a minor release.  Every function that reads one takes the caller's
+ *    sizeof of it: the exported symbol is NAME_sized(..., size, ...), and a
+ *    macro of the documented NAME passes sizeof(TYPE) for you, so callers
+ *    write spfc_check_new(&req, &check) as before (the openat2(2)
+ *    pattern).  The library reads fields a smaller (older) struct lacks as
+ *    0, which is always their default; a larger (newer) struct is accepted
+ *    only when every byte the library does not know is 0, otherwise the
+ *    call fails with SPFC_EINVAL, so a caller that asks for something this
+ *    library cannot do is told so instead of being ignored.  Initialise
+ *    these structs with "= {0}" or designated initialisers.  We chose a
+ *    size over opaque objects with setters because a request is a handful
+ *    of plain values, filled per message on a hot path: one struct
+ *    literal, no allocation, no setter per field, and still extensible.
+ *  - A single structure the library allocates and hands out by pointer
+ *    (spfc_outcome_t, spfc_record_t) may gain fields at its end: an older
+ *    caller only reads the prefix it knows.  So never make one yourself:
+ *    an outcome given to the output functions must come from
+ *    spfc_check_outcome().
+ *  - Element types of arrays the library hands out (spfc_trace_ev_t,
+ *    spfc_path_step_t, spfc_term_t, spfc_key_t, spfc_rr_t in
+ *    spfc_answer_t) are indexed with the caller's sizeof, and structures
+ *    the caller allocates for the library to fill (spfc_answer_t,
+ *    spfc_ip_t, spfc_syntax_error_t, spfc_zone_error_t,
+ *    spfc_resolver_stats_t) are written with the library's: appending a
+ *    field to either breaks older callers.  Their layouts are frozen
+ *    within a major version; they change only with a new SONAME.
+ *    spfc_rr_t, being also an element of the answers the view hands out,
+ *    is frozen too, so spfc_view_add_rr() and spfc_view_set_answer() take
+ *    it without a size.
+ *
+ * The exported functions are those declared below with SPFC_API;
+ * tests/check_exports.cmake compares them with the shared library's
+ * dynamic symbols, both ways.
  */
 #ifndef SPFCHECK_SPFCHECK_H
 #define SPFCHECK_SPFCHECK_H
@@ -32,11 +72,10 @@
 extern "C" {
 #endif
 
-/** Library version this header belongs to, "MAJOR.MINOR.PATCH". */
-#define SPFC_VERSION "0.1.0"
-#define SPFC_VERSION_MAJOR 0
-#define SPFC_VERSION_MINOR 1
-#define SPFC_VERSION_PATCH 0
+/* SPFC_VERSION ("MAJOR.MINOR.PATCH") and SPFC_VERSION_MAJOR, _MINOR and
+ * _PATCH, generated from the build's project version. */
+#include "spfcheck/version.h"
+
 /** The version as one number, 0xMMmmpp, for compile-time tests:
  *  #if SPFC_VERSION_NUMBER >= 0x000100 */
 #define SPFC_VERSION_NUMBER \
@@ -244,7 +283,8 @@ SPFC_API void spfc_record_free(spfc_record_t *record);
 /* Macros (RFC 7208 section 7)                                              */
 /* ------------------------------------------------------------------------ */
 
-/** The values macro letters expand to. */
+/** The values macro letters expand to.  May grow (see "ABI" at the top):
+ *  spfc_macro_expand() passes its size. */
 typedef struct spfc_macro_env {
     const char *sender;     /**< %{s}: <sender>, always "local@domain" */
     const char *domain;     /**< %{d}: the current <domain> */
@@ -265,9 +305,14 @@ enum {
  * Expand a macro-string.  *out receives a malloc()ed NUL-terminated string
  * the caller frees.  SPFC_ESYNTAX for malformed macros (with *err).
  */
-SPFC_API spfc_status_t spfc_macro_expand(const char *spec, size_t len,
-                                const spfc_macro_env_t *env, int flags,
-                                char **out, spfc_syntax_error_t *err);
+SPFC_API spfc_status_t spfc_macro_expand_sized(const char *spec, size_t len,
+                                              const spfc_macro_env_t *env,
+                                              size_t env_size, int flags,
+                                              char **out,
+                                              spfc_syntax_error_t *err);
+#define spfc_macro_expand(spec, len, env, flags, out, err) \
+    spfc_macro_expand_sized((spec), (len), (env), sizeof(spfc_macro_env_t), \
+                            (flags), (out), (err))
 
 /** Check macro-string syntax without expanding; flags as above. */
 SPFC_API spfc_status_t spfc_macro_validate(const char *spec, size_t len, int flags,
@@ -427,7 +472,8 @@ SPFC_API spfc_status_t spfc_zone_load_stream(spfc_view_t *view, FILE *in, const 
 /* A check: check_host() as a pure function over a view                     */
 /* ------------------------------------------------------------------------ */
 
-/** What to check.  Strings are copied by spfc_check_new(). */
+/** What to check.  Strings are copied by spfc_check_new().  May grow
+ *  (see "ABI" at the top): functions taking one get its size. */
 typedef struct spfc_request {
     const char *sender;   /**< MAIL FROM: "local@domain", "domain", "@domain"; NULL or "" for none */
     const char *helo;     /**< HELO/EHLO name; the identity when sender is empty */
@@ -517,7 +563,10 @@ typedef struct spfc_check spfc_check_t;
  * A new check.  The identity is the MAIL FROM domain, or the HELO name
  * when sender is empty (RFC 7208 section 2.4).  Free with spfc_check_free().
  */
-SPFC_API spfc_status_t spfc_check_new(const spfc_request_t *req, spfc_check_t **out);
+SPFC_API spfc_status_t spfc_check_new_sized(const spfc_request_t *req,
+                                           size_t req_size, spfc_check_t **out);
+#define spfc_check_new(req, out) \
+    spfc_check_new_sized((req), sizeof(spfc_request_t), (out))
 SPFC_API void spfc_check_free(spfc_check_t *check);
 
 /** Default explanation on fail when exp= gives none (section 6.2). */
@@ -841,9 +890,15 @@ enum {
  * fail; with SPFC_OUT_VERBOSE the whole trace as a tree.  stats may be NULL.
  * Returns SPFC_EIO when writing fails.
  */
-SPFC_API spfc_status_t spfc_output_text(FILE *out, const spfc_request_t *req,
-                               const spfc_outcome_t *outcome,
-                               const spfc_resolver_stats_t *stats, int flags);
+SPFC_API spfc_status_t spfc_output_text_sized(FILE *out,
+                                             const spfc_request_t *req,
+                                             size_t req_size,
+                                             const spfc_outcome_t *outcome,
+                                             const spfc_resolver_stats_t *stats,
+                                             int flags);
+#define spfc_output_text(out, req, outcome, stats, flags) \
+    spfc_output_text_sized((out), (req), sizeof(spfc_request_t), (outcome), \
+                           (stats), (flags))
 
 /**
  * One JSON object (and a newline): result, domain, ip, sender, helo,
@@ -851,9 +906,14 @@ SPFC_API spfc_status_t spfc_output_text(FILE *out, const spfc_request_t *req,
  * queries_sent, trace.  Valid JSON (UTF-8) whatever bytes the DNS data
  * holds: invalid UTF-8 and control bytes are escaped.
  */
-SPFC_API spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
-                               const spfc_outcome_t *outcome,
-                               const spfc_resolver_stats_t *stats);
+SPFC_API spfc_status_t spfc_output_json_sized(FILE *out,
+                                             const spfc_request_t *req,
+                                             size_t req_size,
+                                             const spfc_outcome_t *outcome,
+                                             const spfc_resolver_stats_t *stats);
+#define spfc_output_json(out, req, outcome, stats) \
+    spfc_output_json_sized((out), (req), sizeof(spfc_request_t), (outcome), \
+                           (stats))
 
 /**
  * One line of NDJSON for a check among many: the object of
@@ -861,10 +921,13 @@ SPFC_API spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
  * caller's line number of the check, from 1), and the trace only with
  * SPFC_OUT_VERBOSE in flags.  stats may be NULL.
  */
-SPFC_API spfc_status_t spfc_output_json_line(FILE *out, unsigned long long line,
-                               const spfc_request_t *req,
-                               const spfc_outcome_t *outcome,
-                               const spfc_resolver_stats_t *stats, int flags);
+SPFC_API spfc_status_t spfc_output_json_line_sized(
+    FILE *out, unsigned long long line, const spfc_request_t *req,
+    size_t req_size, const spfc_outcome_t *outcome,
+    const spfc_resolver_stats_t *stats, int flags);
+#define spfc_output_json_line(out, line, req, outcome, stats, flags) \
+    spfc_output_json_line_sized((out), (line), (req), sizeof(spfc_request_t), \
+                                (outcome), (stats), (flags))
 
 /**
  * One line of NDJSON for an input that is no check:
@@ -879,8 +942,12 @@ SPFC_API spfc_status_t spfc_output_json_error(FILE *out, unsigned long long line
  * client-ip, envelope-from, helo, receiver (when known), identity and
  * mechanism/problem key-value pairs.
  */
-SPFC_API spfc_status_t spfc_output_header(FILE *out, const spfc_request_t *req,
-                                 const spfc_outcome_t *outcome);
+SPFC_API spfc_status_t spfc_output_header_sized(FILE *out,
+                                               const spfc_request_t *req,
+                                               size_t req_size,
+                                               const spfc_outcome_t *outcome);
+#define spfc_output_header(out, req, outcome) \
+    spfc_output_header_sized((out), (req), sizeof(spfc_request_t), (outcome))
 
 /**
  * A lint report for a person: errors, warnings and notes, each with its

@@ -103,14 +103,22 @@ static char *dup_or_null(const char *s, bool *fail)
     return p;
 }
 
-spfc_status_t spfc_check_new(const spfc_request_t *req, spfc_check_t **out)
+spfc_status_t spfc_check_new_sized(const spfc_request_t *req_in,
+                                   size_t req_size, spfc_check_t **out)
 {
     spfc_status_t st = SPFC_ENOMEM;
     spfc_check_t *c = NULL;
     bool fail = false;
+    spfc_request_t req_copy;
+    const spfc_request_t *req = &req_copy;
 
     *out = NULL;
-    if (req == NULL || (req->ip.family != 4 && req->ip.family != 6))
+    /* The caller's struct may be older (shorter) or newer (longer) than
+     * ours: the ABI rule of spfcheck.h. */
+    if (req_in == NULL ||
+        spfc_struct_copy_in(&req_copy, sizeof req_copy, req_in, req_size) != SPFC_OK)
+        return SPFC_EINVAL;
+    if (req->ip.family != 4 && req->ip.family != 6)
         return SPFC_EINVAL;
     c = calloc(1, sizeof(*c));
     if (c == NULL)

@@ -540,13 +540,20 @@ static void trim_domain(spfc_buf_t *b)
     }
 }
 
-spfc_status_t spfc_macro_expand(const char *spec, size_t len,
-                                const spfc_macro_env_t *env, int flags,
-                                char **out, spfc_syntax_error_t *err)
+spfc_status_t spfc_macro_expand_sized(const char *spec, size_t len,
+                                      const spfc_macro_env_t *env_in,
+                                      size_t env_size, int flags,
+                                      char **out, spfc_syntax_error_t *err)
 {
-    if (out == NULL || env == NULL || (spec == NULL && len > 0))
+    spfc_macro_env_t env_copy;
+    const spfc_macro_env_t *env = &env_copy;
+
+    if (out == NULL || env_in == NULL || (spec == NULL && len > 0))
         return SPFC_EINVAL;
     *out = NULL;
+    /* An older or newer caller's struct: the ABI rule of spfcheck.h. */
+    if (spfc_struct_copy_in(&env_copy, sizeof env_copy, env_in, env_size) != SPFC_OK)
+        return SPFC_EINVAL;
 
     /* Syntax first, so a malformed spec is ESYNTAX however big its
      * expansion would be. */

@@ -70,6 +70,15 @@ static const char *request_domain(const spfc_request_t *req)
     return req->helo != NULL ? req->helo : "";
 }
 
+/* The caller's request, older (shorter) or newer (longer) than ours, as
+ * ours: the ABI rule of spfcheck.h.  False for NULL or unknown non-zero
+ * fields. */
+static bool request_copy_in(spfc_request_t *dst, const spfc_request_t *src,
+                            size_t size)
+{
+    return src != NULL && spfc_struct_copy_in(dst, sizeof *dst, src, size) == SPFC_OK;
+}
+
 static const char *outcome_domain(const spfc_request_t *req,
                                   const spfc_outcome_t *o)
 {
@@ -311,11 +320,14 @@ static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
     spfc_buf_putc(b, '\n');
 }
 
-spfc_status_t spfc_output_text(FILE *out, const spfc_request_t *req,
-                               const spfc_outcome_t *o,
-                               const spfc_resolver_stats_t *stats, int flags)
+spfc_status_t spfc_output_text_sized(FILE *out, const spfc_request_t *req_in,
+                                     size_t req_size, const spfc_outcome_t *o,
+                                     const spfc_resolver_stats_t *stats, int flags)
 {
-    if (out == NULL || req == NULL || o == NULL)
+    spfc_request_t req_copy;
+    const spfc_request_t *req = &req_copy;
+
+    if (out == NULL || o == NULL || !request_copy_in(&req_copy, req_in, req_size))
         return SPFC_EINVAL;
 
     int color = (flags & SPFC_OUT_COLOR) != 0;
@@ -611,21 +623,28 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
     return emit(out, &b);
 }
 
-spfc_status_t spfc_output_json(FILE *out, const spfc_request_t *req,
-                               const spfc_outcome_t *o,
-                               const spfc_resolver_stats_t *stats)
+spfc_status_t spfc_output_json_sized(FILE *out, const spfc_request_t *req_in,
+                                     size_t req_size, const spfc_outcome_t *o,
+                                     const spfc_resolver_stats_t *stats)
 {
-    return json_object(out, 0, req, o, stats, 1);
+    spfc_request_t req;
+    if (!request_copy_in(&req, req_in, req_size))
+        return SPFC_EINVAL;
+    return json_object(out, 0, &req, o, stats, 1);
 }
 
-spfc_status_t spfc_output_json_line(FILE *out, unsigned long long line,
-                                    const spfc_request_t *req,
-                                    const spfc_outcome_t *o,
-                                    const spfc_resolver_stats_t *stats,
-                                    int flags)
+spfc_status_t spfc_output_json_line_sized(FILE *out, unsigned long long line,
+                                          const spfc_request_t *req_in,
+                                          size_t req_size,
+                                          const spfc_outcome_t *o,
+                                          const spfc_resolver_stats_t *stats,
+                                          int flags)
 {
+    spfc_request_t req;
+    if (!request_copy_in(&req, req_in, req_size))
+        return SPFC_EINVAL;
     /* Without verbose the trace is left out, to keep batch lines small. */
-    return json_object(out, line, req, o, stats,
+    return json_object(out, line, &req, o, stats,
                        (flags & SPFC_OUT_VERBOSE) != 0);
 }
 
@@ -711,10 +730,13 @@ static void header_ctext(spfc_buf_t *b, const char *s)
     }
 }
 
-spfc_status_t spfc_output_header(FILE *out, const spfc_request_t *req,
-                                 const spfc_outcome_t *o)
+spfc_status_t spfc_output_header_sized(FILE *out, const spfc_request_t *req_in,
+                                       size_t req_size, const spfc_outcome_t *o)
 {
-    if (out == NULL || req == NULL || o == NULL)
+    spfc_request_t req_copy;
+    const spfc_request_t *req = &req_copy;
+
+    if (out == NULL || o == NULL || !request_copy_in(&req_copy, req_in, req_size))
         return SPFC_EINVAL;
 
     spfc_buf_t b = {0};
