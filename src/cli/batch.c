@@ -475,7 +475,7 @@ static spfc_status_t start_check(batch_t *b, slot_t *s,
         on_done(s, s->check, st, &none);
         return SPFC_OK;
     }
-    st = spfc_resolver_submit(b->resolver, b->view, s->check, on_done, s);
+    st = spfc_resolver_submit(b->resolver, s->check, on_done, s);
     if (st != SPFC_OK)
         b->in_flight--;
     return st;
@@ -569,7 +569,7 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         spfc_view_set_cache_limit(view, cfg->cache_limit);
     if (!cfg->offline) {
         char ebuf[256] = "";
-        spfc_status_t st = spfc_resolver_new(&cfg->ropts, &b.resolver, ebuf,
+        spfc_status_t st = spfc_resolver_new(&cfg->ropts, view, &b.resolver, ebuf,
                                              sizeof ebuf);
         if (st == SPFC_EINVAL) {
             spfc_cli_msg(err, "bad --server list: %s",
@@ -696,8 +696,8 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
     code = 0;
 
 done:
-    /* The resolver first: it drops checks still in flight and releases
-     * the answers they pinned in the view. */
+    /* The resolver first: it cancels checks still in flight (on_done
+     * frees each) and releases the answers they pinned in the view. */
     spfc_resolver_free(b.resolver);
     if (b.ring != NULL) {
         for (size_t i = 0; i < b.window; i++)

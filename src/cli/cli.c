@@ -816,7 +816,7 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
             .sequential = cfg->sequential,
         };
         char ebuf[256] = "";
-        st = spfc_resolver_new(&ropts, &resolver, ebuf, sizeof ebuf);
+        st = spfc_resolver_new(&ropts, view, &resolver, ebuf, sizeof ebuf);
         if (st == SPFC_EINVAL) {
             spfc_cli_msg(err, "bad --server list: %s",
                 ebuf[0] ? ebuf : spfc_status_str(st));
@@ -831,7 +831,7 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
                     ebuf[0] ? ebuf : spfc_status_str(st));
             goto done;
         }
-        st = spfc_resolver_run(resolver, view, check, &stats);
+        st = spfc_resolver_run(resolver, check, &stats);
         if (st != SPFC_OK) {
             code = internal(err, "DNS resolution failed", st);
             goto done;

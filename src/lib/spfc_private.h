@@ -179,12 +179,24 @@ void spfc_view_touch(spfc_view_t *view, const char *name, uint16_t type);
 size_t spfc_view_cache_count(const spfc_view_t *view);
 
 /*
- * Fetch keys[0..n) into view through the resolver, all at once, and wait
+ * The check's deadline passed (resolve.c): from the next pass on, every
+ * answer the view does not know reads as TIMEOUT for this check only, so
+ * that pass finishes, and its outcome is temperror with reason (a string
+ * that outlives the check).  RFC 7208 4.6.4: a check that runs out of time
+ * ends in temperror.
+ */
+void spfc_check_expire(spfc_check_t *check, const char *reason);
+
+/* Milliseconds on the monotonic clock: TTLs and deadlines count on it. */
+long long spfc_now_ms(void);
+
+/*
+ * Fetch keys[0..n) into the resolver's view, all at once, and wait
  * until every one is answered (or timed out).  Keys the view already knows
  * are not sent.  For tests, benchmarks and batch warm-up: the same machinery
  * as spfc_resolver_run() without an evaluation.
  */
-spfc_status_t spfc_resolver_fetch(spfc_resolver_t *resolver, spfc_view_t *view,
+spfc_status_t spfc_resolver_fetch(spfc_resolver_t *resolver,
                                   const spfc_key_t *keys, size_t n,
                                   spfc_resolver_stats_t *stats);
 

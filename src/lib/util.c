@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ------------------------------------------------------------------------ */
 /* Arena                                                                    */
@@ -274,6 +275,13 @@ spfc_status_t spfc_struct_copy_in(void *dst, size_t dst_size,
     return SPFC_OK;
 }
 
+long long spfc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 const char *spfc_version(unsigned *number)
 {
     if (number != NULL)
@@ -292,6 +300,7 @@ const char *spfc_status_str(spfc_status_t status)
     case SPFC_EDNS: return "DNS resolver error";
     case SPFC_ELIMIT: return "size limit exceeded";
     case SPFC_EIO: return "input/output error";
+    case SPFC_ECANCELED: return "cancelled";
     }
     return "unknown status";
 }
