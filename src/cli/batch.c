@@ -435,6 +435,60 @@ static void flush_ready(batch_t *b)
     }
 }
 
+/*
+ * Wait until the input has more to read (in_fd >= 0) or the resolver has
+ * work: one poll() over the input and the resolver's sockets, bounded by
+ * the resolver's next timeout (the event-loop interface of spfcheck.h),
+ * then hand each ready socket to the resolver, or let it handle its
+ * timeouts.  A readable input is left to the caller's next read.
+ */
+static spfc_status_t wait_input_or_dns(spfc_resolver_t *res, int in_fd)
+{
+    spfc_status_t st = SPFC_OK;
+    spfc_resolver_fd_t *rf = NULL;
+    struct pollfd *pfd = NULL;
+    size_t n = spfc_resolver_fds(res, NULL, 0);
+
+    rf = malloc((n + 1) * sizeof *rf);
+    pfd = malloc((n + 1) * sizeof *pfd);
+    if (rf == NULL || pfd == NULL) {
+        st = SPFC_ENOMEM;
+        goto done;
+    }
+    n = spfc_resolver_fds(res, rf, n); /* the same list: nothing ran */
+    for (size_t i = 0; i < n; i++) {
+        pfd[i].fd = rf[i].fd;
+        pfd[i].events = (short)(((rf[i].events & SPFC_FD_READ) ? POLLIN : 0) |
+                                ((rf[i].events & SPFC_FD_WRITE) ? POLLOUT : 0));
+        pfd[i].revents = 0;
+    }
+    pfd[n].fd = in_fd; /* poll() skips a negative fd */
+    pfd[n].events = POLLIN;
+    pfd[n].revents = 0;
+    int rc = poll(pfd, (nfds_t)n + 1, spfc_resolver_timeout(res));
+    if (rc < 0) {
+        if (errno != EINTR)
+            st = SPFC_EIO;
+        goto done;
+    }
+    if (rc == 0) {
+        st = spfc_resolver_process_fd(res, -1, -1);
+        goto done;
+    }
+    for (size_t i = 0; i < n && st == SPFC_OK; i++) {
+        if (pfd[i].revents == 0)
+            continue;
+        int rfd = (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) ? pfd[i].fd : -1;
+        int wfd = (pfd[i].revents & POLLOUT) ? pfd[i].fd : -1;
+        st = spfc_resolver_process_fd(res, rfd, wfd);
+    }
+
+done:
+    free(rf);
+    free(pfd);
+    return st;
+}
+
 /* Start the check of one parsed line in slot s. */
 static spfc_status_t start_check(batch_t *b, slot_t *s,
                                  const spfc_batch_line_t *pl)
@@ -645,20 +699,17 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         if (input_done && b.in_flight == 0 && b.write_seq == b.next_seq)
             break;
         if (b.resolver != NULL && spfc_resolver_pending(b.resolver) > 0) {
-            /* Wait for DNS only when no more input may be read now. */
+            /* Wait for the input too only when more of it may be read. */
             bool can_read = !input_done && b.in_flight < cfg->concurrency &&
                             b.next_seq - b.write_seq < b.window;
-            int wait_ms = can_read ? 0 : 250;
             if (starving) {
-                /* No input ready: pass on what is finished, then wait for
-                 * DNS a little, and look at the input again. */
+                /* No input ready: pass on what is finished first. */
                 if (fflush(out) != 0 && !b.write_failed) {
                     b.write_failed = true;
                     b.write_errno = errno;
                 }
-                wait_ms = 20;
             }
-            spfc_status_t st = spfc_resolver_process(b.resolver, wait_ms);
+            spfc_status_t st = wait_input_or_dns(b.resolver, can_read ? r->fd : -1);
             if (st != SPFC_OK && b.failed == SPFC_OK)
                 b.failed = st;
         } else if (b.in_flight > 0) {
