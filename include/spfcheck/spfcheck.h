@@ -20,6 +20,30 @@
  * accepts NULL.  Pointers inside an outcome, record or answer stay valid
  * until the owning object is freed or evaluated again.  No function keeps
  * global state; many checks, views and resolvers can live side by side.
+ *
+ * Threads: the library takes no locks and keeps no global state, so
+ *   - different objects may be used in different threads at the same time
+ *     (a resolver per thread, each with its own view, is the usual shape);
+ *   - one object may be used by one thread at a time: a resolver together
+ *     with its view and the checks in flight on it belong to one thread at
+ *     a time (callbacks run in the thread that called
+ *     spfc_resolver_process, _process_fd, _cancel or _free);
+ *   - a view that nothing changes any more (zones loaded, no resolver
+ *     bound to it, no _add/_set/_override call) is only read by
+ *     spfc_view_lookup() and spfc_check_eval(), so several threads may
+ *     evaluate their own checks over it at once;
+ *   - records, outcomes, traces and answers are plain data: readable from
+ *     any thread while their owner is neither freed nor evaluated again.
+ * c-ares needs ares_library_init() only on Windows, where it is not
+ * thread-safe: there, make the first resolver before starting threads.
+ *
+ * Structs a caller fills and passes in (spfc_resolver_opts_t) can grow in
+ * later versions: the function takes the caller's sizeof through a macro
+ * of the function's plain name, and a zeroed struct gives the defaults.
+ * Structs the library fills and hands out by pointer (outcomes, trace
+ * events, answers) may gain fields at their end too; the caller never
+ * allocates them.  spfc_resolver_stats_t, which callers do allocate, keeps
+ * its size.
  */
 #ifndef SPFCHECK_SPFCHECK_H
 #define SPFCHECK_SPFCHECK_H
