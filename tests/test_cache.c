@@ -154,6 +154,66 @@ START_TEST(bounded_churn)
 }
 END_TEST
 
+/*
+ * An embedder's own answers (the public spfc_view_cache_answer_ttl): the
+ * caller's TTL counts, not the records', against the monotonic clock the
+ * view reads when answers are added or spfc_view_tick() runs; they are
+ * evicted like the resolver's under a limit, and an evaluation reads them.
+ */
+START_TEST(embedder_ttl)
+{
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    long long t0 = spfc_now_ms(); /* the answers are added in [t0, t1] */
+    spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .ttl = 86400,
+                    .data = (const uint8_t *)"v=spf1 ip4:192.0.2.0/24 -all",
+                    .len = 28};
+    ck_assert_int_eq(spfc_view_cache_answer_ttl(v, "e.test", SPFC_TYPE_TXT,
+                                                SPFC_DNS_NOERROR, &rr, 1, 60),
+                     SPFC_OK);
+    ck_assert_int_eq(spfc_view_cache_answer_ttl(v, "nx.e.test", SPFC_TYPE_TXT,
+                                                SPFC_DNS_NXDOMAIN, NULL, 0, 5),
+                     SPFC_OK);
+    long long t1 = spfc_now_ms();
+    ck_assert_uint_eq(spfc_view_cache_count(v), 2);
+    /* a check reads them like any answer */
+    spfc_request_t req = {.sender = "e.test"};
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
+    spfc_check_t *c = NULL;
+    ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+    spfc_step_t step;
+    ck_assert_int_eq(spfc_check_eval(c, v, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_DONE);
+    ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_PASS);
+    spfc_check_free(c);
+    /* the view clock is the monotonic one; move it by hand */
+    spfc_view_set_clock(v, t0 + 4999);
+    ck_assert(known(v, "e.test") && known(v, "nx.e.test"));
+    spfc_view_set_clock(v, t1 + 5001);
+    ck_assert(known(v, "e.test") && !known(v, "nx.e.test"));
+    spfc_view_set_clock(v, t1 + 60001); /* 60 s, not the records' day */
+    ck_assert(!known(v, "e.test"));
+    /* tick never moves the clock back */
+    spfc_view_tick(v);
+    ck_assert(!known(v, "e.test"));
+    /* bounded like the resolver's answers */
+    ck_assert_int_eq(spfc_view_set_cache_limit(v, 2), SPFC_OK);
+    for (int i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "n%d.e.test", i);
+        ck_assert_int_eq(spfc_view_cache_answer_ttl(v, name, SPFC_TYPE_TXT,
+                                                    SPFC_DNS_NOERROR, &rr, 1,
+                                                    3600), SPFC_OK);
+        ck_assert_uint_le(spfc_view_cache_count(v), 2);
+    }
+    ck_assert(known(v, "n4.e.test") && !known(v, "n0.e.test"));
+    ck_assert_int_eq(spfc_view_cache_answer_ttl(NULL, "x.test", SPFC_TYPE_TXT,
+                                                SPFC_DNS_NOERROR, NULL, 0, 1),
+                     SPFC_EINVAL);
+    spfc_view_free(v);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* The asynchronous resolver against spfc_dnsd                              */
 /* ------------------------------------------------------------------------ */
@@ -491,6 +551,7 @@ static Suite *suite(void)
     tcase_add_test(tc, ttl_expiry);
     tcase_add_test(tc, lru_eviction);
     tcase_add_test(tc, bounded_churn);
+    tcase_add_test(tc, embedder_ttl);
     suite_add_tcase(s, tc);
     tc = tcase_create("async");
     tcase_set_timeout(tc, 60);

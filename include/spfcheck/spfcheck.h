@@ -346,19 +346,29 @@ SPFC_API spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
                                const spfc_rr_t *rr);
 
 /**
- * Store a complete answer for (name, type), replacing any before it:
- * what the resolver does with each reply (CNAMEs already followed).
+ * Add the answer to (name, type) that the caller's own DNS gave, as the
+ * resolver adds what it fetches: rcode and the records of that type (CNAMEs
+ * already followed, rrs[i].ttl ignored), usable for ttl seconds, replacing
+ * any earlier answer.  These answers are the view's cache: they expire
+ * (see spfc_view_tick) and are evicted least recently used first under
+ * spfc_view_set_cache_limit(), so a long-running embedder's view stays
+ * bounded.  The view copies everything.  A ttl of 0 serves the
+ * evaluations until the clock next moves.
  */
-SPFC_API spfc_status_t spfc_view_set_answer(spfc_view_t *view, const char *name,
-                                   uint16_t type, spfc_rcode_t rcode,
-                                   const spfc_rr_t *rrs, size_t n_rrs);
+SPFC_API spfc_status_t spfc_view_cache_answer_ttl(spfc_view_t *view,
+                                                  const char *name,
+                                                  uint16_t type,
+                                                  spfc_rcode_t rcode,
+                                                  const spfc_rr_t *rrs,
+                                                  size_t n_rrs, uint32_t ttl);
 
 /**
- * Every query for name whose type has no RRset in the view ends with
- * rcode (e.g. SPFC_DNS_TIMEOUT): the test suite's TIMEOUT entries.
+ * Move the view's clock to now (the monotonic clock): cached answers whose
+ * TTL has run out stop being served.  The resolver does this at each
+ * round, and spfc_view_cache_answer_ttl() when it adds; call it before
+ * spfc_check_eval() when you evaluate over a cache you fill yourself.
  */
-SPFC_API spfc_status_t spfc_view_set_name_rcode(spfc_view_t *view, const char *name,
-                                       spfc_rcode_t rcode);
+SPFC_API void spfc_view_tick(spfc_view_t *view);
 
 /**
  * The view is authoritative for apex and every name below it: a query
@@ -378,10 +388,10 @@ SPFC_API spfc_status_t spfc_view_override_txt(spfc_view_t *view, const char *nam
                                      const char *text, size_t len);
 
 /**
- * Bound the cache of answers the resolver stores in view to max_entries
- * (0, the default: no bound).  When a new answer would exceed it, the
- * least recently used network answers are evicted; zone data, overrides
- * and answers stored with spfc_view_set_answer() never are, nor answers a
+ * Bound the cache of answers (those the resolver stores and those added
+ * with spfc_view_cache_answer_ttl) to max_entries (0, the default: no
+ * bound).  When a new answer would exceed it, the least recently used
+ * cached answers are evicted; zone data and overrides never are, nor answers a
  * check in flight holds (so a check always finishes; the cache may exceed
  * the bound by those).  An evicted answer is simply asked again.
  */

@@ -844,3 +844,30 @@ void spfc_view_touch(spfc_view_t *view, const char *name, uint16_t type)
         lru_push_front(view, e);
     }
 }
+
+/* The public face of the cache for embedders with their own DNS: the
+ * resolver's own store, with the caller's TTL instead of one derived from
+ * the records. */
+spfc_status_t spfc_view_cache_answer_ttl(spfc_view_t *view, const char *name,
+                                         uint16_t type, spfc_rcode_t rcode,
+                                         const spfc_rr_t *rrs, size_t n_rrs,
+                                         uint32_t ttl)
+{
+    spfc_view_entry_t *e = NULL;
+    if (view == NULL)
+        return SPFC_EINVAL;
+    spfc_view_tick(view);
+    spfc_status_t st = spfc_view_cache_answer(view, name, type, rcode, rrs,
+                                              n_rrs, &e);
+    if (st == SPFC_OK && e != NULL)
+        e->expires_ms = view->now_ms + (long long)ttl * 1000;
+    return st;
+}
+
+void spfc_view_tick(spfc_view_t *view)
+{
+    long long now = spfc_now_ms();
+    /* Forward only: a clock set by hand (tests) is not undone. */
+    if (view != NULL && now > view->now_ms)
+        view->now_ms = now;
+}

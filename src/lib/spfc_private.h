@@ -125,6 +125,23 @@ spfc_status_t spfc_dns_decode(const char *qname, uint16_t qtype,
 /* ------------------------------------------------------------------------ */
 
 /*
+ * Store a complete answer for (name, type), replacing any before it, that
+ * never expires and is never evicted (tests, fuzzers, the test responder;
+ * embedders use spfc_view_cache_answer_ttl).  CNAMEs already followed.
+ */
+spfc_status_t spfc_view_set_answer(spfc_view_t *view, const char *name,
+                                   uint16_t type, spfc_rcode_t rcode,
+                                   const spfc_rr_t *rrs, size_t n_rrs);
+
+/*
+ * Every query for name whose type has no RRset in the view ends with
+ * rcode (e.g. SPFC_DNS_TIMEOUT): the RFC 7208 test suite's TIMEOUT
+ * entries, and the test responder's --rcode.
+ */
+spfc_status_t spfc_view_set_name_rcode(spfc_view_t *view, const char *name,
+                                       spfc_rcode_t rcode);
+
+/*
  * The view is authoritative for name itself, not for names below it: a
  * query there with no data gives NODATA or NXDOMAIN instead of "unknown".
  * Used by the master-file loader for SOA-less files, where each owner name

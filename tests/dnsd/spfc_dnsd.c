@@ -16,7 +16,7 @@
 #define _GNU_SOURCE /* signalfd, accept4 */
 
 #include "dnswire.h"
-#include "spfcheck/spfcheck.h"
+#include "spfc_private.h"
 #ifdef SPFC_HAVE_SUITE
 #include "support/suite.h"
 #endif
