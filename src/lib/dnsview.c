@@ -61,8 +61,7 @@ struct spfc_view_entry {
 
 /* Everything the view knows about one name. */
 struct node {
-    struct node *next;  /* hash chain */
-    uint32_t hash;
+    spfc_hlink_t link;  /* first: the view's table of names */
     size_t name_len;
     rrset_t *sets;      /* a handful of types per name: a linear scan */
     size_t n_sets;
@@ -79,9 +78,7 @@ struct node {
 };
 
 struct spfc_view {
-    node_t **buckets;
-    size_t n_buckets;   /* a power of two */
-    size_t n_nodes;
+    spfc_htab_t names;  /* node_t by canonical name */
     bool complete;
     /* The cache of network answers: most recently used first.  Pinned
      * entries are off the list (nothing may evict them). */
@@ -103,52 +100,15 @@ static bool canon(const char *name, char out[VIEW_NAME_MAX + 1])
     return spfc_name_canon(name, out, VIEW_NAME_MAX + 1);
 }
 
-/* FNV-1a over the canonical bytes. */
-static uint32_t hash_name(const char *name, size_t len)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (uint8_t)name[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static node_t *find_node(const spfc_view_t *view, const char *key, size_t len)
 {
-    if (view->n_buckets == 0)
-        return NULL;
-    uint32_t h = hash_name(key, len);
-    for (node_t *n = view->buckets[h & (view->n_buckets - 1)]; n != NULL; n = n->next) {
-        if (n->hash == h && n->name_len == len && memcmp(n->name, key, len) == 0)
+    uint32_t h = spfc_hash(key, len, 0);
+    for (spfc_hlink_t *l = spfc_htab_chain(&view->names, h); l != NULL; l = l->next) {
+        node_t *n = (node_t *)l;
+        if (l->hash == h && n->name_len == len && memcmp(n->name, key, len) == 0)
             return n;
     }
     return NULL;
-}
-
-/* Double the bucket array; the old chains are relinked, nothing copied. */
-static bool grow_table(spfc_view_t *view)
-{
-    size_t n = view->n_buckets ? view->n_buckets * 2 : 64;
-    if (n > SIZE_MAX / sizeof(node_t *))
-        return false;
-    node_t **b = calloc(n, sizeof(*b));
-    if (b == NULL)
-        return false;
-    for (size_t i = 0; i < view->n_buckets; i++) {
-        node_t *e = view->buckets[i];
-        while (e != NULL) {
-            node_t *next = e->next;
-            size_t slot = e->hash & (n - 1);
-            e->next = b[slot];
-            b[slot] = e;
-            e = next;
-        }
-    }
-    free(view->buckets);
-    view->buckets = b;
-    view->n_buckets = n;
-    return true;
 }
 
 /* The node of key, created when absent; NULL on ENOMEM. */
@@ -157,8 +117,7 @@ static node_t *get_node(spfc_view_t *view, const char *key, size_t len)
     node_t *n = find_node(view, key, len);
     if (n != NULL)
         return n;
-    /* Keep the load factor at most 1 so chains stay short at 100k+ names. */
-    if (view->n_nodes >= view->n_buckets && !grow_table(view))
+    if (!spfc_htab_reserve(&view->names))
         return NULL;
     n = calloc(1, sizeof(*n) + len + 1);
     if (n == NULL)
@@ -166,11 +125,8 @@ static node_t *get_node(spfc_view_t *view, const char *key, size_t len)
     memcpy(n->name, key, len);
     n->name[len] = '\0';
     n->name_len = len;
-    n->hash = hash_name(key, len);
-    size_t slot = n->hash & (view->n_buckets - 1);
-    n->next = view->buckets[slot];
-    view->buckets[slot] = n;
-    view->n_nodes++;
+    n->link.hash = spfc_hash(key, len, 0);
+    spfc_htab_add(&view->names, &n->link);
     return n;
 }
 
@@ -350,15 +306,15 @@ void spfc_view_free(spfc_view_t *view)
 {
     if (view == NULL)
         return;
-    for (size_t i = 0; i < view->n_buckets; i++) {
-        node_t *n = view->buckets[i];
-        while (n != NULL) {
-            node_t *next = n->next;
-            node_free(n);
-            n = next;
+    for (size_t i = 0; i < view->names.n_buckets; i++) {
+        spfc_hlink_t *l = view->names.buckets[i];
+        while (l != NULL) {
+            spfc_hlink_t *next = l->next;
+            node_free((node_t *)l);
+            l = next;
         }
     }
-    free(view->buckets);
+    spfc_htab_clear(&view->names);
     free(view);
 }
 
@@ -686,14 +642,8 @@ static bool node_is_empty(const node_t *n)
 
 static void remove_node(spfc_view_t *view, node_t *n)
 {
-    node_t **pp = &view->buckets[n->hash & (view->n_buckets - 1)];
-    while (*pp != NULL && *pp != n)
-        pp = &(*pp)->next;
-    if (*pp == n) {
-        *pp = n->next;
-        view->n_nodes--;
+    if (spfc_htab_remove(&view->names, &n->link))
         node_free(n);
-    }
 }
 
 /* Drop an unpinned entry, and its node when nothing else lives there. */

@@ -662,9 +662,8 @@ typedef struct hint_ref {
  * frees it.
  */
 struct query {
+    spfc_hlink_t link;  /* first: the table of questions in flight */
     spfc_resolver_t *resolver;
-    query_t *hnext;     /* hash chain of questions in flight */
-    uint32_t hash;
     job_t *waiters;     /* checks blocked on this answer (job.wait_next) */
     query_t *queue_next; /* the send queue, while not on the wire yet */
     hint_ref_t *hinters; /* checks that sent it as a prefetch hint */
@@ -717,8 +716,7 @@ struct spfc_resolver {
     watched_t *socks;
     size_t n_socks, cap_socks;
     struct pollfd *pfds;    /* scratch for poll(), cap_socks entries */
-    query_t **qtab;         /* questions in flight, hashed by key */
-    size_t n_qtab;          /* buckets, a power of two */
+    spfc_htab_t qtab;       /* questions in flight, hashed by key */
     size_t n_inflight;      /* questions in qtab: on the wire or queued */
     size_t n_wire;          /* of which handed to c-ares */
     query_t *queue_head, *queue_tail; /* waiting for room on the wire */
@@ -941,57 +939,21 @@ done:
 /* Questions in flight                                                      */
 /* ------------------------------------------------------------------------ */
 
-static uint32_t hash_key(const char *key, uint16_t type)
-{
-    uint32_t h = 2166136261u ^ type;
-    for (const char *p = key; *p != '\0'; p++) {
-        h ^= (uint8_t)*p;
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static query_t *find_query(const spfc_resolver_t *r, const char *key,
                            uint16_t type, uint32_t h)
 {
-    if (r->n_qtab == 0)
-        return NULL;
-    for (query_t *q = r->qtab[h & (r->n_qtab - 1)]; q != NULL; q = q->hnext)
-        if (q->hash == h && q->type == type && strcmp(q->key, key) == 0)
+    for (spfc_hlink_t *l = spfc_htab_chain(&r->qtab, h); l != NULL; l = l->next) {
+        query_t *q = (query_t *)l;
+        if (l->hash == h && q->type == type && strcmp(q->key, key) == 0)
             return q;
-    return NULL;
-}
-
-static bool grow_qtab(spfc_resolver_t *r)
-{
-    size_t n = r->n_qtab ? r->n_qtab * 2 : 64;
-    query_t **t = calloc(n, sizeof(*t));
-    if (t == NULL)
-        return false;
-    for (size_t i = 0; i < r->n_qtab; i++) {
-        query_t *q = r->qtab[i];
-        while (q != NULL) {
-            query_t *next = q->hnext;
-            q->hnext = t[q->hash & (n - 1)];
-            t[q->hash & (n - 1)] = q;
-            q = next;
-        }
     }
-    free(r->qtab);
-    r->qtab = t;
-    r->n_qtab = n;
-    return true;
+    return NULL;
 }
 
 static void unlink_query(spfc_resolver_t *r, query_t *q)
 {
-    query_t **pp = &r->qtab[q->hash & (r->n_qtab - 1)];
-    while (*pp != NULL && *pp != q)
-        pp = &(*pp)->hnext;
-    if (*pp == q) {
-        *pp = q->hnext;
+    if (spfc_htab_remove(&r->qtab, &q->link))
         r->n_inflight--;
-    }
 }
 
 /*
@@ -1314,7 +1276,7 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
     *sent = false;
     if (!spfc_name_canon(name, key, sizeof(key)))
         return SPFC_EINVAL; /* the view answers such names itself */
-    uint32_t h = hash_key(key, type);
+    uint32_t h = spfc_hash(key, strlen(key), type);
     query_t *q = find_query(r, key, type, h);
     if (q != NULL) {
         if (waiter != NULL) {
@@ -1324,7 +1286,7 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
         }
         return SPFC_OK;
     }
-    if (r->n_inflight >= r->n_qtab && !grow_qtab(r))
+    if (!spfc_htab_reserve(&r->qtab))
         return SPFC_ENOMEM;
 
     size_t klen = strlen(key), len = strlen(name);
@@ -1348,7 +1310,7 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
     q->queue_next = NULL;
     q->hinters = NULL;
     q->type = type;
-    q->hash = h;
+    q->link.hash = h;
     q->resolver = r;
     q->waiters = NULL;
     if (waiter != NULL) {
@@ -1378,8 +1340,7 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
             free(ref); /* no wake-up then: the blocking answer still comes */
         }
     }
-    q->hnext = r->qtab[h & (r->n_qtab - 1)];
-    r->qtab[h & (r->n_qtab - 1)] = q;
+    spfc_htab_add(&r->qtab, &q->link);
     r->n_inflight++;
     *sent = true;
     if (r->queue_tail != NULL)
@@ -1713,7 +1674,7 @@ void spfc_resolver_free(spfc_resolver_t *r)
     if (r->lib_init)
         ares_library_cleanup();
     spfc_arena_clear(&r->scratch);
-    free(r->qtab);
+    spfc_htab_clear(&r->qtab);
     free(r->socks);
     free(r->pfds);
     free(r);

@@ -67,6 +67,45 @@ bool spfc_buf_printf(spfc_buf_t *b, const char *fmt, ...)
 char *spfc_buf_take(spfc_buf_t *b);
 
 /* ------------------------------------------------------------------------ */
+/* Hash table: the one the view's names and the resolver's questions use.   */
+/* ------------------------------------------------------------------------ */
+
+/* FNV-1a over len bytes, started from the FNV offset basis xor seed (a
+ * query type, or 0). */
+uint32_t spfc_hash(const char *s, size_t len, uint32_t seed);
+
+/* The link an entry embeds as its FIRST member, so a link found in a chain
+ * converts back to the entry with a cast. */
+typedef struct spfc_hlink {
+    struct spfc_hlink *next;
+    uint32_t hash;
+} spfc_hlink_t;
+
+/* Chained buckets, a power of two of them; {0} is an empty table. */
+typedef struct spfc_htab {
+    spfc_hlink_t **buckets;
+    size_t n_buckets;
+    size_t n;            /* entries */
+} spfc_htab_t;
+
+/* Room for one more entry: the buckets double (chains relinked, nothing
+ * copied) before the load factor would pass 1, so chains stay short at
+ * 100k+ names.  false on ENOMEM (the table is unchanged). */
+bool spfc_htab_reserve(spfc_htab_t *t);
+/* Link l (l->hash set) after spfc_htab_reserve() succeeded. */
+void spfc_htab_add(spfc_htab_t *t, spfc_hlink_t *l);
+/* Unlink l; false when it is not in the table. */
+bool spfc_htab_remove(spfc_htab_t *t, spfc_hlink_t *l);
+/* The chain where entries of hash live (compare hash and key on it). */
+static inline spfc_hlink_t *spfc_htab_chain(const spfc_htab_t *t,
+                                            uint32_t hash)
+{
+    return t->n_buckets ? t->buckets[hash & (t->n_buckets - 1)] : NULL;
+}
+/* Free the buckets (the entries are the caller's); the table is empty. */
+void spfc_htab_clear(spfc_htab_t *t);
+
+/* ------------------------------------------------------------------------ */
 /* Names                                                                    */
 /* ------------------------------------------------------------------------ */
 
