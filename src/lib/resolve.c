@@ -799,6 +799,83 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable,
                               writable != 0);
 }
 
+/*
+ * The c-ares channel of r: library set-up where the system needs it, our
+ * options (sock-state callback included) and the validated server list
+ * (servers, NULL for resolv.conf; list is the caller's text, for errors).
+ */
+static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
+                                  const char *list, char *errbuf,
+                                  size_t errlen)
+{
+    spfc_status_t st = SPFC_OK;
+    int rc;
+
+    /* ares_library_init() only does work on Windows, and it is not
+     * thread-safe; on other systems ares_library_initialized() is always
+     * ARES_SUCCESS, so we touch c-ares' global state only where it is
+     * really required, and keep no counter of our own. */
+    if (ares_library_initialized() != ARES_SUCCESS) {
+        rc = ares_library_init(ARES_LIB_INIT_ALL);
+        if (rc != ARES_SUCCESS) {
+            if (errbuf != NULL && errlen > 0)
+                snprintf(errbuf, errlen, "c-ares initialisation failed: %s",
+                         ares_strerror(rc));
+            st = SPFC_EDNS;
+            return st;
+        }
+        r->lib_init = true;
+    }
+
+    struct ares_options o;
+    memset(&o, 0, sizeof(o));
+    /* NOSEARCH: SPF names are absolute, never completed with the search
+     * list.  NOCHECKRESP: c-ares 1.18 treats SERVFAIL and REFUSED replies
+     * as a dead server and, once every server is tried, reports
+     * ECONNREFUSED; we want the server's real rcode for the trace (RFC
+     * 7208 5 makes both temperror anyway).  EDNS with a 1232-byte buffer keeps large TXT answers on UDP
+     * where they fit; when the server still sets TC, c-ares retries over
+     * TCP (IGNTC stays off). */
+    o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS |
+              ARES_FLAG_NOCHECKRESP;
+    o.ednspsz = 1232;
+    o.timeout = (int)(r->opts.timeout_ms > 600000 ? 600000 : r->opts.timeout_ms);
+    o.tries = (int)(r->opts.tries > 100 ? 100 : r->opts.tries);
+    o.sock_state_cb = sock_state_cb;
+    o.sock_state_cb_data = r;
+    /* Many checks in flight (batch mode) share one UDP socket per server:
+     * a burst of answers overflows the default receive buffer (about 200
+     * small datagrams) and every drop costs a whole timeout.  The kernel
+     * caps this at net.core.rmem_max. */
+    o.socket_receive_buffer_size = 4 << 20;
+    int mask = ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_TIMEOUTMS |
+               ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF;
+    rc = ares_init_options(&r->channel, &o, mask);
+    if (rc != ARES_SUCCESS) {
+        if (errbuf != NULL && errlen > 0)
+            snprintf(errbuf, errlen, "cannot set up the DNS resolver: %s",
+                     ares_strerror(rc));
+        st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EDNS;
+        return st;
+    }
+    r->channel_ok = true;
+
+    if (servers != NULL) {
+        rc = ares_set_servers_ports_csv(r->channel, servers);
+        if (rc != ARES_SUCCESS) {
+            if (errbuf != NULL && errlen > 0) {
+                char shown[80];
+                printable(list, shown, sizeof(shown));
+                snprintf(errbuf, errlen, "invalid DNS server list '%s': %s",
+                         shown, ares_strerror(rc));
+            }
+            st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EINVAL;
+            return st;
+        }
+    }
+    return SPFC_OK;
+}
+
 spfc_status_t spfc_resolver_new_sized(const spfc_resolver_opts_t *user_opts,
                                       size_t opts_size, spfc_view_t *view,
                                       spfc_resolver_t **out, char *errbuf,
@@ -810,7 +887,6 @@ spfc_status_t spfc_resolver_new_sized(const spfc_resolver_opts_t *user_opts,
     const spfc_resolver_opts_t *opts = &copy;
     char why[200];
     char *servers = NULL;
-    int rc;
 
     if (errbuf != NULL && errlen > 0)
         errbuf[0] = '\0';
@@ -864,68 +940,9 @@ spfc_status_t spfc_resolver_new_sized(const spfc_resolver_opts_t *user_opts,
     if (r->opts.deadline_ms == 0)
         r->opts.deadline_ms = SPFC_DEFAULT_DEADLINE_MS;
 
-    /* ares_library_init() only does work on Windows, and it is not
-     * thread-safe; on other systems ares_library_initialized() is always
-     * ARES_SUCCESS, so we touch c-ares' global state only where it is
-     * really required, and keep no counter of our own. */
-    if (ares_library_initialized() != ARES_SUCCESS) {
-        rc = ares_library_init(ARES_LIB_INIT_ALL);
-        if (rc != ARES_SUCCESS) {
-            if (errbuf != NULL && errlen > 0)
-                snprintf(errbuf, errlen, "c-ares initialisation failed: %s",
-                         ares_strerror(rc));
-            st = SPFC_EDNS;
-            goto done;
-        }
-        r->lib_init = true;
-    }
-
-    struct ares_options o;
-    memset(&o, 0, sizeof(o));
-    /* NOSEARCH: SPF names are absolute, never completed with the search
-     * list.  NOCHECKRESP: c-ares 1.18 treats SERVFAIL and REFUSED replies
-     * as a dead server and, once every server is tried, reports
-     * ECONNREFUSED; we want the server's real rcode for the trace (RFC
-     * 7208 5 makes both temperror anyway).  EDNS with a 1232-byte buffer keeps large TXT answers on UDP
-     * where they fit; when the server still sets TC, c-ares retries over
-     * TCP (IGNTC stays off). */
-    o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS |
-              ARES_FLAG_NOCHECKRESP;
-    o.ednspsz = 1232;
-    o.timeout = (int)(r->opts.timeout_ms > 600000 ? 600000 : r->opts.timeout_ms);
-    o.tries = (int)(r->opts.tries > 100 ? 100 : r->opts.tries);
-    o.sock_state_cb = sock_state_cb;
-    o.sock_state_cb_data = r;
-    /* Many checks in flight (batch mode) share one UDP socket per server:
-     * a burst of answers overflows the default receive buffer (about 200
-     * small datagrams) and every drop costs a whole timeout.  The kernel
-     * caps this at net.core.rmem_max. */
-    o.socket_receive_buffer_size = 4 << 20;
-    int mask = ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_TIMEOUTMS |
-               ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF;
-    rc = ares_init_options(&r->channel, &o, mask);
-    if (rc != ARES_SUCCESS) {
-        if (errbuf != NULL && errlen > 0)
-            snprintf(errbuf, errlen, "cannot set up the DNS resolver: %s",
-                     ares_strerror(rc));
-        st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EDNS;
+    st = init_channel(r, servers, opts->servers, errbuf, errlen);
+    if (st != SPFC_OK)
         goto done;
-    }
-    r->channel_ok = true;
-
-    if (servers != NULL) {
-        rc = ares_set_servers_ports_csv(r->channel, servers);
-        if (rc != ARES_SUCCESS) {
-            if (errbuf != NULL && errlen > 0) {
-                char shown[80];
-                printable(opts->servers, shown, sizeof(shown));
-                snprintf(errbuf, errlen, "invalid DNS server list '%s': %s",
-                         shown, ares_strerror(rc));
-            }
-            st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EINVAL;
-            goto done;
-        }
-    }
     *out = r;
     r = NULL;
 
