@@ -1583,6 +1583,7 @@ static spfc_status_t submit(spfc_resolver_t *r, spfc_check_t *check,
     j->done = done;
     j->arg = arg;
     j->deadline_at = spfc_now_ms() + r->opts.deadline_ms;
+    spfc_check_expire(check, NULL); /* a check submitted again starts anew */
     j->next = r->jobs;
     if (r->jobs != NULL)
         r->jobs->prev = j;

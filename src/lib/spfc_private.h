@@ -239,7 +239,7 @@ size_t spfc_view_cache_count(const spfc_view_t *view);
  * answer the view does not know reads as TIMEOUT for this check only, so
  * that pass finishes, and its outcome is temperror with reason (a string
  * that outlives the check).  RFC 7208 4.6.4: a check that runs out of time
- * ends in temperror.
+ * ends in temperror.  A NULL reason clears it.
  */
 void spfc_check_expire(spfc_check_t *check, const char *reason);
 
