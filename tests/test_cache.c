@@ -194,6 +194,66 @@ START_TEST(negative_ttl_given)
 }
 END_TEST
 
+/*
+ * An embedder's own answers (the public spfc_view_cache_answer_ttl): the
+ * caller's TTL counts, not the records', against the monotonic clock the
+ * view reads when answers are added or spfc_view_tick() runs; they are
+ * evicted like the resolver's under a limit, and an evaluation reads them.
+ */
+START_TEST(embedder_ttl)
+{
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    long long t0 = spfc_now_ms(); /* the answers are added in [t0, t1] */
+    spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .ttl = 86400,
+                    .data = (const uint8_t *)"v=spf1 ip4:192.0.2.0/24 -all",
+                    .len = 28};
+    ck_assert_int_eq(spfc_view_cache_answer_ttl(v, "e.test", SPFC_TYPE_TXT,
+                                                SPFC_DNS_NOERROR, &rr, 1, 60),
+                     SPFC_OK);
+    ck_assert_int_eq(spfc_view_cache_answer_ttl(v, "nx.e.test", SPFC_TYPE_TXT,
+                                                SPFC_DNS_NXDOMAIN, NULL, 0, 5),
+                     SPFC_OK);
+    long long t1 = spfc_now_ms();
+    ck_assert_uint_eq(spfc_view_cache_count(v), 2);
+    /* a check reads them like any answer */
+    spfc_request_t req = {.sender = "e.test"};
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
+    spfc_check_t *c = NULL;
+    ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+    spfc_step_t step;
+    ck_assert_int_eq(spfc_check_eval(c, v, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_DONE);
+    ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_PASS);
+    spfc_check_free(c);
+    /* the view clock is the monotonic one; move it by hand */
+    spfc_view_set_clock(v, t0 + 4999);
+    ck_assert(known(v, "e.test") && known(v, "nx.e.test"));
+    spfc_view_set_clock(v, t1 + 5001);
+    ck_assert(known(v, "e.test") && !known(v, "nx.e.test"));
+    spfc_view_set_clock(v, t1 + 60001); /* 60 s, not the records' day */
+    ck_assert(!known(v, "e.test"));
+    /* tick never moves the clock back */
+    spfc_view_tick(v);
+    ck_assert(!known(v, "e.test"));
+    /* bounded like the resolver's answers */
+    ck_assert_int_eq(spfc_view_set_cache_limit(v, 2), SPFC_OK);
+    for (int i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "n%d.e.test", i);
+        ck_assert_int_eq(spfc_view_cache_answer_ttl(v, name, SPFC_TYPE_TXT,
+                                                    SPFC_DNS_NOERROR, &rr, 1,
+                                                    3600), SPFC_OK);
+        ck_assert_uint_le(spfc_view_cache_count(v), 2);
+    }
+    ck_assert(known(v, "n4.e.test") && !known(v, "n0.e.test"));
+    ck_assert_int_eq(spfc_view_cache_answer_ttl(NULL, "x.test", SPFC_TYPE_TXT,
+                                                SPFC_DNS_NOERROR, NULL, 0, 1),
+                     SPFC_EINVAL);
+    spfc_view_free(v);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* The asynchronous resolver against spfc_dnsd                              */
 /* ------------------------------------------------------------------------ */
@@ -246,15 +306,16 @@ static unsigned long read_count(const char *path, unsigned long *peak)
 
 /* A resolver that asks the responder d only (its copy of the server
  * list outlives this call). */
-static spfc_resolver_t *resolver_for(const dnsd_proc_t *d, unsigned timeout_ms,
-                                     unsigned tries, int sequential)
+static spfc_resolver_t *resolver_for(const dnsd_proc_t *d, spfc_view_t *v,
+                                     unsigned timeout_ms, unsigned tries,
+                                     int sequential)
 {
     char server[64];
     snprintf(server, sizeof server, "127.0.0.1:%d", d->port);
     spfc_resolver_opts_t o = {.servers = server, .timeout_ms = timeout_ms,
                               .tries = tries, .sequential = sequential};
     spfc_resolver_t *r = NULL;
-    ck_assert_int_eq(spfc_resolver_new(&o, &r, NULL, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_new(&o, v, &r, NULL, 0), SPFC_OK);
     return r;
 }
 
@@ -272,9 +333,9 @@ START_TEST(async_many_checks)
                            countfile, NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    spfc_resolver_t *r = resolver_for(&d, 3000, 2, 0);
     spfc_view_t *v = NULL;
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_resolver_t *r = resolver_for(&d, v, 3000, 2, 0);
     ck_assert_int_eq(spfc_view_set_cache_limit(v, limits[_i]), SPFC_OK);
 
     spfc_check_t *checks[N_ASYNC];
@@ -287,19 +348,10 @@ START_TEST(async_many_checks)
         ck_assert_int_eq(spfc_ip_parse(i % 2 ? "198.51.100.1" : "192.0.2.1",
                                        &req.ip), SPFC_OK);
         ck_assert_int_eq(spfc_check_new(&req, &checks[i]), SPFC_OK);
-        ck_assert_int_eq(spfc_resolver_submit(r, v, checks[i], on_done, &recs[i]),
+        ck_assert_int_eq(spfc_resolver_submit(r, checks[i], on_done, &recs[i]),
                          SPFC_OK);
     }
     ck_assert_uint_eq(spfc_resolver_pending(r), N_ASYNC);
-    /* every check in flight must use the one view */
-    spfc_view_t *other = NULL;
-    ck_assert_int_eq(spfc_view_new(&other), SPFC_OK);
-    spfc_check_t *extra = NULL;
-    spfc_request_t xreq = {.sender = "x.test"};
-    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &xreq.ip), SPFC_OK);
-    ck_assert_int_eq(spfc_check_new(&xreq, &extra), SPFC_OK);
-    ck_assert_int_eq(spfc_resolver_submit(r, other, extra, on_done, NULL),
-                     SPFC_EINVAL);
 
     unsigned rounds = 0;
     while (spfc_resolver_pending(r) > 0) {
@@ -322,17 +374,20 @@ START_TEST(async_many_checks)
     } else {
         ck_assert_uint_le(spfc_view_cache_count(v), 1);
     }
-    /* process on an idle resolver is a no-op; the view can change now */
+    /* process on an idle resolver is a no-op; it takes new checks */
     ck_assert_int_eq(spfc_resolver_process(r, 0), SPFC_OK);
-    ck_assert_int_eq(spfc_resolver_submit(r, other, extra, on_done,
-                                          &recs[0]), SPFC_OK);
+    spfc_check_t *extra = NULL;
+    spfc_request_t xreq = {.sender = "x.test"};
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &xreq.ip), SPFC_OK);
+    ck_assert_int_eq(spfc_check_new(&xreq, &extra), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_submit(r, extra, on_done, &recs[0]),
+                     SPFC_OK);
     while (spfc_resolver_pending(r) > 0)
         ck_assert_int_eq(spfc_resolver_process(r, 1000), SPFC_OK);
     ck_assert_uint_eq(recs[0].calls, 2);
     spfc_check_free(extra);
 
     spfc_resolver_free(r);
-    spfc_view_free(other);
     spfc_view_free(v);
     ck_assert_int_eq(dnsd_stop(&d), 0);
     /* The checks ran together, two round trips deep, not one after the
@@ -349,17 +404,18 @@ START_TEST(async_many_checks)
 }
 END_TEST
 
-/* Freeing a resolver with checks in flight drops them without their
- * callbacks and releases their pins (ASan: no leak, no use after free). */
+/* Freeing a resolver with checks in flight calls each one's callback
+ * once with SPFC_ECANCELED and releases their pins (ASan: no leak, no use
+ * after free). */
 START_TEST(async_free_in_flight)
 {
     char *zone = zone_file(10);
     const char *dargs[] = {"--zone", zone, "--delay-ms", "200", NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    spfc_resolver_t *r = resolver_for(&d, 3000, 1, 0);
     spfc_view_t *v = NULL;
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_resolver_t *r = resolver_for(&d, v, 3000, 1, 0);
     ck_assert_int_eq(spfc_view_set_cache_limit(v, 2), SPFC_OK);
     spfc_check_t *c[10];
     done_rec_t rec = {0};
@@ -369,15 +425,19 @@ START_TEST(async_free_in_flight)
         spfc_request_t req = {.sender = sender};
         ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
         ck_assert_int_eq(spfc_check_new(&req, &c[i]), SPFC_OK);
-        ck_assert_int_eq(spfc_resolver_submit(r, v, c[i], on_done, &rec), SPFC_OK);
+        ck_assert_int_eq(spfc_resolver_submit(r, c[i], on_done, &rec), SPFC_OK);
     }
     /* a round or two: some answers in, some checks pinned */
     long long t0 = spawn_now_ms();
     while (spawn_now_ms() - t0 < 300)
         ck_assert_int_eq(spfc_resolver_process(r, 50), SPFC_OK);
-    ck_assert_uint_gt(spfc_resolver_pending(r), 0);
+    size_t pending = spfc_resolver_pending(r);
+    ck_assert_uint_gt(pending, 0);
+    unsigned finished = rec.calls;
+    ck_assert_uint_eq(finished + pending, 10);
     spfc_resolver_free(r);
-    ck_assert_uint_eq(rec.calls, 0);
+    ck_assert_uint_eq(rec.calls, 10);
+    ck_assert_int_eq(rec.status, SPFC_ECANCELED);
     for (unsigned i = 0; i < 10; i++)
         spfc_check_free(c[i]);
     spfc_view_free(v);
@@ -395,9 +455,9 @@ START_TEST(sync_wrapper)
     const char *dargs[] = {"--zone", zone, "--delay-ms", "50", NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    spfc_resolver_t *r = resolver_for(&d, 3000, 1, 0);
     spfc_view_t *v = NULL;
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_resolver_t *r = resolver_for(&d, v, 3000, 1, 0);
     for (unsigned i = 0; i < 3; i++) {
         char sender[64];
         snprintf(sender, sizeof sender, "c%u.cust.test", i);
@@ -406,7 +466,7 @@ START_TEST(sync_wrapper)
         spfc_check_t *c = NULL;
         ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
         spfc_resolver_stats_t st;
-        ck_assert_int_eq(spfc_resolver_run(r, v, c, &st), SPFC_OK);
+        ck_assert_int_eq(spfc_resolver_run(r, c, &st), SPFC_OK);
         ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_PASS);
         /* the first check asks customer and provider; later ones only
          * their own record */
@@ -449,15 +509,15 @@ START_TEST(query_bound)
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
     for (int seq = 0; seq < 2; seq++) {
-        spfc_resolver_t *r = resolver_for(&d, 3000, 2, seq);
         spfc_view_t *v = NULL;
         ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+        spfc_resolver_t *r = resolver_for(&d, v, 3000, 2, seq);
         spfc_request_t req = {.sender = "big.test"};
         ck_assert_int_eq(spfc_ip_parse("192.0.2.99", &req.ip), SPFC_OK);
         spfc_check_t *c = NULL;
         ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
         spfc_resolver_stats_t st;
-        ck_assert_int_eq(spfc_resolver_run(r, v, c, &st), SPFC_OK);
+        ck_assert_int_eq(spfc_resolver_run(r, c, &st), SPFC_OK);
         ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_FAIL);
         ck_assert_uint_eq(spfc_check_outcome(c)->lookups, 10);
         if (seq)
@@ -500,15 +560,15 @@ START_TEST(hint_answer_wakes)
                            NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    spfc_resolver_t *r = resolver_for(&d, 700, 1, 0);
     spfc_view_t *v = NULL;
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_resolver_t *r = resolver_for(&d, v, 700, 1, 0);
     spfc_request_t req = {.sender = "top.wake.test"};
     ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
     spfc_check_t *c = NULL;
     ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
     spfc_resolver_stats_t st;
-    ck_assert_int_eq(spfc_resolver_run(r, v, c, &st), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_run(r, c, &st), SPFC_OK);
     ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_TEMPERROR);
     /* top TXT, slow A, h TXT, and h2 TXT thanks to the wake-up */
     ck_assert_uint_eq(st.queries_sent, 4);
@@ -562,9 +622,9 @@ START_TEST(negative_ttl_from_soa)
                            "--zone", zones[2], NULL};
     dnsd_proc_t d;
     ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    spfc_resolver_t *r = resolver_for(&d, 3000, 2, 0);
     spfc_view_t *v = NULL;
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_resolver_t *r = resolver_for(&d, v, 3000, 2, 0);
     static const spfc_key_t keys[] = {
         {"nx.neg.test", SPFC_TYPE_TXT},  /* NXDOMAIN, 60 s */
         {"neg.test", SPFC_TYPE_A},       /* NODATA, 60 s */
@@ -576,7 +636,7 @@ START_TEST(negative_ttl_from_soa)
                                         SPFC_DNS_NOERROR, SPFC_DNS_NXDOMAIN,
                                         SPFC_DNS_NOERROR};
     long long t0 = spawn_now_ms();
-    ck_assert_int_eq(spfc_resolver_fetch(r, v, keys, 5, NULL), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_fetch(r, keys, 5, NULL), SPFC_OK);
     long long t1 = spawn_now_ms();
     for (size_t i = 0; i < 5; i++) {
         spfc_answer_t a;
@@ -624,6 +684,7 @@ static Suite *suite(void)
     tcase_add_test(tc, negative_ttl_given);
     tcase_add_test(tc, lru_eviction);
     tcase_add_test(tc, bounded_churn);
+    tcase_add_test(tc, embedder_ttl);
     suite_add_tcase(s, tc);
     tc = tcase_create("async");
     tcase_set_timeout(tc, 60);

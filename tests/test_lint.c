@@ -686,10 +686,10 @@ START_TEST(resolver_rounds_and_dns_failure)
     spfc_view_t *v = NULL;
     spfc_lint_t *l = NULL;
     spfc_resolver_stats_t st;
-    ck_assert_int_eq(spfc_resolver_new(&ro, &res, NULL, 0), SPFC_OK);
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_new(&ro, v, &res, NULL, 0), SPFC_OK);
     ck_assert_int_eq(spfc_lint_new("deep.lint.test", &l), SPFC_OK);
-    ck_assert_int_eq(spfc_lint_run(res, v, l, &st), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_run(res, l, &st), SPFC_OK);
     ck_assert_uint_eq(st.rounds, 4);
     ck_assert_uint_eq(st.queries_sent, 17);
     ck_assert_uint_eq(spfc_lint_report(l)->lookups, 10);

@@ -41,17 +41,17 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    /* The view holds every DNS answer the check needs: the resolver
-     * fills it, and it would serve as a cache for further checks. */
+    /* The view holds every DNS answer the check needs: the resolver is
+     * bound to it, fills it, and it serves as a cache for further checks. */
     spfc_resolver_opts_t opts = {.servers = argv[1]};
     spfc_status_t st = spfc_view_new(&view);
     if (st == SPFC_OK)
-        st = spfc_resolver_new(&opts, &resolver, errbuf, sizeof errbuf);
+        st = spfc_resolver_new(&opts, view, &resolver, errbuf, sizeof errbuf);
     if (st == SPFC_OK)
         st = spfc_check_new(&req, &check);
     /* Evaluate, query, evaluate again until the verdict is in. */
     if (st == SPFC_OK)
-        st = spfc_resolver_run(resolver, view, check, NULL);
+        st = spfc_resolver_run(resolver, check, NULL);
     if (st != SPFC_OK) {
         fprintf(stderr, "sync: %s%s%s\n", spfc_status_str(st),
                 errbuf[0] != '\0' ? ": " : "", errbuf);

@@ -60,7 +60,23 @@
  * The exported functions are those declared below with SPFC_API;
  * tests/check_exports.cmake compares them with the shared library's
  * dynamic symbols, both ways.
- */
+ *
+ * Threads: the library takes no locks and keeps no global state, so
+ *   - different objects may be used in different threads at the same time
+ *     (a resolver per thread, each with its own view, is the usual shape);
+ *   - one object may be used by one thread at a time: a resolver together
+ *     with its view and the checks in flight on it belong to one thread at
+ *     a time (callbacks run in the thread that called
+ *     spfc_resolver_process, _process_fd, _cancel or _free);
+ *   - a view that nothing changes any more (zones loaded, no resolver
+ *     bound to it, no _add/_set/_override call) is only read by
+ *     spfc_view_lookup() and spfc_check_eval(), so several threads may
+ *     evaluate their own checks over it at once;
+ *   - records, outcomes, traces and answers are plain data: readable from
+ *     any thread while their owner is neither freed nor evaluated again.
+ * c-ares needs ares_library_init() only on Windows, where it is not
+ * thread-safe: there, make the first resolver before starting threads.
+  */
 #ifndef SPFCHECK_SPFCHECK_H
 #define SPFCHECK_SPFCHECK_H
 
@@ -137,7 +153,8 @@ typedef enum spfc_status {
     SPFC_EZONE,    /**< a master file could not be read or parsed */
     SPFC_EDNS,     /**< the resolver could not be set up or run */
     SPFC_ELIMIT,   /**< input exceeds a documented size limit */
-    SPFC_EIO       /**< an output or system call failed */
+    SPFC_EIO,      /**< an output or system call failed */
+    SPFC_ECANCELED /**< a check was cancelled, or its resolver freed */
 } spfc_status_t;
 
 /** The library's version at run time, "MAJOR.MINOR.PATCH" (may differ from
@@ -386,19 +403,29 @@ SPFC_API spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
                                const spfc_rr_t *rr);
 
 /**
- * Store a complete answer for (name, type), replacing any before it:
- * what the resolver does with each reply (CNAMEs already followed).
+ * Add the answer to (name, type) that the caller's own DNS gave, as the
+ * resolver adds what it fetches: rcode and the records of that type (CNAMEs
+ * already followed, rrs[i].ttl ignored), usable for ttl seconds, replacing
+ * any earlier answer.  These answers are the view's cache: they expire
+ * (see spfc_view_tick) and are evicted least recently used first under
+ * spfc_view_set_cache_limit(), so a long-running embedder's view stays
+ * bounded.  The view copies everything.  A ttl of 0 serves the
+ * evaluations until the clock next moves.
  */
-SPFC_API spfc_status_t spfc_view_set_answer(spfc_view_t *view, const char *name,
-                                   uint16_t type, spfc_rcode_t rcode,
-                                   const spfc_rr_t *rrs, size_t n_rrs);
+SPFC_API spfc_status_t spfc_view_cache_answer_ttl(spfc_view_t *view,
+                                                  const char *name,
+                                                  uint16_t type,
+                                                  spfc_rcode_t rcode,
+                                                  const spfc_rr_t *rrs,
+                                                  size_t n_rrs, uint32_t ttl);
 
 /**
- * Every query for name whose type has no RRset in the view ends with
- * rcode (e.g. SPFC_DNS_TIMEOUT): the test suite's TIMEOUT entries.
+ * Move the view's clock to now (the monotonic clock): cached answers whose
+ * TTL has run out stop being served.  The resolver does this at each
+ * round, and spfc_view_cache_answer_ttl() when it adds; call it before
+ * spfc_check_eval() when you evaluate over a cache you fill yourself.
  */
-SPFC_API spfc_status_t spfc_view_set_name_rcode(spfc_view_t *view, const char *name,
-                                       spfc_rcode_t rcode);
+SPFC_API void spfc_view_tick(spfc_view_t *view);
 
 /**
  * The view is authoritative for apex and every name below it: a query
@@ -418,10 +445,10 @@ SPFC_API spfc_status_t spfc_view_override_txt(spfc_view_t *view, const char *nam
                                      const char *text, size_t len);
 
 /**
- * Bound the cache of answers the resolver stores in view to max_entries
- * (0, the default: no bound).  When a new answer would exceed it, the
- * least recently used network answers are evicted; zone data, overrides
- * and answers stored with spfc_view_set_answer() never are, nor answers a
+ * Bound the cache of answers (those the resolver stores and those added
+ * with spfc_view_cache_answer_ttl) to max_entries (0, the default: no
+ * bound).  When a new answer would exceed it, the least recently used
+ * cached answers are evicted; zone data and overrides never are, nor answers a
  * check in flight holds (so a check always finishes; the cache may exceed
  * the bound by those).  An evicted answer is simply asked again.
  */
@@ -601,12 +628,40 @@ SPFC_API const spfc_outcome_t *spfc_check_outcome(const spfc_check_t *check);
 /* The resolver: c-ares, asynchronous, parallel                             */
 /* ------------------------------------------------------------------------ */
 
-/** Resolver settings. */
+/**
+ * Called by the resolver when it starts, changes or stops watching a
+ * socket (the c-ares sock_state_cb): readable/writable say what to wait
+ * for; both 0 means the socket is about to be closed, stop watching it.
+ * Called from inside spfc_resolver_submit/process/process_fd/free; it must
+ * not call back into the resolver.
+ */
+typedef void (*spfc_sock_state_fn)(void *arg, int fd, int readable,
+                                   int writable);
+
+/**
+ * Resolver settings.
+ *
+ * This struct may grow (new fields at the end only).  Its size travels
+ * with it: spfc_resolver_new() is a macro that passes sizeof *(opts), so
+ * a program built against an older header, with a smaller struct, keeps
+ * working; fields it does not know read as 0.  A newer program's larger
+ * struct is accepted by an older library only when every field the library
+ * does not know is 0, else SPFC_EINVAL.  A zeroed struct gives every
+ * default, so start from {0} (or memset) and set what you need.
+ */
 typedef struct spfc_resolver_opts {
     const char *servers;  /**< "ADDR[:PORT],..." ([v6]:port); NULL: system resolv.conf */
-    unsigned timeout_ms;  /**< per try; 0 gives 5000 */
-    unsigned tries;       /**< 0 gives 2 */
+    unsigned timeout_ms;  /**< per try; 0 gives SPFC_DEFAULT_TIMEOUT_MS */
+    unsigned tries;       /**< tries per server; 0 gives SPFC_DEFAULT_TRIES */
     int sequential;       /**< send only the blocking query, no prefetch */
+    /** Overall time one check may take from its submission; when it
+     *  passes the check ends with a temperror outcome whatever the servers
+     *  do.  0 gives SPFC_DEFAULT_DEADLINE_MS. */
+    unsigned deadline_ms;
+    /** Optional: told about every socket to watch (event-loop callers;
+     *  spfc_resolver_fds() gives the same list on demand). */
+    spfc_sock_state_fn sock_state_cb;
+    void *sock_state_arg; /**< passed to sock_state_cb */
 } spfc_resolver_opts_t;
 
 /**
@@ -632,19 +687,37 @@ typedef struct spfc_resolver_stats {
 typedef struct spfc_resolver spfc_resolver_t;
 
 /**
- * A resolver.  On failure (e.g. a malformed server list) errbuf, when not
- * NULL, receives a one-line reason.
+ * A resolver bound to view for its whole life: every answer it fetches is
+ * cached there and every check it runs is evaluated over it.  view must
+ * outlive the resolver (free the resolver first).  opts_size is
+ * sizeof(spfc_resolver_opts_t) as the caller knows it; call this through
+ * the spfc_resolver_new() macro, which passes it.  opts may be NULL (with
+ * opts_size 0) for every default; the macro needs a real pointer.  On
+ * failure (e.g. a malformed server list) errbuf, when not NULL, receives a
+ * one-line reason.
  */
-SPFC_API spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
-                                spfc_resolver_t **out, char *errbuf,
-                                size_t errlen);
+SPFC_API spfc_status_t spfc_resolver_new_sized(const spfc_resolver_opts_t *opts,
+                                               size_t opts_size,
+                                               spfc_view_t *view,
+                                               spfc_resolver_t **out,
+                                               char *errbuf, size_t errlen);
+#define spfc_resolver_new(opts, view, out, errbuf, errlen)                   \
+    spfc_resolver_new_sized((opts), sizeof *(opts), (view), (out), (errbuf), \
+                            (errlen))
+
+/**
+ * Free the resolver.  Every check still in flight gets its callback now,
+ * exactly once, with SPFC_ECANCELED (so callers get their data back);
+ * those callbacks must not submit.  NULL is fine.
+ */
 SPFC_API void spfc_resolver_free(spfc_resolver_t *resolver);
 
 /**
  * Run check to completion: evaluate, send what it needs (in parallel),
- * add answers to view, evaluate again.  The view keeps the answers, so
+ * add answers to the view, evaluate again.  The view keeps the answers, so
  * it works as a cache for further checks.  The synchronous wrapper of
- * spfc_resolver_submit() and spfc_resolver_process().
+ * spfc_resolver_submit() and spfc_resolver_process().  The check's
+ * deadline (deadline_ms) bounds how long this takes.
  *
  * Queries sent for one check are bounded: at most 110 prefetch queries
  * (the evaluator's hint budget, 10 DNS-querying terms each with up to 10
@@ -652,18 +725,21 @@ SPFC_API void spfc_resolver_free(spfc_resolver_t *resolver);
  * lookup of the evaluation, at most 1 + 10 x 11 + 1 (exp) + 11 (%{p}) =
  * 123: 233 in all, and usually far fewer.
  */
-SPFC_API spfc_status_t spfc_resolver_run(spfc_resolver_t *resolver, spfc_view_t *view,
-                                spfc_check_t *check,
-                                spfc_resolver_stats_t *stats);
+SPFC_API spfc_status_t spfc_resolver_run(spfc_resolver_t *resolver,
+                                         spfc_check_t *check,
+                                         spfc_resolver_stats_t *stats);
 
 /**
- * Called once when a check given to spfc_resolver_submit() finishes, from
- * inside spfc_resolver_process().  status is SPFC_OK when
- * spfc_check_outcome(check) holds the verdict, else why it could not
- * finish (SPFC_ENOMEM, SPFC_EDNS).  stats counts what this check did:
- * queries it caused to be sent (a question already in flight for another
- * check is not sent again) and its evaluation passes.  The callback may
- * free check, and may submit further checks.
+ * Called exactly once for each check given to spfc_resolver_submit(): when
+ * it finishes (from inside spfc_resolver_process or _process_fd), when it
+ * is cancelled (spfc_resolver_cancel) or when the resolver is freed.
+ * status is SPFC_OK when spfc_check_outcome(check) holds the verdict (a
+ * check whose deadline passed has a temperror outcome), SPFC_ECANCELED
+ * when cancelled, else why it could not finish (SPFC_ENOMEM, SPFC_EDNS).
+ * stats counts what this check did: queries it caused to be sent (a
+ * question already in flight for another check is not sent again) and its
+ * evaluation passes.  The callback may free check, and may submit or
+ * cancel other checks (not while the resolver is being freed).
  */
 typedef void (*spfc_resolver_done_fn)(void *arg, spfc_check_t *check,
                                       spfc_status_t status,
@@ -671,32 +747,94 @@ typedef void (*spfc_resolver_done_fn)(void *arg, spfc_check_t *check,
 
 /**
  * Start check without waiting: it is evaluated by the next
- * spfc_resolver_process() calls, which send what it needs and call done
- * when it finishes.  Any number of checks may be in flight; they share
- * the resolver's c-ares channel and view, which caches every answer for
- * all of them (respecting each answer's TTL; see also
- * spfc_view_set_cache_limit).  A question for the same (name, type) is
- * sent once, and its answer wakes every check waiting on it.  All checks
- * in flight must use the same view (SPFC_EINVAL otherwise).  check and
- * view must live until done is called; free the resolver before the view.
+ * spfc_resolver_process() or spfc_resolver_process_fd() calls, which send
+ * what it needs and call done when it finishes.  Any number of checks may
+ * be in flight; they share the resolver's c-ares channel and view, which
+ * caches every answer for all of them (respecting each answer's TTL; see
+ * also spfc_view_set_cache_limit).  A question for the same (name, type)
+ * is sent once, and its answer wakes every check waiting on it.  check
+ * must live until done is called.  Its deadline starts now.
  */
 SPFC_API spfc_status_t spfc_resolver_submit(spfc_resolver_t *resolver,
-                                   spfc_view_t *view, spfc_check_t *check,
-                                   spfc_resolver_done_fn done, void *arg);
+                                            spfc_check_t *check,
+                                            spfc_resolver_done_fn done,
+                                            void *arg);
 
 /**
- * One round of the event loop: evaluate the checks that can go on, wait
- * at most timeout_ms (0: do not wait; -1: until c-ares' next deadline)
- * for answers, take every answer that has arrived and evaluate the checks
- * they wake.  Finished checks get their callback.  Returns an error only
- * when the resolver itself fails (SPFC_ENOMEM, SPFC_EDNS); the checks
- * then stay pending until freed with the resolver.
+ * Cancel a check given to spfc_resolver_submit(): its callback runs now,
+ * once, with SPFC_ECANCELED.  Questions it sent stay in flight for other
+ * checks (their answers still go into the view).  SPFC_EINVAL when check
+ * is not in flight on this resolver.
+ */
+SPFC_API spfc_status_t spfc_resolver_cancel(spfc_resolver_t *resolver,
+                                            spfc_check_t *check);
+
+/**
+ * One round of the built-in event loop (a convenience over the event-loop
+ * interface below): evaluate the checks that can go on, poll() the
+ * resolver's sockets for at most timeout_ms (0: do not wait; -1: until
+ * spfc_resolver_timeout()), take every answer that has arrived and
+ * evaluate the checks they wake; end the checks whose deadline passed.
+ * Finished checks get their callback.  Returns an error only when the
+ * resolver itself fails (SPFC_ENOMEM, SPFC_EDNS); the checks then stay
+ * pending until cancelled or freed with the resolver.
  */
 SPFC_API spfc_status_t spfc_resolver_process(spfc_resolver_t *resolver, int timeout_ms);
 
 /** Checks submitted and not finished yet. */
 SPFC_API size_t spfc_resolver_pending(const spfc_resolver_t *resolver);
 
+/*
+ * The event-loop interface, for a caller with its own loop (poll, epoll,
+ * libevent, libuv), the c-ares way:
+ *
+ *   1. watch the sockets: from sock_state_cb in the options as they come
+ *      and go, or spfc_resolver_fds() at each turn of the loop;
+ *   2. wait at most spfc_resolver_timeout() milliseconds;
+ *   3. hand each ready socket to spfc_resolver_process_fd(), and when the
+ *      wait timed out call spfc_resolver_process_fd(r, -1, -1).
+ *
+ * Callbacks run from inside spfc_resolver_process_fd().  The sockets are
+ * the resolver's: do not read, write or close them.
+ */
+
+/** Interest flags of spfc_resolver_fd_t. */
+enum {
+    SPFC_FD_READ = 1,  /**< wait until readable */
+    SPFC_FD_WRITE = 2  /**< wait until writable */
+};
+
+/** One socket the resolver wants watched. */
+typedef struct spfc_resolver_fd {
+    int fd;
+    unsigned events; /**< SPFC_FD_READ | SPFC_FD_WRITE */
+} spfc_resolver_fd_t;
+
+/**
+ * The sockets to watch now.  Fills at most cap entries of fds (fds may be
+ * NULL when cap is 0) and returns how many there are, which may be more
+ * than cap: call again with a larger array then.
+ */
+SPFC_API size_t spfc_resolver_fds(const spfc_resolver_t *resolver,
+                                  spfc_resolver_fd_t *fds, size_t cap);
+
+/**
+ * Milliseconds until the resolver needs spfc_resolver_process_fd(r, -1,
+ * -1) even if no socket becomes ready: 0 when checks are ready to be
+ * evaluated (just submitted), else the nearest of c-ares' retry timeout
+ * and the checks' deadlines; -1 when nothing is pending.
+ */
+SPFC_API int spfc_resolver_timeout(const spfc_resolver_t *resolver);
+
+/**
+ * Process one ready socket: read_fd is readable (or -1), write_fd is
+ * writable (or -1).  With -1, -1 it handles what timed out (retries,
+ * deadlines) and evaluates checks that became ready.  Every call also
+ * evaluates the checks the new answers wake and calls the callbacks of
+ * those that finish.  Errors as for spfc_resolver_process().
+ */
+SPFC_API spfc_status_t spfc_resolver_process_fd(spfc_resolver_t *resolver,
+                                                int read_fd, int write_fd);
 
 /* ------------------------------------------------------------------------ */
 /* Lint: validate a whole policy without an IP                              */
@@ -867,12 +1005,14 @@ SPFC_API size_t spfc_lint_needs(const spfc_lint_t *lint, const spfc_key_t **keys
 SPFC_API const spfc_lint_report_t *spfc_lint_report(const spfc_lint_t *lint);
 
 /**
- * Run the lint to completion through resolver: evaluate, fetch the whole
- * next level in parallel, evaluate again; stats->rounds counts the round
- * trips (the depth of the tree).  The view keeps the answers.
+ * Run the lint to completion through resolver: evaluate over the
+ * resolver's view, fetch the whole next level in parallel, evaluate again;
+ * stats->rounds counts the round trips (the depth of the tree).  The view
+ * keeps the answers.
  */
-SPFC_API spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_view_t *view,
-                            spfc_lint_t *lint, spfc_resolver_stats_t *stats);
+SPFC_API spfc_status_t spfc_lint_run(spfc_resolver_t *resolver,
+                                     spfc_lint_t *lint,
+                                     spfc_resolver_stats_t *stats);
 
 /* ------------------------------------------------------------------------ */
 /* Output                                                                   */

@@ -384,6 +384,60 @@ static void flush_out(batch_t *b)
     }
 }
 
+/*
+ * Wait until the input has more to read (in_fd >= 0) or the resolver has
+ * work: one poll() over the input and the resolver's sockets, bounded by
+ * the resolver's next timeout (the event-loop interface of spfcheck.h),
+ * then hand each ready socket to the resolver, or let it handle its
+ * timeouts.  A readable input is left to the caller's next read.
+ */
+static spfc_status_t poll_input_or_dns(spfc_resolver_t *res, int in_fd)
+{
+    spfc_status_t st = SPFC_OK;
+    spfc_resolver_fd_t *rf = NULL;
+    struct pollfd *pfd = NULL;
+    size_t n = spfc_resolver_fds(res, NULL, 0);
+
+    rf = malloc((n + 1) * sizeof *rf);
+    pfd = malloc((n + 1) * sizeof *pfd);
+    if (rf == NULL || pfd == NULL) {
+        st = SPFC_ENOMEM;
+        goto done;
+    }
+    n = spfc_resolver_fds(res, rf, n); /* the same list: nothing ran */
+    for (size_t i = 0; i < n; i++) {
+        pfd[i].fd = rf[i].fd;
+        pfd[i].events = (short)(((rf[i].events & SPFC_FD_READ) ? POLLIN : 0) |
+                                ((rf[i].events & SPFC_FD_WRITE) ? POLLOUT : 0));
+        pfd[i].revents = 0;
+    }
+    pfd[n].fd = in_fd; /* poll() skips a negative fd */
+    pfd[n].events = POLLIN;
+    pfd[n].revents = 0;
+    int rc = poll(pfd, (nfds_t)n + 1, spfc_resolver_timeout(res));
+    if (rc < 0) {
+        if (errno != EINTR)
+            st = SPFC_EIO;
+        goto done;
+    }
+    if (rc == 0) {
+        st = spfc_resolver_process_fd(res, -1, -1);
+        goto done;
+    }
+    for (size_t i = 0; i < n && st == SPFC_OK; i++) {
+        if (pfd[i].revents == 0)
+            continue;
+        int rfd = (pfd[i].revents & (POLLIN | POLLERR | POLLHUP)) ? pfd[i].fd : -1;
+        int wfd = (pfd[i].revents & POLLOUT) ? pfd[i].fd : -1;
+        st = spfc_resolver_process_fd(res, rfd, wfd);
+    }
+
+done:
+    free(rf);
+    free(pfd);
+    return st;
+}
+
 /* Start the check of one parsed line in slot s. */
 static spfc_status_t start_check(batch_t *b, slot_t *s,
                                  const spfc_batch_line_t *pl)
@@ -424,7 +478,7 @@ static spfc_status_t start_check(batch_t *b, slot_t *s,
         on_done(s, s->check, st, &none);
         return SPFC_OK;
     }
-    st = spfc_resolver_submit(b->resolver, b->view, s->check, on_done, s);
+    st = spfc_resolver_submit(b->resolver, s->check, on_done, s);
     if (st != SPFC_OK)
         b->in_flight--;
     return st;
@@ -539,8 +593,8 @@ static bool read_and_admit(batch_t *b)
     return false;
 }
 
-/* Wait for input or DNS: run the resolver until an answer came or it is
- * time to look at the input again. */
+/* Wait for input or DNS: one poll() over both, then the resolver runs
+ * what came (answers, timeouts). */
 static void wait_input_or_dns(batch_t *b, bool starving)
 {
     if (b->resolver == NULL || spfc_resolver_pending(b->resolver) == 0) {
@@ -548,17 +602,12 @@ static void wait_input_or_dns(batch_t *b, bool starving)
             b->failed = SPFC_EDNS; /* a check in flight nobody runs */
         return;
     }
-    /* Wait for DNS only when no more input may be read now. */
+    /* Wait for the input too only when more of it may be read. */
     bool can_read = !b->input_done && b->in_flight < b->cfg->concurrency &&
                     b->next_seq - b->write_seq < b->window;
-    int wait_ms = can_read ? 0 : 250;
-    if (starving) {
-        /* No input ready: pass on what is finished, then wait for DNS a
-         * little, and look at the input again. */
-        flush_out(b);
-        wait_ms = 20;
-    }
-    spfc_status_t st = spfc_resolver_process(b->resolver, wait_ms);
+    if (starving)
+        flush_out(b); /* no input ready: pass on what is finished first */
+    spfc_status_t st = poll_input_or_dns(b->resolver, can_read ? b->r->fd : -1);
     if (st != SPFC_OK && b->failed == SPFC_OK)
         b->failed = st;
 }
@@ -607,7 +656,7 @@ static int batch_setup(batch_t *b, FILE *f)
     if (cfg->offline)
         return 0;
     char ebuf[256] = "";
-    spfc_status_t st = spfc_resolver_new(&cfg->ropts, &b->resolver, ebuf,
+    spfc_status_t st = spfc_resolver_new(&cfg->ropts, b->view, &b->resolver, ebuf,
                                          sizeof ebuf);
     if (st == SPFC_EINVAL) {
         spfc_cli_msg(b->err, "bad --server list: %s",
@@ -690,8 +739,8 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
     code = batch_finish(&b);
 
 done:
-    /* The resolver first: it drops checks still in flight and releases
-     * the answers they pinned in the view. */
+    /* The resolver first: it cancels checks still in flight (on_done
+     * frees each) and releases the answers they pinned in the view. */
     spfc_resolver_free(b.resolver);
     if (b.ring != NULL) {
         for (size_t i = 0; i < b.window; i++)

@@ -866,7 +866,7 @@ static int evaluate(const cli_config_t *cfg, spfc_view_t *view,
         .sequential = cfg->sequential,
     };
     char ebuf[256] = "";
-    st = spfc_resolver_new(&ropts, resolver, ebuf, sizeof ebuf);
+    st = spfc_resolver_new(&ropts, view, resolver, ebuf, sizeof ebuf);
     if (st == SPFC_EINVAL) {
         spfc_cli_msg(err, "bad --server list: %s",
             ebuf[0] ? ebuf : spfc_status_str(st));
@@ -879,7 +879,7 @@ static int evaluate(const cli_config_t *cfg, spfc_view_t *view,
             ebuf[0] ? ebuf : spfc_status_str(st));
         return SPFC_EXIT_SOFTWARE;
     }
-    st = spfc_resolver_run(*resolver, view, check, stats);
+    st = spfc_resolver_run(*resolver, check, stats);
     if (st != SPFC_OK)
         return internal(err, "DNS resolution failed", st);
     return 0;

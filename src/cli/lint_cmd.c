@@ -158,13 +158,13 @@ static int walk(const spfc_lint_cmd_t *cmd, spfc_lint_t *lint,
     } else {
         spfc_resolver_t *resolver = NULL;
         char ebuf[256] = "";
-        st = spfc_resolver_new(&cmd->ropts, &resolver, ebuf, sizeof ebuf);
+        st = spfc_resolver_new(&cmd->ropts, cmd->view, &resolver, ebuf, sizeof ebuf);
         if (st != SPFC_OK) {
             spfc_cli_msg(err, "cannot set up the DNS resolver: %s",
                          ebuf[0] ? ebuf : spfc_status_str(st));
             return st == SPFC_EINVAL ? SPFC_EXIT_USAGE : SPFC_EXIT_SOFTWARE;
         }
-        st = spfc_lint_run(resolver, cmd->view, lint, stats);
+        st = spfc_lint_run(resolver, lint, stats);
         spfc_resolver_free(resolver);
         *have_stats = 1;
     }

@@ -67,8 +67,7 @@ struct spfc_view_entry {
 
 /* Everything the view knows about one name. */
 struct node {
-    struct node *next;  /* hash chain */
-    uint32_t hash;
+    spfc_hlink_t link;  /* first: the view's table of names */
     size_t name_len;
     rrset_t *sets;      /* a handful of types per name: a linear scan */
     size_t n_sets;
@@ -85,9 +84,7 @@ struct node {
 };
 
 struct spfc_view {
-    node_t **buckets;
-    size_t n_buckets;   /* a power of two */
-    size_t n_nodes;
+    spfc_htab_t names;  /* node_t by canonical name */
     bool complete;
     /* The cache of network answers: most recently used first.  Pinned
      * entries are off the list (nothing may evict them). */
@@ -109,52 +106,15 @@ static bool canon(const char *name, char out[VIEW_NAME_MAX + 1])
     return spfc_name_canon(name, out, VIEW_NAME_MAX + 1);
 }
 
-/* FNV-1a over the canonical bytes. */
-static uint32_t hash_name(const char *name, size_t len)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (uint8_t)name[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static node_t *find_node(const spfc_view_t *view, const char *key, size_t len)
 {
-    if (view->n_buckets == 0)
-        return NULL;
-    uint32_t h = hash_name(key, len);
-    for (node_t *n = view->buckets[h & (view->n_buckets - 1)]; n != NULL; n = n->next) {
-        if (n->hash == h && n->name_len == len && memcmp(n->name, key, len) == 0)
+    uint32_t h = spfc_hash(key, len, 0);
+    for (spfc_hlink_t *l = spfc_htab_chain(&view->names, h); l != NULL; l = l->next) {
+        node_t *n = (node_t *)l;
+        if (l->hash == h && n->name_len == len && memcmp(n->name, key, len) == 0)
             return n;
     }
     return NULL;
-}
-
-/* Double the bucket array; the old chains are relinked, nothing copied. */
-static bool grow_table(spfc_view_t *view)
-{
-    size_t n = view->n_buckets ? view->n_buckets * 2 : 64;
-    if (n > SIZE_MAX / sizeof(node_t *))
-        return false;
-    node_t **b = calloc(n, sizeof(*b));
-    if (b == NULL)
-        return false;
-    for (size_t i = 0; i < view->n_buckets; i++) {
-        node_t *e = view->buckets[i];
-        while (e != NULL) {
-            node_t *next = e->next;
-            size_t slot = e->hash & (n - 1);
-            e->next = b[slot];
-            b[slot] = e;
-            e = next;
-        }
-    }
-    free(view->buckets);
-    view->buckets = b;
-    view->n_buckets = n;
-    return true;
 }
 
 /* The node of key, created when absent; NULL on ENOMEM. */
@@ -163,8 +123,7 @@ static node_t *get_node(spfc_view_t *view, const char *key, size_t len)
     node_t *n = find_node(view, key, len);
     if (n != NULL)
         return n;
-    /* Keep the load factor at most 1 so chains stay short at 100k+ names. */
-    if (view->n_nodes >= view->n_buckets && !grow_table(view))
+    if (!spfc_htab_reserve(&view->names))
         return NULL;
     n = calloc(1, sizeof(*n) + len + 1);
     if (n == NULL)
@@ -172,11 +131,8 @@ static node_t *get_node(spfc_view_t *view, const char *key, size_t len)
     memcpy(n->name, key, len);
     n->name[len] = '\0';
     n->name_len = len;
-    n->hash = hash_name(key, len);
-    size_t slot = n->hash & (view->n_buckets - 1);
-    n->next = view->buckets[slot];
-    view->buckets[slot] = n;
-    view->n_nodes++;
+    n->link.hash = spfc_hash(key, len, 0);
+    spfc_htab_add(&view->names, &n->link);
     return n;
 }
 
@@ -327,18 +283,20 @@ static bool same_rr(const spfc_rr_t *a, const spfc_rr_t *b)
            same_name(a->name, b->name);
 }
 
-/* FNV-1a over what same_rr() compares. */
+/* The hash of what same_rr() compares: the data, the preference and the
+ * target name without its final dot and case. */
 static size_t hash_rr(const spfc_rr_t *rr)
 {
-    uint32_t h = hash_name((const char *)rr->data, rr->len);
-    h = (h ^ (rr->pref & 0xffu)) * 16777619u;
-    h = (h ^ (uint32_t)(rr->pref >> 8)) * 16777619u;
+    char lower[256];
     size_t n = rr->name != NULL ? strlen(rr->name) : 0;
     if (n > 0 && rr->name[n - 1] == '.')
         n--;
+    if (n > sizeof lower) /* equal names still hash alike */
+        n = sizeof lower;
     for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)spfc_tolower(rr->name[i])) * 16777619u;
-    return h;
+        lower[i] = spfc_tolower(rr->name[i]);
+    uint32_t h = spfc_hash((const char *)rr->data, rr->len, rr->pref);
+    return spfc_hash(lower, n, h);
 }
 
 /* Below this many records a scan is as fast as a table. */
@@ -446,15 +404,15 @@ void spfc_view_free(spfc_view_t *view)
 {
     if (view == NULL)
         return;
-    for (size_t i = 0; i < view->n_buckets; i++) {
-        node_t *n = view->buckets[i];
-        while (n != NULL) {
-            node_t *next = n->next;
-            node_free(n);
-            n = next;
+    for (size_t i = 0; i < view->names.n_buckets; i++) {
+        spfc_hlink_t *l = view->names.buckets[i];
+        while (l != NULL) {
+            spfc_hlink_t *next = l->next;
+            node_free((node_t *)l);
+            l = next;
         }
     }
-    free(view->buckets);
+    spfc_htab_clear(&view->names);
     free(view);
 }
 
@@ -754,14 +712,8 @@ static bool node_is_empty(const node_t *n)
 
 static void remove_node(spfc_view_t *view, node_t *n)
 {
-    node_t **pp = &view->buckets[n->hash & (view->n_buckets - 1)];
-    while (*pp != NULL && *pp != n)
-        pp = &(*pp)->next;
-    if (*pp == n) {
-        *pp = n->next;
-        view->n_nodes--;
+    if (spfc_htab_remove(&view->names, &n->link))
         node_free(n);
-    }
 }
 
 /* Drop an unpinned entry, and its node when nothing else lives there. */
@@ -916,4 +868,31 @@ void spfc_view_touch(spfc_view_t *view, const char *name, uint16_t type)
         lru_unlink(view, e);
         lru_push_front(view, e);
     }
+}
+
+/* The public face of the cache for embedders with their own DNS: the
+ * resolver's own store, with the caller's TTL instead of one derived from
+ * the records. */
+spfc_status_t spfc_view_cache_answer_ttl(spfc_view_t *view, const char *name,
+                                         uint16_t type, spfc_rcode_t rcode,
+                                         const spfc_rr_t *rrs, size_t n_rrs,
+                                         uint32_t ttl)
+{
+    spfc_view_entry_t *e = NULL;
+    if (view == NULL)
+        return SPFC_EINVAL;
+    spfc_view_tick(view);
+    spfc_status_t st = spfc_view_cache_answer(view, name, type, rcode, rrs,
+                                              n_rrs, ttl, &e);
+    if (st == SPFC_OK && e != NULL)
+        e->expires_ms = view->now_ms + (long long)ttl * 1000;
+    return st;
+}
+
+void spfc_view_tick(spfc_view_t *view)
+{
+    long long now = spfc_now_ms();
+    /* Forward only: a clock set by hand (tests) is not undone. */
+    if (view != NULL && now > view->now_ms)
+        view->now_ms = now;
 }

@@ -87,6 +87,7 @@ struct spfc_check {
 
     bool done;
     spfc_outcome_t outcome;
+    const char *expired; /* spfc_check_expire(): unknown answers time out */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -377,10 +378,16 @@ static flow_t dns(spfc_check_t *c, unsigned depth, const char *domain,
         ans->rrs = no_rrs;
         ans->cname_hops = 0;
     } else if (!spfc_view_lookup(c->view, name, type, ans)) {
-        c->block.name = name;
-        c->block.type = type;
-        c->have_block = true;
-        return FLOW_NEED;
+        if (c->expired == NULL) {
+            c->block.name = name;
+            c->block.type = type;
+            c->have_block = true;
+            return FLOW_NEED;
+        }
+        ans->rcode = SPFC_DNS_TIMEOUT; /* the deadline passed: this check only */
+        ans->n_rrs = 0;
+        ans->rrs = no_rrs;
+        ans->cname_hops = 0;
     }
     spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_DNS, depth, domain);
     if (ev == NULL)
@@ -1545,6 +1552,13 @@ spfc_status_t spfc_check_eval(spfc_check_t *c, const spfc_view_t *view,
     case FLOW_DONE:
         break;
     }
+    if (c->expired != NULL) {
+        /* Whatever the pass found, the check ran out of time (4.6.4). */
+        res = SPFC_RESULT_TEMPERROR;
+        c->reason = c->expired;
+        if (note(c, 0, c->domain, c->expired) != FLOW_CONTINUE)
+            return SPFC_ENOMEM;
+    }
     if (fill_outcome(c, &top, res, expl) != SPFC_OK)
         return SPFC_ENOMEM;
     c->done = true;
@@ -1562,6 +1576,12 @@ size_t spfc_check_needs(const spfc_check_t *c, const spfc_key_t **keys)
     if (keys != NULL)
         *keys = c->keys;
     return c->n_keys;
+}
+
+void spfc_check_expire(spfc_check_t *c, const char *reason)
+{
+    if (c != NULL)
+        c->expired = reason;
 }
 
 const spfc_outcome_t *spfc_check_outcome(const spfc_check_t *c)

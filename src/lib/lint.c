@@ -1449,9 +1449,10 @@ static spfc_status_t keep_failures(spfc_lint_t *l, const spfc_view_t *view,
  * (spfc_resolver_run in spfcheck.h). */
 #define MAX_ROUNDS (2 * SPFC_LINT_MAX_DEPTH + 4 + 123)
 
-spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_view_t *view,
-                            spfc_lint_t *lint, spfc_resolver_stats_t *stats)
+spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_lint_t *lint,
+                            spfc_resolver_stats_t *stats)
 {
+    spfc_view_t *view = spfc_resolver_view(resolver);
     spfc_resolver_stats_t local = {0};
     if (stats == NULL)
         stats = &local;
@@ -1468,7 +1469,7 @@ spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_view_t *view,
         const spfc_key_t *keys;
         size_t n = spfc_lint_needs(lint, &keys);
         spfc_resolver_stats_t fs = {0};
-        st = spfc_resolver_fetch(resolver, view, keys, n, &fs);
+        st = spfc_resolver_fetch(resolver, keys, n, &fs);
         if (st != SPFC_OK)
             return st;
         stats->queries_sent += fs.queries_sent;

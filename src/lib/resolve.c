@@ -32,6 +32,7 @@
 
 #include <ares.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,9 +69,8 @@ typedef struct hint_ref {
  * frees it.
  */
 struct query {
+    spfc_hlink_t link;  /* first: the table of questions in flight */
     spfc_resolver_t *resolver;
-    query_t *hnext;     /* hash chain of questions in flight */
-    uint32_t hash;
     job_t *waiters;     /* checks blocked on this answer (job.wait_next) */
     query_t *queue_next; /* the send queue, while not on the wire yet */
     hint_ref_t *hinters; /* checks that sent it as a prefetch hint */
@@ -93,7 +93,9 @@ struct job {
     job_t *wait_next;       /* the waiters of one query */
     query_t *waiting;       /* NULL when ready */
     bool ready;
-    spfc_view_t *view;
+    bool expired;           /* its deadline passed: the last pass runs */
+    long long deadline_at;  /* spfc_spfc_now_ms() when it must end */
+    spfc_view_t *view;      /* the resolver's */
     spfc_check_t *check;
     spfc_resolver_done_fn done;
     void *arg;
@@ -121,16 +123,18 @@ struct spfc_resolver {
     watched_t *socks;
     size_t n_socks, cap_socks;
     struct pollfd *pfds;    /* scratch for poll(), cap_socks entries */
-    query_t **qtab;         /* questions in flight, hashed by key */
-    size_t n_qtab;          /* buckets, a power of two */
+    spfc_htab_t qtab;       /* questions in flight, hashed by key */
     size_t n_inflight;      /* questions in qtab: on the wire or queued */
     size_t n_wire;          /* of which handed to c-ares */
     query_t *queue_head, *queue_tail; /* waiting for room on the wire */
     bool draining;          /* send_queued() is running */
-    job_t *jobs;            /* checks in flight */
+    job_t *jobs;            /* checks in flight, newest first */
+    job_t *jobs_tail;       /* the oldest: the nearest deadline */
     size_t n_jobs;
+    bool freeing;           /* spfc_resolver_free() runs the callbacks */
     job_t *ready_head, *ready_tail;
-    spfc_view_t *view;      /* where answers go; NULL when idle */
+    spfc_view_t *view;      /* where answers go, bound at creation; NULL
+                             * only while the resolver is freed */
     unsigned answers;       /* answers added to the view, ever */
     spfc_status_t failed;   /* an error inside a callback (ENOMEM) */
     spfc_arena_t scratch;   /* decoded RRs until the view copies them */
@@ -153,10 +157,9 @@ struct spfc_resolver {
  * (its bound is 233). */
 #define MAX_WIRE_QUERIES 512u
 
-static void sock_state_cb(void *data, ares_socket_t fd, int readable,
-                          int writable)
+static void track_socket(spfc_resolver_t *r, ares_socket_t fd, int readable,
+                         int writable)
 {
-    spfc_resolver_t *r = data;
     size_t i;
     for (i = 0; i < r->n_socks; i++)
         if (r->socks[i].fd == fd)
@@ -191,37 +194,28 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable,
     r->socks[i].write = writable != 0;
 }
 
-spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
-                                spfc_resolver_t **out, char *errbuf,
-                                size_t errlen)
+/* c-ares' sock-state callback: our own table (for spfc_resolver_fds and
+ * the built-in poll loop), then the caller's event loop, if it asked. */
+static void sock_state_cb(void *data, ares_socket_t fd, int readable,
+                          int writable)
+{
+    spfc_resolver_t *r = data;
+    track_socket(r, fd, readable, writable);
+    if (r->opts.sock_state_cb != NULL)
+        r->opts.sock_state_cb(r->opts.sock_state_arg, (int)fd, readable != 0,
+                              writable != 0);
+}
+
+/*
+ * The c-ares channel of r: library set-up where the system needs it, our
+ * options (sock-state callback included) and the validated server list
+ * (servers, normalised for c-ares; NULL for resolv.conf).
+ */
+static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
+                                  char *errbuf, size_t errlen)
 {
     spfc_status_t st = SPFC_OK;
-    spfc_resolver_t *r = NULL;
-    char *servers = NULL;
     int rc;
-
-    *out = NULL;
-    if (errbuf != NULL && errlen > 0)
-        errbuf[0] = '\0';
-
-    if (opts != NULL && opts->servers != NULL) {
-        st = spfc_servers_normalise(opts->servers, &servers, errbuf, errlen);
-        if (st != SPFC_OK)
-            goto done;
-    }
-
-    r = calloc(1, sizeof(*r));
-    if (r == NULL) {
-        st = SPFC_ENOMEM;
-        goto done;
-    }
-    if (opts != NULL)
-        r->opts = *opts;
-    r->opts.servers = NULL;
-    if (r->opts.timeout_ms == 0)
-        r->opts.timeout_ms = 5000;
-    if (r->opts.tries == 0)
-        r->opts.tries = 2;
 
     /* ares_library_init() only does work on Windows, and it is not
      * thread-safe; on other systems ares_library_initialized() is always
@@ -234,7 +228,7 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
                 snprintf(errbuf, errlen, "c-ares initialisation failed: %s",
                          ares_strerror(rc));
             st = SPFC_EDNS;
-            goto done;
+            return st;
         }
         r->lib_init = true;
     }
@@ -268,7 +262,7 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
             snprintf(errbuf, errlen, "cannot set up the DNS resolver: %s",
                      ares_strerror(rc));
         st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EDNS;
-        goto done;
+        return st;
     }
     r->channel_ok = true;
 
@@ -279,9 +273,69 @@ spfc_status_t spfc_resolver_new(const spfc_resolver_opts_t *opts,
                 snprintf(errbuf, errlen, "invalid DNS server list '%s': %s",
                          servers, ares_strerror(rc));
             st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EINVAL;
-            goto done;
+            return st;
         }
     }
+    return SPFC_OK;
+}
+
+spfc_view_t *spfc_resolver_view(const spfc_resolver_t *r)
+{
+    return r != NULL ? r->view : NULL;
+}
+
+spfc_status_t spfc_resolver_new_sized(const spfc_resolver_opts_t *user_opts,
+                                      size_t opts_size, spfc_view_t *view,
+                                      spfc_resolver_t **out, char *errbuf,
+                                      size_t errlen)
+{
+    spfc_status_t st = SPFC_OK;
+    spfc_resolver_t *r = NULL;
+    spfc_resolver_opts_t copy;
+    const spfc_resolver_opts_t *opts = &copy;
+    char *servers = NULL;
+
+    if (errbuf != NULL && errlen > 0)
+        errbuf[0] = '\0';
+    if (out == NULL)
+        return SPFC_EINVAL;
+    *out = NULL;
+    /* The caller's struct may be older (smaller) or newer than ours: the
+     * extensible-struct rule of spfcheck.h. */
+    st = spfc_struct_copy_in(&copy, sizeof(copy), user_opts,
+                             user_opts != NULL ? opts_size : 0);
+    if (st != SPFC_OK || view == NULL) {
+        if (errbuf != NULL && errlen > 0)
+            snprintf(errbuf, errlen, "%s", view == NULL
+                     ? "no DNS view given to the resolver"
+                     : "resolver options with fields this library does not know");
+        return SPFC_EINVAL;
+    }
+
+    if (opts->servers != NULL) {
+        st = spfc_servers_normalise(opts->servers, &servers, errbuf, errlen);
+        if (st != SPFC_OK)
+            goto done;
+    }
+
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        st = SPFC_ENOMEM;
+        goto done;
+    }
+    r->view = view;
+    r->opts = *opts;
+    r->opts.servers = NULL;
+    if (r->opts.timeout_ms == 0)
+        r->opts.timeout_ms = SPFC_DEFAULT_TIMEOUT_MS;
+    if (r->opts.tries == 0)
+        r->opts.tries = SPFC_DEFAULT_TRIES;
+    if (r->opts.deadline_ms == 0)
+        r->opts.deadline_ms = SPFC_DEFAULT_DEADLINE_MS;
+
+    st = init_channel(r, servers, errbuf, errlen);
+    if (st != SPFC_OK)
+        goto done;
     *out = r;
     r = NULL;
 
@@ -291,69 +345,25 @@ done:
     return st;
 }
 
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Questions in flight                                                      */
 /* ------------------------------------------------------------------------ */
 
-static uint32_t hash_key(const char *key, uint16_t type)
-{
-    uint32_t h = 2166136261u ^ type;
-    for (const char *p = key; *p != '\0'; p++) {
-        h ^= (uint8_t)*p;
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static query_t *find_query(const spfc_resolver_t *r, const char *key,
                            uint16_t type, uint32_t h)
 {
-    if (r->n_qtab == 0)
-        return NULL;
-    for (query_t *q = r->qtab[h & (r->n_qtab - 1)]; q != NULL; q = q->hnext)
-        if (q->hash == h && q->type == type && strcmp(q->key, key) == 0)
+    for (spfc_hlink_t *l = spfc_htab_chain(&r->qtab, h); l != NULL; l = l->next) {
+        query_t *q = (query_t *)l;
+        if (l->hash == h && q->type == type && strcmp(q->key, key) == 0)
             return q;
-    return NULL;
-}
-
-static bool grow_qtab(spfc_resolver_t *r)
-{
-    size_t n = r->n_qtab ? r->n_qtab * 2 : 64;
-    query_t **t = calloc(n, sizeof(*t));
-    if (t == NULL)
-        return false;
-    for (size_t i = 0; i < r->n_qtab; i++) {
-        query_t *q = r->qtab[i];
-        while (q != NULL) {
-            query_t *next = q->hnext;
-            q->hnext = t[q->hash & (n - 1)];
-            t[q->hash & (n - 1)] = q;
-            q = next;
-        }
     }
-    free(r->qtab);
-    r->qtab = t;
-    r->n_qtab = n;
-    return true;
+    return NULL;
 }
 
 static void unlink_query(spfc_resolver_t *r, query_t *q)
 {
-    query_t **pp = &r->qtab[q->hash & (r->n_qtab - 1)];
-    while (*pp != NULL && *pp != q)
-        pp = &(*pp)->hnext;
-    if (*pp == q) {
-        *pp = q->hnext;
+    if (spfc_htab_remove(&r->qtab, &q->link))
         r->n_inflight--;
-    }
 }
 
 /*
@@ -466,16 +476,9 @@ static void release_refs(job_t *j)
     j->n_refs = j->cap_refs = 0;
 }
 
-static void detach_job(spfc_resolver_t *r, job_t *j)
+/* Take j off the waiters of its question and off the ready queue. */
+static void unwait(spfc_resolver_t *r, job_t *j)
 {
-    release_refs(j);
-    if (j->prev != NULL)
-        j->prev->next = j->next;
-    else
-        r->jobs = j->next;
-    if (j->next != NULL)
-        j->next->prev = j->prev;
-    r->n_jobs--;
     if (j->waiting != NULL) {
         job_t **pp = &j->waiting->waiters;
         while (*pp != NULL && *pp != j)
@@ -500,6 +503,21 @@ static void detach_job(spfc_resolver_t *r, job_t *j)
     }
 }
 
+static void detach_job(spfc_resolver_t *r, job_t *j)
+{
+    release_refs(j);
+    if (j->prev != NULL)
+        j->prev->next = j->next;
+    else
+        r->jobs = j->next;
+    if (j->next != NULL)
+        j->next->prev = j->prev;
+    else
+        r->jobs_tail = j->prev;
+    r->n_jobs--;
+    unwait(r, j);
+}
+
 static void release_pins(job_t *j)
 {
     for (size_t i = 0; i < j->n_pins; i++)
@@ -507,13 +525,6 @@ static void release_pins(job_t *j)
     free(j->pins);
     j->pins = NULL;
     j->n_pins = j->cap_pins = 0;
-}
-
-/* No check and no question left: the view is the caller's again. */
-static void maybe_unbind(spfc_resolver_t *r)
-{
-    if (r->n_jobs == 0 && r->n_inflight == 0)
-        r->view = NULL;
 }
 
 /*
@@ -552,7 +563,6 @@ static void finish_job(spfc_resolver_t *r, job_t *j, spfc_status_t st)
     for (size_t i = 0; i < n_pins; i++)
         spfc_view_entry_unpin(view, pins[i]);
     free(pins);
-    maybe_unbind(r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -678,7 +688,7 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
     *sent = false;
     if (!spfc_name_canon(name, key, sizeof(key)))
         return SPFC_EINVAL; /* the view answers such names itself */
-    uint32_t h = hash_key(key, type);
+    uint32_t h = spfc_hash(key, strlen(key), type);
     query_t *q = find_query(r, key, type, h);
     if (q != NULL) {
         if (waiter != NULL) {
@@ -688,7 +698,7 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
         }
         return SPFC_OK;
     }
-    if (r->n_inflight >= r->n_qtab && !grow_qtab(r))
+    if (!spfc_htab_reserve(&r->qtab))
         return SPFC_ENOMEM;
 
     size_t klen = strlen(key), len = strlen(name);
@@ -712,7 +722,7 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
     q->queue_next = NULL;
     q->hinters = NULL;
     q->type = type;
-    q->hash = h;
+    q->link.hash = h;
     q->resolver = r;
     q->waiters = NULL;
     if (waiter != NULL) {
@@ -742,8 +752,7 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
             free(ref); /* no wake-up then: the blocking answer still comes */
         }
     }
-    q->hnext = r->qtab[h & (r->n_qtab - 1)];
-    r->qtab[h & (r->n_qtab - 1)] = q;
+    spfc_htab_add(&r->qtab, &q->link);
     r->n_inflight++;
     *sent = true;
     if (r->queue_tail != NULL)
@@ -774,6 +783,11 @@ static void run_job(spfc_resolver_t *r, job_t *j)
     st = spfc_check_eval(j->check, j->view, &step);
     if (st != SPFC_OK || step == SPFC_STEP_DONE) {
         finish_job(r, j, st);
+        return;
+    }
+    if (j->expired) {
+        /* Cannot happen (unknown answers read as TIMEOUT): never wait. */
+        finish_job(r, j, SPFC_EDNS);
         return;
     }
     const spfc_key_t *keys = NULL;
@@ -823,27 +837,82 @@ static void run_ready(spfc_resolver_t *r)
         run_job(r, j);
 }
 
+/* The reason a check whose deadline passed gives (a static string: the
+ * outcome points at it). */
+static const char deadline_reason[] =
+    "the check's deadline passed before every DNS answer came "
+    "(RFC 7208 4.6.4)";
+
 /*
- * One poll() over c-ares' sockets, waiting at most timeout_ms (-1: until
- * c-ares' next deadline), then hand what is ready to c-ares (which also
- * expires timed-out queries).
+ * End the checks whose deadline has passed: each is evaluated once more
+ * with what it still waits for read as TIMEOUT (for it alone), which ends
+ * it in temperror whatever the servers do.  Every check gets the same
+ * deadline_ms from its submission, so the oldest (the tail of the list)
+ * is always the next one due.
  */
-static spfc_status_t process_events(spfc_resolver_t *r, int timeout_ms)
+static void expire_due(spfc_resolver_t *r, long long now)
+{
+    job_t *j;
+    while (r->failed == SPFC_OK && (j = r->jobs_tail) != NULL &&
+           !j->expired && j->deadline_at <= now) {
+        unwait(r, j);
+        j->expired = true;
+        spfc_check_expire(j->check, deadline_reason);
+        run_job(r, j); /* finishes it: nothing is unknown any more */
+    }
+}
+
+/* The wait that c-ares, the ready checks and the deadlines allow, in ms;
+ * -1 when nothing is pending. */
+int spfc_resolver_timeout(const spfc_resolver_t *r)
 {
     struct timeval tv, *tvp;
-    int timeout;
+    long long t = -1;
+
+    if (r == NULL || (r->n_jobs == 0 && r->n_inflight == 0))
+        return -1;
+    if (r->ready_head != NULL)
+        return 0;
+    tvp = ares_timeout(r->channel, NULL, &tv);
+    if (tvp != NULL)
+        t = (long long)tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000;
+    else if (r->n_inflight > 0)
+        t = r->opts.timeout_ms; /* questions queued behind the wire cap */
+    if (r->jobs_tail != NULL && !r->jobs_tail->expired) {
+        long long d = r->jobs_tail->deadline_at - spfc_now_ms();
+        if (d < 0)
+            d = 0;
+        if (t < 0 || d < t)
+            t = d;
+    }
+    return t > INT_MAX ? INT_MAX : (int)t;
+}
+
+size_t spfc_resolver_fds(const spfc_resolver_t *r, spfc_resolver_fd_t *fds,
+                         size_t cap)
+{
+    if (r == NULL)
+        return 0;
+    for (size_t i = 0; i < r->n_socks && i < cap && fds != NULL; i++) {
+        fds[i].fd = (int)r->socks[i].fd;
+        fds[i].events = (r->socks[i].read ? SPFC_FD_READ : 0u) |
+                        (r->socks[i].write ? SPFC_FD_WRITE : 0u);
+    }
+    return r->n_socks;
+}
+
+/*
+ * One poll() over c-ares' sockets, waiting at most timeout ms, then hand
+ * what is ready to c-ares (which also expires timed-out queries).  No
+ * evaluation here: the caller runs the checks once every answer of the
+ * round is in.
+ */
+static spfc_status_t poll_sockets(spfc_resolver_t *r, int timeout)
+{
     size_t n = r->n_socks;
 
-    tvp = ares_timeout(r->channel, NULL, &tv);
-    if (tvp == NULL)
-        timeout = r->opts.timeout_ms > 0 ? (int)r->opts.timeout_ms : 1000;
-    else
-        timeout = (int)(tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000);
-    if (timeout_ms >= 0 && timeout_ms < timeout)
-        timeout = timeout_ms;
     if (n == 0 && timeout == 0)
         return SPFC_OK;
-
     /* A copy: sock_state_cb changes r->socks while c-ares processes. */
     for (size_t i = 0; i < n; i++) {
         r->pfds[i].fd = r->socks[i].fd;
@@ -876,42 +945,45 @@ static spfc_status_t process_events(spfc_resolver_t *r, int timeout_ms)
     return SPFC_OK;
 }
 
+/* The wait of one built-in round: the resolver's own timeout, shortened
+ * to the caller's (timeout_ms >= 0). */
+static int round_wait(const spfc_resolver_t *r, int timeout_ms)
+{
+    int t = spfc_resolver_timeout(r);
+    if (t < 0)
+        t = (int)r->opts.timeout_ms; /* nothing pending: a bounded nap */
+    if (timeout_ms >= 0 && timeout_ms < t)
+        t = timeout_ms;
+    return t;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The asynchronous interface                                               */
 /* ------------------------------------------------------------------------ */
 
-static spfc_status_t bind_view(spfc_resolver_t *r, spfc_view_t *view)
+static spfc_status_t submit(spfc_resolver_t *r, spfc_check_t *check,
+                            spfc_resolver_done_fn done, void *arg,
+                            job_t **out)
 {
-    if (r->view != NULL && r->view != view)
-        return SPFC_EINVAL; /* one view (one cache) per resolver at a time */
-    if (r->n_jobs == 0 && r->n_inflight == 0)
-        r->failed = SPFC_OK;
-    r->view = view;
-    return SPFC_OK;
-}
-
-static spfc_status_t submit(spfc_resolver_t *r, spfc_view_t *view,
-                            spfc_check_t *check, spfc_resolver_done_fn done,
-                            void *arg, job_t **out)
-{
-    if (r == NULL || view == NULL || check == NULL)
+    if (r == NULL || check == NULL || r->freeing)
         return SPFC_EINVAL;
-    spfc_status_t st = bind_view(r, view);
-    if (st != SPFC_OK)
-        return st;
+    if (r->n_jobs == 0 && r->n_inflight == 0)
+        r->failed = SPFC_OK; /* idle: a failure of earlier checks is over */
     job_t *j = calloc(1, sizeof(*j));
-    if (j == NULL) {
-        maybe_unbind(r);
+    if (j == NULL)
         return SPFC_ENOMEM;
-    }
     j->resolver = r;
-    j->view = view;
+    j->view = r->view;
     j->check = check;
     j->done = done;
     j->arg = arg;
+    j->deadline_at = spfc_now_ms() + r->opts.deadline_ms;
+    spfc_check_expire(check, NULL); /* a check submitted again starts anew */
     j->next = r->jobs;
     if (r->jobs != NULL)
         r->jobs->prev = j;
+    else
+        r->jobs_tail = j;
     r->jobs = j;
     r->n_jobs++;
     make_ready(r, j);
@@ -920,11 +992,25 @@ static spfc_status_t submit(spfc_resolver_t *r, spfc_view_t *view,
     return SPFC_OK;
 }
 
-spfc_status_t spfc_resolver_submit(spfc_resolver_t *r, spfc_view_t *view,
-                                   spfc_check_t *check,
+spfc_status_t spfc_resolver_submit(spfc_resolver_t *r, spfc_check_t *check,
                                    spfc_resolver_done_fn done, void *arg)
 {
-    return submit(r, view, check, done, arg, NULL);
+    return submit(r, check, done, arg, NULL);
+}
+
+spfc_status_t spfc_resolver_cancel(spfc_resolver_t *r, spfc_check_t *check)
+{
+    if (r == NULL || check == NULL || r->freeing)
+        return SPFC_EINVAL;
+    for (job_t *j = r->jobs; j != NULL; j = j->next) {
+        if (j->check == check) {
+            /* Its questions stay in flight: other checks may wait on them,
+             * and their answers are worth caching anyway. */
+            finish_job(r, j, SPFC_ECANCELED);
+            return SPFC_OK;
+        }
+    }
+    return SPFC_EINVAL;
 }
 
 size_t spfc_resolver_pending(const spfc_resolver_t *r)
@@ -932,17 +1018,36 @@ size_t spfc_resolver_pending(const spfc_resolver_t *r)
     return r != NULL ? r->n_jobs : 0;
 }
 
-spfc_status_t spfc_resolver_process(spfc_resolver_t *r, int timeout_ms)
+spfc_status_t spfc_resolver_process_fd(spfc_resolver_t *r, int read_fd,
+                                       int write_fd)
 {
-    if (r == NULL)
+    if (r == NULL || r->freeing)
         return SPFC_EINVAL;
-    if (r->view == NULL)
-        return SPFC_OK; /* idle */
     if (r->failed != SPFC_OK)
         return r->failed;
+    spfc_view_set_clock(r->view, spfc_now_ms());
+    run_ready(r);
+    if (r->failed != SPFC_OK)
+        return r->failed;
+    /* With -1, -1 c-ares only handles its timeouts (and retries). */
+    ares_process_fd(r->channel, read_fd >= 0 ? read_fd : ARES_SOCKET_BAD,
+                    write_fd >= 0 ? write_fd : ARES_SOCKET_BAD);
+    expire_due(r, spfc_now_ms());
+    run_ready(r);
+    return r->failed;
+}
+
+spfc_status_t spfc_resolver_process(spfc_resolver_t *r, int timeout_ms)
+{
+    if (r == NULL || r->freeing)
+        return SPFC_EINVAL;
+    if (r->failed != SPFC_OK)
+        return r->failed;
+    if (r->n_jobs == 0 && r->n_inflight == 0)
+        return SPFC_OK; /* idle */
     /* One clock reading per round: answers that arrive in it serve the
      * evaluations of the same round even with a TTL of 0. */
-    spfc_view_set_clock(r->view, now_ms());
+    spfc_view_set_clock(r->view, spfc_now_ms());
     run_ready(r);
     if (r->failed != SPFC_OK)
         return r->failed;
@@ -951,17 +1056,17 @@ spfc_status_t spfc_resolver_process(spfc_resolver_t *r, int timeout_ms)
          * already waiting, so that replies travelling together are
          * evaluated together (one pass per round trip). */
         unsigned before = r->answers;
-        spfc_status_t st = process_events(r, r->ready_head != NULL ? 0 : timeout_ms);
+        spfc_status_t st = poll_sockets(r, round_wait(r, timeout_ms));
         while (st == SPFC_OK && r->failed == SPFC_OK && r->n_inflight > 0 &&
                r->answers != before) {
             before = r->answers;
-            st = process_events(r, 0);
+            st = poll_sockets(r, 0);
         }
         if (st != SPFC_OK)
             return st;
+        expire_due(r, spfc_now_ms());
         run_ready(r);
     }
-    maybe_unbind(r);
     return r->failed;
 }
 
@@ -969,14 +1074,12 @@ void spfc_resolver_free(spfc_resolver_t *r)
 {
     if (r == NULL)
         return;
-    /* Checks still in flight are dropped without their callbacks; the
-     * answers they pinned are released (the view must still exist). */
-    while (r->jobs != NULL) {
-        job_t *j = r->jobs;
-        detach_job(r, j);
-        release_pins(j);
-        free(j);
-    }
+    /* Every check still in flight gets its callback, once, so its owner
+     * gets it back; the answers it pinned are released (the view must
+     * still exist). */
+    r->freeing = true;
+    while (r->jobs != NULL)
+        finish_job(r, r->jobs, SPFC_ECANCELED);
     drop_queued(r);
     r->view = NULL; /* callbacks from destruction must not touch a view */
     if (r->channel_ok)
@@ -984,7 +1087,7 @@ void spfc_resolver_free(spfc_resolver_t *r)
     if (r->lib_init)
         ares_library_cleanup();
     spfc_arena_clear(&r->scratch);
-    free(r->qtab);
+    spfc_htab_clear(&r->qtab);
     free(r->socks);
     free(r->pfds);
     free(r);
@@ -994,16 +1097,16 @@ void spfc_resolver_free(spfc_resolver_t *r)
 /* The synchronous wrappers                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* No question may outlive a synchronous call when nothing else is in
- * flight: the view it would write to belongs to the caller.  Cancelling
- * runs every callback now, with ARES_ECANCELLED. */
+/* A synchronous call leaves nothing in flight when no other check runs:
+ * prefetch questions its check no longer needs would otherwise wait for a
+ * process call that may never come.  Cancelling runs every callback now,
+ * with ARES_ECANCELLED. */
 static void cancel_if_idle(spfc_resolver_t *r)
 {
     if (r->n_jobs == 0 && r->n_inflight > 0) {
         drop_queued(r);
         ares_cancel(r->channel);
     }
-    maybe_unbind(r);
 }
 
 typedef struct sync_wait {
@@ -1016,13 +1119,13 @@ static void sync_done(void *arg, spfc_check_t *check, spfc_status_t status,
                       const spfc_resolver_stats_t *stats)
 {
     sync_wait_t *w = arg;
+    (void)check;
     w->finished = true;
     w->status = status;
     w->stats = *stats;
 }
 
-spfc_status_t spfc_resolver_run(spfc_resolver_t *r, spfc_view_t *view,
-                                spfc_check_t *check,
+spfc_status_t spfc_resolver_run(spfc_resolver_t *r, spfc_check_t *check,
                                 spfc_resolver_stats_t *stats)
 {
     sync_wait_t w = {0};
@@ -1030,7 +1133,7 @@ spfc_status_t spfc_resolver_run(spfc_resolver_t *r, spfc_view_t *view,
 
     if (stats != NULL)
         memset(stats, 0, sizeof(*stats));
-    spfc_status_t st = submit(r, view, check, sync_done, &w, &j);
+    spfc_status_t st = submit(r, check, sync_done, &w, &j);
     if (st != SPFC_OK)
         return st;
     while (!w.finished) {
@@ -1051,9 +1154,8 @@ spfc_status_t spfc_resolver_run(spfc_resolver_t *r, spfc_view_t *view,
     return w.status;
 }
 
-spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, spfc_view_t *view,
-                                  const spfc_key_t *keys, size_t n,
-                                  spfc_resolver_stats_t *stats)
+spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, const spfc_key_t *keys,
+                                  size_t n, spfc_resolver_stats_t *stats)
 {
     spfc_status_t st = SPFC_OK;
     spfc_resolver_stats_t local;
@@ -1061,19 +1163,18 @@ spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, spfc_view_t *view,
     if (stats == NULL)
         stats = &local;
     memset(stats, 0, sizeof(*stats));
-    if (r == NULL || view == NULL || (keys == NULL && n > 0))
+    if (r == NULL || (keys == NULL && n > 0) || r->freeing)
         return SPFC_EINVAL;
-    st = bind_view(r, view);
-    if (st != SPFC_OK)
-        return st;
+    if (r->n_jobs == 0 && r->n_inflight == 0)
+        r->failed = SPFC_OK;
     stats->rounds = 1;
-    spfc_view_set_clock(view, now_ms());
+    spfc_view_set_clock(r->view, spfc_now_ms());
 
     for (size_t i = 0; i < n; i++) {
         spfc_answer_t known;
         bool sent;
         if (keys[i].name == NULL ||
-            spfc_view_lookup(view, keys[i].name, keys[i].type, &known))
+            spfc_view_lookup(r->view, keys[i].name, keys[i].type, &known))
             continue;
         st = ask(r, keys[i].name, keys[i].type, NULL, NULL, &sent);
         if (st == SPFC_EINVAL)
@@ -1084,7 +1185,7 @@ spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, spfc_view_t *view,
             stats->queries_sent++;
     }
     while (r->n_inflight > 0) {
-        st = process_events(r, -1);
+        st = poll_sockets(r, round_wait(r, -1));
         if (st == SPFC_OK)
             st = r->failed;
         if (st != SPFC_OK)

@@ -67,6 +67,45 @@ bool spfc_buf_printf(spfc_buf_t *b, const char *fmt, ...)
 char *spfc_buf_take(spfc_buf_t *b);
 
 /* ------------------------------------------------------------------------ */
+/* Hash table: the one the view's names and the resolver's questions use.   */
+/* ------------------------------------------------------------------------ */
+
+/* FNV-1a over len bytes, started from the FNV offset basis xor seed (a
+ * query type, or 0). */
+uint32_t spfc_hash(const char *s, size_t len, uint32_t seed);
+
+/* The link an entry embeds as its FIRST member, so a link found in a chain
+ * converts back to the entry with a cast. */
+typedef struct spfc_hlink {
+    struct spfc_hlink *next;
+    uint32_t hash;
+} spfc_hlink_t;
+
+/* Chained buckets, a power of two of them; {0} is an empty table. */
+typedef struct spfc_htab {
+    spfc_hlink_t **buckets;
+    size_t n_buckets;
+    size_t n;            /* entries */
+} spfc_htab_t;
+
+/* Room for one more entry: the buckets double (chains relinked, nothing
+ * copied) before the load factor would pass 1, so chains stay short at
+ * 100k+ names.  false on ENOMEM (the table is unchanged). */
+bool spfc_htab_reserve(spfc_htab_t *t);
+/* Link l (l->hash set) after spfc_htab_reserve() succeeded. */
+void spfc_htab_add(spfc_htab_t *t, spfc_hlink_t *l);
+/* Unlink l; false when it is not in the table. */
+bool spfc_htab_remove(spfc_htab_t *t, spfc_hlink_t *l);
+/* The chain where entries of hash live (compare hash and key on it). */
+static inline spfc_hlink_t *spfc_htab_chain(const spfc_htab_t *t,
+                                            uint32_t hash)
+{
+    return t->n_buckets ? t->buckets[hash & (t->n_buckets - 1)] : NULL;
+}
+/* Free the buckets (the entries are the caller's); the table is empty. */
+void spfc_htab_clear(spfc_htab_t *t);
+
+/* ------------------------------------------------------------------------ */
 /* Names                                                                    */
 /* ------------------------------------------------------------------------ */
 
@@ -158,6 +197,23 @@ spfc_status_t spfc_servers_normalise(const char *list, char **norm,
 /* ------------------------------------------------------------------------ */
 
 /*
+ * Store a complete answer for (name, type), replacing any before it, that
+ * never expires and is never evicted (tests, fuzzers, the test responder;
+ * embedders use spfc_view_cache_answer_ttl).  CNAMEs already followed.
+ */
+spfc_status_t spfc_view_set_answer(spfc_view_t *view, const char *name,
+                                   uint16_t type, spfc_rcode_t rcode,
+                                   const spfc_rr_t *rrs, size_t n_rrs);
+
+/*
+ * Every query for name whose type has no RRset in the view ends with
+ * rcode (e.g. SPFC_DNS_TIMEOUT): the RFC 7208 test suite's TIMEOUT
+ * entries, and the test responder's --rcode.
+ */
+spfc_status_t spfc_view_set_name_rcode(spfc_view_t *view, const char *name,
+                                       spfc_rcode_t rcode);
+
+/*
  * The view is authoritative for name itself, not for names below it: a
  * query there with no data gives NODATA or NXDOMAIN instead of "unknown".
  * Used by the master-file loader for SOA-less files, where each owner name
@@ -207,12 +263,27 @@ void spfc_view_touch(spfc_view_t *view, const char *name, uint16_t type);
 size_t spfc_view_cache_count(const spfc_view_t *view);
 
 /*
- * Fetch keys[0..n) into view through the resolver, all at once, and wait
+ * The check's deadline passed (resolve.c): from the next pass on, every
+ * answer the view does not know reads as TIMEOUT for this check only, so
+ * that pass finishes, and its outcome is temperror with reason (a string
+ * that outlives the check).  RFC 7208 4.6.4: a check that runs out of time
+ * ends in temperror.  A NULL reason clears it.
+ */
+void spfc_check_expire(spfc_check_t *check, const char *reason);
+
+/* Milliseconds on the monotonic clock: TTLs and deadlines count on it. */
+long long spfc_now_ms(void);
+
+/*
+ * Fetch keys[0..n) into the resolver's view, all at once, and wait
  * until every one is answered (or timed out).  Keys the view already knows
  * are not sent.  For tests, benchmarks and batch warm-up: the same machinery
  * as spfc_resolver_run() without an evaluation.
  */
-spfc_status_t spfc_resolver_fetch(spfc_resolver_t *resolver, spfc_view_t *view,
+/* The view the resolver was made with (it fills that view). */
+spfc_view_t *spfc_resolver_view(const spfc_resolver_t *resolver);
+
+spfc_status_t spfc_resolver_fetch(spfc_resolver_t *resolver,
                                   const spfc_key_t *keys, size_t n,
                                   spfc_resolver_stats_t *stats);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ------------------------------------------------------------------------ */
 /* Arena                                                                    */
@@ -274,6 +275,81 @@ spfc_status_t spfc_struct_copy_in(void *dst, size_t dst_size,
     return SPFC_OK;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Hash table                                                               */
+/* ------------------------------------------------------------------------ */
+
+uint32_t spfc_hash(const char *s, size_t len, uint32_t seed)
+{
+    uint32_t h = 2166136261u ^ seed;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (uint8_t)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+bool spfc_htab_reserve(spfc_htab_t *t)
+{
+    if (t->n < t->n_buckets)
+        return true;
+    size_t n = t->n_buckets ? t->n_buckets * 2 : 64;
+    if (n > SIZE_MAX / sizeof(spfc_hlink_t *))
+        return false;
+    spfc_hlink_t **b = calloc(n, sizeof(*b));
+    if (b == NULL)
+        return false;
+    for (size_t i = 0; i < t->n_buckets; i++) {
+        spfc_hlink_t *e = t->buckets[i];
+        while (e != NULL) {
+            spfc_hlink_t *next = e->next;
+            e->next = b[e->hash & (n - 1)];
+            b[e->hash & (n - 1)] = e;
+            e = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->n_buckets = n;
+    return true;
+}
+
+void spfc_htab_add(spfc_htab_t *t, spfc_hlink_t *l)
+{
+    spfc_hlink_t **slot = &t->buckets[l->hash & (t->n_buckets - 1)];
+    l->next = *slot;
+    *slot = l;
+    t->n++;
+}
+
+bool spfc_htab_remove(spfc_htab_t *t, spfc_hlink_t *l)
+{
+    if (t->n_buckets == 0)
+        return false;
+    spfc_hlink_t **pp = &t->buckets[l->hash & (t->n_buckets - 1)];
+    while (*pp != NULL && *pp != l)
+        pp = &(*pp)->next;
+    if (*pp != l)
+        return false;
+    *pp = l->next;
+    t->n--;
+    return true;
+}
+
+void spfc_htab_clear(spfc_htab_t *t)
+{
+    free(t->buckets);
+    t->buckets = NULL;
+    t->n_buckets = t->n = 0;
+}
+
+long long spfc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 const char *spfc_version(unsigned *number)
 {
     if (number != NULL)
@@ -292,6 +368,7 @@ const char *spfc_status_str(spfc_status_t status)
     case SPFC_EDNS: return "DNS resolver error";
     case SPFC_ELIMIT: return "size limit exceeded";
     case SPFC_EIO: return "input/output error";
+    case SPFC_ECANCELED: return "cancelled";
     }
     return "unknown status";
 }

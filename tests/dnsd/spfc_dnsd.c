@@ -20,7 +20,7 @@
 #define _GNU_SOURCE /* signalfd, accept4 */
 
 #include "dnswire.h"
-#include "spfcheck/spfcheck.h"
+#include "spfc_private.h"
 #include "support/suite.h"
 
 #include <arpa/inet.h>

@@ -27,7 +27,7 @@
  * JSON parses (jansson) as UTF-8.
  */
 #define _GNU_SOURCE /* open_memstream */
-#include "spfcheck/spfcheck.h"
+#include "spfc_private.h"
 
 #include <jansson.h>
 #include <stdint.h>

@@ -4,6 +4,7 @@
  * master file.  See suite.h for the meaning of the data.
  */
 #include "suite.h"
+#include "spfc_private.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
