@@ -10,6 +10,7 @@
 #include "cli.h"
 
 #include "batch.h"
+#include "diagnose_cmd.h"
 #include "spfcheck/spfcheck.h"
 
 #include <errno.h>
@@ -57,7 +58,9 @@ enum {
     OPT_HEADER,
     OPT_BATCH,
     OPT_CONCURRENCY,
-    OPT_CACHE_SIZE
+    OPT_CACHE_SIZE,
+    OPT_BOUNCE,
+    OPT_RELAY
 };
 
 static const spfc_cli_option_t options[] = {
@@ -104,6 +107,14 @@ static const spfc_cli_option_t options[] = {
      "--batch: DNS answers kept, least recently used evicted first, 100 "
      "to 100000000 (default 100000)",
      OPT_CACHE_SIZE},
+    {"bounce", 0, "FILE",
+     "read a bounce ('-': stdin), find its SPF domain and IP, and diagnose "
+     "them: who owns the IP, the fix to publish",
+     OPT_BOUNCE},
+    {"relay", 0, "HOST[:PORT]",
+     "with DOMAIN: mail goes out through HOST; diagnose DOMAIN for each of "
+     "HOST's addresses",
+     OPT_RELAY},
     {"help", 'h', NULL, "show this help and exit", OPT_HELP},
     {"version", 'V', NULL, "show the version and exit", OPT_VERSION},
 };
@@ -154,6 +165,8 @@ typedef struct cli_config {
     const char *batch;       /* --batch FILE, or NULL */
     unsigned concurrency;
     size_t cache_size;
+    const char *bounce;      /* --bounce FILE, or NULL */
+    const char *relay;       /* --relay HOST[:PORT], or NULL */
 } cli_config_t;
 
 /* ------------------------------------------------------------------------ */
@@ -363,6 +376,39 @@ static void bad_option(int c, char **argv, FILE *err)
     }
 }
 
+/* --bounce FILE (no argument) or --relay HOST DOMAIN: the diagnosis
+ * prints its own report, so the options for one check's output do not
+ * apply. */
+static int diagnose_args(cli_config_t *cfg, int npos, char **pos,
+                         const char *batch_only, FILE *err)
+{
+    const char *clash = cfg->batch != NULL ? "--batch"
+                        : batch_only != NULL ? batch_only
+                        : cfg->helo != NULL ? "--helo"
+                        : cfg->record != NULL ? "--record"
+                        : cfg->mode == OUT_QUIET ? "--quiet"
+                        : cfg->mode == OUT_HEADER ? "--header"
+                        : NULL;
+    const char *opt = cfg->bounce != NULL ? "--bounce" : "--relay";
+    if (clash != NULL) {
+        spfc_cli_msg(err, "%s cannot be combined with %s (" TRY_HELP ")", opt,
+                     clash);
+        return SPFC_EXIT_USAGE;
+    }
+    int want = cfg->bounce != NULL ? 0 : 1;
+    if (npos != want) {
+        spfc_cli_msg(err, cfg->bounce != NULL
+                              ? "--bounce takes no DOMAIN or IP: the bounce "
+                                "names them (" TRY_HELP ")"
+                              : "--relay HOST needs the DOMAIN as the one "
+                                "argument (" TRY_HELP ")");
+        return SPFC_EXIT_USAGE;
+    }
+    if (want == 1)
+        cfg->domain = pos[0];
+    return 0;
+}
+
 /* Fill cfg from argv.  Returns 0 on success, else the exit code (the
  * message is already on err). */
 static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
@@ -469,6 +515,12 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         case OPT_BATCH:
             cfg->batch = optarg;
             break;
+        case OPT_BOUNCE:
+            cfg->bounce = optarg;
+            break;
+        case OPT_RELAY:
+            cfg->relay = optarg;
+            break;
         case OPT_CONCURRENCY: {
             unsigned long v;
             if (!parse_count(optarg, 1, MAX_CONCURRENCY, &v)) {
@@ -511,7 +563,7 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
 
     int npos = argc - optind;
     char **pos = argv + optind;
-    if (cfg->batch != NULL) {
+    if (cfg->batch != NULL && cfg->bounce == NULL && cfg->relay == NULL) {
         /* Each line names its own identity and HELO, and the output is
          * one line per check: options for one check do not fit. */
         const char *clash = npos > 0 ? "a DOMAIN or IP argument"
@@ -528,6 +580,8 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
         }
         return 0;
     }
+    if (cfg->bounce != NULL || cfg->relay != NULL)
+        return diagnose_args(cfg, npos, pos, batch_only, err);
     if (batch_only != NULL) {
         spfc_cli_msg(err, "option %s needs --batch (" TRY_HELP ")", batch_only);
         return SPFC_EXIT_USAGE;
@@ -615,6 +669,8 @@ static int print_help(FILE *out)
           "       " PROG " [options] LOCAL@DOMAIN IP\n"
           "       " PROG " [options] --helo NAME IP\n"
           "       " PROG " [options] --batch FILE\n"
+          "       " PROG " [options] --bounce FILE\n"
+          "       " PROG " [options] --relay HOST[:PORT] DOMAIN\n"
           "\n"
           "Check whether IP may send mail for DOMAIN under its SPF policy\n"
           "(RFC 7208).  The sender is postmaster@DOMAIN unless LOCAL@DOMAIN\n"
@@ -640,7 +696,8 @@ static int print_help(FILE *out)
     fputs("\n"
           "Exit status: 0 pass, 1 fail, 2 softfail, 3 neutral, 4 permerror,\n"
           "5 temperror, 6 none, 64 usage error, 70 internal error,\n"
-          "74 output error; with --batch 0 when the batch ran.\n"
+          "74 output error; with --batch 0 when the batch ran; with --bounce\n"
+          "64 also when the bounce does not name both the domain and the IP.\n"
           "Colour only on a terminal; NO_COLOR turns it off.\n",
           out);
     return 0;
@@ -762,6 +819,31 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
         },
     };
     code = spfc_cli_batch_run(&bc, view, stdin, out, err);
+    spfc_view_free(view);
+    return code;
+}
+
+static int run_diagnose(const cli_config_t *cfg, FILE *out, FILE *err)
+{
+    spfc_view_t *view = NULL;
+    int code = build_view(cfg, &view, err);
+    if (code != 0)
+        return code;
+    spfc_diag_cmd_t dc = {
+        .bounce = cfg->bounce,
+        .relay = cfg->relay,
+        .domain = cfg->domain,
+        .json = cfg->mode == OUT_JSON,
+        .color = use_color(out),
+        .offline = cfg->offline,
+        .ropts = {
+            .servers = cfg->servers,
+            .timeout_ms = cfg->timeout_ms,
+            .tries = cfg->tries,
+            .sequential = cfg->sequential,
+        },
+    };
+    code = spfc_cli_diagnose(&dc, view, stdin, out, err);
     spfc_view_free(view);
     return code;
 }
@@ -905,8 +987,10 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
         code = finish_output(out, err, 0);
         break;
     case ACT_RUN:
-        code = cfg.batch != NULL ? run_batch(&cfg, out, err)
-                                 : run(&cfg, out, err);
+        code = cfg.bounce != NULL || cfg.relay != NULL
+                   ? run_diagnose(&cfg, out, err)
+               : cfg.batch != NULL ? run_batch(&cfg, out, err)
+                                   : run(&cfg, out, err);
         break;
     }
 done:

@@ -823,12 +823,19 @@ static void diag_text_verdict(spfc_buf_t *b, const spfc_diagnosis_t *g,
     if (o->result == SPFC_RESULT_PASS)
         return;
     spfc_buf_puts(b, "  why: ");
-    if (o->mechanism != NULL) {
+    const char *m = o->mechanism;
+    if (m != NULL && strchr("+-~?", m[0]) != NULL && m[0] != '\0')
+        m++;
+    if (m != NULL && spfc_strcasecmp(m, "all") == 0) {
         spfc_buf_printf(b, "no term before ");
         put_disps(b, o->mechanism);
         spfc_buf_printf(b, " matched %s, so ", ip);
         put_disps(b, o->mechanism);
         spfc_buf_printf(b, " gave %s", spfc_result_str(o->result));
+    } else if (o->mechanism != NULL) {
+        spfc_buf_printf(b, "%s matched ", ip);
+        put_disps(b, o->mechanism);
+        spfc_buf_printf(b, ", which gives %s", spfc_result_str(o->result));
     } else if (o->reason != NULL) {
         put_disps(b, o->reason);
     } else {
@@ -1087,8 +1094,8 @@ spfc_status_t spfc_output_bounce(FILE *out, const spfc_bounce_t *bn, int json)
     else
         spfc_buf_puts(&b, " and no sending IP\n");
     if (bn->status[0] != '\0' || bn->provider[0] != '\0') {
-        spfc_buf_puts(&b, "  it was found: ");
-        put_disps(&b, bn->provider[0] ? bn->provider : "a receiver");
+        spfc_buf_puts(&b, "  rejected by ");
+        put_disps(&b, bn->provider[0] ? bn->provider : "the receiver");
         if (bn->status[0] != '\0') {
             spfc_buf_puts(&b, " with status ");
             put_disps(&b, bn->status);
