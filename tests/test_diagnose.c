@@ -9,6 +9,8 @@
  */
 #include "spfcheck/spfcheck.h"
 
+#include "dnsd/spawn.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -386,6 +388,11 @@ START_TEST(binary_relay)
                                         "so include:smtp.isp.example would be a "
                                         "permerror"));
     ck_assert_ptr_nonnull(strstr(r.out, "include:isp.example ~all"));
+    /* with a bounce, the relay's name is searched too */
+    run_bin("--offline --zone '" STORY_ZONE "' --relay [smtp.isp.example]:587 "
+            "--bounce '" STORY_BOUNCE "'", &r);
+    ck_assert_msg(r.code == 2, "exit %d: %s", r.code, r.out);
+    ck_assert_ptr_nonnull(strstr(r.out, "smtp.isp.example publishes no SPF"));
     run_bin("--offline --zone '" STORY_ZONE "' --relay nosuch.isp.example "
             "mydomain.example", &r);
     ck_assert_msg(r.code == 64, "exit %d: %s", r.code, r.out);
@@ -414,6 +421,44 @@ START_TEST(binary_bounce_incomplete)
 }
 END_TEST
 
+/* The same story through c-ares against spfc_dnsd serving the example
+ * zone: the same fix, and every question asked once (the view caches for
+ * every check the diagnosis runs).  The 9 distinct questions: PTR of the
+ * IP; TXT of mydomain.example, _dmarc.mydomain.example,
+ * smtpbb012.isp.example, isp.example, _spf.isp.example; A of
+ * mydomain.example and smtpbb012.isp.example; AAAA of mydomain.example
+ * (a sender of the current record). */
+START_TEST(binary_bounce_over_dns)
+{
+    char countfile[] = "/tmp/spfc-diag-countXXXXXX";
+    int cfd = mkstemp(countfile);
+    ck_assert_int_ge(cfd, 0);
+    close(cfd);
+    const char *dargs[] = {"--zone", STORY_ZONE, "--count", countfile, NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    char *const argv[] = {(char *)SPFC_BINARY, (char *)"--server", server,
+                          (char *)"--bounce", (char *)STORY_BOUNCE, NULL};
+    char *out = NULL;
+    int st = spawn_capture(argv, &out);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    ck_assert_msg(st == 2, "exit %d: %s", st, out ? out : "");
+    ck_assert_ptr_nonnull(strstr(out, "Publish: v=spf1 a:mydomain.example "
+                                      "include:isp.example ~all"));
+    ck_assert_ptr_nonnull(strstr(out, "(forward-confirmed)"));
+    free(out);
+    FILE *f = fopen(countfile, "r");
+    ck_assert_ptr_nonnull(f);
+    int queries = -1;
+    ck_assert_int_eq(fscanf(f, "%d", &queries), 1);
+    fclose(f);
+    unlink(countfile);
+    ck_assert_msg(queries >= 9 && queries <= 12, "%d queries", queries);
+}
+END_TEST
+
 static Suite *diagnose_suite(void)
 {
     Suite *s = suite_create("diagnose");
@@ -436,6 +481,7 @@ static Suite *diagnose_suite(void)
     tcase_add_test(tc, binary_bounce_json_stdin);
     tcase_add_test(tc, binary_relay);
     tcase_add_test(tc, binary_bounce_incomplete);
+    tcase_add_test(tc, binary_bounce_over_dns);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -119,6 +119,8 @@ static int diagnose_one(const spfc_diag_cmd_t *cmd, spfc_view_t *view,
     return code;
 }
 
+static int relay_host(const char *arg, char *host, size_t cap);
+
 static int run_bounce(const spfc_diag_cmd_t *cmd, spfc_view_t *view,
                       spfc_resolver_t *resolver, FILE *in, FILE *out, FILE *err)
 {
@@ -142,7 +144,19 @@ static int run_bounce(const spfc_diag_cmd_t *cmd, spfc_view_t *view,
                           "the IP: give them as DOMAIN IP");
         return SPFC_EXIT_USAGE;
     }
-    return diagnose_one(cmd, view, resolver, &bn, bn.domain, &bn.ip, NULL, out,
+    /* With --relay too, its name is searched as well (the smarthost's
+     * name, e.g. smtp.isp.example, which the bounce never shows). */
+    char host[SPFC_MAX_NAME_LEN + 2];
+    const char *relay = NULL;
+    if (cmd->relay != NULL) {
+        if (!relay_host(cmd->relay, host, sizeof host)) {
+            spfc_cli_msg(err, "bad --relay '%s': give HOST, HOST:PORT or "
+                              "[HOST]:PORT", cmd->relay);
+            return SPFC_EXIT_USAGE;
+        }
+        relay = host;
+    }
+    return diagnose_one(cmd, view, resolver, &bn, bn.domain, &bn.ip, relay, out,
                         err);
 }
 
