@@ -265,6 +265,34 @@ START_TEST(keeps_senders)
 }
 END_TEST
 
+/* A record that reads %{d} is evaluated on the domain itself, and the
+ * domain's record is put back afterwards.  Here the domain denies the IP
+ * by name before the include: under any other name %{d} would miss the
+ * deny entry and the fix would seem to work. */
+START_TEST(macro_domain_record)
+{
+    spfc_view_t *v = new_view("v=spf1 -exists:%{i}.deny.%{d} ~all");
+    add_addr(v, "192.0.2.84.deny.mydomain.example", "127.0.0.2");
+    add_ptr(v, "84.2.0.192.in-addr.arpa", "o.isp.example");
+    add_txt(v, "isp.example", "v=spf1 ip4:192.0.2.0/24 -all");
+    spfc_diagnosis_t *d = diagnose(v, "192.0.2.84", NULL);
+    ck_assert_int_eq(d->outcome->result, SPFC_RESULT_FAIL);
+    ck_assert_str_eq(d->suggestion, "v=spf1 -exists:%{i}.deny.%{d} "
+                                    "ip4:192.0.2.84 ~all");
+    ck_assert_int_eq(d->suggestion_result, SPFC_RESULT_FAIL);
+    ck_assert_ptr_null(d->provider);
+    spfc_diagnosis_free(d);
+    /* the view answers the old record again */
+    spfc_answer_t a;
+    ck_assert(spfc_view_lookup(v, "mydomain.example", SPFC_TYPE_TXT, &a));
+    ck_assert_uint_eq(a.n_rrs, 1);
+    ck_assert_uint_eq(a.rrs[0].len, strlen("v=spf1 -exists:%{i}.deny.%{d} ~all"));
+    ck_assert(memcmp(a.rrs[0].data, "v=spf1 -exists:%{i}.deny.%{d} ~all",
+                     a.rrs[0].len) == 0);
+    spfc_view_free(v);
+}
+END_TEST
+
 /* A domain with no record gets a new one. */
 START_TEST(no_record_yet)
 {
@@ -472,6 +500,7 @@ static Suite *diagnose_suite(void)
     tcase_add_test(tc, never_over_ten_lookups);
     tcase_add_test(tc, keeps_senders);
     tcase_add_test(tc, no_record_yet);
+    tcase_add_test(tc, macro_domain_record);
     tcase_add_test(tc, already_passes);
     tcase_add_test(tc, bad_arguments);
     suite_add_tcase(s, tc);

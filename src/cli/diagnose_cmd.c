@@ -199,7 +199,8 @@ static int run_relay(const spfc_diag_cmd_t *cmd, spfc_view_t *view,
                      cmd->relay);
         return SPFC_EXIT_USAGE;
     }
-    if (spfc_ip_parse(host, &ips[0]) == SPFC_OK) {
+    int literal = spfc_ip_parse(host, &ips[0]) == SPFC_OK;
+    if (literal) {
         n = 1;
     } else {
         spfc_status_t st = spfc_host_addresses(view, resolver, host, ips,
@@ -221,7 +222,7 @@ static int run_relay(const spfc_diag_cmd_t *cmd, spfc_view_t *view,
             fprintf(out, "%s== %s sends from %s ==\n", i > 0 ? "\n" : "", host,
                     ipt);
         int c = diagnose_one(cmd, view, resolver, NULL, cmd->domain, &ips[i],
-                             host, out, err);
+                             literal ? NULL : host, out, err);
         if (c >= SPFC_EXIT_USAGE)
             return c;
         if (code == SPFC_EXIT_PASS)

@@ -373,53 +373,47 @@ static spfc_status_t collect_senders(diag_impl_t *d, const spfc_record_t *rec,
     return SPFC_OK;
 }
 
-/* Evaluate one candidate suggestion: 1 when it passes the IP, keeps every
- * sender the current record passed and stays within 10 lookups (RFC 7208
- * section 4.6.4), measured with an address no term matches, which walks
- * every term. */
-static spfc_status_t try_suggestion(diag_impl_t *d, const spfc_record_t *rec,
-                                    const char *term, const spfc_ip_t *senders,
-                                    size_t n_senders, int *ok)
+/* Where the suggestion is evaluated.  Normally the scratch name, with
+ * bare a/mx/ptr pointed at <domain> (build_suggestion).  A record whose
+ * macros read %{d} or %{o} (RFC 7208 section 7.2) means something else
+ * under another name: then it is put on the domain itself for the
+ * evaluation and the domain's record is put back afterwards (an override,
+ * like --record, so the caller's view keeps answering the same SPF). */
+static const char *eval_name(const diag_impl_t *d, const spfc_record_t *rec)
+{
+    if (rec != NULL && (spfc_macro_uses(rec->text, rec->text_len, 'd') ||
+                        spfc_macro_uses(rec->text, rec->text_len, 'o')))
+        return d->pub.domain;
+    return SCRATCH_NAME;
+}
+
+/* Evaluate the suggestion under name (set up by try_suggestion). */
+static spfc_status_t judge(diag_impl_t *d, const char *name,
+                           const spfc_ip_t *senders, size_t n_senders,
+                           const spfc_result_t *before, int *ok)
 {
     spfc_diagnosis_t *g = &d->pub;
     spfc_status_t st;
-    spfc_result_t r;
-    unsigned lookups = 0, l2 = 0;
-    char *shown = build_suggestion(d, rec, term, 0);
-    char *evald = build_suggestion(d, rec, term, 1);
+    spfc_result_t r, pr, after;
+    unsigned lookups = 0, l2 = 0, checked = 0, kept = 0;
 
-    *ok = 0;
-    if (shown == NULL || evald == NULL)
-        return SPFC_ENOMEM;
-    st = spfc_view_override_txt(d->view, SCRATCH_NAME, evald, strlen(evald));
-    if (st != SPFC_OK)
-        return st;
-    st = verdict(d, SCRATCH_NAME, &g->ip, &r, &lookups);
-    if (st != SPFC_OK)
+    if ((st = verdict(d, name, &g->ip, &r, &lookups)) != SPFC_OK)
         return st;
     spfc_ip_t probe = {.family = g->ip.family};
-    spfc_result_t pr;
-    if ((st = verdict(d, SCRATCH_NAME, &probe, &pr, &l2)) != SPFC_OK)
+    if ((st = verdict(d, name, &probe, &pr, &l2)) != SPFC_OK)
         return st;
     if (l2 > lookups)
         lookups = l2;
-    unsigned checked = 0, kept = 0;
     for (size_t i = 0; i < n_senders; i++) {
-        spfc_result_t before, after;
-        if ((st = verdict(d, g->domain, &senders[i], &before, NULL)) != SPFC_OK)
-            return st;
-        if (before != SPFC_RESULT_PASS)
+        if (before[i] != SPFC_RESULT_PASS)
             continue;
         checked++;
-        if ((st = verdict(d, SCRATCH_NAME, &senders[i], &after, &l2)) != SPFC_OK)
+        if ((st = verdict(d, name, &senders[i], &after, &l2)) != SPFC_OK)
             return st;
-        if (after == SPFC_RESULT_PASS)
-            kept++;
+        kept += after == SPFC_RESULT_PASS;
         if (l2 > lookups)
             lookups = l2;
     }
-    g->suggestion = shown;
-    g->added_term = spfc_arena_strdup(&d->arena, term);
     g->suggestion_result = r;
     g->suggestion_lookups = lookups;
     g->senders_checked = checked;
@@ -427,6 +421,44 @@ static spfc_status_t try_suggestion(diag_impl_t *d, const spfc_record_t *rec,
     *ok = r == SPFC_RESULT_PASS && kept == checked &&
           pr != SPFC_RESULT_PERMERROR && lookups <= SPFC_MAX_DNS_TERMS;
     return SPFC_OK;
+}
+
+/* Evaluate one candidate suggestion: *ok = 1 when it passes the IP, keeps
+ * every sender the current record passed and stays within 10 lookups (RFC
+ * 7208 section 4.6.4), measured also with an address no term matches,
+ * which walks every term. */
+static spfc_status_t try_suggestion(diag_impl_t *d, const spfc_record_t *rec,
+                                    const char *term, const spfc_ip_t *senders,
+                                    size_t n_senders, int *ok)
+{
+    spfc_diagnosis_t *g = &d->pub;
+    spfc_status_t st, st2;
+    spfc_result_t before[MAX_SENDERS];
+    const char *name = eval_name(d, rec);
+    int on_domain = name == d->pub.domain;
+    char *shown = build_suggestion(d, rec, term, 0);
+    char *evald = on_domain ? shown : build_suggestion(d, rec, term, 1);
+
+    *ok = 0;
+    if (shown == NULL || evald == NULL)
+        return SPFC_ENOMEM;
+    g->suggestion = shown;
+    g->added_term = spfc_arena_strdup(&d->arena, term);
+    /* The senders the current record passes, before any override. */
+    for (size_t i = 0; i < n_senders; i++)
+        if ((st = verdict(d, g->domain, &senders[i], &before[i], NULL)) != SPFC_OK)
+            return st;
+    st = spfc_view_override_txt(d->view, name, evald, strlen(evald));
+    if (st != SPFC_OK)
+        return st;
+    st = judge(d, name, senders, n_senders, before, ok);
+    if (on_domain) {
+        const char *orig = g->record != NULL ? g->record : "";
+        st2 = spfc_view_override_txt(d->view, g->domain, orig, strlen(orig));
+        if (st == SPFC_OK)
+            st = st2;
+    }
+    return st;
 }
 
 /* Providers first from the broadest name (the registered domain, whose

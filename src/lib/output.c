@@ -900,7 +900,14 @@ static void diag_text_fix(spfc_buf_t *b, const spfc_diagnosis_t *g,
         spfc_buf_puts(b, "no provider record passes this IP; add ");
         put_disps(b, g->added_term);
     }
-    spfc_buf_puts(b, ", keeping the existing terms\n  Publish: ");
+    int works = g->suggestion_result == SPFC_RESULT_PASS &&
+                g->senders_kept == g->senders_checked &&
+                g->suggestion_lookups <= SPFC_MAX_DNS_TERMS;
+    /* A record that still fails is shown as tried, never as the fix. */
+    spfc_buf_puts(b, works ? ", keeping the existing terms\n  Publish: "
+                           : ", keeping the existing terms, is not enough: "
+                             "an earlier term decides for this IP, or the "
+                             "lookups run out\n  Tried: ");
     put_disps(b, g->suggestion);
     spfc_buf_printf(b, "\n  checked: %s %s with it; ", ip,
                     g->suggestion_result == SPFC_RESULT_PASS
@@ -934,7 +941,12 @@ static void diag_text_rules(spfc_buf_t *b, const spfc_bounce_t *bn,
         spfc_buf_puts(b, g->dmarc_strict_spf ? " exactly (aspf=s)\n"
                                              : " or below it (aspf=r)\n");
     }
-    spfc_buf_puts(b, "Gmail: every sender needs SPF or DKIM to pass; bulk "
+    /* Yahoo and Microsoft (Outlook.com) announced the same rules as
+     * Gmail for 2024/2025; the bounce's own page comes first. */
+    const char *who = bn != NULL && bn->provider[0] != '\0' ? bn->provider
+                                                           : "Gmail";
+    put_disps(b, who);
+    spfc_buf_puts(b, ": every sender needs SPF or DKIM to pass; bulk "
                      "senders need SPF and DKIM and DMARC\n  ");
     put_disps(b, help_link(bn));
     spfc_buf_putc(b, '\n');
