@@ -281,6 +281,15 @@ START_TEST(macro_domain_record)
                                     "ip4:192.0.2.84 ~all");
     ck_assert_int_eq(d->suggestion_result, SPFC_RESULT_FAIL);
     ck_assert_ptr_null(d->provider);
+    /* never offered as the record to publish */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(spfc_output_diagnosis_text(f, NULL, d, 0), SPFC_OK);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "No fix found: adding ip4:192.0.2.84"));
+    ck_assert_ptr_null(strstr(text, "Publish:"));
+    free(text);
     spfc_diagnosis_free(d);
     /* the view answers the old record again */
     spfc_answer_t a;

@@ -891,23 +891,23 @@ static void diag_text_fix(spfc_buf_t *b, const spfc_diagnosis_t *g,
 {
     if (g->suggestion == NULL)
         return;
-    spfc_buf_puts(b, "\nFix: ");
-    if (g->provider != NULL) {
-        spfc_buf_puts(b, "add include:");
-        put_disps(b, g->provider);
-        spfc_buf_puts(b, " (its SPF passes this IP)");
-    } else {
-        spfc_buf_puts(b, "no provider record passes this IP; add ");
-        put_disps(b, g->added_term);
-    }
     int works = g->suggestion_result == SPFC_RESULT_PASS &&
                 g->senders_kept == g->senders_checked &&
                 g->suggestion_lookups <= SPFC_MAX_DNS_TERMS;
-    /* A record that still fails is shown as tried, never as the fix. */
-    spfc_buf_puts(b, works ? ", keeping the existing terms\n  Publish: "
-                           : ", keeping the existing terms, is not enough: "
-                             "an earlier term decides for this IP, or the "
-                             "lookups run out\n  Tried: ");
+    if (!works) {
+        /* A record that still fails is shown as tried, never as the fix. */
+        spfc_buf_puts(b, "\nNo fix found: adding ");
+        put_disps(b, g->added_term);
+        spfc_buf_puts(b, " is not enough (an earlier term decides for this "
+                         "IP, or the lookups run out)\n  Tried: ");
+    } else {
+        spfc_buf_puts(b, "\nFix: add ");
+        put_disps(b, g->added_term);
+        spfc_buf_puts(b, g->provider != NULL
+                             ? " (its SPF passes this IP)"
+                             : " (no provider's SPF record passes this IP)");
+        spfc_buf_puts(b, ", keeping the existing terms\n  Publish: ");
+    }
     put_disps(b, g->suggestion);
     spfc_buf_printf(b, "\n  checked: %s %s with it; ", ip,
                     g->suggestion_result == SPFC_RESULT_PASS
