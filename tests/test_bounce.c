@@ -198,8 +198,11 @@ static const bcase_t cases[] = {
 START_TEST(table)
 {
     const bcase_t *c = &cases[_i];
-    spfc_bounce_t b;
-    ck_assert_int_eq(spfc_bounce_parse(c->text, strlen(c->text), &b), SPFC_OK);
+    spfc_bounce_t *bp = NULL;
+    ck_assert_int_eq(spfc_bounce_parse(c->text, strlen(c->text), &bp), SPFC_OK);
+    ck_assert_ptr_nonnull(bp);
+    spfc_bounce_t b = *bp;
+    spfc_bounce_free(bp);
     ck_assert_msg(strcmp(b.domain, c->domain) == 0, "%s: domain '%s', want '%s'",
                   c->name, b.domain, c->domain);
     if (c->ip == NULL) {
@@ -227,22 +230,27 @@ END_TEST
 START_TEST(hostile_bytes)
 {
     static const char t[] = "SPF check for [exa\0mple.com] with ip: [192.0.2.1\x01]";
-    spfc_bounce_t b;
+    spfc_bounce_t *b = NULL;
     ck_assert_int_eq(spfc_bounce_parse(t, sizeof t - 1, &b), SPFC_OK);
-    ck_assert_str_eq(b.domain, ""); /* "exa" is no domain: no guess */
-    ck_assert(b.has_ip);
+    ck_assert_str_eq(b->domain, ""); /* "exa" is no domain: no guess */
+    ck_assert(b->has_ip);
+    spfc_bounce_free(b);
 
     char big[600];
     memset(big, 'a', sizeof big);
     memcpy(big, "SPF check for [", 15);
     memcpy(big + sizeof big - 5, ".com]", 5);
     ck_assert_int_eq(spfc_bounce_parse(big, sizeof big, &b), SPFC_OK);
-    ck_assert_str_eq(b.domain, ""); /* longer than a name can be */
+    ck_assert_str_eq(b->domain, ""); /* longer than a name can be */
+    spfc_bounce_free(b);
 
+    b = (spfc_bounce_t *)1;
     ck_assert_int_eq(spfc_bounce_parse(t, (size_t)SPFC_MAX_BOUNCE_LEN + 1, &b),
                      SPFC_ELIMIT);
+    ck_assert_ptr_null(b);
     ck_assert_int_eq(spfc_bounce_parse(NULL, 1, &b), SPFC_EINVAL);
     ck_assert_int_eq(spfc_bounce_parse(t, 1, NULL), SPFC_EINVAL);
+    spfc_bounce_free(NULL);
 }
 END_TEST
 
@@ -272,19 +280,22 @@ static char *make_big(size_t size, size_t *len)
 START_TEST(linear_on_10mb)
 {
     size_t n1, n10;
-    spfc_bounce_t b1, b10;
+    spfc_bounce_t *b1 = NULL, *b10 = NULL;
     char *t1 = make_big(1u << 20, &n1);
     char *t10 = make_big(10u << 20, &n10);
     ck_assert_int_eq(spfc_bounce_parse(t1, n1, &b1), SPFC_OK);
     ck_assert_int_eq(spfc_bounce_parse(t10, n10, &b10), SPFC_OK);
-    ck_assert_str_eq(b10.domain, "example.com");
-    ck_assert(b10.has_ip);
-    double ratio = (double)b10.steps / (double)b1.steps;
+    ck_assert_str_eq(b10->domain, "example.com");
+    ck_assert(b10->has_ip);
+    double ratio = (double)b10->steps / (double)b1->steps;
     double size_ratio = (double)n10 / (double)n1;
     ck_assert_msg(ratio > size_ratio * 0.95 && ratio < size_ratio * 1.05,
-                  "steps %zu -> %zu (x%.2f) for x%.2f the input", b1.steps,
-                  b10.steps, ratio, size_ratio);
-    ck_assert_msg(b10.steps < 200 * n10, "%zu steps for %zu bytes", b10.steps, n10);
+                  "steps %zu -> %zu (x%.2f) for x%.2f the input", b1->steps,
+                  b10->steps, ratio, size_ratio);
+    ck_assert_msg(b10->steps < 200 * n10, "%zu steps for %zu bytes", b10->steps,
+                  n10);
+    spfc_bounce_free(b1);
+    spfc_bounce_free(b10);
     free(t1);
     free(t10);
 }

@@ -635,8 +635,9 @@ typedef enum spfc_bounce_dkim {
 } spfc_bounce_dkim_t;
 
 /**
- * What spfc_bounce_parse() found in a bounce.  Fixed-size: the parser
- * allocates nothing the caller must free.  Empty strings mean "not found".
+ * What spfc_bounce_parse() found in a bounce.  Allocated by the library
+ * (so it can grow); free with spfc_bounce_free().  Empty strings mean
+ * "not found".
  */
 typedef struct spfc_bounce {
     char domain[SPFC_MAX_NAME_LEN + 1]; /**< the SPF (MAIL FROM) domain, lower case */
@@ -656,11 +657,14 @@ typedef struct spfc_bounce {
  * the SPF domain and the IP the receiver checked.  text may hold any
  * bytes; only len are read; time and memory are linear in len.  CRLF,
  * quoted-printable and the "550-5.7.26" prefixes of wrapped replies are
- * undone first.  Returns SPFC_OK even when nothing is found (out says
- * what was), SPFC_ELIMIT over SPFC_MAX_BOUNCE_LEN, SPFC_ENOMEM.
+ * undone first.  Returns SPFC_OK even when nothing is found (*out says
+ * what was), SPFC_ELIMIT over SPFC_MAX_BOUNCE_LEN, SPFC_ENOMEM; *out is
+ * NULL on failure.
  */
 SPFC_API spfc_status_t spfc_bounce_parse(const char *text, size_t len,
-                                         spfc_bounce_t *out);
+                                         spfc_bounce_t **out);
+/** Free a parsed bounce; NULL is fine. */
+SPFC_API void spfc_bounce_free(spfc_bounce_t *bounce);
 
 /** The state of the IP's reverse DNS (Gmail requires it: 5.7.25). */
 typedef enum spfc_ptr_state {

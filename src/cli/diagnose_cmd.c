@@ -126,7 +126,7 @@ static int run_bounce(const spfc_diag_cmd_t *cmd, spfc_view_t *view,
 {
     char *text = NULL;
     size_t len = 0;
-    spfc_bounce_t bn;
+    spfc_bounce_t *bn = NULL;
     int code = read_bounce(cmd->bounce, in, &text, &len, err);
     if (code != 0)
         return code;
@@ -134,10 +134,11 @@ static int run_bounce(const spfc_diag_cmd_t *cmd, spfc_view_t *view,
     free(text);
     if (st != SPFC_OK)
         return lib_failed(err, "cannot read the bounce", st);
-    if (bn.domain[0] == '\0' || !bn.has_ip) {
+    if (bn->domain[0] == '\0' || !bn->has_ip) {
         /* Never guess: say what was found and how to go on by hand. */
         errno = 0;
-        st = spfc_output_bounce(out, &bn, cmd->json);
+        st = spfc_output_bounce(out, bn, cmd->json);
+        spfc_bounce_free(bn);
         if (st != SPFC_OK)
             return lib_failed(err, "cannot print", st);
         spfc_cli_msg(err, "the bounce does not name both the SPF domain and "
@@ -152,12 +153,15 @@ static int run_bounce(const spfc_diag_cmd_t *cmd, spfc_view_t *view,
         if (!relay_host(cmd->relay, host, sizeof host)) {
             spfc_cli_msg(err, "bad --relay '%s': give HOST, HOST:PORT or "
                               "[HOST]:PORT", cmd->relay);
+            spfc_bounce_free(bn);
             return SPFC_EXIT_USAGE;
         }
         relay = host;
     }
-    return diagnose_one(cmd, view, resolver, &bn, bn.domain, &bn.ip, relay, out,
-                        err);
+    code = diagnose_one(cmd, view, resolver, bn, bn->domain, &bn->ip, relay,
+                        out, err);
+    spfc_bounce_free(bn);
+    return code;
 }
 
 /* HOST of "HOST", "HOST:PORT", "[HOST]:PORT" (Postfix's relayhost form)

@@ -512,20 +512,26 @@ static void find_auth_results(bparse_t *p, spfc_bounce_t *out)
 }
 
 spfc_status_t spfc_bounce_parse(const char *text, size_t len,
-                                spfc_bounce_t *out)
+                                spfc_bounce_t **outp)
 {
-    if (out == NULL || (text == NULL && len > 0))
+    if (outp == NULL)
         return SPFC_EINVAL;
-    memset(out, 0, sizeof *out);
+    *outp = NULL;
+    if (text == NULL && len > 0)
+        return SPFC_EINVAL;
     if (len > SPFC_MAX_BOUNCE_LEN)
         return SPFC_ELIMIT;
 
+    spfc_bounce_t *out = calloc(1, sizeof *out);
     bparse_t p;
     memset(&p, 0, sizeof p);
-    p.steps = &out->steps;
     p.t = malloc(len + 1);
-    if (p.t == NULL)
+    if (out == NULL || p.t == NULL) {
+        free(out);
+        free(p.t);
         return SPFC_ENOMEM;
+    }
+    p.steps = &out->steps;
     normalise(&p, text, len, looks_qp(text, len, p.steps));
 
     find_domain(&p, out);
@@ -537,5 +543,11 @@ spfc_status_t spfc_bounce_parse(const char *text, size_t len,
     find_link(&p, out);
     find_auth_results(&p, out);
     free(p.t);
+    *outp = out;
     return SPFC_OK;
+}
+
+void spfc_bounce_free(spfc_bounce_t *bounce)
+{
+    free(bounce);
 }

@@ -25,9 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (text == NULL)
         return 0;
     memcpy(text, data, size);
-    spfc_bounce_t b;
-    if (spfc_bounce_parse(text, size, &b) != SPFC_OK)
+    spfc_bounce_t *bp = NULL;
+    if (spfc_bounce_parse(text, size, &bp) != SPFC_OK || bp == NULL)
         abort();
+    spfc_bounce_t b = *bp;
+    spfc_bounce_free(bp);
     if (b.steps > STEPS_PER_BYTE * size + 1000)
         abort();
     if (memchr(b.domain, '\0', sizeof b.domain) == NULL ||
