@@ -1106,6 +1106,131 @@ SPFC_API spfc_status_t spfc_output_lint_json(FILE *out,
                                     const spfc_lint_report_t *report,
                                     const spfc_resolver_stats_t *stats);
 
+/* ------------------------------------------------------------------------ */
+/* Bounces and their diagnosis                                              */
+/* ------------------------------------------------------------------------ */
+
+/** Largest bounce spfc_bounce_parse() reads (SPFC_ELIMIT beyond). */
+#define SPFC_MAX_BOUNCE_LEN (64u * 1024u * 1024u)
+
+/** What a bounce says of DKIM. */
+typedef enum spfc_bounce_dkim {
+    SPFC_BOUNCE_DKIM_UNKNOWN = 0, /**< the bounce does not say */
+    SPFC_BOUNCE_DKIM_NOT_PASSED,  /**< "DKIM checks did not pass", dkim=fail/none */
+    SPFC_BOUNCE_DKIM_PASSED       /**< dkim=pass in an Authentication-Results field */
+} spfc_bounce_dkim_t;
+
+/**
+ * What spfc_bounce_parse() found in a bounce.  Allocated by the library
+ * (so it can grow); free with spfc_bounce_free().  Empty strings mean
+ * "not found".
+ */
+typedef struct spfc_bounce {
+    char domain[SPFC_MAX_NAME_LEN + 1]; /**< the SPF (MAIL FROM) domain, lower case */
+    int has_ip;                  /**< 1 when ip holds the sending IP */
+    spfc_ip_t ip;                /**< the IP the receiver checked */
+    char status[16];             /**< enhanced status code, e.g. "5.7.26" */
+    char provider[16];           /**< "Gmail", "Yahoo", "Microsoft", or "" */
+    char spf_result[16];         /**< what the receiver says SPF gave: "softfail", "did not pass", "" */
+    spfc_bounce_dkim_t dkim;     /**< what the bounce says of DKIM */
+    char link[256];              /**< the first help URL the bounce links */
+    size_t steps;                /**< bytes examined: linear in the input (a work counter for tests) */
+} spfc_bounce_t;
+
+/**
+ * Read a bounce (a non-delivery report, an MTA log line, a DSN, or a
+ * returned message's Authentication-Results/Received-SPF fields) and find
+ * the SPF domain and the IP the receiver checked.  text may hold any
+ * bytes; only len are read; time and memory are linear in len.  CRLF,
+ * quoted-printable and the "550-5.7.26" prefixes of wrapped replies are
+ * undone first.  Returns SPFC_OK even when nothing is found (*out says
+ * what was), SPFC_ELIMIT over SPFC_MAX_BOUNCE_LEN, SPFC_ENOMEM; *out is
+ * NULL on failure.
+ */
+SPFC_API spfc_status_t spfc_bounce_parse(const char *text, size_t len,
+                                         spfc_bounce_t **out);
+/** Free a parsed bounce; NULL is fine. */
+SPFC_API void spfc_bounce_free(spfc_bounce_t *bounce);
+
+/** The state of the IP's reverse DNS (Gmail requires it: 5.7.25). */
+typedef enum spfc_ptr_state {
+    SPFC_PTR_NONE = 0,      /**< no PTR record */
+    SPFC_PTR_UNCONFIRMED,   /**< PTR names, none resolving back to the IP */
+    SPFC_PTR_CONFIRMED,     /**< a PTR name whose A/AAAA include the IP */
+    SPFC_PTR_ERROR          /**< the PTR lookup failed (timeout, SERVFAIL) */
+} spfc_ptr_state_t;
+
+/** A name looked at as the IP's possible provider. */
+typedef struct spfc_diag_name {
+    const char *name;
+    int is_ptr;            /**< a PTR name of the IP (else a parent or the relay) */
+    int confirmed;         /**< PTR names: forward-confirmed */
+    int has_spf;           /**< publishes an SPF record */
+    const char *record;    /**< that record, or NULL */
+    spfc_result_t result;  /**< its verdict for the IP (has_spf only) */
+} spfc_diag_name_t;
+
+/** The diagnosis of (domain, IP).  Everything is owned by it. */
+typedef struct spfc_diagnosis {
+    const char *domain;            /**< the checked domain (MAIL FROM) */
+    spfc_ip_t ip;
+    const spfc_outcome_t *outcome; /**< the domain's verdict for the IP */
+    const char *record;            /**< the domain's SPF record, or NULL */
+    spfc_ptr_state_t ptr_state;
+    const spfc_diag_name_t *names; /**< PTR names, then parents up to the registered domain */
+    size_t n_names;
+    const char *provider;          /**< the name whose SPF passes the IP, or NULL */
+    const char *added_term;        /**< include:provider, or ip4:/ip6: */
+    const char *suggestion;        /**< the record to publish, or NULL (already passes) */
+    spfc_result_t suggestion_result; /**< its verdict for the IP (must be pass) */
+    unsigned suggestion_lookups;   /**< DNS-querying terms it may evaluate (at most 10) */
+    unsigned senders_checked;      /**< addresses that passed the current record */
+    unsigned senders_kept;         /**< ... and still pass the suggestion */
+    const char *registered;        /**< registered domain of domain (Public Suffix List) */
+    const char *dmarc;             /**< the _dmarc TXT record, or NULL */
+    const char *dmarc_policy;      /**< its p= value, or NULL */
+    int dmarc_strict_spf;          /**< aspf=s: the From domain must equal domain */
+} spfc_diagnosis_t;
+
+/**
+ * Diagnose why IP does not pass SPF for domain and what would fix it:
+ * evaluate the check, look up the IP's PTR names (forward-confirmed),
+ * each name and its parents up to the registered domain (Public Suffix
+ * List, libpsl) for an SPF record passing the IP, build and evaluate the
+ * smallest fix, and read the DMARC record.  relay, when not NULL, is a
+ * host name the mail goes through (also searched).  With resolver NULL
+ * only view is read (--offline); else missing answers are fetched.
+ * Free with spfc_diagnosis_free().
+ */
+SPFC_API spfc_status_t spfc_diagnose(spfc_view_t *view, spfc_resolver_t *resolver,
+                                     const char *domain, const spfc_ip_t *ip,
+                                     const char *relay, spfc_diagnosis_t **out);
+SPFC_API void spfc_diagnosis_free(spfc_diagnosis_t *diag);
+
+/**
+ * The A and AAAA addresses of host (the --relay HOST), at most cap into
+ * ips; *n receives how many.  Resolver NULL: view only.
+ */
+SPFC_API spfc_status_t spfc_host_addresses(spfc_view_t *view, spfc_resolver_t *resolver,
+                                           const char *host, spfc_ip_t *ips,
+                                           size_t cap, size_t *n);
+
+/**
+ * The diagnosis for a person: the verdict in plain words, the PTR state,
+ * the provider search, the fix to publish, DKIM/DMARC and the receiver's
+ * rules.  bounce (may be NULL) adds what the bounce said.
+ */
+SPFC_API spfc_status_t spfc_output_diagnosis_text(FILE *out, const spfc_bounce_t *bounce,
+                                                  const spfc_diagnosis_t *diag, int flags);
+
+/** The same as one JSON object (and a newline).  bounce may be NULL. */
+SPFC_API spfc_status_t spfc_output_diagnosis_json(FILE *out, const spfc_bounce_t *bounce,
+                                                  const spfc_diagnosis_t *diag);
+
+/** What a bounce without both domain and IP yielded, for a person
+ *  (text) or a program (json != 0). */
+SPFC_API spfc_status_t spfc_output_bounce(FILE *out, const spfc_bounce_t *bounce, int json);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 #include "cli.h"
 
 #include "batch.h"
+#include "diagnose_cmd.h"
 #include "lint_cmd.h"
 #include "msg.h"
 #include "spfcheck/spfcheck.h"
@@ -52,7 +53,9 @@ enum {
     OPT_CACHE_SIZE,
     OPT_STRICT,
     OPT_EXPECT,
-    OPT_EXPECT_FILE
+    OPT_EXPECT_FILE,
+    OPT_BOUNCE,
+    OPT_RELAY
 };
 
 /* The values come from where they are defined (the public header for the
@@ -118,6 +121,14 @@ static const spfc_cli_option_t options[] = {
      "lint mode: assertions 'RESULT IP [SENDER [HELO]]', one a line, '#' "
      "comments",
      OPT_EXPECT_FILE, 0, 0, 0, 0},
+    {"bounce", 0, "FILE",
+     "read a bounce ('-': stdin), find its SPF domain and IP, and diagnose "
+     "them: who owns the IP, the fix to publish",
+     OPT_BOUNCE, 0, 0, 0, 0},
+    {"relay", 0, "HOST[:PORT]",
+     "with DOMAIN: mail goes out through HOST; diagnose DOMAIN for each of "
+     "HOST's addresses",
+     OPT_RELAY, 0, 0, 0, 0},
     {"help", 'h', NULL, "show this help and exit", OPT_HELP, 0, 0, 0, 0},
     {"version", 'V', NULL, "show the version and exit", OPT_VERSION,
      0, 0, 0, 0},
@@ -230,6 +241,8 @@ typedef struct cli_config {
     const char **expects;    /* malloc()ed: n_expects --expect values */
     size_t n_expects;
     const char *expect_file; /* --expect-file FILE, or NULL */
+    const char *bounce;      /* --bounce FILE, or NULL */
+    const char *relay;       /* --relay HOST[:PORT], or NULL */
 } cli_config_t;
 
 /* ------------------------------------------------------------------------ */
@@ -438,6 +451,12 @@ static int batch_option(int c, cli_config_t *cfg, FILE *err)
     case OPT_BATCH:
         cfg->batch = optarg;
         return 0;
+    case OPT_BOUNCE:
+        cfg->bounce = optarg;
+        return 0;
+    case OPT_RELAY:
+        cfg->relay = optarg;
+        return 0;
     case OPT_CONCURRENCY:
         if (!count_arg(c, optarg, &v, err))
             return SPFC_EXIT_USAGE;
@@ -543,6 +562,38 @@ static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
     return 0;
 }
 
+/* --bounce FILE (no argument) or --relay HOST DOMAIN: the diagnosis
+ * prints its own report, so the options for one check's output do not
+ * apply. */
+static int diagnose_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
+{
+    const char *clash = cfg->batch != NULL ? "--batch"
+                        : cfg->batch_only != NULL ? cfg->batch_only
+                        : cfg->helo != NULL ? "--helo"
+                        : cfg->record != NULL ? "--record"
+                        : cfg->mode == OUT_QUIET ? "--quiet"
+                        : cfg->mode == OUT_HEADER ? "--header"
+                        : NULL;
+    const char *opt = cfg->bounce != NULL ? "--bounce" : "--relay";
+    if (clash != NULL) {
+        spfc_cli_msg(err, "%s cannot be combined with %s (" TRY_HELP ")", opt,
+                     clash);
+        return SPFC_EXIT_USAGE;
+    }
+    int want = cfg->bounce != NULL ? 0 : 1;
+    if (npos != want) {
+        spfc_cli_msg(err, cfg->bounce != NULL
+                              ? "--bounce takes no DOMAIN or IP: the bounce "
+                                "names them (" TRY_HELP ")"
+                              : "--relay HOST needs the DOMAIN as the one "
+                                "argument (" TRY_HELP ")");
+        return SPFC_EXIT_USAGE;
+    }
+    if (want == 1)
+        cfg->domain = pos[0];
+    return 0;
+}
+
 /* Fill cfg from argv: the options, then the arguments.  Returns 0 on
  * success, else the exit code (the message is already on err). */
 static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
@@ -582,6 +633,8 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     }
     if (cfg->action != ACT_RUN)
         return 0;
+    if (cfg->bounce != NULL || cfg->relay != NULL)
+        return diagnose_args(cfg, argc - optind, argv + optind, err);
     if (cfg->batch != NULL)
         return check_batch_args(cfg, argc - optind, err);
     return check_args(cfg, argc - optind, argv + optind, err);
@@ -639,6 +692,8 @@ static int print_help(FILE *out)
           "       " PROG " [options] LOCAL@DOMAIN IP\n"
           "       " PROG " [options] --helo NAME IP\n"
           "       " PROG " [options] --batch FILE\n"
+          "       " PROG " [options] --bounce FILE\n"
+          "       " PROG " [options] --relay HOST[:PORT] DOMAIN\n"
           "\n"
           "Check whether IP may send mail for DOMAIN under its SPF policy\n"
           "(RFC 7208).  The sender is postmaster@DOMAIN unless LOCAL@DOMAIN\n"
@@ -671,7 +726,8 @@ static int print_help(FILE *out)
           "5 temperror, 6 none, 64 usage error, 70 internal error,\n"
           "74 output error; with --batch 0 when the batch ran.  Lint mode:\n"
           "0 no errors, 1 warnings with --strict, 4 errors, 5 DNS failure,\n"
-          "6 no record.\n"
+          "6 no record.  With --bounce, 64 also when the bounce does not\n"
+          "name both the domain and the IP.\n"
           "Colour only on a terminal; NO_COLOR turns it off.\n",
           out);
     return 0;
@@ -919,6 +975,31 @@ static int print_result(const cli_config_t *cfg, const spfc_request_t *req,
 }
 
 /* One check from the arguments: view, check, evaluation, output. */
+static int run_diagnose(const cli_config_t *cfg, FILE *out, FILE *err)
+{
+    spfc_view_t *view = NULL;
+    int code = build_view(cfg, &view, err);
+    if (code != 0)
+        return code;
+    spfc_diag_cmd_t dc = {
+        .bounce = cfg->bounce,
+        .relay = cfg->relay,
+        .domain = cfg->domain,
+        .json = cfg->mode == OUT_JSON,
+        .color = use_color(out),
+        .offline = cfg->offline,
+        .ropts = {
+            .servers = cfg->servers,
+            .timeout_ms = cfg->timeout_ms,
+            .tries = cfg->tries,
+            .sequential = cfg->sequential,
+        },
+    };
+    code = spfc_cli_diagnose(&dc, view, stdin, out, err);
+    spfc_view_free(view);
+    return code;
+}
+
 static int run(const cli_config_t *cfg, FILE *out, FILE *err)
 {
     int code = SPFC_EXIT_SOFTWARE;
@@ -991,7 +1072,9 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
         code = finish_output(out, err, 0);
         break;
     case ACT_RUN:
-        code = cfg.batch != NULL ? run_batch(&cfg, out, err)
+        code = cfg.bounce != NULL || cfg.relay != NULL
+                   ? run_diagnose(&cfg, out, err)
+               : cfg.batch != NULL ? run_batch(&cfg, out, err)
                : cfg.lint        ? run_lint(&cfg, out, err)
                                  : run(&cfg, out, err);
         break;

@@ -1129,3 +1129,362 @@ spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
     spfc_buf_puts(&b, "}\n");
     return emit(out, &b);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Bounce diagnosis (diagnose.c, bounce.c)                                  */
+/* ------------------------------------------------------------------------ */
+
+static const char *ptr_state_str(spfc_ptr_state_t s)
+{
+    switch (s) {
+    case SPFC_PTR_NONE: return "none";
+    case SPFC_PTR_UNCONFIRMED: return "not-confirmed";
+    case SPFC_PTR_CONFIRMED: return "confirmed";
+    case SPFC_PTR_ERROR: return "error";
+    }
+    return "error";
+}
+
+static const char *dkim_str(spfc_bounce_dkim_t k)
+{
+    switch (k) {
+    case SPFC_BOUNCE_DKIM_UNKNOWN: return NULL;
+    case SPFC_BOUNCE_DKIM_NOT_PASSED: return "did not pass";
+    case SPFC_BOUNCE_DKIM_PASSED: return "pass";
+    }
+    return NULL;
+}
+
+/* The help page of the receiver: the one the bounce links, else Gmail's
+ * sender guidelines (the story this mode exists for). */
+static const char *help_link(const spfc_bounce_t *bn)
+{
+    if (bn != NULL && bn->link[0] != '\0')
+        return bn->link;
+    return "https://support.google.com/mail/answer/81126";
+}
+
+/* "SPF check for d did not pass for ip (softfail): ..." and why. */
+static void diag_text_verdict(spfc_buf_t *b, const spfc_diagnosis_t *g,
+                              const char *ip, int color)
+{
+    const spfc_outcome_t *o = g->outcome;
+    spfc_buf_puts(b, "SPF check for ");
+    put_disps(b, g->domain);
+    spfc_buf_printf(b, " %s for %s (",
+                    o->result == SPFC_RESULT_PASS ? "passes" : "did not pass",
+                    ip);
+    put_result_word(b, o->result, color);
+    spfc_buf_puts(b, ")\n  identity: MAIL FROM domain ");
+    put_disps(b, g->domain);
+    spfc_buf_puts(b, " (RFC 7208 section 2.4)\n  policy: ");
+    if (g->record != NULL)
+        put_disps(b, g->record);
+    else
+        spfc_buf_puts(b, "none published");
+    spfc_buf_putc(b, '\n');
+    if (o->result == SPFC_RESULT_PASS)
+        return;
+    spfc_buf_puts(b, "  why: ");
+    const char *m = o->mechanism;
+    if (m != NULL && strchr("+-~?", m[0]) != NULL && m[0] != '\0')
+        m++;
+    if (m != NULL && spfc_strcasecmp(m, "all") == 0) {
+        spfc_buf_printf(b, "no term before ");
+        put_disps(b, o->mechanism);
+        spfc_buf_printf(b, " matched %s, so ", ip);
+        put_disps(b, o->mechanism);
+        spfc_buf_printf(b, " gave %s", spfc_result_str(o->result));
+    } else if (o->mechanism != NULL) {
+        spfc_buf_printf(b, "%s matched ", ip);
+        put_disps(b, o->mechanism);
+        spfc_buf_printf(b, ", which gives %s", spfc_result_str(o->result));
+    } else if (o->reason != NULL) {
+        put_disps(b, o->reason);
+    } else {
+        spfc_buf_printf(b, "nothing in the policy matched %s", ip);
+    }
+    spfc_buf_puts(b, "\n  Gmail counts only pass: softfail and neutral are "
+                     "\"did not pass\", like fail.\n");
+}
+
+static void diag_text_names(spfc_buf_t *b, const spfc_diagnosis_t *g,
+                            const char *ip)
+{
+    int named = 0;
+    spfc_buf_printf(b, "\nWho sends from %s:\n", ip);
+    for (size_t i = 0; i < g->n_names; i++) {
+        const spfc_diag_name_t *n = &g->names[i];
+        if (!n->is_ptr)
+            continue;
+        spfc_buf_printf(b, "  %s is ", ip);
+        put_disps(b, n->name);
+        spfc_buf_puts(b, n->confirmed ? " (forward-confirmed)\n"
+                                      : " (PTR only: its A/AAAA do not lead "
+                                        "back to the IP)\n");
+        named = 1;
+    }
+    if (!named)
+        spfc_buf_printf(b, "  %s has no PTR record%s\n", ip,
+                        g->ptr_state == SPFC_PTR_ERROR
+                            ? " (the lookup failed)" : "");
+    if (g->ptr_state != SPFC_PTR_CONFIRMED)
+        spfc_buf_puts(b, "  Gmail rejects senders without a PTR that "
+                         "resolves back to the IP (5.7.25): ask the IP's "
+                         "owner to set one.\n");
+    for (size_t i = 0; i < g->n_names; i++) {
+        const spfc_diag_name_t *n = &g->names[i];
+        spfc_buf_puts(b, "  ");
+        put_disps(b, n->name);
+        if (!n->has_spf) {
+            spfc_buf_puts(b, " publishes no SPF record, so include:");
+            put_disps(b, n->name);
+            spfc_buf_puts(b, " would be a permerror\n");
+        } else if (n->result == SPFC_RESULT_PASS) {
+            spfc_buf_puts(b, " publishes SPF and it passes this IP\n");
+        } else {
+            spfc_buf_printf(b, " publishes SPF but it gives %s for this IP\n",
+                            spfc_result_str(n->result));
+        }
+    }
+}
+
+static void diag_text_fix(spfc_buf_t *b, const spfc_diagnosis_t *g,
+                          const char *ip)
+{
+    if (g->suggestion == NULL)
+        return;
+    int works = g->suggestion_result == SPFC_RESULT_PASS &&
+                g->senders_kept == g->senders_checked &&
+                g->suggestion_lookups <= SPFC_MAX_DNS_TERMS;
+    if (!works) {
+        /* A record that still fails is shown as tried, never as the fix. */
+        spfc_buf_puts(b, "\nNo fix found: adding ");
+        put_disps(b, g->added_term);
+        spfc_buf_puts(b, " is not enough (an earlier term decides for this "
+                         "IP, or the lookups run out)\n  Tried: ");
+    } else {
+        spfc_buf_puts(b, "\nFix: add ");
+        put_disps(b, g->added_term);
+        spfc_buf_puts(b, g->provider != NULL
+                             ? " (its SPF passes this IP)"
+                             : " (no provider's SPF record passes this IP)");
+        spfc_buf_puts(b, ", keeping the existing terms\n  Publish: ");
+    }
+    put_disps(b, g->suggestion);
+    spfc_buf_printf(b, "\n  checked: %s %s with it; ", ip,
+                    g->suggestion_result == SPFC_RESULT_PASS
+                        ? "passes" : "still does not pass");
+    spfc_buf_printf(b, "%u of %u senders that passed before still pass; "
+                       "lookups %u/%d%s\n",
+                    g->senders_kept, g->senders_checked,
+                    g->suggestion_lookups, SPFC_MAX_DNS_TERMS,
+                    g->suggestion_lookups > SPFC_MAX_DNS_TERMS
+                        ? " (over the limit: a permerror)" : "");
+}
+
+static void diag_text_rules(spfc_buf_t *b, const spfc_bounce_t *bn,
+                            const spfc_diagnosis_t *g)
+{
+    const char *dk = bn != NULL ? dkim_str(bn->dkim) : NULL;
+    spfc_buf_printf(b, "\nDKIM (not checked here): %s\n",
+                    dk != NULL ? dk : "the bounce does not say");
+    spfc_buf_puts(b, "DMARC: ");
+    if (g->dmarc == NULL) {
+        spfc_buf_puts(b, "_dmarc.");
+        put_disps(b, g->registered);
+        spfc_buf_puts(b, " publishes no DMARC record\n");
+    } else {
+        spfc_buf_puts(b, "_dmarc.");
+        put_disps(b, g->registered);
+        spfc_buf_puts(b, " has p=");
+        put_disps(b, g->dmarc_policy != NULL ? g->dmarc_policy : "(none)");
+        spfc_buf_puts(b, "; SPF aligns when the From: domain is ");
+        put_disps(b, g->dmarc_strict_spf ? g->domain : g->registered);
+        spfc_buf_puts(b, g->dmarc_strict_spf ? " exactly (aspf=s)\n"
+                                             : " or below it (aspf=r)\n");
+    }
+    /* Yahoo and Microsoft (Outlook.com) announced the same rules as
+     * Gmail for 2024/2025; the bounce's own page comes first. */
+    const char *who = bn != NULL && bn->provider[0] != '\0' ? bn->provider
+                                                           : "Gmail";
+    put_disps(b, who);
+    spfc_buf_puts(b, ": every sender needs SPF or DKIM to pass; bulk "
+                     "senders need SPF and DKIM and DMARC\n  ");
+    put_disps(b, help_link(bn));
+    spfc_buf_putc(b, '\n');
+}
+
+spfc_status_t spfc_output_diagnosis_text(FILE *out, const spfc_bounce_t *bn,
+                                         const spfc_diagnosis_t *g, int flags)
+{
+    if (out == NULL || g == NULL || g->outcome == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    char ip[SPFC_IP_STRLEN];
+    spfc_ip_format(&g->ip, ip);
+    if (bn != NULL && (bn->provider[0] != '\0' || bn->status[0] != '\0')) {
+        spfc_buf_puts(&b, "The bounce: ");
+        put_disps(&b, bn->provider[0] ? bn->provider : "the receiver");
+        if (bn->status[0] != '\0') {
+            spfc_buf_puts(&b, " rejected with ");
+            put_disps(&b, bn->status);
+        }
+        spfc_buf_puts(&b, "\n");
+    }
+    diag_text_verdict(&b, g, ip, flags & SPFC_OUT_COLOR);
+    diag_text_names(&b, g, ip);
+    diag_text_fix(&b, g, ip);
+    diag_text_rules(&b, bn, g);
+    return emit(out, &b);
+}
+
+static void json_bounce(spfc_buf_t *b, const spfc_bounce_t *bn)
+{
+    char ip[SPFC_IP_STRLEN];
+    spfc_buf_puts(b, "{\"domain\":");
+    json_cstr(b, bn->domain[0] ? bn->domain : NULL);
+    json_key(b, "ip");
+    if (bn->has_ip) {
+        spfc_ip_format(&bn->ip, ip);
+        json_cstr(b, ip);
+    } else {
+        spfc_buf_puts(b, "null");
+    }
+    json_key(b, "status");
+    json_cstr(b, bn->status[0] ? bn->status : NULL);
+    json_key(b, "provider");
+    json_cstr(b, bn->provider[0] ? bn->provider : NULL);
+    json_key(b, "spf");
+    json_cstr(b, bn->spf_result[0] ? bn->spf_result : NULL);
+    json_key(b, "dkim");
+    json_cstr(b, dkim_str(bn->dkim));
+    json_key(b, "link");
+    json_cstr(b, bn->link[0] ? bn->link : NULL);
+    spfc_buf_putc(b, '}');
+}
+
+static void json_diag_names(spfc_buf_t *b, const spfc_diagnosis_t *g)
+{
+    json_key(b, "names");
+    spfc_buf_putc(b, '[');
+    for (size_t i = 0; i < g->n_names; i++) {
+        const spfc_diag_name_t *n = &g->names[i];
+        spfc_buf_puts(b, i > 0 ? ",{\"name\":" : "{\"name\":");
+        json_cstr(b, n->name);
+        spfc_buf_printf(b, ",\"ptr\":%s,\"confirmed\":%s,\"spf\":%s",
+                        n->is_ptr ? "true" : "false",
+                        n->confirmed ? "true" : "false",
+                        n->has_spf ? "true" : "false");
+        json_key(b, "record");
+        json_cstr(b, n->record);
+        json_key(b, "result");
+        json_cstr(b, n->has_spf ? spfc_result_str(n->result) : NULL);
+        spfc_buf_putc(b, '}');
+    }
+    spfc_buf_putc(b, ']');
+}
+
+spfc_status_t spfc_output_diagnosis_json(FILE *out, const spfc_bounce_t *bn,
+                                         const spfc_diagnosis_t *g)
+{
+    if (out == NULL || g == NULL || g->outcome == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    char ip[SPFC_IP_STRLEN];
+    const spfc_outcome_t *o = g->outcome;
+    spfc_ip_format(&g->ip, ip);
+
+    spfc_buf_printf(&b, "{\"result\":\"%s\"", spfc_result_str(o->result));
+    json_key(&b, "domain");
+    json_cstr(&b, g->domain);
+    spfc_buf_printf(&b, ",\"ip\":\"%s\",\"identity\":\"mailfrom\"", ip);
+    json_key(&b, "record");
+    json_cstr(&b, g->record);
+    json_key(&b, "mechanism");
+    json_cstr(&b, o->mechanism);
+    json_key(&b, "reason");
+    json_cstr(&b, o->reason);
+    spfc_buf_printf(&b, ",\"lookups\":%u,\"gmail_authenticates\":%s", o->lookups,
+                    o->result == SPFC_RESULT_PASS ? "true" : "false");
+    spfc_buf_printf(&b, ",\"ptr\":\"%s\"", ptr_state_str(g->ptr_state));
+    json_diag_names(&b, g);
+    json_key(&b, "provider");
+    json_cstr(&b, g->provider);
+    json_key(&b, "suggestion");
+    if (g->suggestion == NULL) {
+        spfc_buf_puts(&b, "null");
+    } else {
+        spfc_buf_puts(&b, "{\"record\":");
+        json_cstr(&b, g->suggestion);
+        json_key(&b, "added");
+        json_cstr(&b, g->added_term);
+        spfc_buf_printf(&b, ",\"result\":\"%s\",\"lookups\":%u,"
+                            "\"senders_checked\":%u,\"senders_kept\":%u}",
+                        spfc_result_str(g->suggestion_result),
+                        g->suggestion_lookups, g->senders_checked,
+                        g->senders_kept);
+    }
+    spfc_buf_puts(&b, ",\"dmarc\":{\"domain\":");
+    json_cstr(&b, g->registered);
+    json_key(&b, "record");
+    json_cstr(&b, g->dmarc);
+    json_key(&b, "p");
+    json_cstr(&b, g->dmarc_policy);
+    spfc_buf_printf(&b, ",\"aspf\":\"%s\"}", g->dmarc_strict_spf ? "s" : "r");
+    json_key(&b, "help");
+    json_cstr(&b, help_link(bn));
+    json_key(&b, "bounce");
+    if (bn != NULL)
+        json_bounce(&b, bn);
+    else
+        spfc_buf_puts(&b, "null");
+    spfc_buf_puts(&b, "}\n");
+    return emit(out, &b);
+}
+
+spfc_status_t spfc_output_bounce(FILE *out, const spfc_bounce_t *bn, int json)
+{
+    if (out == NULL || bn == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    if (json) {
+        spfc_buf_puts(&b, "{\"result\":null,\"bounce\":");
+        json_bounce(&b, bn);
+        spfc_buf_puts(&b, "}\n");
+        return emit(out, &b);
+    }
+    char ip[SPFC_IP_STRLEN] = "";
+    if (bn->has_ip)
+        spfc_ip_format(&bn->ip, ip);
+    spfc_buf_puts(&b, "The bounce names ");
+    if (bn->domain[0] != '\0') {
+        spfc_buf_puts(&b, "the SPF domain ");
+        put_disps(&b, bn->domain);
+    } else {
+        spfc_buf_puts(&b, "no SPF domain");
+    }
+    if (bn->has_ip)
+        spfc_buf_printf(&b, " and the IP %s\n", ip);
+    else
+        spfc_buf_puts(&b, " and no sending IP\n");
+    if (bn->status[0] != '\0' || bn->provider[0] != '\0') {
+        spfc_buf_puts(&b, "  rejected by ");
+        put_disps(&b, bn->provider[0] ? bn->provider : "the receiver");
+        if (bn->status[0] != '\0') {
+            spfc_buf_puts(&b, " with status ");
+            put_disps(&b, bn->status);
+        }
+        spfc_buf_putc(&b, '\n');
+    }
+    spfc_buf_puts(&b, "Run the check by hand with the MAIL FROM domain and "
+                      "the IP of the server that handed the mail over:\n"
+                      "  spfcheck ");
+    put_disps(&b, bn->domain[0] ? bn->domain : "DOMAIN");
+    spfc_buf_printf(&b, " %s\n", bn->has_ip ? ip : "IP");
+    spfc_buf_puts(&b, "  or, when the mail goes out through a relay host:\n"
+                      "  spfcheck --relay HOST ");
+    put_disps(&b, bn->domain[0] ? bn->domain : "DOMAIN");
+    spfc_buf_putc(&b, '\n');
+    return emit(out, &b);
+}

@@ -11,6 +11,7 @@ regress-* (inputs that fuzzing found) are kept.
 import hashlib
 import ipaddress
 import os
+import re
 import struct
 import sys
 
@@ -362,6 +363,24 @@ def seeds_batch(docs):
         put("fuzz_batch", b)
 
 
+def seeds_bounce(docs):
+    """The bounce wordings of tests/test_bounce.c's table and the example
+    bounce of docs/examples/bounce.txt."""
+    top = os.path.normpath(os.path.join(HERE, "..", ".."))
+    with open(os.path.join(top, "docs", "examples", "bounce.txt"), "rb") as f:
+        put("fuzz_bounce", f.read())
+    with open(os.path.join(top, "tests", "test_bounce.c")) as f:
+        src = f.read()
+    glink = "https://support.google.com/mail/answer/81126#authentication"
+    case = re.compile(r'\{"[^"]*",\n((?:\s+"(?:[^"\\]|\\.)*"'
+                      r'(?:\s*GLINK\s*"(?:[^"\\]|\\.)*")?\n)+)')
+    for m in case.finditer(src):
+        parts = re.findall(r'"((?:[^"\\]|\\.)*)"|(GLINK)', m.group(1))
+        text = "".join(glink if g else lit for lit, g in parts)
+        put("fuzz_bounce",
+            text.encode().decode("unicode_escape").encode("latin-1"))
+
+
 def main():
     # Generated seeds are named by a 16-digit hash; keep everything else
     # (regress-* inputs that fuzzing found).
@@ -377,6 +396,7 @@ def main():
     seeds_dns(docs)
     seeds_zone(docs)
     seeds_batch(docs)
+    seeds_bounce(docs)
     for t in sorted(os.listdir(OUT)):
         files = os.listdir(os.path.join(OUT, t))
         size = sum(os.path.getsize(os.path.join(OUT, t, f)) for f in files)
