@@ -13,6 +13,7 @@
  *            up to the registered domain, and the relay host's
  *   round 3  a check of the IP against each name that publishes SPF
  *   round 4  the suggested record, evaluated under a scratch name
+ *   round 5  the lint of the suggestion, put on the domain itself
  *
  * The registered domain comes from the Public Suffix List through libpsl,
  * psl_latest(NULL): the newer of the list built into libpsl and the
@@ -39,6 +40,7 @@ typedef struct diag_impl {
     spfc_diagnosis_t pub; /* first: the public pointer is this struct */
     spfc_arena_t arena;
     spfc_check_t *check;  /* owns pub.outcome */
+    spfc_lint_t *lint;    /* owns pub.suggestion_lint */
     spfc_diag_name_t names[MAX_NAMES];
     spfc_view_t *view;
     spfc_resolver_t *resolver;
@@ -516,6 +518,40 @@ done:
     return st;
 }
 
+/* The lint checks (lint.c) over the suggestion as it would be published:
+ * put on the domain (an override, like --record), linted over the same
+ * view and resolver, then the domain's record put back.  On the domain
+ * and not the scratch name, so the findings name what the person will
+ * publish, bare a/mx included. */
+static spfc_status_t lint_suggestion(diag_impl_t *d)
+{
+    spfc_diagnosis_t *g = &d->pub;
+    spfc_status_t st, st2;
+    if (g->suggestion == NULL)
+        return SPFC_OK;
+    st = spfc_view_override_txt(d->view, g->domain, g->suggestion,
+                                strlen(g->suggestion));
+    if (st != SPFC_OK)
+        return st;
+    st = spfc_lint_new(g->domain, &d->lint);
+    if (st == SPFC_OK && d->resolver != NULL) {
+        st = spfc_lint_run(d->resolver, d->lint, NULL);
+    } else if (st == SPFC_OK) {
+        spfc_step_t step = SPFC_STEP_NEED;
+        st = spfc_lint_eval(d->lint, d->view, &step);
+        /* without a resolver the view must hold everything (--offline) */
+        if (st == SPFC_OK && step != SPFC_STEP_DONE)
+            st = SPFC_EINVAL;
+    }
+    const char *orig = g->record != NULL ? g->record : "";
+    st2 = spfc_view_override_txt(d->view, g->domain, orig, strlen(orig));
+    if (st == SPFC_OK)
+        st = st2;
+    if (st == SPFC_OK)
+        g->suggestion_lint = spfc_lint_report(d->lint);
+    return st;
+}
+
 /* ------------------------------------------------------------------------ */
 /* DMARC                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -640,6 +676,8 @@ spfc_status_t spfc_diagnose(spfc_view_t *view, spfc_resolver_t *resolver,
         goto done;
     if (d->pub.outcome->result != SPFC_RESULT_PASS)
         st = suggest(d);
+    if (st == SPFC_OK)
+        st = lint_suggestion(d);
 
 done:
     if (st != SPFC_OK) {
@@ -656,9 +694,36 @@ void spfc_diagnosis_free(spfc_diagnosis_t *diag)
         return;
     diag_impl_t *d = (diag_impl_t *)diag;
     spfc_check_free(d->check);
+    spfc_lint_free(d->lint);
     psl_free(d->psl_owned);
     spfc_arena_clear(&d->arena);
     free(d);
+}
+
+spfc_status_t spfc_diagnosis_set_from(spfc_diagnosis_t *diag,
+                                      const char *from_domain)
+{
+    char canon[SPFC_MAX_NAME_LEN + 2];
+    if (diag == NULL || from_domain == NULL ||
+        !spfc_name_canon(from_domain, canon, sizeof canon) ||
+        !spfc_domain_is_valid(canon))
+        return SPFC_EINVAL;
+    diag_impl_t *d = (diag_impl_t *)diag;
+    const char *from = spfc_arena_strdup(&d->arena, canon);
+    const char *reg = from != NULL
+                          ? spfc_arena_strdup(&d->arena, registered_of(d, canon))
+                          : NULL;
+    if (reg == NULL)
+        return SPFC_ENOMEM;
+    diag->from_domain = from;
+    diag->from_registered = reg;
+    /* RFC 7489 section 3.1.2: strict mode wants the identical name;
+     * relaxed mode the same Organizational Domain (section 3.2, the
+     * registered domain from the Public Suffix List). */
+    diag->spf_aligned = diag->dmarc_strict_spf
+                            ? spfc_strcasecmp(from, diag->domain) == 0
+                            : spfc_strcasecmp(reg, diag->registered) == 0;
+    return SPFC_OK;
 }
 
 spfc_status_t spfc_host_addresses(spfc_view_t *view, spfc_resolver_t *resolver,
