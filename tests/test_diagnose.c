@@ -121,6 +121,26 @@ START_TEST(story_from_zone)
     ck_assert_str_eq(d->registered, "mydomain.example");
     ck_assert_str_eq(d->dmarc_policy, "none");
     ck_assert(!d->dmarc_strict_spf);
+
+    /* the suggestion's lint: as published on the domain, no error; the
+     * home host has an A and no AAAA (the IPv6 trap) */
+    const spfc_lint_report_t *l = d->suggestion_lint;
+    ck_assert_ptr_nonnull(l);
+    ck_assert_str_eq(l->domain, "mydomain.example");
+    ck_assert(l->record != NULL &&
+              strncmp(l->record, d->suggestion, l->record_len) == 0);
+    ck_assert_uint_eq(l->n_errors, 0);
+    ck_assert_uint_eq(l->lookups, d->suggestion_lookups); /* the same budget */
+    int trap = 0;
+    for (size_t i = 0; i < l->n_findings; i++)
+        trap |= l->findings[i].code == SPFC_LINT_IPV6_TRAP;
+    ck_assert(trap);
+    /* the view answers the domain's own record again */
+    spfc_answer_t a;
+    ck_assert(spfc_view_lookup(v, "mydomain.example", SPFC_TYPE_TXT, &a));
+    ck_assert_uint_eq(a.n_rrs, 1);
+    ck_assert(a.rrs[0].len == strlen(d->record) &&
+              memcmp(a.rrs[0].data, d->record, a.rrs[0].len) == 0);
     spfc_diagnosis_free(d);
     spfc_view_free(v);
 }
@@ -335,6 +355,79 @@ START_TEST(already_passes)
 }
 END_TEST
 
+/* The suggestion's lint names what is wrong with it: a ptr term kept
+ * from the current record is a warning (RFC 7208 section 5.5). */
+START_TEST(suggestion_lint_findings)
+{
+    spfc_view_t *v = new_view("v=spf1 ptr:mydomain.example ~all");
+    add_txt(v, "isp.example", "v=spf1 ip4:192.0.2.0/24 -all");
+    add_ptr(v, "90.2.0.192.in-addr.arpa", "o.isp.example");
+    add_addr(v, "o.isp.example", "192.0.2.90");
+    spfc_diagnosis_t *d = diagnose(v, "192.0.2.90", NULL);
+    assert_good_fix(d);
+    ck_assert_str_eq(d->suggestion,
+                     "v=spf1 ptr:mydomain.example include:isp.example ~all");
+    const spfc_lint_report_t *l = d->suggestion_lint;
+    ck_assert_ptr_nonnull(l);
+    int ptr = 0;
+    for (size_t i = 0; i < l->n_findings; i++)
+        ptr |= l->findings[i].code == SPFC_LINT_PTR &&
+               l->findings[i].severity == SPFC_LINT_WARNING;
+    ck_assert(ptr);
+    ck_assert_uint_ge(l->n_warnings, 1);
+    spfc_diagnosis_free(d);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* No suggestion, no lint of one. */
+START_TEST(no_suggestion_no_lint)
+{
+    spfc_view_t *v = new_view("v=spf1 ip4:192.0.2.0/24 -all");
+    spfc_diagnosis_t *d = diagnose(v, "192.0.2.84", NULL);
+    ck_assert_ptr_null(d->suggestion);
+    ck_assert_ptr_null(d->suggestion_lint);
+    ck_assert_ptr_null(d->from_domain);
+    spfc_diagnosis_free(d);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* DMARC alignment of SPF with the From: domain (RFC 7489 section
+ * 3.1.2): relaxed wants the same registered domain, strict the same
+ * name. */
+START_TEST(from_alignment)
+{
+    static const struct {
+        const char *dmarc, *from;
+        int aligned;
+    } t[] = {
+        {NULL, "mydomain.example", 1},
+        {NULL, "News.MyDomain.example", 1},
+        {NULL, "other.example", 0},
+        {"v=DMARC1; p=reject; aspf=r", "news.mydomain.example", 1},
+        {"v=DMARC1; p=reject; aspf=s", "news.mydomain.example", 0},
+        {"v=DMARC1; p=reject; aspf=s", "mydomain.example.", 1},
+        {"v=DMARC1; p=quarantine", "mydomain.example.net", 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        spfc_view_t *v = new_view("v=spf1 a ~all");
+        if (t[i].dmarc != NULL)
+            add_txt(v, "_dmarc.mydomain.example", t[i].dmarc);
+        spfc_diagnosis_t *d = diagnose(v, "192.0.2.85", NULL);
+        ck_assert_int_eq(spfc_diagnosis_set_from(d, t[i].from), SPFC_OK);
+        ck_assert_msg(d->spf_aligned == t[i].aligned, "%s with %s: aligned %d",
+                      t[i].from, t[i].dmarc ? t[i].dmarc : "no DMARC",
+                      d->spf_aligned);
+        ck_assert_ptr_nonnull(d->from_registered);
+        ck_assert_int_eq(spfc_diagnosis_set_from(d, "nodot"), SPFC_EINVAL);
+        ck_assert_int_eq(spfc_diagnosis_set_from(NULL, "a.example"), SPFC_EINVAL);
+        spfc_diagnosis_free(d);
+        spfc_view_free(v);
+    }
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
     spfc_view_t *v = new_view("v=spf1 -all");
@@ -391,6 +484,9 @@ START_TEST(binary_bounce_story)
         "DKIM (not checked here): did not pass",
         "_dmarc.mydomain.example has p=none",
         "https://support.google.com/mail/answer/81126#authentication",
+        "  lint: 0 errors, 1 warning",
+        "[ipv6-trap]",
+        "From: mydomain.example aligns with the SPF domain mydomain.example",
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         ck_assert_msg(strstr(r.out, want[i]) != NULL, "no '%s' in:\n%s", want[i],
@@ -412,8 +508,19 @@ START_TEST(binary_bounce_json_stdin)
     json_t *s = json_object_get(j, "suggestion");
     ck_assert_str_eq(json_string_value(json_object_get(s, "record")),
                      "v=spf1 a:mydomain.example include:isp.example ~all");
+    json_t *lint = json_object_get(s, "lint");
+    ck_assert_int_eq(json_integer_value(json_object_get(lint, "errors")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(lint, "warnings")), 1);
+    json_t *f0 = json_array_get(json_object_get(lint, "findings"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(f0, "code")), "ipv6-trap");
+    json_t *from = json_object_get(json_object_get(j, "dmarc"), "from");
+    ck_assert_str_eq(json_string_value(json_object_get(from, "domain")),
+                     "mydomain.example");
+    ck_assert(json_is_true(json_object_get(from, "spf_aligned")));
     json_t *b = json_object_get(j, "bounce");
     ck_assert_str_eq(json_string_value(json_object_get(b, "status")), "5.7.26");
+    ck_assert_str_eq(json_string_value(json_object_get(b, "from")),
+                     "mydomain.example");
     json_decref(j);
 }
 END_TEST
@@ -517,6 +624,9 @@ static Suite *diagnose_suite(void)
     tcase_add_test(tc, no_record_yet);
     tcase_add_test(tc, macro_domain_record);
     tcase_add_test(tc, already_passes);
+    tcase_add_test(tc, suggestion_lint_findings);
+    tcase_add_test(tc, no_suggestion_no_lint);
+    tcase_add_test(tc, from_alignment);
     tcase_add_test(tc, bad_arguments);
     suite_add_tcase(s, tc);
     tc = tcase_create("binary");
