@@ -468,6 +468,84 @@ static void run_bin(const char *args, bin_t *r)
     run_result_free(&res);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The README opens with the bounce demo                                    */
+/* ------------------------------------------------------------------------ */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot read %s", path);
+    char *buf = malloc(1u << 20);
+    ck_assert_ptr_nonnull(buf);
+    size_t n = fread(buf, 1, (1u << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The words of s[0..len) separated by blanks, backslash-newlines
+ * dropped, joined by single spaces into out. */
+static void words(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 2 < cap; i++) {
+        char c = s[i] == '\\' || s[i] == '\n' || s[i] == '\t' ? ' ' : s[i];
+        if (c == ' ' && (n == 0 || out[n - 1] == ' '))
+            continue;
+        out[n++] = c;
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+}
+
+/* README.md starts with two commands: the first installs exactly CI's
+ * packages (.ci/run), builds, and ends with the offline bounce demo this
+ * file tests above; the second runs the whole test suite. */
+START_TEST(readme_opens_with_demo)
+{
+    static const char install[] = "apt-get install -y --no-install-recommends ";
+    static const char demo[] =
+        " && ./build/src/cli/spfcheck --offline --zone docs/examples/bounce.zone "
+        "--bounce docs/examples/bounce.txt\n```\n";
+    char *readme = slurp(SPFC_SOURCE_DIR "/README.md");
+    char *ci = slurp(SPFC_SOURCE_DIR "/.ci/run");
+    char want[1024], got[1024];
+
+    static const char start[] = "# spfcheck\n\n```sh\napt-get update && ";
+    ck_assert_msg(strncmp(readme, start, strlen(start)) == 0,
+                  "README.md does not start with the install command");
+    const char *first_end = strstr(readme, "\n```\n");
+    ck_assert_ptr_nonnull(first_end);
+    const char *d = strstr(readme, demo);
+    ck_assert_msg(d != NULL && d + strlen(demo) == first_end + 5,
+                  "the first command does not end with the bounce demo");
+    static const char second[] =
+        "\n```sh\nctest --test-dir build --output-on-failure\n```\n";
+    ck_assert_msg(strncmp(first_end + 5, second, strlen(second)) == 0,
+                  "the second command is not the test suite");
+
+    /* the package lists, word for word */
+    const char *r = strstr(readme, install);
+    const char *c = strstr(ci, install);
+    ck_assert(r != NULL && r < first_end && c != NULL);
+    r += strlen(install);
+    c += strlen(install);
+    const char *r_end = strstr(r, " && ");
+    const char *c_end = c;
+    while ((c_end = strchr(c_end, '\n')) != NULL && c_end[-1] == '\\')
+        c_end++;
+    ck_assert(r_end != NULL && c_end != NULL);
+    words(r, (size_t)(r_end - r), got, sizeof got);
+    words(c, (size_t)(c_end - c), want, sizeof want);
+    ck_assert_msg(strcmp(got, want) == 0, "README installs '%s', CI '%s'", got,
+                  want);
+    free(readme);
+    free(ci);
+}
+END_TEST
+
 START_TEST(binary_bounce_story)
 {
     static bin_t r;
@@ -631,6 +709,7 @@ static Suite *diagnose_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("binary");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, readme_opens_with_demo);
     tcase_add_test(tc, binary_bounce_story);
     tcase_add_test(tc, binary_bounce_json_stdin);
     tcase_add_test(tc, binary_relay);
