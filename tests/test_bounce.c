@@ -234,6 +234,20 @@ static const bcase_t cases[] = {
      "(in reply to RCPT TO command)\n",
      "sender.example", "192.0.2.193", "5.7.23", "", "", SPFC_BOUNCE_DKIM_UNKNOWN,
      "http://www.openspf.net/Why?s=mfrom;id=me@sender.example;ip=192.0.2.193;r="},
+    /* General wordings no table entry above has (the parser reads
+     * phrases, not templates). */
+    {"'SPF validation failed for d from IP i'",
+     "<u@example.net>: host mx.filter.example[198.51.100.9] said: 550 5.7.1\n"
+     "    SPF validation failed for Sender.Example from IP 192.0.2.140 (in reply\n"
+     "    to end of DATA command)\n",
+     "sender.example", "192.0.2.140", "5.7.1", "", "", SPFC_BOUNCE_DKIM_UNKNOWN, ""},
+    {"'the SPF record of d does not permit IP address i'",
+     "Remote Server returned '554 5.7.1 The SPF record of shop.example does not\r\n"
+     "permit IP address 2001:db8::25 to send mail'\r\n",
+     "shop.example", "2001:db8::25", "5.7.1", "", "", SPFC_BOUNCE_DKIM_UNKNOWN, ""},
+    {"'SPF check failed for d, client IP: i'",
+     "550 SPF check failed for news.example, client IP: 192.0.2.141\n",
+     "news.example", "192.0.2.141", "", "", "", SPFC_BOUNCE_DKIM_UNKNOWN, ""},
 };
 
 /* The message's From: domain, for DMARC alignment. */

@@ -336,6 +336,17 @@ static const char *const domain_phrases[] = {
     "scope=mfrom;identity=",
     "unauthenticated email from ", /* Gmail's DMARC wording */
     "mail from:",                /* Exim: "after MAIL FROM:<x@d>" */
+    /* General wordings of other receivers and filters, tried last:
+     * "SPF validation failed for d", "the SPF record of d does not
+     * permit", "sender domain d", "SPF: d ... " */
+    "spf validation failed for ",
+    "spf check failed for ",
+    "spf record of ",
+    "spf record for ",
+    "spf policy of ",
+    "spf policy for ",
+    "sender domain ",
+    "from domain ",
 };
 
 static void find_domain(bparse_t *p, spfc_bounce_t *out)
@@ -363,6 +374,16 @@ static const char *const ip_phrases[] = {
     "does not designate ", /* Received-SPF / Authentication-Results comment */
     ";ip=",                /* openspf "Why?" link */
     "sender ip is ",       /* Microsoft's X-Forefront-Antispam-Report wording */
+    /* general wordings, tried last: "from IP 192.0.2.1", "IP address
+     * 192.0.2.1 is not", "client IP: ...", "ip: 192.0.2.1" */
+    "from ip ",
+    "from ip address ",
+    "ip address ",
+    "ip address: ",
+    "client ip ",
+    "client ip: ",
+    "ip: ",
+    "ip = ",
 };
 
 static int find_ip(bparse_t *p, spfc_bounce_t *out)
