@@ -380,6 +380,28 @@ START_TEST(suggestion_lint_findings)
 }
 END_TEST
 
+/* The diagnosis leaves the view as it found it: every TXT record of the
+ * domain (not only its SPF one) answers again, so a second diagnosis
+ * (--relay with several addresses) sees the same DNS. */
+START_TEST(view_left_as_found)
+{
+    spfc_view_t *v = new_view("v=spf1 a ~all");
+    add_txt(v, "mydomain.example", "site-verification=abc");
+    add_txt(v, "isp.example", "v=spf1 ip4:192.0.2.0/24 -all");
+    add_ptr(v, "91.2.0.192.in-addr.arpa", "o.isp.example");
+    for (int round = 0; round < 2; round++) {
+        spfc_diagnosis_t *d = diagnose(v, "192.0.2.91", NULL);
+        ck_assert_int_eq(d->outcome->result, SPFC_RESULT_SOFTFAIL);
+        ck_assert_ptr_nonnull(d->suggestion_lint);
+        spfc_answer_t a;
+        ck_assert(spfc_view_lookup(v, "mydomain.example", SPFC_TYPE_TXT, &a));
+        ck_assert_uint_eq(a.n_rrs, 2);
+        spfc_diagnosis_free(d);
+    }
+    spfc_view_free(v);
+}
+END_TEST
+
 /* No suggestion, no lint of one. */
 START_TEST(no_suggestion_no_lint)
 {
@@ -704,6 +726,7 @@ static Suite *diagnose_suite(void)
     tcase_add_test(tc, already_passes);
     tcase_add_test(tc, suggestion_lint_findings);
     tcase_add_test(tc, no_suggestion_no_lint);
+    tcase_add_test(tc, view_left_as_found);
     tcase_add_test(tc, from_alignment);
     tcase_add_test(tc, bad_arguments);
     suite_add_tcase(s, tc);

@@ -379,8 +379,8 @@ static spfc_status_t collect_senders(diag_impl_t *d, const spfc_record_t *rec,
  * bare a/mx/ptr pointed at <domain> (build_suggestion).  A record whose
  * macros read %{d} or %{o} (RFC 7208 section 7.2) means something else
  * under another name: then it is put on the domain itself for the
- * evaluation and the domain's record is put back afterwards (an override,
- * like --record, so the caller's view keeps answering the same SPF). */
+ * evaluation, as a temporary override (spfc_view_override_take/put), so
+ * the caller's view keeps answering the same SPF. */
 static const char *eval_name(const diag_impl_t *d, const spfc_record_t *rec)
 {
     if (rec != NULL && (spfc_macro_uses(rec->text, rec->text_len, 'd') ||
@@ -434,7 +434,7 @@ static spfc_status_t try_suggestion(diag_impl_t *d, const spfc_record_t *rec,
                                     size_t n_senders, int *ok)
 {
     spfc_diagnosis_t *g = &d->pub;
-    spfc_status_t st, st2;
+    spfc_status_t st;
     spfc_result_t before[MAX_SENDERS];
     const char *name = eval_name(d, rec);
     int on_domain = name == d->pub.domain;
@@ -450,16 +450,16 @@ static spfc_status_t try_suggestion(diag_impl_t *d, const spfc_record_t *rec,
     for (size_t i = 0; i < n_senders; i++)
         if ((st = verdict(d, g->domain, &senders[i], &before[i], NULL)) != SPFC_OK)
             return st;
-    st = spfc_view_override_txt(d->view, name, evald, strlen(evald));
-    if (st != SPFC_OK)
+    /* On the domain, the override is temporary: whatever answered its
+     * TXT before (zone, cache, the caller's --record) answers again. */
+    spfc_view_saved_t *saved = NULL;
+    if (on_domain && (st = spfc_view_override_take(d->view, name, &saved)) != SPFC_OK)
         return st;
-    st = judge(d, name, senders, n_senders, before, ok);
-    if (on_domain) {
-        const char *orig = g->record != NULL ? g->record : "";
-        st2 = spfc_view_override_txt(d->view, g->domain, orig, strlen(orig));
-        if (st == SPFC_OK)
-            st = st2;
-    }
+    st = spfc_view_override_txt(d->view, name, evald, strlen(evald));
+    if (st == SPFC_OK)
+        st = judge(d, name, senders, n_senders, before, ok);
+    if (on_domain)
+        spfc_view_override_put(d->view, name, saved);
     return st;
 }
 
@@ -519,21 +519,23 @@ done:
 }
 
 /* The lint checks (lint.c) over the suggestion as it would be published:
- * put on the domain (an override, like --record), linted over the same
- * view and resolver, then the domain's record put back.  On the domain
+ * put on the domain (a temporary override), linted over the same view
+ * and resolver, then the view left as it was.  On the domain
  * and not the scratch name, so the findings name what the person will
  * publish, bare a/mx included. */
 static spfc_status_t lint_suggestion(diag_impl_t *d)
 {
     spfc_diagnosis_t *g = &d->pub;
-    spfc_status_t st, st2;
+    spfc_view_saved_t *saved = NULL;
     if (g->suggestion == NULL)
         return SPFC_OK;
-    st = spfc_view_override_txt(d->view, g->domain, g->suggestion,
-                                strlen(g->suggestion));
+    spfc_status_t st = spfc_view_override_take(d->view, g->domain, &saved);
     if (st != SPFC_OK)
         return st;
-    st = spfc_lint_new(g->domain, &d->lint);
+    st = spfc_view_override_txt(d->view, g->domain, g->suggestion,
+                                strlen(g->suggestion));
+    if (st == SPFC_OK)
+        st = spfc_lint_new(g->domain, &d->lint);
     if (st == SPFC_OK && d->resolver != NULL) {
         st = spfc_lint_run(d->resolver, d->lint, NULL);
     } else if (st == SPFC_OK) {
@@ -543,10 +545,7 @@ static spfc_status_t lint_suggestion(diag_impl_t *d)
         if (st == SPFC_OK && step != SPFC_STEP_DONE)
             st = SPFC_EINVAL;
     }
-    const char *orig = g->record != NULL ? g->record : "";
-    st2 = spfc_view_override_txt(d->view, g->domain, orig, strlen(orig));
-    if (st == SPFC_OK)
-        st = st2;
+    spfc_view_override_put(d->view, g->domain, saved);
     if (st == SPFC_OK)
         g->suggestion_lint = spfc_lint_report(d->lint);
     return st;
