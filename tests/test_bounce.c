@@ -193,7 +193,116 @@ static const bcase_t cases[] = {
      "SPF check for [192.0.2.1] did not pass with ip: [192.0.2.1]\n",
      "", "192.0.2.1", "", "", "did not pass", SPFC_BOUNCE_DKIM_UNKNOWN, ""},
     {"empty", "", "", NULL, "", "", "", SPFC_BOUNCE_DKIM_UNKNOWN, ""},
+    /* Wordings as people post them (addresses made documentation ones). */
+    {"gmail 5.7.26 through Exim, the code between the domain and 'did not'",
+     "This message was created automatically by mail delivery software. A\n"
+     "message that you sent could not be delivered to one or more of its\n"
+     "recipients. This is a permanent error. The following address(es) failed:\n"
+     "  someone@gmail.com host gmail-smtp-in.l.google.com [74.125.130.27] SMTP\n"
+     "error from remote mail server after end of data: 550-5.7.26 This mail is\n"
+     "unauthenticated, which poses a security risk to the 550-5.7.26 sender and\n"
+     "Gmail users, and has been blocked. The sender must 550-5.7.26 authenticate\n"
+     "with at least one of SPF or DKIM. For this message, 550-5.7.26 DKIM checks\n"
+     "did not pass and SPF check for [example-domain.com.au] 550-5.7.26 did not\n"
+     "pass with ip: [192.0.2.212]. The sender should visit 550-5.7.26 " GLINK "\n"
+     "for 550 5.7.26 instructions on setting up authentication.\n"
+     "y17-20020a17090322d100b001a654cdcce0si31054240plg.103 - gsmtp\n",
+     "example-domain.com.au", "192.0.2.212", "5.7.26", "Gmail", "did not pass",
+     SPFC_BOUNCE_DKIM_NOT_PASSED, GLINK},
+    {"'per it's SPF Record' (5.1.0)",
+     "550 5.1.0 192.0.2.1 is not allowed to send from <example.jp> per it's SPF\n"
+     "Record. Please inspect your SPF settings, and try again.\n",
+     "example.jp", "192.0.2.1", "5.1.0", "", "", SPFC_BOUNCE_DKIM_UNKNOWN, ""},
+    {"microsoft 5.7.515 DSN, 'Spf= Fail , Dkim= Pass', no IP",
+     "Reporting-MTA: dns; mail.example.jp\n"
+     "Final-Recipient: rfc822; someone@outlook.example\n"
+     "Action: failed\n"
+     "Status: 5.7.515\n"
+     "Diagnostic-Code: smtp; 550 5.7.515 Access denied, sending domain EXAMPLE.JP\n"
+     "    doesn't meet the required authentication level. The sender's domain in the\n"
+     "    5322.From address doesn't meet the authentication requirements defined for\n"
+     "    the sender. To learn how to fix this see:\n"
+     "    https://go.microsoft.com/fwlink/p/?linkid=2319303 Spf= Fail , Dkim= Pass ,\n"
+     "    DMARC= Pass\n",
+     "example.jp", NULL, "5.7.515", "Microsoft", "fail",
+     SPFC_BOUNCE_DKIM_PASSED, "https://go.microsoft.com/fwlink/p/?linkid=2319303"},
+    {"5.7.23 'SPF fail - not authorized' with the openspf Why? link",
+     "<someone@aleeas.example>: host mx1.relay.example[198.51.100.132] said:\n"
+     "550 5.7.23 <someone@aleeas.example>: Recipient address rejected:\n"
+     "Message rejected due to: SPF fail - not authorized. Please see\n"
+     "http://www.openspf.net/Why?s=mfrom;id=me@sender.example;ip=192.0.2.193;r=<UNKNOWN>\n"
+     "(in reply to RCPT TO command)\n",
+     "sender.example", "192.0.2.193", "5.7.23", "", "", SPFC_BOUNCE_DKIM_UNKNOWN,
+     "http://www.openspf.net/Why?s=mfrom;id=me@sender.example;ip=192.0.2.193;r="},
+    /* General wordings no table entry above has (the parser reads
+     * phrases, not templates). */
+    {"'SPF validation failed for d from IP i'",
+     "<u@example.net>: host mx.filter.example[198.51.100.9] said: 550 5.7.1\n"
+     "    SPF validation failed for Sender.Example from IP 192.0.2.140 (in reply\n"
+     "    to end of DATA command)\n",
+     "sender.example", "192.0.2.140", "5.7.1", "", "", SPFC_BOUNCE_DKIM_UNKNOWN, ""},
+    {"'the SPF record of d does not permit IP address i'",
+     "Remote Server returned '554 5.7.1 The SPF record of shop.example does not\r\n"
+     "permit IP address 2001:db8::25 to send mail'\r\n",
+     "shop.example", "2001:db8::25", "5.7.1", "", "", SPFC_BOUNCE_DKIM_UNKNOWN, ""},
+    {"'SPF check failed for d, client IP: i'",
+     "550 SPF check failed for news.example, client IP: 192.0.2.141\n",
+     "news.example", "192.0.2.141", "", "", "", SPFC_BOUNCE_DKIM_UNKNOWN, ""},
 };
+
+/* The message's From: domain, for DMARC alignment. */
+typedef struct fcase {
+    const char *name;
+    const char *text;
+    const char *from; /* "" when none may be found */
+} fcase_t;
+
+static const fcase_t from_cases[] = {
+    {"the returned message's From: (the bounce's own is the daemon's)",
+     "From: MAILER-DAEMON@mail.example.net (Mail Delivery System)\n"
+     "To: me@bounces.example.net\n\n"
+     "<a@gmail.com>: host gmail-smtp-in.l.google.com[192.0.2.27] said: 550-5.7.26\n"
+     "    SPF check for [bounces.example.net] did not pass with ip: [192.0.2.9].\n"
+     "    550 5.7.26 (in reply to end of DATA command)\n\n"
+     "--- returned message ---\n"
+     "Received: from home.example.net by mail.example.net\n"
+     "From: \"Me Myself\" <me@News.Example.NET>\n"
+     "To: a@gmail.com\n",
+     "news.example.net"},
+    {"a bare address",
+     "Return-Path: <x@b.example>\r\nFrom: someone@brand.example\r\nSubject: hi\r\n",
+     "brand.example"},
+    {"header.from= of Authentication-Results wins over From:",
+     "Authentication-Results: mx.example; spf=softfail smtp.mailfrom=b.example;\n"
+     " dmarc=fail header.from=brand.example\n"
+     "From: someone@other.example\n",
+     "brand.example"},
+    {"a DMARC report's header_from",
+     "<record><row><source_ip>192.0.2.70</source_ip></row><identifiers>"
+     "<header_from>report.example</header_from></identifiers></record>\n",
+     "report.example"},
+    {"MAIL FROM: is the envelope, not From:",
+     "550 5.7.1 SPF check for [env.example] did not pass with ip: [192.0.2.5]\n"
+     "after MAIL FROM:<x@env.example>\n",
+     ""},
+    {"only the daemon's From:",
+     "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+     "550 5.7.26 SPF check for [a.example] did not pass\n",
+     ""},
+    {"Exchange's postmaster",
+     "From: Microsoft Outlook <postmaster@contoso.example>\n", ""},
+};
+
+START_TEST(from_table)
+{
+    const fcase_t *c = &from_cases[_i];
+    spfc_bounce_t *b = NULL;
+    ck_assert_int_eq(spfc_bounce_parse(c->text, strlen(c->text), &b), SPFC_OK);
+    ck_assert_msg(strcmp(b->from_domain, c->from) == 0, "%s: from '%s', want '%s'",
+                  c->name, b->from_domain, c->from);
+    spfc_bounce_free(b);
+}
+END_TEST
 
 START_TEST(table)
 {
@@ -260,7 +369,7 @@ static char *make_big(size_t size, size_t *len)
 {
     static const char filler[] =
         "550-5.7.26 SPF check for [ with ip: [999. spf= dkim= domain of "
-        "= https:// is not allowed to send [ 550-\r\n";
+        "= https:// is not allowed to send [ 550- From: <<a@ header.from= \r\n";
     static const char tail[] =
         "SPF check for [example.com] did not pass with ip: [192.0.2.99]\n";
     char *t = malloc(size);
@@ -307,6 +416,8 @@ static Suite *bounce_suite(void)
     TCase *tc = tcase_create("parse");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, table, 0, (int)(sizeof cases / sizeof cases[0]));
+    tcase_add_loop_test(tc, from_table, 0,
+                        (int)(sizeof from_cases / sizeof from_cases[0]));
     tcase_add_test(tc, hostile_bytes);
     tcase_add_test(tc, linear_on_10mb);
     suite_add_tcase(s, tc);

@@ -121,6 +121,26 @@ START_TEST(story_from_zone)
     ck_assert_str_eq(d->registered, "mydomain.example");
     ck_assert_str_eq(d->dmarc_policy, "none");
     ck_assert(!d->dmarc_strict_spf);
+
+    /* the suggestion's lint: as published on the domain, no error; the
+     * home host has an A and no AAAA (the IPv6 trap) */
+    const spfc_lint_report_t *l = d->suggestion_lint;
+    ck_assert_ptr_nonnull(l);
+    ck_assert_str_eq(l->domain, "mydomain.example");
+    ck_assert(l->record != NULL &&
+              strncmp(l->record, d->suggestion, l->record_len) == 0);
+    ck_assert_uint_eq(l->n_errors, 0);
+    ck_assert_uint_eq(l->lookups, d->suggestion_lookups); /* the same budget */
+    int trap = 0;
+    for (size_t i = 0; i < l->n_findings; i++)
+        trap |= l->findings[i].code == SPFC_LINT_IPV6_TRAP;
+    ck_assert(trap);
+    /* the view answers the domain's own record again */
+    spfc_answer_t a;
+    ck_assert(spfc_view_lookup(v, "mydomain.example", SPFC_TYPE_TXT, &a));
+    ck_assert_uint_eq(a.n_rrs, 1);
+    ck_assert(a.rrs[0].len == strlen(d->record) &&
+              memcmp(a.rrs[0].data, d->record, a.rrs[0].len) == 0);
     spfc_diagnosis_free(d);
     spfc_view_free(v);
 }
@@ -335,6 +355,101 @@ START_TEST(already_passes)
 }
 END_TEST
 
+/* The suggestion's lint names what is wrong with it: a ptr term kept
+ * from the current record is a warning (RFC 7208 section 5.5). */
+START_TEST(suggestion_lint_findings)
+{
+    spfc_view_t *v = new_view("v=spf1 ptr:mydomain.example ~all");
+    add_txt(v, "isp.example", "v=spf1 ip4:192.0.2.0/24 -all");
+    add_ptr(v, "90.2.0.192.in-addr.arpa", "o.isp.example");
+    add_addr(v, "o.isp.example", "192.0.2.90");
+    spfc_diagnosis_t *d = diagnose(v, "192.0.2.90", NULL);
+    assert_good_fix(d);
+    ck_assert_str_eq(d->suggestion,
+                     "v=spf1 ptr:mydomain.example include:isp.example ~all");
+    const spfc_lint_report_t *l = d->suggestion_lint;
+    ck_assert_ptr_nonnull(l);
+    int ptr = 0;
+    for (size_t i = 0; i < l->n_findings; i++)
+        ptr |= l->findings[i].code == SPFC_LINT_PTR &&
+               l->findings[i].severity == SPFC_LINT_WARNING;
+    ck_assert(ptr);
+    ck_assert_uint_ge(l->n_warnings, 1);
+    spfc_diagnosis_free(d);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* The diagnosis leaves the view as it found it: every TXT record of the
+ * domain (not only its SPF one) answers again, so a second diagnosis
+ * (--relay with several addresses) sees the same DNS. */
+START_TEST(view_left_as_found)
+{
+    spfc_view_t *v = new_view("v=spf1 a ~all");
+    add_txt(v, "mydomain.example", "site-verification=abc");
+    add_txt(v, "isp.example", "v=spf1 ip4:192.0.2.0/24 -all");
+    add_ptr(v, "91.2.0.192.in-addr.arpa", "o.isp.example");
+    for (int round = 0; round < 2; round++) {
+        spfc_diagnosis_t *d = diagnose(v, "192.0.2.91", NULL);
+        ck_assert_int_eq(d->outcome->result, SPFC_RESULT_SOFTFAIL);
+        ck_assert_ptr_nonnull(d->suggestion_lint);
+        spfc_answer_t a;
+        ck_assert(spfc_view_lookup(v, "mydomain.example", SPFC_TYPE_TXT, &a));
+        ck_assert_uint_eq(a.n_rrs, 2);
+        spfc_diagnosis_free(d);
+    }
+    spfc_view_free(v);
+}
+END_TEST
+
+/* No suggestion, no lint of one. */
+START_TEST(no_suggestion_no_lint)
+{
+    spfc_view_t *v = new_view("v=spf1 ip4:192.0.2.0/24 -all");
+    spfc_diagnosis_t *d = diagnose(v, "192.0.2.84", NULL);
+    ck_assert_ptr_null(d->suggestion);
+    ck_assert_ptr_null(d->suggestion_lint);
+    ck_assert_ptr_null(d->from_domain);
+    spfc_diagnosis_free(d);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* DMARC alignment of SPF with the From: domain (RFC 7489 section
+ * 3.1.2): relaxed wants the same registered domain, strict the same
+ * name. */
+START_TEST(from_alignment)
+{
+    static const struct {
+        const char *dmarc, *from;
+        int aligned;
+    } t[] = {
+        {NULL, "mydomain.example", 1},
+        {NULL, "News.MyDomain.example", 1},
+        {NULL, "other.example", 0},
+        {"v=DMARC1; p=reject; aspf=r", "news.mydomain.example", 1},
+        {"v=DMARC1; p=reject; aspf=s", "news.mydomain.example", 0},
+        {"v=DMARC1; p=reject; aspf=s", "mydomain.example.", 1},
+        {"v=DMARC1; p=quarantine", "mydomain.example.net", 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        spfc_view_t *v = new_view("v=spf1 a ~all");
+        if (t[i].dmarc != NULL)
+            add_txt(v, "_dmarc.mydomain.example", t[i].dmarc);
+        spfc_diagnosis_t *d = diagnose(v, "192.0.2.85", NULL);
+        ck_assert_int_eq(spfc_diagnosis_set_from(d, t[i].from), SPFC_OK);
+        ck_assert_msg(d->spf_aligned == t[i].aligned, "%s with %s: aligned %d",
+                      t[i].from, t[i].dmarc ? t[i].dmarc : "no DMARC",
+                      d->spf_aligned);
+        ck_assert_ptr_nonnull(d->from_registered);
+        ck_assert_int_eq(spfc_diagnosis_set_from(d, "nodot"), SPFC_EINVAL);
+        ck_assert_int_eq(spfc_diagnosis_set_from(NULL, "a.example"), SPFC_EINVAL);
+        spfc_diagnosis_free(d);
+        spfc_view_free(v);
+    }
+}
+END_TEST
+
 START_TEST(bad_arguments)
 {
     spfc_view_t *v = new_view("v=spf1 -all");
@@ -375,6 +490,84 @@ static void run_bin(const char *args, bin_t *r)
     run_result_free(&res);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The README opens with the bounce demo                                    */
+/* ------------------------------------------------------------------------ */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot read %s", path);
+    char *buf = malloc(1u << 20);
+    ck_assert_ptr_nonnull(buf);
+    size_t n = fread(buf, 1, (1u << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The words of s[0..len) separated by blanks, backslash-newlines
+ * dropped, joined by single spaces into out. */
+static void words(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 2 < cap; i++) {
+        char c = s[i] == '\\' || s[i] == '\n' || s[i] == '\t' ? ' ' : s[i];
+        if (c == ' ' && (n == 0 || out[n - 1] == ' '))
+            continue;
+        out[n++] = c;
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+}
+
+/* README.md starts with two commands: the first installs exactly CI's
+ * packages (.ci/run), builds, and ends with the offline bounce demo this
+ * file tests above; the second runs the whole test suite. */
+START_TEST(readme_opens_with_demo)
+{
+    static const char install[] = "apt-get install -y --no-install-recommends ";
+    static const char demo[] =
+        " && ./build/src/cli/spfcheck --offline --zone docs/examples/bounce.zone "
+        "--bounce docs/examples/bounce.txt\n```\n";
+    char *readme = slurp(SPFC_SOURCE_DIR "/README.md");
+    char *ci = slurp(SPFC_SOURCE_DIR "/.ci/run");
+    char want[1024], got[1024];
+
+    static const char start[] = "# spfcheck\n\n```sh\napt-get update && ";
+    ck_assert_msg(strncmp(readme, start, strlen(start)) == 0,
+                  "README.md does not start with the install command");
+    const char *first_end = strstr(readme, "\n```\n");
+    ck_assert_ptr_nonnull(first_end);
+    const char *d = strstr(readme, demo);
+    ck_assert_msg(d != NULL && d + strlen(demo) == first_end + 5,
+                  "the first command does not end with the bounce demo");
+    static const char second[] =
+        "\n```sh\nctest --test-dir build --output-on-failure\n```\n";
+    ck_assert_msg(strncmp(first_end + 5, second, strlen(second)) == 0,
+                  "the second command is not the test suite");
+
+    /* the package lists, word for word */
+    const char *r = strstr(readme, install);
+    const char *c = strstr(ci, install);
+    ck_assert(r != NULL && r < first_end && c != NULL);
+    r += strlen(install);
+    c += strlen(install);
+    const char *r_end = strstr(r, " && ");
+    const char *c_end = c;
+    while ((c_end = strchr(c_end, '\n')) != NULL && c_end[-1] == '\\')
+        c_end++;
+    ck_assert(r_end != NULL && c_end != NULL);
+    words(r, (size_t)(r_end - r), got, sizeof got);
+    words(c, (size_t)(c_end - c), want, sizeof want);
+    ck_assert_msg(strcmp(got, want) == 0, "README installs '%s', CI '%s'", got,
+                  want);
+    free(readme);
+    free(ci);
+}
+END_TEST
+
 START_TEST(binary_bounce_story)
 {
     static bin_t r;
@@ -391,6 +584,9 @@ START_TEST(binary_bounce_story)
         "DKIM (not checked here): did not pass",
         "_dmarc.mydomain.example has p=none",
         "https://support.google.com/mail/answer/81126#authentication",
+        "  lint: 0 errors, 1 warning",
+        "[ipv6-trap]",
+        "From: mydomain.example aligns with the SPF domain mydomain.example",
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         ck_assert_msg(strstr(r.out, want[i]) != NULL, "no '%s' in:\n%s", want[i],
@@ -412,8 +608,19 @@ START_TEST(binary_bounce_json_stdin)
     json_t *s = json_object_get(j, "suggestion");
     ck_assert_str_eq(json_string_value(json_object_get(s, "record")),
                      "v=spf1 a:mydomain.example include:isp.example ~all");
+    json_t *lint = json_object_get(s, "lint");
+    ck_assert_int_eq(json_integer_value(json_object_get(lint, "errors")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(lint, "warnings")), 1);
+    json_t *f0 = json_array_get(json_object_get(lint, "findings"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(f0, "code")), "ipv6-trap");
+    json_t *from = json_object_get(json_object_get(j, "dmarc"), "from");
+    ck_assert_str_eq(json_string_value(json_object_get(from, "domain")),
+                     "mydomain.example");
+    ck_assert(json_is_true(json_object_get(from, "spf_aligned")));
     json_t *b = json_object_get(j, "bounce");
     ck_assert_str_eq(json_string_value(json_object_get(b, "status")), "5.7.26");
+    ck_assert_str_eq(json_string_value(json_object_get(b, "from")),
+                     "mydomain.example");
     json_decref(j);
 }
 END_TEST
@@ -517,10 +724,15 @@ static Suite *diagnose_suite(void)
     tcase_add_test(tc, no_record_yet);
     tcase_add_test(tc, macro_domain_record);
     tcase_add_test(tc, already_passes);
+    tcase_add_test(tc, suggestion_lint_findings);
+    tcase_add_test(tc, no_suggestion_no_lint);
+    tcase_add_test(tc, view_left_as_found);
+    tcase_add_test(tc, from_alignment);
     tcase_add_test(tc, bad_arguments);
     suite_add_tcase(s, tc);
     tc = tcase_create("binary");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, readme_opens_with_demo);
     tcase_add_test(tc, binary_bounce_story);
     tcase_add_test(tc, binary_bounce_json_stdin);
     tcase_add_test(tc, binary_relay);

@@ -1135,6 +1135,8 @@ typedef struct spfc_bounce {
     spfc_bounce_dkim_t dkim;     /**< what the bounce says of DKIM */
     char link[256];              /**< the first help URL the bounce links */
     size_t steps;                /**< bytes examined: linear in the input (a work counter for tests) */
+    char from_domain[SPFC_MAX_NAME_LEN + 1]; /**< the From: (header) domain of the returned
+                                              *   message or a DMARC report's header_from, lower case */
 } spfc_bounce_t;
 
 /**
@@ -1190,6 +1192,12 @@ typedef struct spfc_diagnosis {
     const char *dmarc;             /**< the _dmarc TXT record, or NULL */
     const char *dmarc_policy;      /**< its p= value, or NULL */
     int dmarc_strict_spf;          /**< aspf=s: the From domain must equal domain */
+    /** The lint of the suggestion as it would be published on domain
+     *  (the lint checks of spfc_lint_eval()), or NULL without a suggestion. */
+    const spfc_lint_report_t *suggestion_lint;
+    const char *from_domain;       /**< the From: domain (spfc_diagnosis_set_from()), or NULL */
+    const char *from_registered;   /**< its registered domain (Public Suffix List), or NULL */
+    int spf_aligned;               /**< with from_domain: SPF's domain aligns with it (RFC 7489 section 3.1.2) */
 } spfc_diagnosis_t;
 
 /**
@@ -1206,6 +1214,17 @@ SPFC_API spfc_status_t spfc_diagnose(spfc_view_t *view, spfc_resolver_t *resolve
                                      const char *domain, const spfc_ip_t *ip,
                                      const char *relay, spfc_diagnosis_t **out);
 SPFC_API void spfc_diagnosis_free(spfc_diagnosis_t *diag);
+
+/**
+ * Tell the diagnosis the message's From: domain (the bounce's
+ * from_domain) so it can say whether SPF aligns for DMARC (RFC 7489
+ * section 3.1.2): with aspf=s the MAIL FROM domain must equal it, else
+ * their registered domains (Public Suffix List) must be equal.  Sets
+ * from_domain, from_registered and spf_aligned.  SPFC_EINVAL when
+ * from_domain is not a domain name.
+ */
+SPFC_API spfc_status_t spfc_diagnosis_set_from(spfc_diagnosis_t *diag,
+                                               const char *from_domain);
 
 /**
  * The A and AAAA addresses of host (the --relay HOST), at most cap into

@@ -109,6 +109,14 @@ static int diagnose_one(const spfc_diag_cmd_t *cmd, spfc_view_t *view,
     }
     if (st != SPFC_OK)
         return lib_failed(err, "the diagnosis failed", st);
+    /* The returned message's From: tells whether SPF aligns for DMARC;
+     * a From: that is no domain only leaves alignment unsaid. */
+    if (bn != NULL && bn->from_domain[0] != '\0')
+        st = spfc_diagnosis_set_from(d, bn->from_domain);
+    if (st == SPFC_ENOMEM) {
+        spfc_diagnosis_free(d);
+        return lib_failed(err, "the diagnosis failed", st);
+    }
     errno = 0;
     st = cmd->json ? spfc_output_diagnosis_json(out, bn, d)
                    : spfc_output_diagnosis_text(out, bn, d,

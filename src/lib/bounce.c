@@ -336,6 +336,17 @@ static const char *const domain_phrases[] = {
     "scope=mfrom;identity=",
     "unauthenticated email from ", /* Gmail's DMARC wording */
     "mail from:",                /* Exim: "after MAIL FROM:<x@d>" */
+    /* General wordings of other receivers and filters, tried last:
+     * "SPF validation failed for d", "the SPF record of d does not
+     * permit", "sender domain d", "SPF: d ... " */
+    "spf validation failed for ",
+    "spf check failed for ",
+    "spf record of ",
+    "spf record for ",
+    "spf policy of ",
+    "spf policy for ",
+    "sender domain ",
+    "from domain ",
 };
 
 static void find_domain(bparse_t *p, spfc_bounce_t *out)
@@ -363,6 +374,16 @@ static const char *const ip_phrases[] = {
     "does not designate ", /* Received-SPF / Authentication-Results comment */
     ";ip=",                /* openspf "Why?" link */
     "sender ip is ",       /* Microsoft's X-Forefront-Antispam-Report wording */
+    /* general wordings, tried last: "from IP 192.0.2.1", "IP address
+     * 192.0.2.1 is not", "client IP: ...", "ip: 192.0.2.1" */
+    "from ip ",
+    "from ip address ",
+    "ip address ",
+    "ip address: ",
+    "client ip ",
+    "client ip: ",
+    "ip: ",
+    "ip = ",
 };
 
 static int find_ip(bparse_t *p, spfc_bounce_t *out)
@@ -454,11 +475,74 @@ static void find_link(bparse_t *p, spfc_bounce_t *out)
     out->link[end - at] = '\0';
 }
 
+/* Phrases after which the message's From: (header) domain follows:
+ * Authentication-Results (RFC 8601 section 2.7.1's header.from of the
+ * DMARC method) and a DMARC aggregate report (RFC 7489 appendix C). */
+static const char *const from_phrases[] = {
+    "header.from=",
+    "<header_from>",
+};
+
+/* Whether the address at t[i..) is the reporting MTA's own (the bounce's
+ * From: is its postmaster, not the sender's). */
+static int is_daemon(const bparse_t *p, size_t i)
+{
+    for (size_t k = 0; k < 4 && i < p->n && p->t[i] != '\0' &&
+                       strchr(" <\"'", p->t[i]) != NULL; k++)
+        i++;
+    return starts(p, i, "mailer-daemon") || starts(p, i, "postmaster") ||
+           starts(p, i, "mail delivery");
+}
+
+/* The From: domain: a header.from= first; else the last "From:" header
+ * field that is not the reporting MTA's own (the returned message's
+ * header follows the report) and not an SMTP "MAIL FROM:" (envelope).
+ * "From: Name <a@d>" reads the address in the brackets: the display
+ * name is skipped over at most 128 bytes, so the work stays linear. */
+static void find_from(bparse_t *p, spfc_bounce_t *out)
+{
+    char dom[sizeof out->from_domain];
+    out->from_domain[0] = '\0';
+    for (size_t r = 0; r < sizeof from_phrases / sizeof *from_phrases; r++) {
+        size_t at = find(p, 0, from_phrases[r]);
+        if (at != NOT_FOUND &&
+            read_domain(p, at + strlen(from_phrases[r]), out->from_domain,
+                        sizeof out->from_domain))
+            return;
+    }
+    out->from_domain[0] = '\0';
+    size_t at = 0;
+    while ((at = find(p, at, "from:")) != NOT_FOUND) {
+        size_t i = at + 5;
+        int field = at == 0 || p->t[at - 1] == ' ';
+        if (field && at >= 5 && starts(p, at - 5, "mail "))
+            field = 0;
+        at++;
+        if (!field || is_daemon(p, i))
+            continue;
+        /* "Name <a@d>": the bracket comes before any '@' */
+        for (size_t k = i; k < p->n && k - i < 128; k++) {
+            (*p->steps)++;
+            if (p->t[k] == '@')
+                break;
+            if (p->t[k] == '<') {
+                i = k;
+                break;
+            }
+        }
+        if (!is_daemon(p, i) && read_domain(p, i, dom, sizeof dom))
+            memcpy(out->from_domain, dom, sizeof dom);
+    }
+}
+
 /* A result word after "spf=" or "received-spf: ". */
 static int read_word(const bparse_t *p, size_t i, char *outw, size_t cap)
 {
     static const char *const words[] = {"pass", "fail", "softfail", "neutral",
                                         "none", "temperror", "permerror"};
+    /* Microsoft's 5.7.515 writes "Spf= Fail , Dkim= Pass" */
+    for (int k = 0; k < 2 && i < p->n && p->t[i] == ' '; k++)
+        i++;
     for (size_t k = 0; k < sizeof words / sizeof *words; k++) {
         size_t m = strlen(words[k]);
         if (starts(p, i, words[k]) && (i + m == p->n || !is_alnum(p->t[i + m]))) {
@@ -542,6 +626,7 @@ spfc_status_t spfc_bounce_parse(const char *text, size_t len,
     find_provider(&p, out);
     find_link(&p, out);
     find_auth_results(&p, out);
+    find_from(&p, out);
     free(p.t);
     *outp = out;
     return SPFC_OK;

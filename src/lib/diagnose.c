@@ -13,6 +13,7 @@
  *            up to the registered domain, and the relay host's
  *   round 3  a check of the IP against each name that publishes SPF
  *   round 4  the suggested record, evaluated under a scratch name
+ *   round 5  the lint of the suggestion, put on the domain itself
  *
  * The registered domain comes from the Public Suffix List through libpsl,
  * psl_latest(NULL): the newer of the list built into libpsl and the
@@ -39,6 +40,7 @@ typedef struct diag_impl {
     spfc_diagnosis_t pub; /* first: the public pointer is this struct */
     spfc_arena_t arena;
     spfc_check_t *check;  /* owns pub.outcome */
+    spfc_lint_t *lint;    /* owns pub.suggestion_lint */
     spfc_diag_name_t names[MAX_NAMES];
     spfc_view_t *view;
     spfc_resolver_t *resolver;
@@ -377,8 +379,8 @@ static spfc_status_t collect_senders(diag_impl_t *d, const spfc_record_t *rec,
  * bare a/mx/ptr pointed at <domain> (build_suggestion).  A record whose
  * macros read %{d} or %{o} (RFC 7208 section 7.2) means something else
  * under another name: then it is put on the domain itself for the
- * evaluation and the domain's record is put back afterwards (an override,
- * like --record, so the caller's view keeps answering the same SPF). */
+ * evaluation, as a temporary override (spfc_view_override_take/put), so
+ * the caller's view keeps answering the same SPF. */
 static const char *eval_name(const diag_impl_t *d, const spfc_record_t *rec)
 {
     if (rec != NULL && (spfc_macro_uses(rec->text, rec->text_len, 'd') ||
@@ -432,7 +434,7 @@ static spfc_status_t try_suggestion(diag_impl_t *d, const spfc_record_t *rec,
                                     size_t n_senders, int *ok)
 {
     spfc_diagnosis_t *g = &d->pub;
-    spfc_status_t st, st2;
+    spfc_status_t st;
     spfc_result_t before[MAX_SENDERS];
     const char *name = eval_name(d, rec);
     int on_domain = name == d->pub.domain;
@@ -448,16 +450,16 @@ static spfc_status_t try_suggestion(diag_impl_t *d, const spfc_record_t *rec,
     for (size_t i = 0; i < n_senders; i++)
         if ((st = verdict(d, g->domain, &senders[i], &before[i], NULL)) != SPFC_OK)
             return st;
-    st = spfc_view_override_txt(d->view, name, evald, strlen(evald));
-    if (st != SPFC_OK)
+    /* On the domain, the override is temporary: whatever answered its
+     * TXT before (zone, cache, the caller's --record) answers again. */
+    spfc_view_saved_t *saved = NULL;
+    if (on_domain && (st = spfc_view_override_take(d->view, name, &saved)) != SPFC_OK)
         return st;
-    st = judge(d, name, senders, n_senders, before, ok);
-    if (on_domain) {
-        const char *orig = g->record != NULL ? g->record : "";
-        st2 = spfc_view_override_txt(d->view, g->domain, orig, strlen(orig));
-        if (st == SPFC_OK)
-            st = st2;
-    }
+    st = spfc_view_override_txt(d->view, name, evald, strlen(evald));
+    if (st == SPFC_OK)
+        st = judge(d, name, senders, n_senders, before, ok);
+    if (on_domain)
+        spfc_view_override_put(d->view, name, saved);
     return st;
 }
 
@@ -513,6 +515,39 @@ static spfc_status_t suggest(diag_impl_t *d)
     }
 done:
     spfc_record_free(rec);
+    return st;
+}
+
+/* The lint checks (lint.c) over the suggestion as it would be published:
+ * put on the domain (a temporary override), linted over the same view
+ * and resolver, then the view left as it was.  On the domain
+ * and not the scratch name, so the findings name what the person will
+ * publish, bare a/mx included. */
+static spfc_status_t lint_suggestion(diag_impl_t *d)
+{
+    spfc_diagnosis_t *g = &d->pub;
+    spfc_view_saved_t *saved = NULL;
+    if (g->suggestion == NULL)
+        return SPFC_OK;
+    spfc_status_t st = spfc_view_override_take(d->view, g->domain, &saved);
+    if (st != SPFC_OK)
+        return st;
+    st = spfc_view_override_txt(d->view, g->domain, g->suggestion,
+                                strlen(g->suggestion));
+    if (st == SPFC_OK)
+        st = spfc_lint_new(g->domain, &d->lint);
+    if (st == SPFC_OK && d->resolver != NULL) {
+        st = spfc_lint_run(d->resolver, d->lint, NULL);
+    } else if (st == SPFC_OK) {
+        spfc_step_t step = SPFC_STEP_NEED;
+        st = spfc_lint_eval(d->lint, d->view, &step);
+        /* without a resolver the view must hold everything (--offline) */
+        if (st == SPFC_OK && step != SPFC_STEP_DONE)
+            st = SPFC_EINVAL;
+    }
+    spfc_view_override_put(d->view, g->domain, saved);
+    if (st == SPFC_OK)
+        g->suggestion_lint = spfc_lint_report(d->lint);
     return st;
 }
 
@@ -640,6 +675,8 @@ spfc_status_t spfc_diagnose(spfc_view_t *view, spfc_resolver_t *resolver,
         goto done;
     if (d->pub.outcome->result != SPFC_RESULT_PASS)
         st = suggest(d);
+    if (st == SPFC_OK)
+        st = lint_suggestion(d);
 
 done:
     if (st != SPFC_OK) {
@@ -656,9 +693,36 @@ void spfc_diagnosis_free(spfc_diagnosis_t *diag)
         return;
     diag_impl_t *d = (diag_impl_t *)diag;
     spfc_check_free(d->check);
+    spfc_lint_free(d->lint);
     psl_free(d->psl_owned);
     spfc_arena_clear(&d->arena);
     free(d);
+}
+
+spfc_status_t spfc_diagnosis_set_from(spfc_diagnosis_t *diag,
+                                      const char *from_domain)
+{
+    char canon[SPFC_MAX_NAME_LEN + 2];
+    if (diag == NULL || from_domain == NULL ||
+        !spfc_name_canon(from_domain, canon, sizeof canon) ||
+        !spfc_domain_is_valid(canon))
+        return SPFC_EINVAL;
+    diag_impl_t *d = (diag_impl_t *)diag;
+    const char *from = spfc_arena_strdup(&d->arena, canon);
+    const char *reg = from != NULL
+                          ? spfc_arena_strdup(&d->arena, registered_of(d, canon))
+                          : NULL;
+    if (reg == NULL)
+        return SPFC_ENOMEM;
+    diag->from_domain = from;
+    diag->from_registered = reg;
+    /* RFC 7489 section 3.1.2: strict mode wants the identical name;
+     * relaxed mode the same Organizational Domain (section 3.2, the
+     * registered domain from the Public Suffix List). */
+    diag->spf_aligned = diag->dmarc_strict_spf
+                            ? spfc_strcasecmp(from, diag->domain) == 0
+                            : spfc_strcasecmp(reg, diag->registered) == 0;
+    return SPFC_OK;
 }
 
 spfc_status_t spfc_host_addresses(spfc_view_t *view, spfc_resolver_t *resolver,

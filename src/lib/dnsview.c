@@ -559,6 +559,38 @@ spfc_status_t spfc_view_override_txt(spfc_view_t *view, const char *name,
     return SPFC_OK;
 }
 
+spfc_status_t spfc_view_override_take(spfc_view_t *view, const char *name,
+                                      spfc_view_saved_t **saved)
+{
+    node_t *n = NULL;
+    *saved = NULL;
+    /* the node is made now, so put() finds it without allocating */
+    spfc_status_t st = node_for(view, name, &n);
+    if (st != SPFC_OK)
+        return st;
+    *saved = n->override;
+    n->override = NULL;
+    return SPFC_OK;
+}
+
+void spfc_view_override_put(spfc_view_t *view, const char *name,
+                            spfc_view_saved_t *saved)
+{
+    node_t *n = NULL;
+    if (node_for(view, name, &n) != SPFC_OK) {
+        if (saved != NULL) {
+            rrset_clear(saved);
+            free(saved);
+        }
+        return;
+    }
+    if (n->override != NULL) {
+        rrset_clear(n->override);
+        free(n->override);
+    }
+    n->override = saved;
+}
+
 /* Whether the view answers for key with authority: complete, an apex at or
  * above it (label-wise), or an exact authority on it. */
 static bool is_authoritative(const spfc_view_t *view, const char *key, size_t len)

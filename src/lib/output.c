@@ -1249,8 +1249,26 @@ static void diag_text_names(spfc_buf_t *b, const spfc_diagnosis_t *g,
     }
 }
 
+/* The lint of the suggested record, next to it: the counts, then each
+ * finding as the lint mode prints it, indented under the fix. */
+static void diag_text_lint(spfc_buf_t *b, const spfc_lint_report_t *r,
+                           int color)
+{
+    if (r == NULL)
+        return;
+    spfc_buf_printf(b, "  lint: %zu error%s, %zu warning%s\n", r->n_errors,
+                    r->n_errors == 1 ? "" : "s", r->n_warnings,
+                    r->n_warnings == 1 ? "" : "s");
+    for (size_t i = 0; i < r->n_findings; i++) {
+        if (r->findings[i].severity == SPFC_LINT_NOTE)
+            continue;
+        spfc_buf_puts(b, "    ");
+        put_lint_finding(b, &r->findings[i], color);
+    }
+}
+
 static void diag_text_fix(spfc_buf_t *b, const spfc_diagnosis_t *g,
-                          const char *ip)
+                          const char *ip, int color)
 {
     if (g->suggestion == NULL)
         return;
@@ -1281,6 +1299,7 @@ static void diag_text_fix(spfc_buf_t *b, const spfc_diagnosis_t *g,
                     g->suggestion_lookups, SPFC_MAX_DNS_TERMS,
                     g->suggestion_lookups > SPFC_MAX_DNS_TERMS
                         ? " (over the limit: a permerror)" : "");
+    diag_text_lint(b, g->suggestion_lint, color);
 }
 
 static void diag_text_rules(spfc_buf_t *b, const spfc_bounce_t *bn,
@@ -1303,6 +1322,17 @@ static void diag_text_rules(spfc_buf_t *b, const spfc_bounce_t *bn,
         put_disps(b, g->dmarc_strict_spf ? g->domain : g->registered);
         spfc_buf_puts(b, g->dmarc_strict_spf ? " exactly (aspf=s)\n"
                                              : " or below it (aspf=r)\n");
+    }
+    if (g->from_domain != NULL) {
+        /* RFC 7489 section 3.1.2, from the From: the bounce returned */
+        spfc_buf_puts(b, "  From: ");
+        put_disps(b, g->from_domain);
+        spfc_buf_puts(b, g->spf_aligned ? " aligns with the SPF domain "
+                                        : " does not align with the SPF domain ");
+        put_disps(b, g->domain);
+        spfc_buf_puts(b, g->dmarc_strict_spf
+                             ? " (aspf=s: the same name)\n"
+                             : " (aspf=r: the same registered domain)\n");
     }
     /* Yahoo and Microsoft (Outlook.com) announced the same rules as
      * Gmail for 2024/2025; the bounce's own page comes first. */
@@ -1334,7 +1364,7 @@ spfc_status_t spfc_output_diagnosis_text(FILE *out, const spfc_bounce_t *bn,
     }
     diag_text_verdict(&b, g, ip, flags & SPFC_OUT_COLOR);
     diag_text_names(&b, g, ip);
-    diag_text_fix(&b, g, ip);
+    diag_text_fix(&b, g, ip, flags & SPFC_OUT_COLOR);
     diag_text_rules(&b, bn, g);
     return emit(out, &b);
 }
@@ -1361,6 +1391,8 @@ static void json_bounce(spfc_buf_t *b, const spfc_bounce_t *bn)
     json_cstr(b, dkim_str(bn->dkim));
     json_key(b, "link");
     json_cstr(b, bn->link[0] ? bn->link : NULL);
+    json_key(b, "from");
+    json_cstr(b, bn->from_domain[0] ? bn->from_domain : NULL);
     spfc_buf_putc(b, '}');
 }
 
@@ -1383,6 +1415,36 @@ static void json_diag_names(spfc_buf_t *b, const spfc_diagnosis_t *g)
         spfc_buf_putc(b, '}');
     }
     spfc_buf_putc(b, ']');
+}
+
+/* {"errors":N,"warnings":M,"findings":[...]} for the suggestion, or null. */
+static void json_diag_lint(spfc_buf_t *b, const spfc_lint_report_t *r)
+{
+    if (r == NULL) {
+        spfc_buf_puts(b, "null");
+        return;
+    }
+    spfc_buf_printf(b, "{\"errors\":%zu,\"warnings\":%zu,\"findings\":[",
+                    r->n_errors, r->n_warnings);
+    for (size_t i = 0; i < r->n_findings; i++) {
+        if (i > 0)
+            spfc_buf_putc(b, ',');
+        json_lint_finding(b, &r->findings[i]);
+    }
+    spfc_buf_puts(b, "]}");
+}
+
+/* "from":{"domain":..,"aligned":..} when the From: domain is known. */
+static void json_diag_from(spfc_buf_t *b, const spfc_diagnosis_t *g)
+{
+    json_key(b, "from");
+    if (g->from_domain == NULL) {
+        spfc_buf_puts(b, "null");
+        return;
+    }
+    spfc_buf_puts(b, "{\"domain\":");
+    json_cstr(b, g->from_domain);
+    spfc_buf_printf(b, ",\"spf_aligned\":%s}", g->spf_aligned ? "true" : "false");
 }
 
 spfc_status_t spfc_output_diagnosis_json(FILE *out, const spfc_bounce_t *bn,
@@ -1420,10 +1482,13 @@ spfc_status_t spfc_output_diagnosis_json(FILE *out, const spfc_bounce_t *bn,
         json_key(&b, "added");
         json_cstr(&b, g->added_term);
         spfc_buf_printf(&b, ",\"result\":\"%s\",\"lookups\":%u,"
-                            "\"senders_checked\":%u,\"senders_kept\":%u}",
+                            "\"senders_checked\":%u,\"senders_kept\":%u",
                         spfc_result_str(g->suggestion_result),
                         g->suggestion_lookups, g->senders_checked,
                         g->senders_kept);
+        json_key(&b, "lint");
+        json_diag_lint(&b, g->suggestion_lint);
+        spfc_buf_putc(&b, '}');
     }
     spfc_buf_puts(&b, ",\"dmarc\":{\"domain\":");
     json_cstr(&b, g->registered);
@@ -1431,7 +1496,9 @@ spfc_status_t spfc_output_diagnosis_json(FILE *out, const spfc_bounce_t *bn,
     json_cstr(&b, g->dmarc);
     json_key(&b, "p");
     json_cstr(&b, g->dmarc_policy);
-    spfc_buf_printf(&b, ",\"aspf\":\"%s\"}", g->dmarc_strict_spf ? "s" : "r");
+    spfc_buf_printf(&b, ",\"aspf\":\"%s\"", g->dmarc_strict_spf ? "s" : "r");
+    json_diag_from(&b, g);
+    spfc_buf_putc(&b, '}');
     json_key(&b, "help");
     json_cstr(&b, help_link(bn));
     json_key(&b, "bounce");

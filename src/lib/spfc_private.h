@@ -222,6 +222,19 @@ spfc_status_t spfc_view_set_name_rcode(spfc_view_t *view, const char *name,
 spfc_status_t spfc_view_add_exact_authority(spfc_view_t *view, const char *name);
 
 /*
+ * A temporary TXT override that leaves the view as it found it (the
+ * diagnosis puts its suggestion on the domain for a check and a lint):
+ * take() removes name's override, if any, into *saved (NULL when none);
+ * put() drops whatever override name has now and puts *saved back,
+ * freeing it.  put() with what take() gave never fails.
+ */
+typedef struct rrset spfc_view_saved_t;
+spfc_status_t spfc_view_override_take(spfc_view_t *view, const char *name,
+                                      spfc_view_saved_t **saved);
+void spfc_view_override_put(spfc_view_t *view, const char *name,
+                            spfc_view_saved_t *saved);
+
+/*
  * The cache of network answers (dnsview.c).  An entry holds the answer to
  * one (name, type) with the time its TTL runs out, measured against the
  * view's clock; the resolver sets the clock and stores what it fetches.
