@@ -43,6 +43,9 @@ enum {
  * the same values. */
 #define SPFC_CLI_MAX_TIMEOUT_MS 300000u
 #define SPFC_CLI_MAX_TRIES 10u
+/* --deadline: an hour is far past any real check (RFC 7208 4.6.4 asks
+ * for at least 20 seconds). */
+#define SPFC_CLI_MAX_DEADLINE_MS 3600000u
 #define SPFC_CLI_DEFAULT_CONCURRENCY 256u
 #define SPFC_CLI_MAX_CONCURRENCY 10000u
 #define SPFC_CLI_DEFAULT_CACHE_SIZE 100000u
