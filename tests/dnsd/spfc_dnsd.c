@@ -304,7 +304,8 @@ static bool answer(server_t *s, const uint8_t *msg, size_t len, bool tcp,
                                         : (long)s->delay_ms;
     if (prc < 0)
         return false;
-    if (prc == 0 && count_name(s, &q, tcp) <= s->drop_first && !tcp) {
+    if (prc == 0 && count_name(s, &q, tcp) <= s->drop_first && !tcp &&
+        s->drop_first > 0) {
         s->dropped_in++;
         return false; /* --drop-first: this try is lost */
     }
