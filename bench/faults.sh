@@ -54,6 +54,7 @@ gen() { # N DEAD -> zone and lines
 }
 
 start() { # responder options...
+    rm -f "$WORK/port" "$WORK/count"
     "$DNSD" --port 0 --zone "$WORK/zone" --count "$WORK/count" "$@" \
         > "$WORK/port" &
     DPID=$!
@@ -78,15 +79,17 @@ run() { # label, extra spfcheck options...
     label=$1
     shift
     t0=$(date +%s.%N)
-    "$SPFCHECK" --server "127.0.0.1:$PORT" --batch "$WORK/lines" "$@" \
+    /usr/bin/time -f "%U %S" -o "$WORK/cpu" \
+        "$SPFCHECK" --server "127.0.0.1:$PORT" --batch "$WORK/lines" "$@" \
         > "$WORK/out" 2>/dev/null || true
     t1=$(date +%s.%N)
     stop
     lines=$(wc -l < "$WORK/out")
     temp=$(grep -c '^temperror' "$WORK/out" || true)
     awk -v l="$label" -v a="$t0" -v b="$t1" -v n="$lines" -v t="$temp" \
-        -v q="$(sed -n 1p "$WORK/count")" \
-        'BEGIN { s = b - a; printf "%-34s %6d lines %8.2f s %9.0f checks/s  temperror %d  queries %d\n", l, n, s, n / s, t, q }'
+        -v q="$(sed -n 1p "$WORK/count")" -v cpu="$(tail -1 "$WORK/cpu")" \
+        'BEGIN { s = b - a; split(cpu, c, " ")
+                 printf "%-34s %6d lines %7.2f s %7.0f checks/s  CPU %5.2f s  temperror %d  queries %d\n", l, n, s, n / s, c[1] + c[2], t, q }'
 }
 
 echo "spfcheck: $SPFCHECK"
@@ -118,9 +121,6 @@ echo "  kernel UDP receive-buffer drops during the burst: $((e1 - e0))"
 
 gen "$DEPTH_LINES" 0
 start --delay-ms 20
-/usr/bin/time -f "  CPU %U+%S s" "$SPFCHECK" --server "127.0.0.1:$PORT" \
-    --batch "$WORK/lines" > /dev/null 2> "$WORK/time" || true
-stop
-start --delay-ms 20
 run "depth: default concurrency, 20 ms"
-tail -1 "$WORK/time"
+start --delay-ms 20
+run "depth: --concurrency 1000, 20 ms" --concurrency 1000
