@@ -32,8 +32,8 @@ static int known(const spfc_view_t *v, const char *name)
 }
 
 /* TTLs count against the view clock; a TTL of 0 serves the current tick;
- * negative answers live the TTL given (here the default, 300 s), errors
- * only the current tick. */
+ * negative answers live the TTL given (here the default, 300 s), failures
+ * SPFC_FAIL_TTL (RFC 2308 section 7). */
 START_TEST(ttl_expiry)
 {
     spfc_view_t *v = NULL;
@@ -53,7 +53,11 @@ START_TEST(ttl_expiry)
               known(v, "nx.test") && known(v, "sf.test"));
     spfc_view_set_clock(v, 1000001);
     ck_assert(known(v, "a.test") && !known(v, "zero.test") &&
-              known(v, "nx.test") && !known(v, "sf.test"));
+              known(v, "nx.test") && known(v, "sf.test"));
+    spfc_view_set_clock(v, 1000000 + SPFC_FAIL_TTL * 1000);
+    ck_assert(known(v, "sf.test"));
+    spfc_view_set_clock(v, 1000000 + SPFC_FAIL_TTL * 1000 + 1);
+    ck_assert(!known(v, "sf.test"));
     spfc_view_set_clock(v, 1000000 + 60000);
     ck_assert(known(v, "a.test"));
     spfc_view_set_clock(v, 1000000 + 60001);

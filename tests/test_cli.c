@@ -467,6 +467,9 @@ static const struct {
     {{"--timeout", "5s", "example.com", "192.0.2.1"}, "--timeout"},
     {{"--timeout", "", "example.com", "192.0.2.1"}, "--timeout"},
     {{"--timeout", "1.", "example.com", "192.0.2.1"}, "--timeout"},
+    {{"--deadline", "0", "example.com", "192.0.2.1"}, "--deadline '0'"},
+    {{"--deadline", "3601", "example.com", "192.0.2.1"}, "--deadline"},
+    {{"--deadline", "-2", "example.com", "192.0.2.1"}, "--deadline"},
     {{"--tries", "0", "example.com", "192.0.2.1"}, "--tries '0'"},
     {{"--tries", "abc", "example.com", "192.0.2.1"}, "--tries"},
     {{"--tries", "-1", "example.com", "192.0.2.1"}, "--tries"},
@@ -512,6 +515,8 @@ static const char *const good_option_args[][3] = {
     {"--timeout", "0.001", NULL},
     {"--tries", "1", NULL},
     {"--tries", "10", NULL},
+    {"--deadline", "0.5", NULL},
+    {"--deadline", "3600", NULL},
     {"--server", "192.0.2.53", NULL},
     {"--server", "192.0.2.53:5353,[2001:db8::53]:53,2001:db8::54", NULL},
     {"--receiver", "mx.example.org", NULL},
@@ -858,8 +863,8 @@ START_TEST(docs_state_the_values_of_help)
         free(row);
         checked++;
     }
-    /* timeout, tries, concurrency, cache-size */
-    ck_assert_uint_eq(checked, 4);
+    /* timeout, tries, deadline, concurrency, cache-size */
+    ck_assert_uint_eq(checked, 5);
     run_free(&help);
     free(man);
     free(readme);
@@ -1049,6 +1054,39 @@ START_TEST(timeout_is_temperror)
 }
 END_TEST
 
+/* --deadline ends a check whatever the server does: a 300 s timeout
+ * against a silent server, yet the check ends in temperror at the 0.2 s
+ * deadline, after the one query the server received. */
+START_TEST(deadline_is_temperror)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in sa = {0};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    socklen_t sl = sizeof sa;
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%u", ntohs(sa.sin_port));
+
+    run_t r = RUN("-j", "--server", server, "--timeout", "300", "--tries",
+                  "1", "--deadline", "0.2", "silent.example.com",
+                  "192.0.2.1");
+    ck_assert_msg(r.code == 5, "exit %d: %s %s", r.code, r.out, r.err);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "result"), "temperror");
+    json_decref(j);
+    run_free(&r);
+    char buf[512];
+    int got = 0;
+    while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+        got++;
+    ck_assert_int_eq(got, 1);
+    close(fd);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -1097,6 +1135,7 @@ static Suite *cli_suite(void)
     tcase_add_loop_test(tc, closed_pipe_exit_74, 0,
                         sizeof full_cases / sizeof full_cases[0]);
     tcase_add_test(tc, timeout_is_temperror);
+    tcase_add_test(tc, deadline_is_temperror);
     tcase_set_timeout(tc, 30);
     suite_add_tcase(s, tc);
     return s;

@@ -910,10 +910,9 @@ static unsigned drain(int fd)
 }
 
 /*
- * Time bound (docs/security.md): one query waits at most
- * timeout x (2^tries - 1) with one server (c-ares doubles the timeout
- * after each round of servers), and a check makes at most 123 queries in
- * sequence.  A server that never answers ends the check at the first
+ * Time bound (docs/security.md): one query waits at most --timeout with
+ * one server, its tries sharing it (c-ares doubles the try timeout after
+ * each round of servers), and a check ends by its --deadline.  A server that never answers ends the check at the first
  * query: temperror once its tries are spent.  Asserted as events: the
  * black hole receives exactly --tries datagrams, then the check ends in
  * temperror (the seconds it takes are bench/'s to measure).

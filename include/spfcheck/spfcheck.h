@@ -133,9 +133,12 @@ extern "C" {
 /** Prefetch queries one check may cause: every DNS-querying term, each
  *  with up to SPFC_MAX_MX_NAMES address lookups behind it. */
 #define SPFC_MAX_PREFETCH (SPFC_MAX_DNS_TERMS * (1 + SPFC_MAX_MX_NAMES))
-/** Resolver defaults: time for one try, and tries per question. */
+/** Resolver defaults: the time one question may take at one server over
+ *  all its tries, and the tries per server within it (the first try waits
+ *  timeout / (2^tries - 1), 333 ms at the defaults, each next one twice
+ *  as long). */
 #define SPFC_DEFAULT_TIMEOUT_MS 5000
-#define SPFC_DEFAULT_TRIES 2
+#define SPFC_DEFAULT_TRIES 4
 /** Overall time one check may take before it ends in temperror
  *  (RFC 7208 section 4.6.4 suggests at least 20 seconds). */
 #define SPFC_DEFAULT_DEADLINE_MS 20000
@@ -651,7 +654,11 @@ typedef void (*spfc_sock_state_fn)(void *arg, int fd, int readable,
  */
 typedef struct spfc_resolver_opts {
     const char *servers;  /**< "ADDR[:PORT],..." ([v6]:port); NULL: system resolv.conf */
-    unsigned timeout_ms;  /**< per try; 0 gives SPFC_DEFAULT_TIMEOUT_MS */
+    /** The time one question may take at one server, over all its tries
+     *  (the first waits timeout_ms / (2^tries - 1), each next one twice as
+     *  long); 0 gives SPFC_DEFAULT_TIMEOUT_MS.  A question costs at most
+     *  this times the number of servers; deadline_ms bounds a check. */
+    unsigned timeout_ms;
     unsigned tries;       /**< tries per server; 0 gives SPFC_DEFAULT_TRIES */
     int sequential;       /**< send only the blocking query, no prefetch */
     /** Overall time one check may take from its submission; when it

@@ -55,7 +55,8 @@ enum {
     OPT_EXPECT,
     OPT_EXPECT_FILE,
     OPT_BOUNCE,
-    OPT_RELAY
+    OPT_RELAY,
+    OPT_DEADLINE
 };
 
 /* The values come from where they are defined (the public header for the
@@ -72,11 +73,19 @@ static const spfc_cli_option_t options[] = {
      "(default: /etc/resolv.conf)",
      OPT_SERVER, 0, 0, 0, 0},
     {"timeout", 0, "SECONDS",
-     "wait per DNS try, decimals allowed, more than {min} and at most {max} "
-     "(default {default})",
+     "time one DNS query may take at one server over all its tries, "
+     "decimals allowed, more than {min} and at most {max} (default {default})",
      OPT_TIMEOUT, 0, SPFC_CLI_MAX_TIMEOUT_MS, SPFC_DEFAULT_TIMEOUT_MS, 1000},
-    {"tries", 0, "N", "tries per DNS query, {min} to {max} (default {default})",
+    {"tries", 0, "N",
+     "tries per DNS server within --timeout, each waiting twice as long as "
+     "the one before, {min} to {max} (default {default})",
      OPT_TRIES, 1, SPFC_CLI_MAX_TRIES, SPFC_DEFAULT_TRIES, 0},
+    {"deadline", 0, "SECONDS",
+     "time one check may take in all, whatever the DNS servers do (then "
+     "temperror), decimals allowed, more than {min} and at most {max} "
+     "(default {default})",
+     OPT_DEADLINE, 0, SPFC_CLI_MAX_DEADLINE_MS, SPFC_DEFAULT_DEADLINE_MS,
+     1000},
     {"sequential", 0, NULL,
      "send only the query the evaluation waits for (no parallel prefetch)",
      OPT_SEQUENTIAL, 0, 0, 0, 0},
@@ -227,6 +236,7 @@ typedef struct cli_config {
     const char *servers;
     unsigned timeout_ms;
     unsigned tries;
+    unsigned deadline_ms;
     int sequential;
     int offline;
     int verbose;
@@ -252,7 +262,7 @@ typedef struct cli_config {
 /* --timeout: DIGITS[.DIGITS] seconds, kept as milliseconds (digits past
  * the third decimal are accepted and dropped).  No strtod(): it would take
  * "inf", "0x10", leading blanks and the locale's decimal point. */
-static int parse_timeout(const char *s, unsigned *ms)
+static int parse_timeout(const char *s, unsigned long max_ms, unsigned *ms)
 {
     unsigned long whole = 0, frac = 0, scale = 100;
     const char *p = s;
@@ -260,7 +270,7 @@ static int parse_timeout(const char *s, unsigned *ms)
         return 0;
     for (; *p >= '0' && *p <= '9'; p++) {
         whole = whole * 10 + (unsigned long)(*p - '0');
-        if (whole > SPFC_CLI_MAX_TIMEOUT_MS / 1000)
+        if (whole > max_ms / 1000)
             return 0;
     }
     if (*p == '.') {
@@ -275,7 +285,7 @@ static int parse_timeout(const char *s, unsigned *ms)
     if (*p != '\0')
         return 0;
     unsigned long total = whole * 1000 + frac;
-    if (total == 0 || total > SPFC_CLI_MAX_TIMEOUT_MS)
+    if (total == 0 || total > max_ms)
         return 0;
     *ms = (unsigned)total;
     return 1;
@@ -379,7 +389,7 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
         cfg->servers = optarg;
         return 0;
     case OPT_TIMEOUT:
-        if (!parse_timeout(optarg, &cfg->timeout_ms)) {
+        if (!parse_timeout(optarg, SPFC_CLI_MAX_TIMEOUT_MS, &cfg->timeout_ms)) {
             spfc_cli_msg(err, "bad --timeout '%s': give seconds, more than 0 and "
                      "at most %u, such as 5 or 0.5",
                 spfc_cli_shown(optarg, buf, sizeof buf),
@@ -391,6 +401,15 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
         if (!count_arg(c, optarg, &v, err))
             return SPFC_EXIT_USAGE;
         cfg->tries = (unsigned)v;
+        return 0;
+    case OPT_DEADLINE:
+        if (!parse_timeout(optarg, SPFC_CLI_MAX_DEADLINE_MS, &cfg->deadline_ms)) {
+            spfc_cli_msg(err, "bad --deadline '%s': give seconds, more than 0 "
+                     "and at most %u, such as 20 or 2.5",
+                spfc_cli_shown(optarg, buf, sizeof buf),
+                SPFC_CLI_MAX_DEADLINE_MS / 1000);
+            return SPFC_EXIT_USAGE;
+        }
         return 0;
     case OPT_SEQUENTIAL:
         cfg->sequential = 1;
@@ -604,6 +623,7 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     getopt_tables(longopts, optstring);
     cfg->timeout_ms = SPFC_DEFAULT_TIMEOUT_MS;
     cfg->tries = SPFC_DEFAULT_TRIES;
+    cfg->deadline_ms = SPFC_DEFAULT_DEADLINE_MS;
     cfg->concurrency = SPFC_CLI_DEFAULT_CONCURRENCY;
     cfg->cache_size = SPFC_CLI_DEFAULT_CACHE_SIZE;
     cfg->zones = calloc((size_t)argc + 1, sizeof *cfg->zones);
@@ -856,6 +876,7 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
             .servers = cfg->servers,
             .timeout_ms = cfg->timeout_ms,
             .tries = cfg->tries,
+            .deadline_ms = cfg->deadline_ms,
             .sequential = cfg->sequential,
         },
     };
@@ -886,6 +907,7 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
             .servers = cfg->servers,
             .timeout_ms = cfg->timeout_ms,
             .tries = cfg->tries,
+            .deadline_ms = cfg->deadline_ms,
             .sequential = cfg->sequential,
         },
     };
@@ -919,6 +941,7 @@ static int evaluate(const cli_config_t *cfg, spfc_view_t *view,
         .servers = cfg->servers,
         .timeout_ms = cfg->timeout_ms,
         .tries = cfg->tries,
+        .deadline_ms = cfg->deadline_ms,
         .sequential = cfg->sequential,
     };
     char ebuf[256] = "";
@@ -992,6 +1015,7 @@ static int run_diagnose(const cli_config_t *cfg, FILE *out, FILE *err)
             .servers = cfg->servers,
             .timeout_ms = cfg->timeout_ms,
             .tries = cfg->tries,
+            .deadline_ms = cfg->deadline_ms,
             .sequential = cfg->sequential,
         },
     };

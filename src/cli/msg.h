@@ -43,7 +43,13 @@ enum {
  * the same values. */
 #define SPFC_CLI_MAX_TIMEOUT_MS 300000u
 #define SPFC_CLI_MAX_TRIES 10u
-#define SPFC_CLI_DEFAULT_CONCURRENCY 256u
+/* --deadline: an hour is far past any real check (RFC 7208 4.6.4 asks
+ * for at least 20 seconds). */
+#define SPFC_CLI_MAX_DEADLINE_MS 3600000u
+/* 1000 checks in flight keep a batch at 20 ms per answer near its CPU
+ * bound (256 left it waiting on round trips); the resolver paces what
+ * goes on the wire, so this does not flood a server. */
+#define SPFC_CLI_DEFAULT_CONCURRENCY 1000u
 #define SPFC_CLI_MAX_CONCURRENCY 10000u
 #define SPFC_CLI_DEFAULT_CACHE_SIZE 100000u
 #define SPFC_CLI_MIN_CACHE_SIZE 100u

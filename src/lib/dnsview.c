@@ -705,10 +705,12 @@ cname_error:
 /* The cache of network answers                                             */
 /* ------------------------------------------------------------------------ */
 
-/* Server failures and timeouts are asked again once the clock moves on
- * (RFC 2308 section 7.1 allows at most five minutes; a batch wants the
- * next check to try for itself). */
-#define ERROR_TTL 0u
+/* Server failures, timeouts and other errors are kept SPFC_FAIL_TTL
+ * seconds (RFC 2308 section 7 allows up to five minutes for a server
+ * failure and for a dead server): a batch that names a dead domain many
+ * times pays its timeout once, not once per line, and the answer is
+ * still asked again soon enough for a server that comes back. */
+#define ERROR_TTL SPFC_FAIL_TTL
 
 static void lru_unlink(spfc_view_t *view, spfc_view_entry_t *e)
 {

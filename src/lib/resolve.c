@@ -126,6 +126,12 @@ struct spfc_resolver {
     spfc_htab_t qtab;       /* questions in flight, hashed by key */
     size_t n_inflight;      /* questions in qtab: on the wire or queued */
     size_t n_wire;          /* of which handed to c-ares */
+    size_t wire_cap;        /* the most on the wire now (pacing) */
+    size_t wire_credit;     /* answers toward the next +1 after a loss */
+    bool wire_lossy;        /* a loss was seen: additive increase */
+    long long wire_cut_at;  /* spfc_now_ms() of the last halving */
+    unsigned first_try_ms;  /* c-ares' timeout for the first try */
+    spfc_resolver_netstats_t net; /* counters for tests and bench */
     query_t *queue_head, *queue_tail; /* waiting for room on the wire */
     bool draining;          /* send_queued() is running */
     job_t *jobs;            /* checks in flight, newest first */
@@ -147,15 +153,23 @@ struct spfc_resolver {
  * (1 + 10 x 11 + exp + %{p}: 123), since each is pinned once answered. */
 #define HINT_QUERY_CAP 110u
 
-/* Questions on the wire at once.  Many checks in flight (batch mode) could
- * otherwise send thousands in one burst, more than a server's (or our)
- * UDP receive buffer holds: about 200 small datagrams with Linux's default
- * 208 KiB, so we ask for 4 MiB (below) and spfc_dnsd does too; every
- * datagram dropped costs a whole timeout.  The rest wait in a queue, still
- * deduplicated, and go out as answers come back.  512 lost nothing against
- * spfc_dnsd at 4000 checks in flight; a single check never comes near it
- * (its bound is 233). */
-#define MAX_WIRE_QUERIES 512u
+/*
+ * Questions on the wire at once: paced to what the server answers, the
+ * way TCP paces segments (RFC 5681: slow start, then additive increase,
+ * multiplicative decrease).  Many checks in flight (batch mode) could
+ * otherwise send thousands in one burst, more than a server's UDP receive
+ * buffer holds (about 200 small datagrams with Linux's default 208 KiB),
+ * and every datagram dropped costs a retry.  The cap starts at
+ * WIRE_CAP_START, grows by one for each answer that needed no retry
+ * (doubling per round trip) until the first loss, then by one per cap
+ * answers; an answer that needed a retry halves it, at most once per
+ * first-try timeout (one burst of losses is one congestion event).  The
+ * rest wait in a queue, still deduplicated, and go out as answers come
+ * back.  A single check never needs more than its bound of 233.
+ */
+#define WIRE_CAP_START 64u
+#define WIRE_CAP_MIN 8u
+#define WIRE_CAP_MAX 2048u
 
 static void track_socket(spfc_resolver_t *r, ares_socket_t fd, int readable,
                          int writable)
@@ -245,8 +259,17 @@ static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
     o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS |
               ARES_FLAG_NOCHECKRESP;
     o.ednspsz = 1232;
-    o.timeout = (int)(r->opts.timeout_ms > 600000 ? 600000 : r->opts.timeout_ms);
+    /* timeout_ms is what one question may cost at one server over all its
+     * tries.  c-ares 1.18 gives the first try its timeout and doubles it
+     * after each round of the servers, so the first try gets
+     * timeout / (2^tries - 1): a lost datagram then costs a fraction of
+     * the timeout (a third of a second at the defaults), not all of it,
+     * and a slow server still gets the whole budget on the last try. */
     o.tries = (int)(r->opts.tries > 100 ? 100 : r->opts.tries);
+    r->first_try_ms = spfc_first_try_ms(
+        r->opts.timeout_ms > 600000 ? 600000 : r->opts.timeout_ms,
+        (unsigned)o.tries);
+    o.timeout = (int)r->first_try_ms;
     o.sock_state_cb = sock_state_cb;
     o.sock_state_cb_data = r;
     /* Many checks in flight (batch mode) share one UDP socket per server:
@@ -277,6 +300,29 @@ static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
         }
     }
     return SPFC_OK;
+}
+
+unsigned spfc_first_try_ms(unsigned timeout_ms, unsigned tries)
+{
+    /* 2^tries - 1 tries' worth of first-try timeouts fill the budget;
+     * beyond 31 tries the first one is already at the floor. */
+    unsigned long long parts = tries >= 32 ? (1ull << 32) - 1
+                                           : (1ull << (tries ? tries : 1)) - 1;
+    unsigned long long t = timeout_ms / parts;
+    return t == 0 ? 1u : (unsigned)t;
+}
+
+void spfc_resolver_netstats(const spfc_resolver_t *r,
+                            spfc_resolver_netstats_t *out)
+{
+    if (out == NULL)
+        return;
+    memset(out, 0, sizeof(*out));
+    if (r == NULL)
+        return;
+    *out = r->net;
+    out->wire_cap = r->wire_cap;
+    out->first_try_ms = r->first_try_ms;
 }
 
 spfc_view_t *spfc_resolver_view(const spfc_resolver_t *r)
@@ -332,6 +378,7 @@ spfc_status_t spfc_resolver_new_sized(const spfc_resolver_opts_t *user_opts,
         r->opts.tries = SPFC_DEFAULT_TRIES;
     if (r->opts.deadline_ms == 0)
         r->opts.deadline_ms = SPFC_DEFAULT_DEADLINE_MS;
+    r->wire_cap = WIRE_CAP_START;
 
     st = init_channel(r, servers, errbuf, errlen);
     if (st != SPFC_OK)
@@ -381,7 +428,7 @@ static void send_queued(spfc_resolver_t *r)
     if (r->draining)
         return;
     r->draining = true;
-    while (r->queue_head != NULL && r->n_wire < MAX_WIRE_QUERIES) {
+    while (r->queue_head != NULL && r->n_wire < r->wire_cap) {
         query_t *q = r->queue_head;
         r->queue_head = q->queue_next;
         if (r->queue_head == NULL)
@@ -389,6 +436,8 @@ static void send_queued(spfc_resolver_t *r)
         q->queue_next = NULL;
         q->on_wire = true;
         r->n_wire++;
+        if (r->n_wire > r->net.wire_peak)
+            r->net.wire_peak = r->n_wire;
         ares_query(r->channel, q->wire, DNS_CLASS_IN, q->type, on_answer, q);
     }
     r->draining = false;
@@ -617,6 +666,45 @@ static void wake_hinters(spfc_resolver_t *r, query_t *q)
     }
 }
 
+/*
+ * The pacing of questions on the wire (see WIRE_CAP_START): a question
+ * that needed no retry lets one more go out; one answered only after a
+ * retry is a loss and halves the cap, once per first-try timeout.  A
+ * question that was never answered says nothing about congestion (a dead
+ * domain's server, a name the server ignores) and leaves the cap alone.
+ */
+static void pace(spfc_resolver_t *r, int status, int timeouts)
+{
+    r->net.answers++;
+    if (timeouts > 0)
+        r->net.retries += (unsigned long)timeouts -
+                          (status == ARES_ETIMEOUT ? 1u : 0u);
+    if (status == ARES_ETIMEOUT) {
+        r->net.timeouts++;
+        return;
+    }
+    if (timeouts > 0) {
+        long long now = spfc_now_ms();
+        if (!r->wire_lossy || now - r->wire_cut_at >= r->first_try_ms) {
+            r->wire_cap = r->wire_cap / 2 > WIRE_CAP_MIN ? r->wire_cap / 2
+                                                          : WIRE_CAP_MIN;
+            r->wire_cut_at = now;
+            r->wire_lossy = true;
+            r->wire_credit = 0;
+            r->net.cuts++;
+        }
+        return;
+    }
+    if (r->wire_cap >= WIRE_CAP_MAX)
+        return;
+    if (!r->wire_lossy) {
+        r->wire_cap++;
+    } else if (++r->wire_credit >= r->wire_cap) {
+        r->wire_credit = 0;
+        r->wire_cap++;
+    }
+}
+
 /* The finish function of a question: store the answer in the view (the
  * cache every check shares) and wake every check waiting on it. */
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
@@ -629,6 +717,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     unlink_query(r, q);
     if (q->on_wire)
         r->n_wire--;
+    if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
+        pace(r, status, timeouts);
 
     /* Cancelled or destroyed with the resolver: the view may be gone, so
      * nothing is written; a waiter (none in practice) asks again. */

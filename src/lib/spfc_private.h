@@ -151,6 +151,9 @@ bool spfc_domain_is_valid(const char *name);
  */
 #define SPFC_NEG_TTL_DEFAULT 300u
 #define SPFC_NEG_TTL_MAX 10800u
+/* Seconds a failed answer (SERVFAIL, timeout, other errors) stays cached:
+ * well under the five minutes RFC 2308 section 7 allows. */
+#define SPFC_FAIL_TTL 30u
 
 /*
  * Decode a DNS response to the question (qname, qtype, class IN) into the
@@ -254,8 +257,8 @@ void spfc_view_set_clock(spfc_view_t *view, long long now_ms);
  * records'; for NXDOMAIN and NODATA (NOERROR without records) it is
  * neg_ttl seconds, capped at SPFC_NEG_TTL_MAX: pass what spfc_dns_decode()
  * found in the reply's SOA (RFC 2308 section 5), or SPFC_NEG_TTL_DEFAULT
- * when there was no reply to read; errors get 0 (usable until the clock
- * moves).  *entry (when not NULL) receives the entry, valid until it is
+ * when there was no reply to read; failures (SERVFAIL, TIMEOUT, ERROR)
+ * get SPFC_FAIL_TTL.  *entry (when not NULL) receives the entry, valid until it is
  * evicted: pin it to keep it.  May evict others to keep the limit.
  */
 spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
@@ -299,5 +302,25 @@ spfc_view_t *spfc_resolver_view(const spfc_resolver_t *resolver);
 spfc_status_t spfc_resolver_fetch(spfc_resolver_t *resolver,
                                   const spfc_key_t *keys, size_t n,
                                   spfc_resolver_stats_t *stats);
+
+/* What the resolver saw on the wire since it was made: for tests (counts,
+ * never times) and for bench/. */
+typedef struct spfc_resolver_netstats {
+    unsigned long answers;   /* questions finished by c-ares (any status) */
+    unsigned long retries;   /* tries that timed out and were sent again */
+    unsigned long timeouts;  /* questions that ended in ETIMEOUT */
+    unsigned long cuts;      /* times the pacing cap was halved */
+    size_t wire_cap;         /* the pacing cap now */
+    size_t wire_peak;        /* the most questions on the wire at once */
+    unsigned first_try_ms;   /* the first try's timeout given to c-ares */
+} spfc_resolver_netstats_t;
+
+void spfc_resolver_netstats(const spfc_resolver_t *resolver,
+                            spfc_resolver_netstats_t *out);
+
+/* The first try's timeout for a per-server budget of timeout_ms over
+ * tries tries that double (c-ares 1.18 doubles each round of servers):
+ * timeout_ms / (2^tries - 1), at least 1. */
+unsigned spfc_first_try_ms(unsigned timeout_ms, unsigned tries);
 
 #endif /* SPFC_PRIVATE_H */

@@ -9,13 +9,32 @@
  *   spfc_dnsd [--addr 127.0.0.1|::1] [--port N] [--zone FILE]...
  *             [--suite FILE.yml --section N] [--delay-ms N] [--max-udp N]
  *             [--count FILE] [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR]...
+ *             [--drop-in PERMILLE] [--drop-out PERMILLE] [--seed N]
+ *             [--tc-late NAME=MS]... [--tcp-delay-ms N] [--rcvbuf BYTES]
+ *             [--count-names FILE]
  *
  * --section counts from 0, as the spfc_suite API does.  Prints "port N" on
  * stdout once listening; stops on SIGTERM or SIGINT.  --count FILE then
  * receives the number of queries answered and, on a second line, the most
  * delayed answers that were waiting at once: with --delay-ms, how many
  * queries a client had outstanding together (1 for a client that asks
- * one question at a time), an event count a test can assert.
+ * one question at a time), an event count a test can assert; then the
+ * UDP queries dropped on the way in and the answers dropped on the way out.
+ *
+ * Faults, for tests and bench/ (all deterministic for a given --seed):
+ *   --drop-in/--drop-out N  drop N per mille of the UDP datagrams that
+ *                           arrive / that would leave (loss each way);
+ *   --drop-first N          drop the first N UDP queries of every (name,
+ *                           type): each question needs N + 1 tries;
+ *   --tc-late NAME=MS       answer UDP queries for NAME after MS ms with TC
+ *                           set and no records, so the client's TCP retry
+ *                           starts late (TCP queries are answered fully);
+ *   --tcp-delay-ms N        delay every TCP answer by N ms;
+ *   --rcvbuf BYTES          the UDP receive buffer (0: the kernel's default,
+ *                           208 KiB on Linux; default 4 MiB);
+ *   --count-names FILE      at exit, one line per question that arrived:
+ *                           "NAME TYPE UDP TCP" (NAME in lower case), the
+ *                           tries a client made for it over each transport.
  */
 #define _GNU_SOURCE /* signalfd, accept4 */
 
@@ -25,6 +44,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -32,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -39,6 +60,21 @@
 
 #define MAX_CONNS 64
 #define MAX_ZONES 16
+#define NAME_BUCKETS 4096u
+
+/* Queries that arrived for one (name, type), by transport. */
+typedef struct name_count {
+    struct name_count *next;
+    uint16_t type;
+    unsigned long udp, tcp;
+    char name[256];
+} name_count_t;
+
+/* --tc-late NAME=MS */
+typedef struct tc_late {
+    char name[256];
+    unsigned ms;
+} tc_late_t;
 
 typedef struct conn {
     int fd;
@@ -71,7 +107,65 @@ typedef struct server {
     delayed_t *delayed;   /* sorted by due time */
     unsigned long n_delayed, max_delayed;
     unsigned long queries;
+    /* faults */
+    unsigned drop_in, drop_out;   /* per mille */
+    unsigned long drop_first;     /* UDP tries dropped per question */
+    unsigned long long rng;       /* xorshift64 state, from --seed */
+    unsigned long dropped_in, dropped_out;
+    tc_late_t tc_late[MAX_ZONES];
+    size_t n_tc_late;
+    unsigned tcp_delay_ms;
+    name_count_t **names;         /* NAME_BUCKETS chains, or NULL */
 } server_t;
+
+/* xorshift64 (Marsaglia 2003): the same drops for the same seed, so a
+ * test's counts do not depend on chance. */
+static bool roll(server_t *s, unsigned per_mille)
+{
+    if (per_mille == 0)
+        return false;
+    s->rng ^= s->rng << 13;
+    s->rng ^= s->rng >> 7;
+    s->rng ^= s->rng << 17;
+    return s->rng % 1000 < per_mille;
+}
+
+/* Count a query for --count-names (names compared in lower case). */
+static unsigned long count_name(server_t *s, const dnsw_query_t *q, bool tcp)
+{
+    if (s->names == NULL || !q->qname_textable)
+        return 0;
+    char low[256];
+    size_t i;
+    uint32_t h = 2166136261u ^ q->qtype;
+    for (i = 0; q->qname[i] != '\0' && i < sizeof(low) - 1; i++) {
+        char c = q->qname[i];
+        low[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        h = (h ^ (uint8_t)low[i]) * 16777619u;
+    }
+    low[i] = '\0';
+    name_count_t **pp = &s->names[h % NAME_BUCKETS];
+    for (; *pp != NULL; pp = &(*pp)->next)
+        if ((*pp)->type == q->qtype && strcmp((*pp)->name, low) == 0)
+            break;
+    if (*pp == NULL) {
+        *pp = calloc(1, sizeof(**pp));
+        if (*pp == NULL)
+            return 0;
+        (*pp)->type = q->qtype;
+        memcpy((*pp)->name, low, i + 1);
+    }
+    return tcp ? ++(*pp)->tcp : ++(*pp)->udp;
+}
+
+/* The --tc-late delay for name, or -1. */
+static long tc_late_ms(const server_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_tc_late; i++)
+        if (strcasecmp(s->tc_late[i].name, name) == 0)
+            return (long)s->tc_late[i].ms;
+    return -1;
+}
 
 static long long now_ms(void)
 {
@@ -86,7 +180,10 @@ static void usage(void)
             "usage: spfc_dnsd [--addr 127.0.0.1|::1] [--port N] [--zone FILE]...\n"
             "                 [--suite FILE.yml --section N (from 0)] [--delay-ms N]\n"
             "                 [--max-udp N] [--count FILE]\n"
-            "                 [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR]...\n");
+            "                 [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR]...\n"
+            "                 [--drop-in PERMILLE] [--drop-out PERMILLE] [--seed N]\n"
+            "                 [--drop-first N] [--tc-late NAME=MS]... [--tcp-delay-ms N]\n"
+            "                 [--rcvbuf BYTES] [--count-names FILE]\n");
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -198,13 +295,20 @@ static void add_negative_soa(const server_t *s, dnsw_msg_t *m,
  * Build the response to one query from the view.  Returns false when no
  * answer must be sent (TIMEOUT entries, unparseable messages).
  */
-static bool answer(const server_t *s, const uint8_t *msg, size_t len, bool tcp,
-                   dnsw_msg_t *m)
+static bool answer(server_t *s, const uint8_t *msg, size_t len, bool tcp,
+                   dnsw_msg_t *m, long *delay)
 {
     dnsw_query_t q;
     int prc = dnsw_parse_query(msg, len, &q);
+    *delay = tcp && s->tcp_delay_ms > 0 ? (long)s->tcp_delay_ms
+                                        : (long)s->delay_ms;
     if (prc < 0)
         return false;
+    if (prc == 0 && count_name(s, &q, tcp) <= s->drop_first && !tcp &&
+        s->drop_first > 0) {
+        s->dropped_in++;
+        return false; /* --drop-first: this try is lost */
+    }
     if (prc > 0) {
         q.qname_wire_len = 0; /* no question echoed */
         q.edns = false;
@@ -220,6 +324,14 @@ static bool answer(const server_t *s, const uint8_t *msg, size_t len, bool tcp,
             limit = s->max_udp;
         else if (q.edns && q.edns_size > 512)
             limit = q.edns_size;
+        long late = q.qname_textable ? tc_late_ms(s, q.qname) : -1;
+        if (late >= 0) {
+            /* Header and question only, TC set, sent late. */
+            *delay = late;
+            dnsw_begin(m, &q, DNSW_RCODE_NOERROR);
+            dnsw_finish(m, &q, 12);
+            return !m->failed;
+        }
     }
 
     spfc_answer_t a;
@@ -317,13 +429,17 @@ static bool conn_queue(conn_t *c, const uint8_t *data, size_t len)
 /* Send now, or queue for later when --delay-ms is set. */
 static void deliver(server_t *s, bool tcp, unsigned long conn_id,
                     const struct sockaddr_storage *peer, socklen_t peer_len,
-                    dnsw_msg_t *m)
+                    dnsw_msg_t *m, long delay)
 {
-    if (s->delay_ms > 0) {
+    if (!tcp && roll(s, s->drop_out)) {
+        s->dropped_out++;
+        return;
+    }
+    if (delay > 0) {
         delayed_t *d = calloc(1, sizeof(*d));
         if (d == NULL)
             return;
-        d->due_ms = now_ms() + s->delay_ms;
+        d->due_ms = now_ms() + delay;
         d->tcp = tcp;
         d->conn_id = conn_id;
         if (peer != NULL) {
@@ -382,10 +498,20 @@ static void on_udp(server_t *s)
                              (struct sockaddr *)&peer, &pl);
         if (n < 0)
             return; /* EAGAIN or a transient error */
+        if (roll(s, s->drop_in)) {
+            /* Lost on the way in: counted by name all the same, as the
+             * client sent it. */
+            dnsw_query_t q;
+            if (dnsw_parse_query(buf, (size_t)n, &q) == 0)
+                count_name(s, &q, false);
+            s->dropped_in++;
+            continue;
+        }
         s->queries++;
         dnsw_msg_t m = {0};
-        if (answer(s, buf, (size_t)n, false, &m))
-            deliver(s, false, 0, &peer, pl, &m);
+        long delay;
+        if (answer(s, buf, (size_t)n, false, &m, &delay))
+            deliver(s, false, 0, &peer, pl, &m, delay);
         dnsw_free(&m);
     }
 }
@@ -430,8 +556,9 @@ static bool on_conn_read(server_t *s, conn_t *c)
             break;
         s->queries++;
         dnsw_msg_t m = {0};
-        if (answer(s, c->in + 2, ml, true, &m))
-            deliver(s, true, c->id, NULL, 0, &m);
+        long delay;
+        if (answer(s, c->in + 2, ml, true, &m, &delay))
+            deliver(s, true, c->id, NULL, 0, &m, delay);
         dnsw_free(&m);
         memmove(c->in, c->in + 2 + ml, c->in_len - 2 - ml);
         c->in_len -= 2 + ml;
@@ -449,7 +576,8 @@ static bool on_conn_write(conn_t *c)
     return true;
 }
 
-static int open_sockets(server_t *s, const char *addr, unsigned long port)
+static int open_sockets(server_t *s, const char *addr, unsigned long port,
+                        unsigned long rcvbuf)
 {
     struct sockaddr_storage ss;
     socklen_t sl;
@@ -498,8 +626,9 @@ static int open_sockets(server_t *s, const char *addr, unsigned long port)
          * default buffer (about 200 small datagrams) the kernel drops
          * some and the client waits a whole timeout.  The kernel caps
          * this at net.core.rmem_max; failure is harmless. */
-        int rcvbuf = 4 << 20;
-        setsockopt(s->udp, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+        int rb = (int)rcvbuf;
+        if (rb > 0) /* --rcvbuf 0: the kernel's default, as many servers run */
+            setsockopt(s->udp, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
         if (bind(s->udp, (struct sockaddr *)&ss, sl) < 0) {
             fprintf(stderr, "spfc_dnsd: bind UDP %s port %lu: %s\n", addr,
                     port, strerror(errno));
@@ -543,6 +672,10 @@ int main(int argc, char **argv)
     size_t n_zones = 0, n_rcodes = 0;
     const char *addr = "127.0.0.1", *count_file = NULL, *suite_file = NULL;
     unsigned long port = 0, section = 0, delay = 0, max_udp = 0;
+    unsigned long drop_in = 0, drop_out = 0, seed = 1, tcp_delay = 0;
+    unsigned long rcvbuf = 4ul << 20, drop_first = 0;
+    const char *names_file = NULL, *tc_lates[MAX_ZONES];
+    size_t n_tc_lates = 0;
     bool have_section = false;
     int rc = 1;
 
@@ -571,6 +704,23 @@ int main(int argc, char **argv)
             ok = parse_uint(v, 65535, &max_udp) && max_udp >= 12;
         else if (strcmp(o, "--count") == 0 && v != NULL)
             count_file = v;
+        else if (strcmp(o, "--count-names") == 0 && v != NULL)
+            names_file = v;
+        else if (strcmp(o, "--drop-in") == 0)
+            ok = parse_uint(v, 1000, &drop_in);
+        else if (strcmp(o, "--drop-out") == 0)
+            ok = parse_uint(v, 1000, &drop_out);
+        else if (strcmp(o, "--drop-first") == 0)
+            ok = parse_uint(v, 100, &drop_first);
+        else if (strcmp(o, "--seed") == 0)
+            ok = parse_uint(v, ULONG_MAX, &seed);
+        else if (strcmp(o, "--tcp-delay-ms") == 0)
+            ok = parse_uint(v, 600000, &tcp_delay);
+        else if (strcmp(o, "--rcvbuf") == 0)
+            ok = parse_uint(v, 1ul << 30, &rcvbuf);
+        else if (strcmp(o, "--tc-late") == 0 && v != NULL &&
+                 n_tc_lates < MAX_ZONES)
+            tc_lates[n_tc_lates++] = v;
         else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
             usage();
             return 0;
@@ -585,6 +735,31 @@ int main(int argc, char **argv)
     }
     s.delay_ms = (unsigned)delay;
     s.max_udp = max_udp;
+    s.drop_in = (unsigned)drop_in;
+    s.drop_out = (unsigned)drop_out;
+    s.rng = 0x9E3779B97F4A7C15ull ^ seed; /* never 0 */
+    s.tcp_delay_ms = (unsigned)tcp_delay;
+    for (size_t i = 0; i < n_tc_lates; i++) {
+        const char *eq = strchr(tc_lates[i], '=');
+        unsigned long ms;
+        size_t nl = eq ? (size_t)(eq - tc_lates[i]) : 0;
+        if (eq == NULL || nl == 0 || nl >= sizeof(s.tc_late[0].name) ||
+            !parse_uint(eq + 1, 600000, &ms)) {
+            fprintf(stderr, "spfc_dnsd: bad --tc-late %s\n", tc_lates[i]);
+            return 2;
+        }
+        memcpy(s.tc_late[s.n_tc_late].name, tc_lates[i], nl);
+        s.tc_late[s.n_tc_late].name[nl] = '\0';
+        s.tc_late[s.n_tc_late++].ms = (unsigned)ms;
+    }
+    s.drop_first = drop_first;
+    if (names_file != NULL || drop_first > 0) {
+        s.names = calloc(NAME_BUCKETS, sizeof(*s.names));
+        if (s.names == NULL) {
+            fprintf(stderr, "spfc_dnsd: out of memory\n");
+            return 1;
+        }
+    }
 
     if (suite_file != NULL) {
         if (!have_section) {
@@ -659,7 +834,7 @@ int main(int argc, char **argv)
         goto done;
     }
 
-    int p = open_sockets(&s, addr, port);
+    int p = open_sockets(&s, addr, port, rcvbuf);
     if (p < 0)
         goto done;
     printf("port %d\n", p);
@@ -718,13 +893,31 @@ done:
     if (count_file != NULL) {
         FILE *f = fopen(count_file, "w");
         if (f != NULL) {
-            fprintf(f, "%lu\n%lu\n", s.queries, s.max_delayed);
+            fprintf(f, "%lu\n%lu\n%lu\n%lu\n", s.queries, s.max_delayed,
+                    s.dropped_in, s.dropped_out);
             if (fclose(f) != 0)
                 rc = 1;
         } else {
             rc = 1;
         }
     }
+    if (names_file != NULL && s.names != NULL) {
+        FILE *f = fopen(names_file, "w");
+        for (size_t b = 0; f != NULL && b < NAME_BUCKETS; b++)
+            for (const name_count_t *c = s.names[b]; c != NULL; c = c->next)
+                fprintf(f, "%s %u %lu %lu\n", c->name, (unsigned)c->type,
+                        c->udp, c->tcp);
+        if (f == NULL || fclose(f) != 0)
+            rc = 1;
+    }
+    for (size_t b = 0; s.names != NULL && b < NAME_BUCKETS; b++) {
+        while (s.names[b] != NULL) {
+            name_count_t *c = s.names[b];
+            s.names[b] = c->next;
+            free(c);
+        }
+    }
+    free(s.names);
     while (s.n_conns > 0)
         close_conn(&s, s.n_conns - 1);
     while (s.delayed != NULL) {
