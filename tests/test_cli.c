@@ -13,6 +13,8 @@
 #include "spfcheck/spfcheck.h"
 
 #include <arpa/inet.h>
+#include <sys/select.h> /* fd_set, for ares.h */
+#include <ares.h>
 #include <check.h>
 #include <ctype.h>
 #include <errno.h>
@@ -626,12 +628,33 @@ START_TEST(version)
 {
     run_t r = RUN("--version");
     ck_assert_int_eq(r.code, 0);
-    ck_assert_str_eq(r.out, "spfcheck " SPFC_VERSION "\n");
+    ck_assert_int_eq(strncmp(r.out, "spfcheck " SPFC_VERSION "\n",
+                             strlen("spfcheck " SPFC_VERSION "\n")), 0);
     ck_assert_uint_eq(r.err_len, 0);
+    /* c-ares as it runs and as it was built, the scanner, the libraries
+     * and the build options, each "  NAME: VERSION" */
+    static const char *const names[] = {
+        "\n  c-ares: ", "\n  c-ares (build): ", "\n  libzscanner (build): ",
+        "\n  libpsl: ", "\n  libidn2: ", "\n  build type: ",
+        "\n  sanitizers: "};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *p = strstr(r.out, names[i]);
+        ck_assert_msg(p != NULL, "--version lacks '%s': %s", names[i] + 1,
+                      r.out);
+        p += strlen(names[i]);
+        ck_assert_msg(*p != '\n' && strncmp(p, "unknown", 7) != 0,
+                      "no value for '%s'", names[i] + 1);
+    }
+    const char *name = NULL;
+    ck_assert_str_eq(spfc_version_component(1, &name), ARES_VERSION_STR);
+    ck_assert_str_eq(name, "c-ares (build)");
+    ck_assert_str_eq(spfc_version_component(0, &name), ares_version(NULL));
+    ck_assert_ptr_null(spfc_version_component(1000, &name));
     run_free(&r);
     r = RUN("-V");
     ck_assert_int_eq(r.code, 0);
-    ck_assert_str_eq(r.out, "spfcheck " SPFC_VERSION "\n");
+    ck_assert_int_eq(strncmp(r.out, "spfcheck " SPFC_VERSION "\n",
+                             strlen("spfcheck " SPFC_VERSION "\n")), 0);
     run_free(&r);
 }
 END_TEST

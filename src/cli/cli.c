@@ -852,6 +852,17 @@ static int print_help(FILE *out)
     return 0;
 }
 
+/* The first line is the program's version, as before, so scripts that
+ * read it keep working; then what the library runs with, for bug
+ * reports. */
+static void print_version(FILE *out)
+{
+    fprintf(out, PROG " %s\n", spfc_version(NULL));
+    const char *name = NULL, *v;
+    for (size_t i = 0; (v = spfc_version_component(i, &name)) != NULL; i++)
+        fprintf(out, "  %s: %s\n", name, v);
+}
+
 static int result_exit(spfc_result_t r)
 {
     switch (r) {
@@ -1189,8 +1200,8 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
         break;
     case ACT_VERSION:
         errno = 0;
-        fputs(PROG " " SPFC_VERSION "\n", out);
-        code = finish_output(out, err, 0);
+        print_version(out);
+        code = finish_output(out, err, ferror(out));
         break;
     case ACT_COMPLETION:
         errno = 0;
