@@ -1240,6 +1240,71 @@ START_TEST(verbose_where_it_counts)
 }
 END_TEST
 
+/* Internationalised names are checked as their A-labels: the sender's
+ * domain, --helo and the --record target; output shows both forms. */
+START_TEST(idn_names)
+{
+    run_t r = RUN("--offline", "-r", CONV_REC, "caf\xc3\xa9.example",
+                  "192.0.2.10");
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    ck_assert_str_eq(r.out,
+        "pass: 192.0.2.10 is authorized to send mail for caf\xc3\xa9.example"
+        " (xn--caf-dma.example)\n"
+        "  matched: ip4:192.0.2.10 (in xn--caf-dma.example)\n"
+        "  lookups: 0/10 (void: 0/2)\n");
+    run_free(&r);
+
+    r = RUN("--offline", "-j", "-r", CONV_REC, "<bob@caf\xc3\xa9.example>",
+            "192.0.2.10");
+    ck_assert_int_eq(r.code, 0);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "domain"), "xn--caf-dma.example");
+    ck_assert_str_eq(jstr(j, "domain_unicode"), "caf\xc3\xa9.example");
+    ck_assert_str_eq(jstr(j, "sender"), "bob@xn--caf-dma.example");
+    json_decref(j);
+    run_free(&r);
+
+    /* an ASCII domain has no second form */
+    r = RUN("--offline", "-j", "-r", CONV_REC, "example.net", "192.0.2.10");
+    j = parse_json(r.out, r.out_len);
+    ck_assert(json_is_null(json_object_get(j, "domain_unicode")));
+    json_decref(j);
+    run_free(&r);
+
+    /* --helo: the HELO identity, and %{h} of a mail check */
+    r = RUN("--offline", "-j", "-r", CONV_REC, "--helo",
+            "mx.caf\xc3\xa9.example", "192.0.2.10");
+    ck_assert_int_eq(r.code, 0);
+    j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "helo"), "mx.xn--caf-dma.example");
+    ck_assert_str_eq(jstr(j, "domain_unicode"), "mx.caf\xc3\xa9.example");
+    json_decref(j);
+    run_free(&r);
+    r = RUN("--offline", "-j", "-r", "v=spf1 exists:%{h} -all", "--helo",
+            "mx.caf\xc3\xa9.example", "a@example.net", "192.0.2.10");
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_ptr_nonnull(strstr(r.out, "mx.xn--caf-dma.example"));
+    j = parse_json(r.out, r.out_len);
+    ck_assert(json_is_null(json_object_get(j, "domain_unicode")));
+    json_decref(j);
+    run_free(&r);
+
+    /* bad UTF-8 and disallowed code points: usage errors naming why */
+    static const char *const bad[] = {"caf\xe9.example", "a\xe2\x98\x83.example"};
+    for (size_t i = 0; i < 2; i++) {
+        r = RUN("--offline", bad[i], "192.0.2.10");
+        ck_assert_int_eq(r.code, 64);
+        assert_one_message(&r);
+        ck_assert_ptr_nonnull(strstr(r.err, "not a valid internationalised"));
+        run_free(&r);
+        r = RUN("--offline", "--helo", bad[i], "192.0.2.10");
+        ck_assert_int_eq(r.code, 64);
+        ck_assert_ptr_nonnull(strstr(r.err, "not a valid internationalised"));
+        run_free(&r);
+    }
+}
+END_TEST
+
 /* The completion scripts come from the options table. */
 static int shell_syntax_ok(const char *shell, const char *script)
 {
@@ -1297,6 +1362,7 @@ static Suite *cli_suite(void)
                         sizeof conv_usage / sizeof conv_usage[0]);
     tcase_add_test(tc, verbose_where_it_counts);
     tcase_add_test(tc, completion_scripts);
+    tcase_add_test(tc, idn_names);
     tcase_add_test(tc, empty_local_part);
     tcase_add_test(tc, text_output);
     tcase_add_test(tc, verbose_tree);

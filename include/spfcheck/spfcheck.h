@@ -533,6 +533,10 @@ typedef struct spfc_request {
     spfc_ip_t ip;         /**< the SMTP client */
     const char *receiver; /**< %{r}; NULL gives "unknown" */
     long long now;        /**< %{t}, seconds since the epoch */
+    /** The checked domain as the user wrote it (UTF-8 U-labels) when the
+     *  sender or HELO above holds its A-labels (spfc_domain_to_ascii());
+     *  output shows it beside the domain.  NULL: the same. */
+    const char *domain_unicode;
 } spfc_request_t;
 
 /** A DNS question the evaluation needs answered. */

@@ -1149,6 +1149,7 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
         .ip = cfg->ip,
         .receiver = cfg->receiver,
         .now = (long long)time(NULL),
+        .domain_unicode = cfg->ident.domain_unicode,
     };
     st = spfc_check_new(&req, &check);
     if (st != SPFC_OK) {

@@ -164,6 +164,16 @@ static int merge(spfc_cli_ident_t *id, const positional_t *p, int helo_check,
     return 0;
 }
 
+/* Keep s (malloc()ed) until spfc_cli_ident_clear(); NULL when full. */
+static const char *keep(spfc_cli_ident_t *id, char *s)
+{
+    for (size_t k = 0; s != NULL && k < SPFC_CLI_IDENT_OWNED; k++)
+        if (id->owned[k] == NULL)
+            return id->owned[k] = s;
+    free(s);
+    return NULL;
+}
+
 /* A sender copied from a log or a Return-Path: field keeps its angle
  * brackets (RFC 5321 section 4.1.2 Reverse-path); drop them.  Returns
  * the sender, a copy kept in id->owned, or NULL when out of memory. */
@@ -172,18 +182,12 @@ static const char *unbracket(spfc_cli_ident_t *id, const char *s)
     size_t len = strlen(s);
     if (len < 2 || s[0] != '<' || s[len - 1] != '>')
         return s;
-    size_t k = 0;
-    while (k < SPFC_CLI_IDENT_OWNED && id->owned[k] != NULL)
-        k++;
-    if (k == SPFC_CLI_IDENT_OWNED)
-        return NULL;
     char *copy = malloc(len - 1);
-    if (copy == NULL)
-        return NULL;
-    memcpy(copy, s + 1, len - 2);
-    copy[len - 2] = '\0';
-    id->owned[k] = copy;
-    return copy;
+    if (copy != NULL) {
+        memcpy(copy, s + 1, len - 2);
+        copy[len - 2] = '\0';
+    }
+    return keep(id, copy);
 }
 
 /* The sender's domain: after the last '@' (RFC 7208 section 4.3).  An
@@ -202,6 +206,73 @@ static int sender_domain(spfc_cli_ident_t *id, const char *sender, FILE *err)
                           : "the sender has nothing after its '@': give "
                             "LOCAL@DOMAIN or DOMAIN");
     return usage();
+}
+
+/* An internationalised name as its A-labels, prefix + A-labels kept in
+ * id (prefix: a sender's "local@").  *out is name itself when it is
+ * ASCII.  Returns 0 or the exit code. */
+static int to_ascii(spfc_cli_ident_t *id, const char *prefix, size_t plen,
+                    const char *name, const char **out, FILE *err)
+{
+    char ace[1024], shown[SPFC_CLI_SHOWN_MAX];
+    const char *why = NULL;
+    spfc_status_t st = spfc_domain_to_ascii(name, ace, sizeof ace, &why);
+    if (st == SPFC_ENOMEM) {
+        spfc_cli_msg(err, "out of memory");
+        return SPFC_EXIT_SOFTWARE;
+    }
+    if (st != SPFC_OK) {
+        spfc_cli_msg(err, "'%s' is not a valid internationalised domain "
+                     "name: %s", spfc_cli_shown(name, shown, sizeof shown),
+                     st == SPFC_ELIMIT ? "too long" : why ? why : "invalid");
+        return usage();
+    }
+    if (strcmp(ace, name) == 0) {
+        *out = NULL;
+        return 0;
+    }
+    size_t alen = strlen(ace);
+    char *s = malloc(plen + alen + 1);
+    if (s != NULL) {
+        memcpy(s, prefix, plen);
+        memcpy(s + plen, ace, alen + 1);
+    }
+    if ((*out = keep(id, s)) == NULL) {
+        spfc_cli_msg(err, "out of memory");
+        return SPFC_EXIT_SOFTWARE;
+    }
+    return 0;
+}
+
+/* The sender's domain and the HELO name as DNS holds them: "café.example"
+ * is asked for as "xn--caf-dma.example"; the typed form is kept for
+ * output.  Returns 0 or the exit code. */
+static int idna(spfc_cli_ident_t *id, FILE *err)
+{
+    const char *conv = NULL;
+    int code;
+    if (id->helo != NULL) {
+        if ((code = to_ascii(id, "", 0, id->helo, &conv, err)) != 0)
+            return code;
+        if (conv != NULL) {
+            if (id->sender[0] == '\0')
+                id->domain_unicode = id->helo;
+            id->helo = conv;
+        }
+    }
+    if (id->sender[0] == '\0') {
+        id->domain = id->helo;
+        return 0;
+    }
+    size_t plen = (size_t)(id->domain - id->sender);
+    if ((code = to_ascii(id, id->sender, plen, id->domain, &conv, err)) != 0)
+        return code;
+    if (conv != NULL) {
+        id->domain_unicode = id->domain;
+        id->sender = conv;
+        id->domain = conv + plen;
+    }
+    return 0;
 }
 
 /* The identity is complete: sender (or HELO), its domain. */
@@ -236,10 +307,11 @@ static int finish(spfc_cli_ident_t *id, const char *sender, int helo_check,
         /* Section 2.3: a HELO check has an empty MAIL FROM. */
         id->sender = "";
         id->domain = id->helo;
-        return 0;
+        return idna(id, err);
     }
     id->sender = sender;
-    return sender_domain(id, sender, err);
+    int code = sender_domain(id, sender, err);
+    return code != 0 ? code : idna(id, err);
 }
 
 int spfc_cli_ident_resolve(spfc_cli_ident_t *id, int npos, char **pos,

@@ -27,6 +27,7 @@ typedef struct spfc_cli_ident {
     const char *domain; /**< the checked identity's domain */
     spfc_ip_t ip;
     int lint;           /**< DOMAIN without IP */
+    const char *domain_unicode; /**< domain as typed when it had U-labels */
     char *owned[SPFC_CLI_IDENT_OWNED];
 } spfc_cli_ident_t;
 
