@@ -216,6 +216,14 @@ static int to_ascii(spfc_cli_ident_t *id, const char *prefix, size_t plen,
 {
     char ace[1024], shown[SPFC_CLI_SHOWN_MAX];
     const char *why = NULL;
+    *out = NULL;
+    /* ASCII is checked as it is, whatever its length: an overlong name
+     * is none (RFC 7208 section 4.3), not a usage error. */
+    const char *p = name;
+    while (*p != '\0' && (unsigned char)*p < 0x80)
+        p++;
+    if (*p == '\0')
+        return 0;
     spfc_status_t st = spfc_domain_to_ascii(name, ace, sizeof ace, &why);
     if (st == SPFC_ENOMEM) {
         spfc_cli_msg(err, "out of memory");
