@@ -15,6 +15,12 @@ install(FILES
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/spfcheck)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/spfcheck.1
   DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+# Completions, written by the program from its options table at build
+# time (src/cli/CMakeLists.txt), where bash-completion and zsh look.
+install(FILES ${PROJECT_BINARY_DIR}/completions/spfcheck
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+install(FILES ${PROJECT_BINARY_DIR}/completions/_spfcheck
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
 
 # pkg-config.  The prefix is found from the .pc file's own place, so the
 # tree works wherever it is installed (cmake --install --prefix DIR).

@@ -13,6 +13,8 @@
 #include "spfcheck/spfcheck.h"
 
 #include <arpa/inet.h>
+#include <sys/select.h> /* fd_set, for ares.h */
+#include <ares.h>
 #include <check.h>
 #include <ctype.h>
 #include <errno.h>
@@ -315,7 +317,7 @@ static const struct {
       "192.0.2.1"}, "permerror", 4},
     {{"-r", "v=spf1 exists:%{l}.x.example.com -all", "\"q\x7f\xc3(@x.example.com",
       "192.0.2.1"}, "fail", 1},
-    {{"-v", "-z", ZONE, "chain.example.com", "198.51.100.9"}, "pass", 0},
+    {{"-z", ZONE, "--helo", "pass.example.com", "192.0.2.7"}, "pass", 0},
 };
 
 START_TEST(json_valid)
@@ -526,9 +528,10 @@ static const char *const good_option_args[][3] = {
 
 START_TEST(good_options)
 {
-    const char *args[8] = {"--offline", "-r", "v=spf1 -all",
-                           good_option_args[_i][0]};
-    size_t n = 4;
+    /* Not --offline, which refuses the resolver's options; the record
+     * needs no lookup, so no query leaves the process. */
+    const char *args[8] = {"-r", "v=spf1 -all", good_option_args[_i][0]};
+    size_t n = 3;
     if (good_option_args[_i][1] != NULL)
         args[n++] = good_option_args[_i][1];
     args[n++] = "example.com";
@@ -630,12 +633,33 @@ START_TEST(version)
 {
     run_t r = RUN("--version");
     ck_assert_int_eq(r.code, 0);
-    ck_assert_str_eq(r.out, "spfcheck " SPFC_VERSION "\n");
+    ck_assert_int_eq(strncmp(r.out, "spfcheck " SPFC_VERSION "\n",
+                             strlen("spfcheck " SPFC_VERSION "\n")), 0);
     ck_assert_uint_eq(r.err_len, 0);
+    /* c-ares as it runs and as it was built, the scanner, the libraries
+     * and the build options, each "  NAME: VERSION" */
+    static const char *const names[] = {
+        "\n  c-ares: ", "\n  c-ares (build): ", "\n  libzscanner (build): ",
+        "\n  libpsl: ", "\n  libidn2: ", "\n  build type: ",
+        "\n  sanitizers: "};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *p = strstr(r.out, names[i]);
+        ck_assert_msg(p != NULL, "--version lacks '%s': %s", names[i] + 1,
+                      r.out);
+        p += strlen(names[i]);
+        ck_assert_msg(*p != '\n' && strncmp(p, "unknown", 7) != 0,
+                      "no value for '%s'", names[i] + 1);
+    }
+    const char *name = NULL;
+    ck_assert_str_eq(spfc_version_component(1, &name), ARES_VERSION_STR);
+    ck_assert_str_eq(name, "c-ares (build)");
+    ck_assert_str_eq(spfc_version_component(0, &name), ares_version(NULL));
+    ck_assert_ptr_null(spfc_version_component(1000, &name));
     run_free(&r);
     r = RUN("-V");
     ck_assert_int_eq(r.code, 0);
-    ck_assert_str_eq(r.out, "spfcheck " SPFC_VERSION "\n");
+    ck_assert_int_eq(strncmp(r.out, "spfcheck " SPFC_VERSION "\n",
+                             strlen("spfcheck " SPFC_VERSION "\n")), 0);
     run_free(&r);
 }
 END_TEST
@@ -1087,6 +1111,281 @@ START_TEST(deadline_is_temperror)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* The conventions of the other SPF tools                                   */
+/* ------------------------------------------------------------------------ */
+
+#define CONV_REC "v=spf1 ip4:192.0.2.10 -all"
+
+/* Each spelling checks the same message: JSON's ip, sender, helo and
+ * identity say what was understood. */
+static const struct {
+    const char *args[10];
+    const char *ip, *sender, *helo, *identity;
+    int code;
+} spellings[] = {
+    {{"example.net", "192.0.2.10"}, "192.0.2.10", "postmaster@example.net",
+     NULL, "mailfrom", 0},
+    /* pyspf: IP SENDER [HELO] */
+    {{"192.0.2.10", "example.net"}, "192.0.2.10", "postmaster@example.net",
+     NULL, "mailfrom", 0},
+    {{"192.0.2.11", "a@example.net", "mx.example.net"}, "192.0.2.11",
+     "a@example.net", "mx.example.net", "mailfrom", 1},
+    {{"2001:db8::1", "a@example.net"}, "2001:db8::1", "a@example.net", NULL,
+     "mailfrom", 1},
+    /* Mail::SPF spfquery */
+    {{"--ip", "192.0.2.10", "--mfrom", "a@example.net"}, "192.0.2.10",
+     "a@example.net", NULL, "mailfrom", 0},
+    {{"--ip-address", "192.0.2.10", "--sender", "a@example.net",
+      "--helo-id", "mx.example.net"}, "192.0.2.10", "a@example.net",
+     "mx.example.net", "mailfrom", 0},
+    {{"--id", "a@example.net", "--ip", "192.0.2.10"}, "192.0.2.10",
+     "a@example.net", NULL, "mailfrom", 0},
+    {{"--scope", "mfrom", "--identity", "a@example.net", "192.0.2.10"},
+     "192.0.2.10", "a@example.net", NULL, "mailfrom", 0},
+    {{"--scope", "helo", "--id", "example.net", "--ip", "192.0.2.10"},
+     "192.0.2.10", NULL, "example.net", "helo", 0},
+    {{"--scope", "helo", "--helo-identity", "example.net", "192.0.2.10"},
+     "192.0.2.10", NULL, "example.net", "helo", 0},
+    {{"--ip", "192.0.2.10", "a@example.net"}, "192.0.2.10", "a@example.net",
+     NULL, "mailfrom", 0},
+    {{"--ip", "192.0.2.10", "--helo", "example.net"}, "192.0.2.10", NULL,
+     "example.net", "helo", 0},
+    /* a sender copied from a log */
+    {{"<a@example.net>", "192.0.2.10"}, "192.0.2.10", "a@example.net", NULL,
+     "mailfrom", 0},
+    {{"192.0.2.10", "<a@example.net>"}, "192.0.2.10", "a@example.net", NULL,
+     "mailfrom", 0},
+    {{"--mfrom", "<a@example.net>", "--ip", "192.0.2.10"}, "192.0.2.10",
+     "a@example.net", NULL, "mailfrom", 0},
+    /* the null sender: a HELO check (RFC 7208 2.4) */
+    {{"--helo", "example.net", "<>", "192.0.2.10"}, "192.0.2.10", NULL,
+     "example.net", "helo", 0},
+    {{"192.0.2.11", "<>", "example.net"}, "192.0.2.11", NULL, "example.net",
+     "helo", 1},
+};
+
+START_TEST(spfquery_spellings)
+{
+    const char *args[16] = {"--offline", "-j", "-r", CONV_REC};
+    size_t n = 4;
+    for (size_t i = 0; spellings[_i].args[i] != NULL; i++)
+        args[n++] = spellings[_i].args[i];
+    args[n] = NULL;
+    run_t r = run_cli(args);
+    ck_assert_msg(r.code == spellings[_i].code, "case %d: exit %d: %s", _i,
+                  r.code, r.err);
+    ck_assert_uint_eq(r.err_len, 0);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "ip"), spellings[_i].ip);
+    ck_assert_str_eq(jstr(j, "identity"), spellings[_i].identity);
+    if (spellings[_i].sender != NULL)
+        ck_assert_str_eq(jstr(j, "sender"), spellings[_i].sender);
+    if (spellings[_i].helo != NULL)
+        ck_assert_str_eq(jstr(j, "helo"), spellings[_i].helo);
+    else
+        ck_assert(json_is_null(json_object_get(j, "helo")));
+    json_decref(j);
+    run_free(&r);
+}
+END_TEST
+
+/* Conflicting, missing or idle pieces: exit 64 and one message that
+ * says what to do. */
+static const struct {
+    const char *args[10];
+    const char *mention;
+} conv_usage[] = {
+    {{"192.0.2.1", "192.0.2.2"}, "both '192.0.2.1' and '192.0.2.2' are IP"},
+    {{"--ip", "192.0.2.1", "example.net", "192.0.2.1"}, "two IP addresses"},
+    {{"--ip", "192.0.2.1", "192.0.2.10"}, "two IP addresses"},
+    {{"--mfrom", "a@example.net", "example.net", "192.0.2.1"},
+     "the identity is given twice: --mfrom"},
+    {{"--mfrom", "a@example.net", "--id", "b@example.net", "--ip", "192.0.2.1"},
+     "--id and --mfrom both give the sender"},
+    {{"--mfrom", "a@example.net", "--sender", "b@example.net", "192.0.2.1"},
+     "--mfrom and --sender give two different values"},
+    {{"--helo", "a.example", "--helo-id", "b.example", "192.0.2.1"},
+     "--helo and --helo-id give two different values"},
+    {{"--helo", "a.example", "192.0.2.1", "x@example.net", "b.example"},
+     "the HELO name is given twice"},
+    {{"--scope", "helo", "--ip", "192.0.2.1"}, "--scope helo needs the HELO"},
+    {{"--scope", "helo", "--mfrom", "a@example.net", "--helo", "h.example",
+      "192.0.2.1"}, "--mfrom does not apply"},
+    {{"--scope", "helo", "--id", "a.example", "--helo", "b.example",
+      "192.0.2.1"}, "two HELO names"},
+    {{"--scope", "pra", "--id", "a@example.net", "192.0.2.1"}, "Sender ID"},
+    {{"--scope", "HELO", "--id", "a.example", "192.0.2.1"}, "bad --scope 'HELO'"},
+    {{"--mfrom", "a@example.net"}, "the IP address"},
+    {{"192.0.2.1", "example.net", "h.example", "extra"}, "'extra' is extra"},
+    {{"", "192.0.2.1"}, "the DOMAIN argument is empty"},
+    {{""}, "the DOMAIN argument is empty"},
+    {{"192.0.2.1", ""}, "the DOMAIN argument is empty"},
+    {{"--mfrom", "", "--ip", "192.0.2.1"}, "the DOMAIN argument is empty"},
+    {{"<>", "192.0.2.1"}, "the null sender <> means a HELO check"},
+    {{"alice@", "192.0.2.1"}, "nothing after its '@'"},
+    {{"--helo", "", "192.0.2.1"}, "the HELO name is empty"},
+    {{"-f", "-", "example.net"}, "--batch cannot be combined with a DOMAIN"},
+    {{"--file", "-", "--ip", "192.0.2.1"}, "--batch cannot be combined with --ip"},
+    {{"--bounce", "-", "--mfrom", "a@example.net"}, "cannot be combined with --mfrom"},
+    /* options that would do nothing */
+    {{"-v", "-q", "example.net", "192.0.2.1"}, "--verbose does nothing with --quiet"},
+    {{"-v", "--header", "example.net", "192.0.2.1"}, "--verbose does nothing with --header"},
+    {{"-v", "--batch", "-"}, "--verbose does nothing with --batch"},
+    {{"-v", "-j", "example.net", "192.0.2.1"}, "--verbose does nothing with --json"},
+    {{"-v", "--bounce", "-"}, "--verbose does nothing with --bounce"},
+    {{"--receiver", "mx.example", "example.net"}, "--receiver does nothing with lint mode"},
+    {{"--receiver", "mx.example", "--relay", "relay.example", "example.net"},
+     "--receiver does nothing with the diagnosis"},
+    {{"--server", "192.0.2.53", "example.net", "192.0.2.1"}, "--server does nothing with --offline"},
+    {{"--timeout", "1", "example.net", "192.0.2.1"}, "--timeout does nothing with --offline"},
+    {{"--tries", "1", "example.net"}, "--tries does nothing with --offline"},
+    {{"--sequential", "--batch", "-"}, "--sequential does nothing with --offline"},
+    {{"--completion", "fish"}, "bad --completion 'fish'"},
+};
+
+START_TEST(conventions_usage)
+{
+    const char *args[16] = {"--offline"};
+    size_t n = 1;
+    for (size_t i = 0; conv_usage[_i].args[i] != NULL; i++)
+        args[n++] = conv_usage[_i].args[i];
+    args[n] = NULL;
+    run_t r = run_cli(args);
+    ck_assert_msg(r.code == 64, "case %d: exit %d: %s", _i, r.code, r.err);
+    ck_assert_uint_eq(r.out_len, 0);
+    assert_one_message(&r);
+    ck_assert_msg(strstr(r.err, conv_usage[_i].mention) != NULL,
+                  "case %d: '%s' not in: %s", _i, conv_usage[_i].mention,
+                  r.err);
+    run_free(&r);
+}
+END_TEST
+
+/* -v stays meaningful where it does something: text, and --batch --json
+ * (the trace per line). */
+START_TEST(verbose_where_it_counts)
+{
+    const char *in = "192.0.2.7 pass.example.com\n";
+    char *argv[] = {SPFC_BINARY, "--offline", "-z", ZONE, "-v", "-j",
+                    "--batch", "-", NULL};
+    run_spec_t spec = {.argv = argv, .in = in};
+    run_result_t r;
+    ck_assert_int_eq(run_cmd(&spec, &r), 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "\"trace\""));
+    run_result_free(&r);
+}
+END_TEST
+
+/* Internationalised names are checked as their A-labels: the sender's
+ * domain, --helo and the --record target; output shows both forms. */
+START_TEST(idn_names)
+{
+    run_t r = RUN("--offline", "-r", CONV_REC, "caf\xc3\xa9.example",
+                  "192.0.2.10");
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    ck_assert_str_eq(r.out,
+        "pass: 192.0.2.10 is authorized to send mail for caf\xc3\xa9.example"
+        " (xn--caf-dma.example)\n"
+        "  matched: ip4:192.0.2.10 (in xn--caf-dma.example)\n"
+        "  lookups: 0/10 (void: 0/2)\n");
+    run_free(&r);
+
+    r = RUN("--offline", "-j", "-r", CONV_REC, "<bob@caf\xc3\xa9.example>",
+            "192.0.2.10");
+    ck_assert_int_eq(r.code, 0);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "domain"), "xn--caf-dma.example");
+    ck_assert_str_eq(jstr(j, "domain_unicode"), "caf\xc3\xa9.example");
+    ck_assert_str_eq(jstr(j, "sender"), "bob@xn--caf-dma.example");
+    json_decref(j);
+    run_free(&r);
+
+    /* an ASCII domain has no second form */
+    r = RUN("--offline", "-j", "-r", CONV_REC, "example.net", "192.0.2.10");
+    j = parse_json(r.out, r.out_len);
+    ck_assert(json_is_null(json_object_get(j, "domain_unicode")));
+    json_decref(j);
+    run_free(&r);
+
+    /* --helo: the HELO identity, and %{h} of a mail check */
+    r = RUN("--offline", "-j", "-r", CONV_REC, "--helo",
+            "mx.caf\xc3\xa9.example", "192.0.2.10");
+    ck_assert_int_eq(r.code, 0);
+    j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(jstr(j, "helo"), "mx.xn--caf-dma.example");
+    ck_assert_str_eq(jstr(j, "domain_unicode"), "mx.caf\xc3\xa9.example");
+    json_decref(j);
+    run_free(&r);
+    r = RUN("--offline", "-j", "-r", "v=spf1 exists:%{h} -all", "--helo",
+            "mx.caf\xc3\xa9.example", "a@example.net", "192.0.2.10");
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_ptr_nonnull(strstr(r.out, "mx.xn--caf-dma.example"));
+    j = parse_json(r.out, r.out_len);
+    ck_assert(json_is_null(json_object_get(j, "domain_unicode")));
+    json_decref(j);
+    run_free(&r);
+
+    /* bad UTF-8 and disallowed code points: usage errors naming why */
+    static const char *const bad[] = {"caf\xe9.example", "a\xe2\x98\x83.example"};
+    for (size_t i = 0; i < 2; i++) {
+        r = RUN("--offline", bad[i], "192.0.2.10");
+        ck_assert_int_eq(r.code, 64);
+        assert_one_message(&r);
+        ck_assert_ptr_nonnull(strstr(r.err, "not a valid internationalised"));
+        run_free(&r);
+        r = RUN("--offline", "--helo", bad[i], "192.0.2.10");
+        ck_assert_int_eq(r.code, 64);
+        ck_assert_ptr_nonnull(strstr(r.err, "not a valid internationalised"));
+        run_free(&r);
+    }
+}
+END_TEST
+
+/* The completion scripts come from the options table. */
+static int shell_syntax_ok(const char *shell, const char *script)
+{
+    char *argv[] = {(char *)shell, "-n", NULL};
+    run_spec_t spec = {.argv = argv, .in = script};
+    run_result_t r;
+    ck_assert_int_eq(run_cmd(&spec, &r), 0);
+    int ok = r.code == 0 && r.err_len == 0;
+    if (!ok)
+        fprintf(stderr, "%s -n: exit %d: %s\n", shell, r.code, r.err);
+    run_result_free(&r);
+    return ok;
+}
+
+START_TEST(completion_scripts)
+{
+    size_t n;
+    const spfc_cli_option_t *opts = spfc_cli_options(&n);
+    run_t b = RUN("--completion", "bash");
+    ck_assert_int_eq(b.code, 0);
+    ck_assert_uint_eq(b.err_len, 0);
+    run_t z = RUN("--completion", "zsh");
+    ck_assert_int_eq(z.code, 0);
+    ck_assert_int_eq(strncmp(z.out, "#compdef spfcheck\n", 18), 0);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(mentions(b.out, "--", opts[i].long_name),
+                      "bash completion lacks --%s", opts[i].long_name);
+        ck_assert_msg(mentions(z.out, "--", opts[i].long_name),
+                      "zsh completion lacks --%s", opts[i].long_name);
+    }
+    ck_assert_ptr_nonnull(strstr(b.out, "complete -F _spfcheck spfcheck"));
+    ck_assert_ptr_nonnull(strstr(b.out, "compgen -W 'mfrom helo'"));
+    ck_assert_msg(shell_syntax_ok("/bin/bash", b.out), "bash -n refused it");
+    if (access("/bin/zsh", X_OK) == 0)
+        ck_assert_msg(shell_syntax_ok("/bin/zsh", z.out), "zsh -n refused it");
+    else
+        fprintf(stderr, "completion_scripts: zsh is not installed, so its "
+                        "syntax check was skipped\n");
+    run_free(&b);
+    run_free(&z);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -1095,6 +1394,13 @@ static Suite *cli_suite(void)
                         sizeof verdicts / sizeof verdicts[0]);
     tcase_add_test(tc, record_option);
     tcase_add_test(tc, helo_identity);
+    tcase_add_loop_test(tc, spfquery_spellings, 0,
+                        sizeof spellings / sizeof spellings[0]);
+    tcase_add_loop_test(tc, conventions_usage, 0,
+                        sizeof conv_usage / sizeof conv_usage[0]);
+    tcase_add_test(tc, verbose_where_it_counts);
+    tcase_add_test(tc, completion_scripts);
+    tcase_add_test(tc, idn_names);
     tcase_add_test(tc, empty_local_part);
     tcase_add_test(tc, text_output);
     tcase_add_test(tc, verbose_tree);

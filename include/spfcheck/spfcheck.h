@@ -165,6 +165,32 @@ typedef enum spfc_status {
  *  number is not NULL it receives SPFC_VERSION_NUMBER of the library. */
 SPFC_API const char *spfc_version(unsigned *number);
 
+/**
+ * What the library was built with and runs with, one component at a time
+ * for a --version report or a bug report: i from 0 upwards; *name (not
+ * NULL) receives the component's name, e.g. "c-ares" (the version running)
+ * and "c-ares (build)" (the header it was compiled against), "libzscanner
+ * (build)", "libpsl", "libidn2", "build type", "sanitizers".  Returns the
+ * version or setting, a static string; NULL past the last component.
+ * New components may be added at the end.
+ */
+SPFC_API const char *spfc_version_component(size_t i, const char **name);
+
+/**
+ * An internationalised domain name (UTF-8) as DNS asks for it: its
+ * A-labels, IDNA2008 (RFC 5891) with the UTS #46 non-transitional mapping
+ * of libidn2, e.g. "café.example" -> "xn--caf-dma.example".  A name of
+ * ASCII bytes only is copied unchanged, valid host name or not: SPF checks
+ * such a name as it is and says none for a bad one (RFC 7208 section
+ * 4.3).  The result goes to buf (cap bytes, NUL-terminated).  Returns
+ * SPFC_OK; SPFC_EINVAL for bytes that are not UTF-8 or a code point IDNA
+ * disallows (*why, when why is not NULL, receives a static English
+ * description); SPFC_ELIMIT when the result does not fit in cap;
+ * SPFC_ENOMEM.
+ */
+SPFC_API spfc_status_t spfc_domain_to_ascii(const char *name, char *buf,
+                                            size_t cap, const char **why);
+
 /** A short English description of a status; never NULL. */
 SPFC_API const char *spfc_status_str(spfc_status_t status);
 
@@ -510,6 +536,10 @@ typedef struct spfc_request {
     spfc_ip_t ip;         /**< the SMTP client */
     const char *receiver; /**< %{r}; NULL gives "unknown" */
     long long now;        /**< %{t}, seconds since the epoch */
+    /** The checked domain as the user wrote it (UTF-8 U-labels) when the
+     *  sender or HELO above holds its A-labels (spfc_domain_to_ascii());
+     *  output shows it beside the domain.  NULL: the same. */
+    const char *domain_unicode;
 } spfc_request_t;
 
 /** A DNS question the evaluation needs answered. */

@@ -11,7 +11,9 @@
 #include "cli.h"
 
 #include "batch.h"
+#include "complete.h"
 #include "diagnose_cmd.h"
+#include "ident.h"
 #include "lint_cmd.h"
 #include "msg.h"
 #include "spfcheck/spfcheck.h"
@@ -56,7 +58,19 @@ enum {
     OPT_EXPECT_FILE,
     OPT_BOUNCE,
     OPT_RELAY,
-    OPT_DEADLINE
+    OPT_DEADLINE,
+    /* The spellings of the other SPF tools (spfquery, pyspf). */
+    OPT_FILE = 'f',
+    OPT_IP = 512,
+    OPT_IP_ADDRESS,
+    OPT_MFROM,
+    OPT_SENDER,
+    OPT_ID,
+    OPT_IDENTITY,
+    OPT_SCOPE,
+    OPT_HELO_ID,
+    OPT_HELO_IDENTITY,
+    OPT_COMPLETION
 };
 
 /* The values come from where they are defined (the public header for the
@@ -138,6 +152,29 @@ static const spfc_cli_option_t options[] = {
      "with DOMAIN: mail goes out through HOST; diagnose DOMAIN for each of "
      "HOST's addresses",
      OPT_RELAY, 0, 0, 0, 0},
+    /* Mail::SPF spfquery's spellings, so a script switches by changing
+     * the command name (libspf2's -ip/-sender/-file are these too). */
+    {"ip", 0, "IP", "the client IP address (spfquery spelling)", OPT_IP,
+     0, 0, 0, 0},
+    {"ip-address", 0, "IP", "same as --ip", OPT_IP_ADDRESS, 0, 0, 0, 0},
+    {"mfrom", 0, "SENDER",
+     "the MAIL FROM identity, LOCAL@DOMAIN or DOMAIN (spfquery spelling)",
+     OPT_MFROM, 0, 0, 0, 0},
+    {"sender", 0, "SENDER", "same as --mfrom", OPT_SENDER, 0, 0, 0, 0},
+    {"id", 0, "IDENTITY",
+     "the identity checked: the sender, or the HELO name with --scope helo",
+     OPT_ID, 0, 0, 0, 0},
+    {"identity", 0, "IDENTITY", "same as --id", OPT_IDENTITY, 0, 0, 0, 0},
+    {"scope", 0, "mfrom|helo",
+     "what --id is (default mfrom); helo checks the HELO name",
+     OPT_SCOPE, 0, 0, 0, 0},
+    {"helo-id", 0, "NAME", "same as --helo", OPT_HELO_ID, 0, 0, 0, 0},
+    {"helo-identity", 0, "NAME", "same as --helo", OPT_HELO_IDENTITY,
+     0, 0, 0, 0},
+    {"file", 'f', "FILE", "same as --batch", OPT_FILE, 0, 0, 0, 0},
+    {"completion", 0, "bash|zsh",
+     "print a completion script for the shell and exit", OPT_COMPLETION,
+     0, 0, 0, 0},
     {"help", 'h', NULL, "show this help and exit", OPT_HELP, 0, 0, 0, 0},
     {"version", 'V', NULL, "show the version and exit", OPT_VERSION,
      0, 0, 0, 0},
@@ -219,7 +256,7 @@ size_t spfc_cli_option_help(const spfc_cli_option_t *o, char *buf, size_t cap)
 /* The configuration                                                        */
 /* ------------------------------------------------------------------------ */
 
-typedef enum { ACT_RUN, ACT_HELP, ACT_VERSION } cli_action_t;
+typedef enum { ACT_RUN, ACT_HELP, ACT_VERSION, ACT_COMPLETION } cli_action_t;
 typedef enum { OUT_TEXT, OUT_JSON, OUT_QUIET, OUT_HEADER } cli_mode_t;
 
 /* Everything a run needs; strings point into argv. */
@@ -253,6 +290,11 @@ typedef struct cli_config {
     const char *expect_file; /* --expect-file FILE, or NULL */
     const char *bounce;      /* --bounce FILE, or NULL */
     const char *relay;       /* --relay HOST[:PORT], or NULL */
+    spfc_cli_ident_t ident;  /* spfquery's --ip/--mfrom/--id/--scope */
+    const char *helo_option; /* the option that gave helo */
+    const char *ip_option, *id_option, *scope_option; /* same, for these */
+    const char *completion;  /* --completion SHELL */
+    const char *dns_option;  /* the last resolver option given, or NULL */
 } cli_config_t;
 
 /* ------------------------------------------------------------------------ */
@@ -387,6 +429,7 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
             return SPFC_EXIT_USAGE;
         }
         cfg->servers = optarg;
+        cfg->dns_option = "--server";
         return 0;
     case OPT_TIMEOUT:
         if (!parse_timeout(optarg, SPFC_CLI_MAX_TIMEOUT_MS, &cfg->timeout_ms)) {
@@ -396,11 +439,13 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
                 SPFC_CLI_MAX_TIMEOUT_MS / 1000);
             return SPFC_EXIT_USAGE;
         }
+        cfg->dns_option = "--timeout";
         return 0;
     case OPT_TRIES:
         if (!count_arg(c, optarg, &v, err))
             return SPFC_EXIT_USAGE;
         cfg->tries = (unsigned)v;
+        cfg->dns_option = "--tries";
         return 0;
     case OPT_DEADLINE:
         if (!parse_timeout(optarg, SPFC_CLI_MAX_DEADLINE_MS, &cfg->deadline_ms)) {
@@ -413,6 +458,7 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
         return 0;
     case OPT_SEQUENTIAL:
         cfg->sequential = 1;
+        cfg->dns_option = "--sequential";
         return 0;
     }
     return -1;
@@ -423,9 +469,6 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
 static int check_option(int c, cli_config_t *cfg, FILE *err)
 {
     switch (c) {
-    case OPT_HELO:
-        cfg->helo = optarg;
-        return 0;
     case OPT_RECEIVER:
         cfg->receiver = optarg;
         return 0;
@@ -461,6 +504,52 @@ static int check_option(int c, cli_config_t *cfg, FILE *err)
     return -1;
 }
 
+/* One piece given by two options ("--mfrom a --sender b") is refused,
+ * never silently the last one.  Returns 0 or the exit code. */
+static int set_once(const char **slot, const char **slot_name,
+                    const char *name, FILE *err)
+{
+    if (*slot != NULL && strcmp(*slot, optarg) != 0) {
+        spfc_cli_msg(err, "%s and %s give two different values: give one ("
+                     TRY_HELP ")", *slot_name, name);
+        return SPFC_EXIT_USAGE;
+    }
+    *slot = optarg;
+    *slot_name = name;
+    return 0;
+}
+
+/* The identity options, in spfcheck's and the spfquery spellings.
+ * Returns 0, the exit code, or -1 when c is not one of them. */
+static int ident_option(int c, cli_config_t *cfg, FILE *err)
+{
+    spfc_cli_ident_t *id = &cfg->ident;
+    switch (c) {
+    case OPT_HELO:
+        return set_once(&cfg->helo, &cfg->helo_option, "--helo", err);
+    case OPT_HELO_ID:
+        return set_once(&cfg->helo, &cfg->helo_option, "--helo-id", err);
+    case OPT_HELO_IDENTITY:
+        return set_once(&cfg->helo, &cfg->helo_option, "--helo-identity",
+                        err);
+    case OPT_IP:
+    case OPT_IP_ADDRESS:
+        return set_once(&id->opt_ip, &cfg->ip_option,
+                        c == OPT_IP ? "--ip" : "--ip-address", err);
+    case OPT_MFROM:
+    case OPT_SENDER:
+        return set_once(&id->opt_sender, &id->opt_sender_name,
+                        c == OPT_MFROM ? "--mfrom" : "--sender", err);
+    case OPT_ID:
+    case OPT_IDENTITY:
+        return set_once(&id->opt_id, &cfg->id_option,
+                        c == OPT_ID ? "--id" : "--identity", err);
+    case OPT_SCOPE:
+        return set_once(&id->opt_scope, &cfg->scope_option, "--scope", err);
+    }
+    return -1;
+}
+
 /* --batch and its options, and --help/--version.  Returns 0, the exit
  * code, or -1 when c is not one of them. */
 static int batch_option(int c, cli_config_t *cfg, FILE *err)
@@ -468,7 +557,13 @@ static int batch_option(int c, cli_config_t *cfg, FILE *err)
     unsigned long v;
     switch (c) {
     case OPT_BATCH:
+    case OPT_FILE:
         cfg->batch = optarg;
+        return 0;
+    case OPT_COMPLETION:
+        cfg->completion = optarg;
+        if (cfg->action != ACT_HELP)
+            cfg->action = ACT_COMPLETION;
         return 0;
     case OPT_BOUNCE:
         cfg->bounce = optarg;
@@ -499,12 +594,24 @@ static int batch_option(int c, cli_config_t *cfg, FILE *err)
     return -1;
 }
 
+/* An option that names the one identity checked, for the modes that
+ * take theirs elsewhere (--batch lines, the bounce); NULL when none. */
+static const char *ident_clash(const cli_config_t *cfg)
+{
+    return cfg->helo != NULL ? cfg->helo_option
+           : cfg->ident.opt_ip != NULL ? cfg->ip_option
+           : cfg->ident.opt_sender != NULL ? cfg->ident.opt_sender_name
+           : cfg->ident.opt_id != NULL ? cfg->id_option
+           : cfg->ident.opt_scope != NULL ? "--scope"
+           : NULL;
+}
+
 /* With --batch each line names its own identity and HELO, and the output
  * is one line per check: options for one check do not fit. */
 static int check_batch_args(const cli_config_t *cfg, int npos, FILE *err)
 {
     const char *clash = npos > 0 ? "a DOMAIN or IP argument"
-                        : cfg->helo != NULL ? "--helo"
+                        : ident_clash(cfg) != NULL ? ident_clash(cfg)
                         : cfg->record != NULL ? "--record"
                         : cfg->mode == OUT_QUIET ? "--quiet"
                         : cfg->mode == OUT_HEADER ? "--header"
@@ -518,24 +625,26 @@ static int check_batch_args(const cli_config_t *cfg, int npos, FILE *err)
     return 0;
 }
 
-/* The arguments of one check: DOMAIN IP, LOCAL@DOMAIN IP or, with
- * --helo, IP alone.  Returns 0 or the exit code. */
+/* The arguments of one check: DOMAIN IP, LOCAL@DOMAIN IP, IP SENDER
+ * [HELO], the spfquery options or, with --helo, IP alone (ident.c).
+ * Returns 0 or the exit code. */
 static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
 {
-    char buf[SHOWN_MAX];
-    const char *ip_arg;
     if (cfg->batch_only != NULL) {
         spfc_cli_msg(err, "option %s needs --batch (" TRY_HELP ")",
                      cfg->batch_only);
         return SPFC_EXIT_USAGE;
     }
-    spfc_ip_t ip_only;
-    if (npos == 1 && cfg->helo == NULL &&
-        spfc_ip_parse(pos[0], &ip_only) != SPFC_OK) {
-        /* No IP: lint mode validates the whole policy of DOMAIN. */
-        const char *at = strrchr(pos[0], '@');
-        cfg->domain = at != NULL ? at + 1 : pos[0];
-        cfg->lint = 1;
+    cfg->ident.helo = cfg->helo;
+    int code = spfc_cli_ident_resolve(&cfg->ident, npos, pos, err);
+    if (code != 0)
+        return code;
+    cfg->helo = cfg->ident.helo;
+    cfg->sender = cfg->ident.sender;
+    cfg->domain = cfg->ident.domain;
+    cfg->ip = cfg->ident.ip;
+    cfg->lint = cfg->ident.lint;
+    if (cfg->lint) {
         if (cfg->mode == OUT_HEADER) {
             spfc_cli_msg(err, "--header needs an IP: lint mode (DOMAIN without IP)"
                          " prints a report (" TRY_HELP ")");
@@ -550,34 +659,6 @@ static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
                                                                 : "--expect-file");
         return SPFC_EXIT_USAGE;
     }
-    if (npos == 2) {
-        /* RFC 7208 section 4.3: the domain is what follows the last '@'
-         * (the library does the same; this is for --record). */
-        cfg->sender = pos[0];
-        const char *at = strrchr(pos[0], '@');
-        cfg->domain = at != NULL ? at + 1 : pos[0];
-        ip_arg = pos[1];
-    } else if (npos == 1 && cfg->helo != NULL) {
-        /* Section 2.3: a HELO check has an empty MAIL FROM. */
-        cfg->sender = "";
-        cfg->domain = cfg->helo;
-        ip_arg = pos[0];
-    } else if (npos < 2) {
-        spfc_cli_msg(err, "missing argument: give DOMAIN (lint), DOMAIN IP, "
-                 "LOCAL@DOMAIN IP or --helo NAME IP (" TRY_HELP ")");
-        return SPFC_EXIT_USAGE;
-    } else {
-        spfc_cli_msg(err, "too many arguments ('%s' is extra): give DOMAIN IP, "
-                 "LOCAL@DOMAIN IP or --helo NAME IP (" TRY_HELP ")",
-            spfc_cli_shown(pos[2], buf, sizeof buf));
-        return SPFC_EXIT_USAGE;
-    }
-    if (spfc_ip_parse(ip_arg, &cfg->ip) != SPFC_OK) {
-        spfc_cli_msg(err, "'%s' is not an IP address: give an IPv4 or IPv6 address "
-                 "such as 192.0.2.1 or 2001:db8::1",
-            spfc_cli_shown(ip_arg, buf, sizeof buf));
-        return SPFC_EXIT_USAGE;
-    }
     return 0;
 }
 
@@ -588,7 +669,7 @@ static int diagnose_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
 {
     const char *clash = cfg->batch != NULL ? "--batch"
                         : cfg->batch_only != NULL ? cfg->batch_only
-                        : cfg->helo != NULL ? "--helo"
+                        : ident_clash(cfg) != NULL ? ident_clash(cfg)
                         : cfg->record != NULL ? "--record"
                         : cfg->mode == OUT_QUIET ? "--quiet"
                         : cfg->mode == OUT_HEADER ? "--header"
@@ -611,6 +692,39 @@ static int diagnose_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
     if (want == 1)
         cfg->domain = pos[0];
     return 0;
+}
+
+/* Options that would do nothing in the mode the arguments chose are
+ * refused, so nobody believes they took effect.  Returns 0 or the exit
+ * code. */
+static int idle_options(const cli_config_t *cfg, FILE *err)
+{
+    int diag = cfg->bounce != NULL || cfg->relay != NULL;
+    const char *a = NULL, *b = NULL, *why = NULL;
+    if (cfg->verbose && cfg->mode == OUT_QUIET) {
+        a = "--verbose", b = "--quiet", why = "one prints more, one less";
+    } else if (cfg->verbose && cfg->mode == OUT_HEADER) {
+        a = "--verbose", b = "--header", why = "a header field has no tree";
+    } else if (cfg->verbose && cfg->batch != NULL && cfg->mode != OUT_JSON) {
+        a = "--verbose", b = "--batch",
+        why = "a text batch line has no tree; with --json it adds the trace";
+    } else if (cfg->verbose && cfg->batch == NULL && cfg->mode == OUT_JSON) {
+        a = "--verbose", b = "--json",
+        why = "the JSON object always holds the whole trace";
+    } else if (cfg->verbose && diag) {
+        a = "--verbose", b = cfg->bounce != NULL ? "--bounce" : "--relay",
+        why = "the diagnosis prints its own report";
+    } else if (cfg->receiver != NULL && (cfg->lint || diag)) {
+        a = "--receiver", b = cfg->lint ? "lint mode" : "the diagnosis",
+        why = "%{r} is expanded only for one message's check";
+    } else if (cfg->offline && cfg->dns_option != NULL) {
+        a = cfg->dns_option, b = "--offline", why = "no DNS query is sent";
+    }
+    if (a == NULL)
+        return 0;
+    spfc_cli_msg(err, "%s does nothing with %s (%s): drop one (" TRY_HELP ")",
+                 a, b, why);
+    return SPFC_EXIT_USAGE;
 }
 
 /* Fill cfg from argv: the options, then the arguments.  Returns 0 on
@@ -644,6 +758,8 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
             code = check_option(c, cfg, err);
         if (code < 0)
             code = batch_option(c, cfg, err);
+        if (code < 0)
+            code = ident_option(c, cfg, err);
         if (code < 0) {
             bad_option(c, argv, err);
             return SPFC_EXIT_USAGE;
@@ -653,11 +769,14 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     }
     if (cfg->action != ACT_RUN)
         return 0;
+    int code;
     if (cfg->bounce != NULL || cfg->relay != NULL)
-        return diagnose_args(cfg, argc - optind, argv + optind, err);
-    if (cfg->batch != NULL)
-        return check_batch_args(cfg, argc - optind, err);
-    return check_args(cfg, argc - optind, argv + optind, err);
+        code = diagnose_args(cfg, argc - optind, argv + optind, err);
+    else if (cfg->batch != NULL)
+        code = check_batch_args(cfg, argc - optind, err);
+    else
+        code = check_args(cfg, argc - optind, argv + optind, err);
+    return code != 0 ? code : idle_options(cfg, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -751,6 +870,17 @@ static int print_help(FILE *out)
           "Colour only on a terminal; NO_COLOR turns it off.\n",
           out);
     return 0;
+}
+
+/* The first line is the program's version, as before, so scripts that
+ * read it keep working; then what the library runs with, for bug
+ * reports. */
+static void print_version(FILE *out)
+{
+    fprintf(out, PROG " %s\n", spfc_version(NULL));
+    const char *name = NULL, *v;
+    for (size_t i = 0; (v = spfc_version_component(i, &name)) != NULL; i++)
+        fprintf(out, "  %s: %s\n", name, v);
 }
 
 static int result_exit(spfc_result_t r)
@@ -1043,6 +1173,7 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
         .ip = cfg->ip,
         .receiver = cfg->receiver,
         .now = (long long)time(NULL),
+        .domain_unicode = cfg->ident.domain_unicode,
     };
     st = spfc_check_new(&req, &check);
     if (st != SPFC_OK) {
@@ -1088,12 +1219,20 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
     case ACT_HELP:
         errno = 0;
         print_help(out);
-        code = finish_output(out, err, 0);
+        /* Help is longer than a stdio buffer: a write may fail before
+         * the final flush, and errno still says why. */
+        code = finish_output(out, err, ferror(out));
         break;
     case ACT_VERSION:
         errno = 0;
-        fputs(PROG " " SPFC_VERSION "\n", out);
-        code = finish_output(out, err, 0);
+        print_version(out);
+        code = finish_output(out, err, ferror(out));
+        break;
+    case ACT_COMPLETION:
+        errno = 0;
+        code = spfc_cli_completion(cfg.completion, out, err);
+        if (code == 0)
+            code = finish_output(out, err, ferror(out));
         break;
     case ACT_RUN:
         code = cfg.bounce != NULL || cfg.relay != NULL
@@ -1106,5 +1245,6 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
 done:
     free(cfg.zones);
     free(cfg.expects);
+    spfc_cli_ident_clear(&cfg.ident);
     return code;
 }

@@ -85,6 +85,17 @@ static const char *outcome_domain(const spfc_request_t *req,
     return o->domain != NULL ? o->domain : request_domain(req);
 }
 
+/* The U-label form of the outcome's domain, when the caller gave one for
+ * the domain it checked; else NULL. */
+static const char *shown_unicode(const spfc_request_t *req,
+                                 const spfc_outcome_t *o)
+{
+    if (req->domain_unicode == NULL ||
+        strcmp(outcome_domain(req, o), request_domain(req)) != 0)
+        return NULL;
+    return req->domain_unicode;
+}
+
 /* Length of a trace text: text_len when set, else the C string length. */
 static size_t ev_text_len(const spfc_trace_ev_t *ev)
 {
@@ -180,38 +191,74 @@ static void put_result_word(spfc_buf_t *b, spfc_result_t r, int color)
 }
 
 /* Line 1: "pass: 192.0.2.10 is authorized to send mail for example.net". */
+static size_t utf8_seq_len(const unsigned char *p, size_t avail);
+
+/* Whether s is UTF-8 with no control character: safe to print as it is
+ * (the caller's text, so it is checked like any other). */
+static bool printable_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        if (p[i] >= 0x20 && p[i] < 0x7f) {
+            i++;
+            continue;
+        }
+        size_t n = p[i] >= 0x80 ? utf8_seq_len(p + i, len - i) : 0;
+        /* C1 controls U+0080..U+009F are 0xc2 0x80..0x9f. */
+        if (n == 0 || (p[i] == 0xc2 && p[i + 1] < 0xa0))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+/* An internationalised domain as "café.example (xn--caf-dma.example)":
+ * the form the user typed, and the one DNS was asked. */
+static void put_domain(spfc_buf_t *b, const char *domain, const char *unicode)
+{
+    if (unicode != NULL && printable_utf8(unicode)) {
+        spfc_buf_puts(b, unicode);
+        spfc_buf_puts(b, " (");
+        put_disps(b, domain);
+        spfc_buf_putc(b, ')');
+        return;
+    }
+    put_disps(b, domain);
+}
+
 static void put_sentence(spfc_buf_t *b, spfc_result_t r, const char *ip,
-                         const char *domain)
+                         const char *domain, const char *unicode)
 {
     switch (r) {
     case SPFC_RESULT_PASS:
         spfc_buf_printf(b, "%s is authorized to send mail for ", ip);
-        put_disps(b, domain);
+        put_domain(b, domain, unicode);
         break;
     case SPFC_RESULT_FAIL:
         spfc_buf_printf(b, "%s is not authorized to send mail for ", ip);
-        put_disps(b, domain);
+        put_domain(b, domain, unicode);
         break;
     case SPFC_RESULT_SOFTFAIL:
         spfc_buf_printf(b, "%s is probably not authorized to send mail for ",
                         ip);
-        put_disps(b, domain);
+        put_domain(b, domain, unicode);
         break;
     case SPFC_RESULT_NEUTRAL:
-        put_disps(b, domain);
+        put_domain(b, domain, unicode);
         spfc_buf_printf(b, " makes no assertion about %s", ip);
         break;
     case SPFC_RESULT_NONE:
         spfc_buf_puts(b, "no SPF policy found for ");
-        put_disps(b, domain);
+        put_domain(b, domain, unicode);
         break;
     case SPFC_RESULT_TEMPERROR:
         spfc_buf_puts(b, "a temporary DNS error stopped the check of ");
-        put_disps(b, domain);
+        put_domain(b, domain, unicode);
         break;
     case SPFC_RESULT_PERMERROR:
         spfc_buf_puts(b, "the SPF policy of ");
-        put_disps(b, domain);
+        put_domain(b, domain, unicode);
         spfc_buf_puts(b, " is in error");
         break;
     }
@@ -337,7 +384,8 @@ spfc_status_t spfc_output_text_sized(FILE *out, const spfc_request_t *req_in,
 
     put_result_word(&b, o->result, color);
     spfc_buf_puts(&b, ": ");
-    put_sentence(&b, o->result, ip, outcome_domain(req, o));
+    put_sentence(&b, o->result, ip, outcome_domain(req, o),
+                 shown_unicode(req, o));
     spfc_buf_putc(&b, '\n');
 
     int has_path = o->n_path > 0 && o->path != NULL;
@@ -569,6 +617,9 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
     spfc_buf_printf(&b, "\"result\":\"%s\"", spfc_result_str(o->result));
     json_key(&b, "domain");
     json_cstr(&b, outcome_domain(req, o));
+    /* U-labels of an internationalised domain; null when there are none */
+    json_key(&b, "domain_unicode");
+    json_cstr(&b, shown_unicode(req, o));
     spfc_buf_printf(&b, ",\"ip\":\"%s\"", ip);
     json_key(&b, "sender");
     json_cstr(&b, o->sender != NULL ? o->sender : req->sender);
