@@ -708,6 +708,250 @@ START_TEST(full_disk)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------------ */
+/* Start-up and stops                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* A UTF-8 byte-order mark before the first line is skipped; anywhere else
+ * it is part of a line (and makes that line an error). */
+START_TEST(bom_first_line)
+{
+    char *zone = customer_zone(3);
+    const char in[] = "\xEF\xBB\xBF" "192.0.2.10 user0@c0.cust.test\n"
+                      "\xEF\xBB\xBF" "192.0.2.10 user2@c2.cust.test\n";
+    const char *args[] = {"--offline", "--zone", zone, "--batch", "-", NULL};
+    run_t r = run_spfcheck(args, in, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    size_t n = 0;
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(v[0], "pass 192.0.2.10 user0@c0.cust.test");
+    ck_assert_msg(strncmp(v[1], "error 2: ", 9) == 0, "%s", v[1]);
+    free(v);
+    run_free(&r);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/*
+ * Run spfcheck (args without argv[0]) with descriptor `closed` closed,
+ * stdin from in_path unless that is the closed one, stderr into a file
+ * whose content *err receives.  Returns the exit code.
+ */
+static int run_with_closed_fd(const char *const args[], int closed,
+                              const char *in_path, char **err)
+{
+    char *argv[32];
+    size_t n = 0;
+    argv[n++] = (char *)SPFC_BINARY;
+    for (size_t i = 0; args[i] != NULL && n < 31; i++)
+        argv[n++] = (char *)args[i];
+    argv[n] = NULL;
+    char errpath[] = "/tmp/spfc_batch_errXXXXXX";
+    int efd = mkstemp(errpath);
+    ck_assert_int_ge(efd, 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int ifd = open(in_path, O_RDONLY);
+        if (ifd < 0 || dup2(ifd, 0) < 0 || dup2(efd, 2) < 0)
+            _exit(126);
+        close(ifd);
+        close(efd);
+        close(closed);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(efd);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    FILE *f = fopen(errpath, "r");
+    ck_assert_ptr_nonnull(f);
+    *err = calloc(1, 4096);
+    ck_assert_ptr_nonnull(*err);
+    size_t k = fread(*err, 1, 4095, f);
+    (void)k;
+    fclose(f);
+    unlink(errpath);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * Standard output closed (`spfcheck --batch - >&-`): the first socket
+ * c-ares opens must not take descriptor 1, or the results would be sent
+ * to the DNS server as datagrams.  The responder counts every datagram it
+ * receives: exactly the 20 customer records and the 2 providers'.  With
+ * standard input closed, "--batch -" reads an empty input.
+ */
+START_TEST(closed_std_fds)
+{
+    char *zone = customer_zone(20);
+    char *countfile = count_file();
+    const char *dargs[] = {"--zone", zone, "--count", countfile, NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[128];
+    for (unsigned i = 0; i < 20; i++) {
+        const char *ip;
+        expected(i, &ip);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
+        append(&buf, &len, &cap, line, (size_t)w);
+    }
+    char *batch = temp_file(buf, len);
+    free(buf);
+    const char *args[] = {"--server", server, "--batch", "-", NULL};
+    char *err = NULL;
+    int code = run_with_closed_fd(args, 1, batch, &err);
+    ck_assert_msg(code == 0, "exit %d: %s", code, err);
+    ck_assert_str_eq(err, "");
+    free(err);
+    code = run_with_closed_fd(args, 0, batch, &err);
+    ck_assert_msg(code == 0, "exit %d: %s", code, err);
+    ck_assert_str_eq(err, "");
+    free(err);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    ck_assert_uint_eq(read_count(countfile, NULL), 22);
+    unlink(countfile);
+    free(countfile);
+    unlink(batch);
+    free(batch);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/* Read from fd until a whole line (or EOF); the line without its newline
+ * into line (cap bytes), its length returned; -1 at EOF with nothing. */
+static ssize_t read_line_fd(int fd, char *line, size_t cap, int timeout_ms)
+{
+    size_t g = 0;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        ck_assert_msg(poll(&p, 1, timeout_ms) == 1, "no output in time");
+        char c;
+        ssize_t k = read(fd, &c, 1);
+        ck_assert_int_ge(k, 0);
+        if (k == 0) {
+            ck_assert_msg(g == 0, "a partial last line: '%.*s'", (int)g, line);
+            return -1;
+        }
+        if (c == '\n') {
+            line[g] = '\0';
+            return (ssize_t)g;
+        }
+        ck_assert_uint_lt(g, cap - 1);
+        line[g++] = c;
+    }
+}
+
+/*
+ * SIGTERM mid-batch, the input still open: line 31 waits on a server that
+ * never answers, so 30 lines are written and the 30 after it are decided
+ * but held back for order.  The run stops at once with exit 143; its
+ * output is exactly the 30 lines, each whole, valid JSON with its line
+ * number; nothing partial.  The same with SIGINT exits 130.
+ */
+static const int stop_signals[] = {SIGTERM, SIGINT};
+
+START_TEST(signal_mid_batch)
+{
+    int sig = stop_signals[_i];
+    char *zone = customer_zone(60);
+    const char *dargs[] = {"--zone", zone, "--rcode", "dead.cust.test=TIMEOUT",
+                           NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    char *argv[] = {SPFC_BINARY, "--server", server, "--timeout", "30",
+                    "--json", "--batch", "-", NULL};
+    run_pipe_t c;
+    ck_assert_int_eq(run_pipe_open(&c, argv), 0);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[4096];
+    for (unsigned i = 0; i < 60; i++) {
+        const char *ip;
+        expected(i, &ip);
+        if (i == 30)
+            append(&buf, &len, &cap, "192.0.2.10 dead.cust.test\n", 26);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
+        append(&buf, &len, &cap, line, (size_t)w);
+    }
+    ck_assert_int_eq(write(c.in_fd, buf, len), (ssize_t)len);
+    free(buf);
+    /* The 30 lines before the dead one come out while the input is open. */
+    for (unsigned i = 0; i < 30; i++)
+        ck_assert_int_ge(read_line_fd(c.out_fd, line, sizeof line, 10000), 0);
+    ck_assert_int_eq(kill(c.pid, sig), 0);
+    size_t more = 0;
+    while (read_line_fd(c.out_fd, line, sizeof line, 10000) >= 0)
+        more++;
+    ck_assert_uint_eq(more, 0);
+    ck_assert_int_eq(run_pipe_close(&c, 10000), 128 + sig);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/* The same stop through a file and a captured output: every line written
+ * is whole JSON carrying its number, in order. */
+START_TEST(signal_json_lines_whole)
+{
+    char *zone = customer_zone(60);
+    const char *dargs[] = {"--zone", zone, "--rcode", "dead.cust.test=TIMEOUT",
+                           NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    char *argv[] = {SPFC_BINARY, "--server", server, "--timeout", "30",
+                    "--json", "--batch", "-", NULL};
+    run_pipe_t c;
+    ck_assert_int_eq(run_pipe_open(&c, argv), 0);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[4096];
+    for (unsigned i = 0; i < 60; i++) {
+        const char *ip;
+        expected(i, &ip);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
+        append(&buf, &len, &cap, line, (size_t)w);
+        if (i == 44)
+            append(&buf, &len, &cap, "192.0.2.10 dead.cust.test\n", 26);
+    }
+    ck_assert_int_eq(write(c.in_fd, buf, len), (ssize_t)len);
+    free(buf);
+    unsigned got = 0;
+    for (; got < 45; got++) {
+        ck_assert_int_ge(read_line_fd(c.out_fd, line, sizeof line, 10000), 0);
+        json_error_t je;
+        json_t *o = json_loads(line, 0, &je);
+        ck_assert_msg(o != NULL, "line %u not JSON: %s", got + 1, line);
+        ck_assert_int_eq(json_integer_value(json_object_get(o, "line")), got + 1);
+        const char *ip;
+        ck_assert_str_eq(json_string_value(json_object_get(o, "result")),
+                         expected(got, &ip));
+        json_decref(o);
+    }
+    ck_assert_int_eq(kill(c.pid, SIGTERM), 0);
+    while (read_line_fd(c.out_fd, line, sizeof line, 10000) >= 0)
+        got++;
+    ck_assert_uint_eq(got, 45);
+    ck_assert_int_eq(run_pipe_close(&c, 10000), 143);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("batch");
@@ -730,6 +974,11 @@ static Suite *suite(void)
     tcase_add_test(tc, dnsd_concurrency_one);
     tcase_add_test(tc, dnsd_slow_head_line);
     tcase_add_test(tc, interactive_pipe);
+    tcase_add_test(tc, bom_first_line);
+    tcase_add_test(tc, closed_std_fds);
+    tcase_add_loop_test(tc, signal_mid_batch, 0,
+                        sizeof stop_signals / sizeof stop_signals[0]);
+    tcase_add_test(tc, signal_json_lines_whole);
     suite_add_tcase(s, tc);
     return s;
 }

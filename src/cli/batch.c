@@ -14,12 +14,18 @@
  * include every customer shares is asked once (and again only after its
  * TTL).
  */
+/* ppoll(): wait with SIGINT/SIGTERM unblocked only while waiting, so a
+ * stop request can never slip in between a check of the flag and the
+ * wait (a plain poll() would then sleep on). */
+#define _GNU_SOURCE
+
 #include "batch.h"
 
 #include "msg.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -151,6 +157,7 @@ spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
 
 typedef struct reader {
     int fd;
+    const sigset_t *wait_mask; /* the signal mask while waiting (ppoll) */
     char chunk[READ_CHUNK];
     size_t pos, len;
     bool eof;
@@ -161,7 +168,32 @@ typedef struct reader {
     size_t line_len;           /* bytes kept (at most the maximum + 1) */
 } reader_t;
 
-typedef enum { RL_LINE, RL_EOF, RL_AGAIN } read_status_t;
+typedef enum { RL_LINE, RL_EOF, RL_AGAIN, RL_STOP } read_status_t;
+
+/*
+ * A stop request (SIGINT, SIGTERM) seen by the batch: the signal number,
+ * else 0.  The one piece of state outside the batch's structs, because a
+ * signal handler can reach nothing else; it is set only while a batch
+ * runs, and the signals are blocked except inside ppoll(), so the
+ * handler runs only there and the main loop reads the flag right after.
+ */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+/* Wait until fd is readable or a stop signal comes; false on the latter. */
+static bool wait_readable(const reader_t *r)
+{
+    struct pollfd p = {.fd = r->fd, .events = POLLIN};
+    while (stop_signal == 0) {
+        if (ppoll(&p, 1, NULL, r->wait_mask) >= 0 || errno != EINTR)
+            return true;
+    }
+    return false;
+}
 
 /*
  * The next line into r->line (at most SPFC_BATCH_LINE_MAX + 1 bytes kept,
@@ -184,6 +216,8 @@ static read_status_t read_line(reader_t *r, bool may_block)
                 struct pollfd p = {.fd = r->fd, .events = POLLIN};
                 if (poll(&p, 1, 0) == 0)
                     return RL_AGAIN;
+            } else if (!wait_readable(r)) {
+                return RL_STOP;
             }
             ssize_t n = read(r->fd, r->chunk, sizeof r->chunk);
             if (n < 0 && errno == EINTR)
@@ -191,9 +225,7 @@ static read_status_t read_line(reader_t *r, bool may_block)
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                 if (!may_block)
                     return RL_AGAIN;
-                struct pollfd p = {.fd = r->fd, .events = POLLIN};
-                poll(&p, 1, -1);
-                continue;
+                continue; /* wait_readable() above waits */
             }
             r->pos = 0;
             r->len = 0;
@@ -391,7 +423,8 @@ static void flush_out(batch_t *b)
  * then hand each ready socket to the resolver, or let it handle its
  * timeouts.  A readable input is left to the caller's next read.
  */
-static spfc_status_t poll_input_or_dns(spfc_resolver_t *res, int in_fd)
+static spfc_status_t poll_input_or_dns(spfc_resolver_t *res, int in_fd,
+                                       const sigset_t *wait_mask)
 {
     spfc_status_t st = SPFC_OK;
     spfc_resolver_fd_t *rf = NULL;
@@ -414,7 +447,9 @@ static spfc_status_t poll_input_or_dns(spfc_resolver_t *res, int in_fd)
     pfd[n].fd = in_fd; /* poll() skips a negative fd */
     pfd[n].events = POLLIN;
     pfd[n].revents = 0;
-    int rc = poll(pfd, (nfds_t)n + 1, spfc_resolver_timeout(res));
+    int ms = spfc_resolver_timeout(res);
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    int rc = ppoll(pfd, (nfds_t)n + 1, ms < 0 ? NULL : &ts, wait_mask);
     if (rc < 0) {
         if (errno != EINTR)
             st = SPFC_EIO;
@@ -549,9 +584,17 @@ static bool may_admit(const batch_t *b)
 static void admit_line(batch_t *b)
 {
     char why[256];
+    const char *text = b->r->line;
+    size_t len = b->r->line_len;
     b->line_no++;
-    spfc_batch_kind_t kind = spfc_cli_batch_parse_line(
-        b->r->line, b->r->line_len, b->pl, why, sizeof why);
+    /* A UTF-8 byte-order mark (EF BB BF), as some Windows editors write
+     * at the start of a file, is no part of the first line. */
+    if (b->line_no == 1 && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    spfc_batch_kind_t kind = spfc_cli_batch_parse_line(text, len, b->pl, why,
+                                                       sizeof why);
     if (kind == SPFC_BATCH_SKIP)
         return;
     slot_t *s = &b->ring[b->next_seq % b->window];
@@ -582,6 +625,8 @@ static bool read_and_admit(batch_t *b)
             flush_out(b);
         }
         read_status_t rs = read_line(b->r, may_block);
+        if (rs == RL_STOP)
+            return false; /* the main loop sees stop_signal */
         if (rs == RL_AGAIN)
             return true;
         if (rs == RL_EOF) {
@@ -607,7 +652,8 @@ static void wait_input_or_dns(batch_t *b, bool starving)
                     b->next_seq - b->write_seq < b->window;
     if (starving)
         flush_out(b); /* no input ready: pass on what is finished first */
-    spfc_status_t st = poll_input_or_dns(b->resolver, can_read ? b->r->fd : -1);
+    spfc_status_t st = poll_input_or_dns(b->resolver, can_read ? b->r->fd : -1,
+                                         b->r->wait_mask);
     if (st != SPFC_OK && b->failed == SPFC_OK)
         b->failed = st;
 }
@@ -702,15 +748,83 @@ static int batch_finish(batch_t *b)
     return 0;
 }
 
+/* How signals were before the batch, to give them back. */
+typedef struct sig_state {
+    struct sigaction old_int, old_term;
+    sigset_t old_mask;
+    sigset_t wait_mask; /* old_mask without SIGINT and SIGTERM */
+    bool set;
+} sig_state_t;
+
+/*
+ * SIGINT and SIGTERM stop the batch cleanly instead of killing it between
+ * two writes (a truncated last line): the handler only records the
+ * signal, and both stay blocked except while the batch waits in ppoll(),
+ * so every write of the batch runs whole.  A signal ignored on entry (a
+ * background job's SIGINT) stays ignored.
+ */
+static void signals_catch(sig_state_t *ss)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigset_t stops;
+    sigemptyset(&stops);
+    stop_signal = 0;
+    if (sigaction(SIGINT, NULL, &ss->old_int) == 0 &&
+        ss->old_int.sa_handler != SIG_IGN) {
+        sigaction(SIGINT, &sa, NULL);
+        sigaddset(&stops, SIGINT);
+    }
+    if (sigaction(SIGTERM, NULL, &ss->old_term) == 0 &&
+        ss->old_term.sa_handler != SIG_IGN) {
+        sigaction(SIGTERM, &sa, NULL);
+        sigaddset(&stops, SIGTERM);
+    }
+    sigprocmask(SIG_BLOCK, &stops, &ss->old_mask);
+    ss->wait_mask = ss->old_mask;
+    sigdelset(&ss->wait_mask, SIGINT);
+    sigdelset(&ss->wait_mask, SIGTERM);
+    ss->set = true;
+}
+
+static void signals_restore(sig_state_t *ss)
+{
+    if (!ss->set)
+        return;
+    sigaction(SIGINT, &ss->old_int, NULL);
+    sigaction(SIGTERM, &ss->old_term, NULL);
+    sigprocmask(SIG_SETMASK, &ss->old_mask, NULL);
+    ss->set = false;
+}
+
+/* Stopped by a signal: the lines decided so far are written (in order,
+ * whole), the rest is dropped; the exit code is 128 + the signal, as a
+ * shell reports a process it killed. */
+static int batch_stopped(batch_t *b, int sig)
+{
+    flush_ready(b);
+    int code = batch_finish(b);
+    unsigned long long pending = b->next_seq - b->write_seq;
+    spfc_cli_msg(b->err, "stopped by %s: %llu line%s written, %llu not "
+                 "finished; input read up to line %llu",
+                 sig == SIGINT ? "SIGINT" : "SIGTERM", b->write_seq,
+                 b->write_seq == 1 ? "" : "s", pending, b->line_no);
+    return code != 0 ? code : 128 + sig;
+}
+
 int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
                        FILE *in, FILE *out, FILE *err)
 {
     batch_t b;
     progress_t prog = {0};
+    sig_state_t sigs;
     FILE *f = NULL;
     bool own_file = false;
 
     memset(&b, 0, sizeof b);
+    memset(&sigs, 0, sizeof sigs);
     b.cfg = cfg;
     b.view = view;
     b.out = out;
@@ -721,6 +835,8 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         code = batch_setup(&b, f);
     if (code != 0)
         goto done;
+    signals_catch(&sigs);
+    b.r->wait_mask = &sigs.wait_mask;
     progress_start(&prog, err, f);
 
     /* Read / admit while there is room, write what is finished in order,
@@ -729,19 +845,21 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         bool starving = read_and_admit(&b);
         flush_ready(&b);
         show_progress(&prog, &b, false);
-        if (b.failed != SPFC_OK || b.write_failed)
+        if (b.failed != SPFC_OK || b.write_failed || stop_signal != 0)
             break;
         if (b.input_done && b.in_flight == 0 && b.write_seq == b.next_seq)
             break;
         wait_input_or_dns(&b, starving);
     }
     show_progress(&prog, &b, true);
-    code = batch_finish(&b);
+    code = stop_signal != 0 ? batch_stopped(&b, stop_signal)
+                            : batch_finish(&b);
 
 done:
     /* The resolver first: it cancels checks still in flight (on_done
      * frees each) and releases the answers they pinned in the view. */
     spfc_resolver_free(b.resolver);
+    signals_restore(&sigs);
     if (b.ring != NULL) {
         for (size_t i = 0; i < b.window; i++)
             slot_clear(&b.ring[i]);
