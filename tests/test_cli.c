@@ -858,8 +858,8 @@ START_TEST(docs_state_the_values_of_help)
         free(row);
         checked++;
     }
-    /* timeout, tries, concurrency, cache-size */
-    ck_assert_uint_eq(checked, 4);
+    /* timeout, tries, concurrency, cache-size, memory */
+    ck_assert_uint_eq(checked, 5);
     run_free(&help);
     free(man);
     free(readme);

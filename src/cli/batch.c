@@ -9,7 +9,13 @@
  *   - output keeps input order through a ring of finished lines, bounded
  *     by the window: when the oldest line is slow, reading stops until it
  *     is written;
- *   - the view's cache of answers is bounded (spfc_view_set_cache_limit).
+ *   - the view's cache of answers is bounded in entries and in bytes;
+ *   - the bytes of everything a batch holds (cached answers, checks in
+ *     flight with the answers they pin, decided lines waiting for order)
+ *     stay under --memory: the cache evicts, and fewer checks are
+ *     admitted (the youngest are cancelled and started again later when
+ *     checks grew past it), so hostile DNS data costs time, not memory,
+ *     and never a line's result.
  * All checks share one resolver (one c-ares channel) and one view, so an
  * include every customer shares is asked once (and again only after its
  * TTL).
@@ -275,7 +281,10 @@ typedef struct slot {
     unsigned long long seq;   /* output order */
     unsigned long long line;  /* input line number */
     bool used, done;
+    bool cancelling;          /* cancelled for memory: start again */
+    bool waiting;             /* to be started again (see make_room) */
     spfc_check_t *check;
+    size_t bytes;             /* the check's spfc_check_bytes(), measured */
     spfc_request_t req;
     char *echo;               /* "IP IDENTITY" as written, then the
                                  sender and HELO copies req points at */
@@ -298,6 +307,15 @@ struct batch {
     unsigned in_flight;
     unsigned long long checks_done;
     spfc_status_t failed;     /* internal failure: stop */
+    /* The byte bound (see budget_*): half for the cache, half for the
+     * checks in flight, their pinned answers and the decided lines. */
+    size_t flight_budget;
+    size_t flight_bytes;      /* checks in flight, as last measured + est */
+    size_t text_bytes;        /* decided lines not written yet */
+    size_t est;               /* what a check is expected to grow to */
+    size_t peak;              /* the most bytes counted at once */
+    unsigned long long restarts; /* checks cancelled for memory */
+    size_t n_waiting;         /* slots to start again */
     bool write_failed;
     int write_errno;
 };
@@ -356,6 +374,7 @@ static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
         st = SPFC_EIO;
     st = keep_text(s, f, &mem, &mlen, st);
     s->done = true;
+    s->b->text_bytes += s->text_len;
     return st;
 }
 
@@ -374,6 +393,26 @@ static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
     slot_t *s = arg;
     batch_t *b = s->b;
     spfc_status_t st = status;
+    if (s->cancelling && status == SPFC_ECANCELED) {
+        /* make_room() gave this check up to stay in the bound; it starts
+         * again from its request once there is room (its answers may
+         * still be cached). */
+        spfc_check_free(s->check);
+        s->check = NULL;
+        s->cancelling = false;
+        s->waiting = true;
+        b->n_waiting++;
+        b->in_flight--;
+        b->flight_bytes -= s->bytes < b->flight_bytes ? s->bytes : b->flight_bytes;
+        s->bytes = 0;
+        return;
+    }
+    /* What checks grow to, for admitting the next ones: a moving average
+     * of the finished ones' footprints. */
+    size_t used = spfc_check_bytes(check);
+    b->est = (b->est * 7 + used) / 8;
+    b->flight_bytes -= s->bytes < b->flight_bytes ? s->bytes : b->flight_bytes;
+    s->bytes = 0;
     const spfc_outcome_t *o = st == SPFC_OK ? spfc_check_outcome(check) : NULL;
     if (st == SPFC_OK && o == NULL)
         st = SPFC_EDNS;
@@ -386,6 +425,7 @@ static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
     spfc_check_free(s->check);
     s->check = NULL;
     s->done = true;
+    b->text_bytes += s->text_len;
     b->in_flight--;
     b->checks_done++;
 }
@@ -402,6 +442,7 @@ static void flush_ready(batch_t *b)
             b->write_failed = true;
             b->write_errno = errno;
         }
+        b->text_bytes -= s->text_len;
         slot_clear(s);
         b->write_seq++;
     }
@@ -473,6 +514,8 @@ done:
     return st;
 }
 
+static spfc_status_t submit_check(batch_t *b, slot_t *s);
+
 /* Start the check of one parsed line in slot s. */
 static spfc_status_t start_check(batch_t *b, slot_t *s,
                                  const spfc_batch_line_t *pl)
@@ -499,6 +542,12 @@ static spfc_status_t start_check(batch_t *b, slot_t *s,
     s->req.ip = pl->ip;
     s->req.receiver = b->cfg->receiver;
     s->req.now = (long long)time(NULL);
+    return submit_check(b, s);
+}
+
+/* Start (or start again) the check of slot s from its request. */
+static spfc_status_t submit_check(batch_t *b, slot_t *s)
+{
     spfc_status_t st = spfc_check_new(&s->req, &s->check);
     if (st != SPFC_OK)
         return st;
@@ -514,9 +563,14 @@ static spfc_status_t start_check(batch_t *b, slot_t *s,
         return SPFC_OK;
     }
     st = spfc_resolver_submit(b->resolver, s->check, on_done, s);
-    if (st != SPFC_OK)
+    if (st != SPFC_OK) {
         b->in_flight--;
-    return st;
+        return st;
+    }
+    /* Counted at what checks grow to until measured (budget_ok). */
+    s->bytes = b->est;
+    b->flight_bytes += s->bytes;
+    return SPFC_OK;
 }
 
 /* Progress on a terminal: checks done, rate, and an ETA when the input
@@ -570,13 +624,124 @@ static void show_progress(progress_t *p, const batch_t *b, bool final)
     fflush(b->err);
 }
 
-/* Whether another line may be admitted now: a check may start and the
- * window has room for its output line. */
+/*
+ * The byte bound (--memory M).  Half of it bounds the view's cache
+ * (spfc_view_set_cache_bytes: least recently used answers evicted); the
+ * other half bounds what the checks in flight hold: their own memory
+ * (spfc_check_bytes), the answers they pin (which no eviction may take)
+ * and the decided lines waiting for order.  Everything counted then
+ * stays under M, whatever the DNS data: except that one check is always
+ * let run, alone if need be, so a check whose own data exceeds the bound
+ * still finishes (the bound is then that check's size).
+ */
+
+/* Whether one more check fits in the bound: what the checks in flight
+ * hold plus what a check is expected to grow to (b->est). */
+static bool budget_ok(const batch_t *b)
+{
+    if (b->flight_budget == 0 || b->in_flight == 0)
+        return true;
+    size_t pinned = 0;
+    spfc_view_cache_bytes(b->view, &pinned);
+    return pinned + b->flight_bytes + b->text_bytes + b->est <=
+           b->flight_budget;
+}
+
+/* Measure the checks in flight: b->flight_bytes counts each at least at
+ * b->est (for admitting); the real sum is returned (for the bound). */
+static size_t measure(batch_t *b)
+{
+    size_t real = 0, counted = 0;
+    for (unsigned long long q = b->write_seq; q < b->next_seq; q++) {
+        slot_t *s = &b->ring[q % b->window];
+        if (s->check == NULL)
+            continue;
+        s->bytes = spfc_check_bytes(s->check);
+        real += s->bytes;
+        counted += s->bytes > b->est ? s->bytes : b->est;
+    }
+    b->flight_bytes = counted;
+    return real;
+}
+
+/* The most bytes counted at once, measured when the batch has settled
+ * (after make_room): checks grow between two turns of the loop (each
+ * answer that arrives), which make_room then undoes. */
+static void note_peak(batch_t *b, size_t real)
+{
+    size_t total = spfc_view_cache_bytes(b->view, NULL) + real + b->text_bytes;
+    if (total > b->peak)
+        b->peak = total;
+}
+
+/*
+ * Checks grew past the bound after they were admitted (each answer a
+ * check receives is pinned, and records are parsed into its memory):
+ * cancel the youngest until the rest fit, and start them again later
+ * (submit_check from their request; their answers may still be cached).
+ * The oldest check in flight is never cancelled, so the batch always
+ * moves on, and no line fails for want of memory.
+ */
+static void make_room(batch_t *b)
+{
+    size_t real = measure(b);
+    size_t pinned = 0;
+    spfc_view_cache_bytes(b->view, &pinned);
+    /* Checks grow after admission: expect the next ones to grow as those
+     * in flight did (with the answers they pin), not only as the
+     * finished ones did. */
+    if (b->in_flight > 0 && (real + pinned) / b->in_flight > b->est)
+        b->est = (real + pinned) / b->in_flight;
+    if (b->flight_budget == 0 || b->resolver == NULL) {
+        note_peak(b, real);
+        return;
+    }
+    for (unsigned long long q = b->next_seq; q-- > b->write_seq;) {
+        if (b->in_flight <= 1 || pinned + real + b->text_bytes <= b->flight_budget)
+            break;
+        slot_t *s = &b->ring[q % b->window];
+        if (s->check == NULL)
+            continue;
+        real -= s->bytes < real ? s->bytes : real;
+        s->cancelling = true;
+        b->restarts++;
+        if (spfc_resolver_cancel(b->resolver, s->check) != SPFC_OK &&
+            b->failed == SPFC_OK)
+            b->failed = SPFC_EDNS;
+        spfc_view_cache_bytes(b->view, &pinned);
+    }
+    note_peak(b, real);
+}
+
+/* Start again, oldest first, the checks make_room() gave up, as the
+ * bound allows. */
+static void restart_waiting(batch_t *b)
+{
+    for (unsigned long long q = b->write_seq;
+         q < b->next_seq && b->n_waiting > 0; q++) {
+        if (b->failed != SPFC_OK || b->in_flight >= b->cfg->concurrency ||
+            !budget_ok(b))
+            return;
+        slot_t *s = &b->ring[q % b->window];
+        if (!s->waiting)
+            continue;
+        s->waiting = false;
+        b->n_waiting--;
+        spfc_status_t st = submit_check(b, s);
+        if (st != SPFC_OK && b->failed == SPFC_OK)
+            b->failed = st;
+    }
+}
+
+/* Whether another line may be admitted now: a check may start, the
+ * window has room for its output line, the byte bound has room for it,
+ * and no check given up for memory waits to start again before it. */
 static bool may_admit(const batch_t *b)
 {
     return !b->input_done && b->failed == SPFC_OK && !b->write_failed &&
            b->in_flight < b->cfg->concurrency &&
-           b->next_seq - b->write_seq < b->window;
+           b->next_seq - b->write_seq < b->window && b->n_waiting == 0 &&
+           budget_ok(b);
 }
 
 /* One input line into the next slot: an error line, or a check started.
@@ -616,6 +781,8 @@ static void admit_line(batch_t *b)
  * in flight. */
 static bool read_and_admit(batch_t *b)
 {
+    make_room(b);
+    restart_waiting(b);
     while (may_admit(b)) {
         bool may_block = b->in_flight == 0;
         if (may_block && b->r->pos == b->r->len) {
@@ -648,8 +815,7 @@ static void wait_input_or_dns(batch_t *b, bool starving)
         return;
     }
     /* Wait for the input too only when more of it may be read. */
-    bool can_read = !b->input_done && b->in_flight < b->cfg->concurrency &&
-                    b->next_seq - b->write_seq < b->window;
+    bool can_read = may_admit(b);
     if (starving)
         flush_out(b); /* no input ready: pass on what is finished first */
     spfc_status_t st = poll_input_or_dns(b->resolver, can_read ? b->r->fd : -1,
@@ -679,6 +845,10 @@ static int open_input(const spfc_batch_config_t *cfg, FILE *in, FILE *err,
     return 0;
 }
 
+/* What a check is expected to grow to before any has finished: a record
+ * of a few hundred bytes parsed, its trace, a 4 KiB arena block. */
+#define BATCH_CHECK_EST 16384u
+
 /* The ring, the reader, the cache limit and the resolver.  Returns 0 or
  * the exit code (the message is on err). */
 static int batch_setup(batch_t *b, FILE *f)
@@ -699,6 +869,13 @@ static int batch_setup(batch_t *b, FILE *f)
 
     if (cfg->cache_limit > 0)
         spfc_view_set_cache_limit(b->view, cfg->cache_limit);
+    /* Half the byte bound for the cache, half for the checks in flight
+     * (budget_ok). */
+    if (cfg->memory > 0) {
+        spfc_view_set_cache_bytes(b->view, cfg->memory / 2);
+        b->flight_budget = cfg->memory - cfg->memory / 2;
+    }
+    b->est = BATCH_CHECK_EST;
     if (cfg->offline)
         return 0;
     char ebuf[256] = "";
@@ -746,6 +923,19 @@ static int batch_finish(batch_t *b)
         return SPFC_EXIT_IOERR;
     }
     return 0;
+}
+
+/* --stats: what the run did against its bounds, for operators and the
+ * tests (counts, never times). */
+static void show_stats(batch_t *b)
+{
+    make_room(b); /* the last measure, for the peak */
+    spfc_cli_msg(b->err, "stats: %llu lines, %llu checks, peak %zu bytes "
+                 "counted (bound %zu), %zu cached answers, %llu evicted, "
+                 "%llu checks restarted for memory",
+                 b->write_seq, b->checks_done, b->peak, b->cfg->memory,
+                 b->resolver != NULL ? spfc_view_cache_count(b->view) : 0,
+                 spfc_view_cache_evictions(b->view), b->restarts);
 }
 
 /* How signals were before the batch, to give them back. */
@@ -852,6 +1042,8 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         wait_input_or_dns(&b, starving);
     }
     show_progress(&prog, &b, true);
+    if (cfg->stats)
+        show_stats(&b);
     code = stop_signal != 0 ? batch_stopped(&b, stop_signal)
                             : batch_finish(&b);
 
