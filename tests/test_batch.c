@@ -952,6 +952,273 @@ START_TEST(signal_json_lines_whole)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* The byte bound (--memory), with hostile DNS data                         */
+/* ------------------------------------------------------------------------ */
+
+/* The figures of the --stats line. */
+typedef struct stats {
+    unsigned long long lines, checks, peak, bound, cached, evicted, restarts;
+} stats_t;
+
+static stats_t parse_stats(const char *err)
+{
+    stats_t st;
+    const char *p = strstr(err, "spfcheck: stats: ");
+    ck_assert_msg(p != NULL, "no stats line in '%s'", err);
+    int n = sscanf(p, "spfcheck: stats: %llu lines, %llu checks, peak %llu "
+                   "bytes counted (bound %llu), %llu cached answers, %llu "
+                   "evicted, %llu checks restarted for memory",
+                   &st.lines, &st.checks, &st.peak, &st.bound, &st.cached,
+                   &st.evicted, &st.restarts);
+    ck_assert_msg(n == 7, "stats line '%s'", p);
+    return st;
+}
+
+/* A TXT record of about 60 KB in a master file: 240 strings of 248. */
+static void append_big_txt(char **buf, size_t *len, size_t *cap,
+                           const char *owner)
+{
+    append(buf, len, cap, owner, strlen(owner));
+    append(buf, len, cap, " IN TXT", 7);
+    char piece[256];
+    for (unsigned i = 0; i < 240; i++) {
+        piece[0] = ' ';
+        piece[1] = '"';
+        for (unsigned k = 0; k < 248; k++)
+            piece[2 + k] = (char)('a' + (i + k) % 26);
+        piece[250] = '"';
+        append(buf, len, cap, piece, 251);
+    }
+    append(buf, len, cap, "\n", 1);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_CHECKED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_CHECKED 0
+#endif
+#endif
+#ifndef RSS_CHECKED
+#define RSS_CHECKED 1
+#endif
+
+/* Lines of memory_dead_include before the big ones. */
+#define N_SMALL 300
+
+/* Run a batch of n lines "IP USER@<prefix><i>.<suffix>" against server
+ * with extra args; every line must end with want, in order. */
+static stats_t run_bounded(const char *server, const char *prefix,
+                           const char *suffix, unsigned n, const char *ip,
+                           const char *want, const char *const extra[],
+                           long *maxrss_kb)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[256];
+    for (unsigned i = 0; i < n; i++) {
+        if (strcmp(prefix, "w") == 0 && i < N_SMALL) {
+            /* small checks first: they finish, and teach the batch that
+             * checks are small, before the big ones come */
+            int w = snprintf(line, sizeof line, "%s u@w%u.%s\n", ip, i, suffix);
+            append(&buf, &len, &cap, line, (size_t)w);
+            continue;
+        }
+        int w = snprintf(line, sizeof line, "%s u@%s%u.%s\n", ip, prefix, i,
+                         suffix);
+        append(&buf, &len, &cap, line, (size_t)w);
+    }
+    char *batch = temp_file(buf, len);
+    free(buf);
+    const char *args[32] = {"--server", server, "--batch", batch, "--stats"};
+    size_t k = 5;
+    for (size_t i = 0; extra[i] != NULL && k < 31; i++)
+        args[k++] = extra[i];
+    args[k] = NULL;
+    run_t r = run_spfcheck(args, NULL, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    size_t nl = 0;
+    char **v = lines_of(r.out, &nl);
+    ck_assert_uint_eq(nl, n);
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(line, sizeof line, "%s %s u@%s%u.%s",
+                 strcmp(prefix, "w") == 0 && i < N_SMALL ? "pass" : want, ip,
+                 prefix, i, suffix);
+        ck_assert_msg(strcmp(v[i], line) == 0, "line %u: '%s', want '%s'",
+                      i + 1, v[i], line);
+    }
+    free(v);
+    stats_t st = parse_stats(r.err);
+    *maxrss_kb = r.maxrss_kb;
+    run_free(&r);
+    unlink(batch);
+    free(batch);
+    ck_assert_uint_eq(st.lines, n);
+    return st;
+}
+
+/*
+ * 1500 names each carrying a 60 KB TXT record beside their SPF record
+ * (90 MB of answers: each name is a CNAME to one big RRset, so the
+ * responder holds it once while spfcheck caches it under each name) under
+ * --memory 8 (8 MiB): the cache evicts, the counted peak stays in the
+ * bound, every line passes, and the process stays far below what holding
+ * every answer takes.  The same batch with a bound that fits everything
+ * evicts nothing and counts it all.
+ */
+START_TEST(memory_big_txt)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    const char *head = "$TTL 3600\ntest. IN SOA ns.test. host.test. 1 3600 "
+                       "600 86400 300\n";
+    append(&buf, &len, &cap, head, strlen(head));
+    char owner[64];
+    const char *target = "one.big.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 "
+                         "-all\"\n";
+    append(&buf, &len, &cap, target, strlen(target));
+    append_big_txt(&buf, &len, &cap, "one.big.test.");
+    for (unsigned i = 0; i < 1500; i++) {
+        int w = snprintf(owner, sizeof owner, "b%u.big.test. IN CNAME "
+                         "one.big.test.\n", i);
+        append(&buf, &len, &cap, owner, (size_t)w);
+    }
+    char *zone = temp_file(buf, len);
+    free(buf);
+    const char *dargs[] = {"--zone", zone, NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+
+    long rss = 0;
+    const char *tight[] = {"--memory", "8M", NULL};
+    stats_t st = run_bounded(server, "b", "big.test", 1500, "192.0.2.1",
+                             "pass", tight, &rss);
+    ck_assert_uint_eq(st.bound, 8u << 20);
+    ck_assert_uint_le(st.peak, st.bound);
+    ck_assert_uint_ge(st.evicted, 1500 - (4u << 20) / 60000);
+    ck_assert_uint_le(st.cached * 60000, 4u << 20);
+    if (RSS_CHECKED)
+        ck_assert_msg(rss < 48 * 1024, "peak RSS %ld KiB (peak %llu, %llu "
+                      "cached)", rss, st.peak, st.cached);
+
+    const char *loose[] = {"--memory", "1G", NULL};
+    st = run_bounded(server, "b", "big.test", 1500, "192.0.2.1", "pass", loose,
+                     &rss);
+    ck_assert_uint_eq(st.evicted, 0);
+    ck_assert_uint_ge(st.peak, 1500u * 59520);
+    if (RSS_CHECKED) /* what the bound saves: the ceiling above means it */
+        ck_assert_msg(rss > 80 * 1024, "peak RSS %ld KiB unbounded", rss);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/*
+ * 1000 domains "v=spf1 mx:q.%{d} -all" whose MX answer (q.DOMAIN, a
+ * CNAME to one RRset) holds 200 names of about 250 octets: some 70 KB
+ * each once decoded, 70 MB in all.  Under --memory 8 the cache evicts by
+ * bytes (the entry count alone would keep all of them), and every line
+ * gets permerror (more than 10 MX names, RFC 7208 section 4.6.4).
+ */
+START_TEST(memory_long_mx_names)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    const char *head = "$TTL 3600\ntest. IN SOA ns.test. host.test. 1 3600 "
+                       "600 86400 300\n";
+    append(&buf, &len, &cap, head, strlen(head));
+    char pad[200];
+    memset(pad, 'p', sizeof pad);
+    for (unsigned k = 60; k < sizeof pad; k += 61)
+        pad[k] = '.';
+    pad[sizeof pad - 1] = '\0'; /* 199 octets of 60-octet labels */
+    char line[512];
+    for (unsigned j = 0; j < 200; j++) {
+        int w = snprintf(line, sizeof line, "big.mx.test. IN MX %u h%u.%s."
+                         "mx.test.\n", j, j, pad);
+        append(&buf, &len, &cap, line, (size_t)w);
+    }
+    for (unsigned i = 0; i < 1000; i++) {
+        int w = snprintf(line, sizeof line, "m%u.mx.test. IN TXT \"v=spf1 "
+                         "mx:q.%%{d} -all\"\nq.m%u.mx.test. IN CNAME "
+                         "big.mx.test.\n", i, i);
+        append(&buf, &len, &cap, line, (size_t)w);
+    }
+    char *zone = temp_file(buf, len);
+    free(buf);
+    const char *dargs[] = {"--zone", zone, NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    long rss = 0;
+    const char *tight[] = {"--memory", "8", NULL};
+    stats_t st = run_bounded(server, "m", "mx.test", 1000, "192.0.2.1",
+                             "permerror", tight, &rss);
+    ck_assert_uint_le(st.peak, st.bound);
+    ck_assert_uint_gt(st.evicted, 900);
+    if (RSS_CHECKED)
+        ck_assert_msg(rss < 48 * 1024, "peak RSS %ld KiB", rss);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/*
+ * 300 small checks, then 60 each holding its own 60 KB record and
+ * waiting on an include whose server never answers (one 1 s try).  The
+ * small ones taught the batch that checks are small, so the big ones are
+ * admitted together and grow past the bound: under --memory 8 the batch
+ * gives up the youngest (restarts > 0) and starts them again later; all
+ * lines finish, the 60 as temperror, in order.
+ */
+START_TEST(memory_dead_include)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    const char *head = "$TTL 3600\ntest. IN SOA ns.test. host.test. 1 3600 "
+                       "600 86400 300\n";
+    append(&buf, &len, &cap, head, strlen(head));
+    char owner[128];
+    for (unsigned i = 0; i < N_SMALL; i++) {
+        int w = snprintf(owner, sizeof owner, "w%u.wait.test. IN TXT \"v=spf1 "
+                         "ip4:192.0.2.0/24 -all\"\n", i);
+        append(&buf, &len, &cap, owner, (size_t)w);
+    }
+    for (unsigned i = N_SMALL; i < N_SMALL + 60; i++) {
+        int w = snprintf(owner, sizeof owner, "w%u.wait.test. IN TXT \"v=spf1 "
+                         "include:dead.test ip4:192.0.2.0/24 -all\"\n", i);
+        append(&buf, &len, &cap, owner, (size_t)w);
+        snprintf(owner, sizeof owner, "w%u.wait.test.", i);
+        append_big_txt(&buf, &len, &cap, owner);
+    }
+    char *zone = temp_file(buf, len);
+    free(buf);
+    const char *dargs[] = {"--zone", zone, "--rcode", "dead.test=TIMEOUT",
+                           NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    long rss = 0;
+    const char *tight[] = {"--memory", "8", "--timeout", "1", "--tries", "1",
+                           NULL};
+    stats_t st = run_bounded(server, "w", "wait.test", N_SMALL + 60,
+                             "192.0.2.1", "temperror", tight, &rss);
+    ck_assert_uint_le(st.peak, st.bound);
+    ck_assert_uint_gt(st.restarts, 0);
+    ck_assert_uint_eq(st.checks, N_SMALL + 60);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("batch");
@@ -979,6 +1246,13 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, signal_mid_batch, 0,
                         sizeof stop_signals / sizeof stop_signals[0]);
     tcase_add_test(tc, signal_json_lines_whole);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("memory");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, memory_big_txt);
+    tcase_add_test(tc, memory_long_mx_names);
+    tcase_add_test(tc, memory_dead_include);
     suite_add_tcase(s, tc);
     return s;
 }

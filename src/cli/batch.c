@@ -316,6 +316,7 @@ struct batch {
     size_t peak;              /* the most bytes counted at once */
     unsigned long long restarts; /* checks cancelled for memory */
     size_t n_waiting;         /* slots to start again */
+    unsigned allowed;         /* checks in flight allowed now (slow start) */
     bool write_failed;
     int write_errno;
 };
@@ -407,6 +408,9 @@ static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
         s->bytes = 0;
         return;
     }
+    /* A check finished: one more may run (slow start, see may_admit). */
+    if (b->allowed < b->cfg->concurrency)
+        b->allowed++;
     /* What checks grow to, for admitting the next ones: a moving average
      * of the finished ones' footprints. */
     size_t used = spfc_check_bytes(check);
@@ -709,6 +713,8 @@ static void make_room(batch_t *b)
             b->failed == SPFC_OK)
             b->failed = SPFC_EDNS;
         spfc_view_cache_bytes(b->view, &pinned);
+        /* Grow again from what fits (slow start). */
+        b->allowed = b->in_flight > 0 ? b->in_flight : 1;
     }
     note_peak(b, real);
 }
@@ -719,7 +725,7 @@ static void restart_waiting(batch_t *b)
 {
     for (unsigned long long q = b->write_seq;
          q < b->next_seq && b->n_waiting > 0; q++) {
-        if (b->failed != SPFC_OK || b->in_flight >= b->cfg->concurrency ||
+        if (b->failed != SPFC_OK || b->in_flight >= b->allowed ||
             !budget_ok(b))
             return;
         slot_t *s = &b->ring[q % b->window];
@@ -733,13 +739,19 @@ static void restart_waiting(batch_t *b)
     }
 }
 
-/* Whether another line may be admitted now: a check may start, the
+/*
+ * Whether another line may be admitted now: a check may start, the
  * window has room for its output line, the byte bound has room for it,
- * and no check given up for memory waits to start again before it. */
+ * and no check given up for memory waits to start again before it.
+ * Checks in flight start at BATCH_SLOW_START and grow by one per check
+ * finished, up to --concurrency (TCP's slow start): until checks have
+ * been measured, a first wave of --concurrency checks could each receive
+ * a huge answer in the same turn of the loop, past the byte bound.
+ */
 static bool may_admit(const batch_t *b)
 {
     return !b->input_done && b->failed == SPFC_OK && !b->write_failed &&
-           b->in_flight < b->cfg->concurrency &&
+           b->in_flight < b->allowed &&
            b->next_seq - b->write_seq < b->window && b->n_waiting == 0 &&
            budget_ok(b);
 }
@@ -848,6 +860,8 @@ static int open_input(const spfc_batch_config_t *cfg, FILE *in, FILE *err,
 /* What a check is expected to grow to before any has finished: a record
  * of a few hundred bytes parsed, its trace, a 4 KiB arena block. */
 #define BATCH_CHECK_EST 16384u
+/* Checks in flight at the start (may_admit). */
+#define BATCH_SLOW_START 8u
 
 /* The ring, the reader, the cache limit and the resolver.  Returns 0 or
  * the exit code (the message is on err). */
@@ -876,6 +890,8 @@ static int batch_setup(batch_t *b, FILE *f)
         b->flight_budget = cfg->memory - cfg->memory / 2;
     }
     b->est = BATCH_CHECK_EST;
+    b->allowed = cfg->concurrency < BATCH_SLOW_START ? cfg->concurrency
+                                                     : BATCH_SLOW_START;
     if (cfg->offline)
         return 0;
     char ebuf[256] = "";
