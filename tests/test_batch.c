@@ -582,7 +582,7 @@ END_TEST
 
 /*
  * The first line waits for a server that never answers (one 500 ms try):
- * reading stops once the window (4 x concurrency, at least 256 lines) is
+ * reading stops once the window (64 x concurrency, at least 4096 lines) is
  * full, the rest of the window finishes meanwhile, and the output still
  * has every line, the slow one first, as temperror.
  */
@@ -952,6 +952,65 @@ START_TEST(signal_json_lines_whole)
 }
 END_TEST
 
+/*
+ * --unordered: the first line waits on a server that never answers (one
+ * 1 s try); the 30 behind it are written as soon as they are decided,
+ * before it, each JSON object with its "line"; the slow one comes last,
+ * as temperror with "line": 1.  Every line number appears once.
+ */
+START_TEST(unordered_json)
+{
+    char *zone = customer_zone(30);
+    const char *dargs[] = {"--zone", zone, "--rcode", "dead.cust.test=TIMEOUT",
+                           NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[128];
+    append(&buf, &len, &cap, "192.0.2.10 dead.cust.test\n", 26);
+    for (unsigned i = 0; i < 30; i++) {
+        const char *ip;
+        expected(i, &ip);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
+        append(&buf, &len, &cap, line, (size_t)w);
+    }
+    const char *args[] = {"--server", server, "--timeout", "1", "--tries", "1",
+                          "--json", "--unordered", "--batch", "-", NULL};
+    run_t r = run_spfcheck(args, buf, 0);
+    free(buf);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    size_t n = 0;
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, 31);
+    bool seen[32] = {false};
+    for (size_t k = 0; k < n; k++) {
+        json_error_t je;
+        json_t *o = json_loads(v[k], 0, &je);
+        ck_assert_msg(o != NULL, "not JSON: %s", v[k]);
+        json_int_t ln = json_integer_value(json_object_get(o, "line"));
+        ck_assert(ln >= 1 && ln <= 31 && !seen[ln]);
+        seen[ln] = true;
+        const char *res = json_string_value(json_object_get(o, "result"));
+        if (ln == 1) {
+            ck_assert_uint_eq(k, 30); /* the slow one last */
+            ck_assert_str_eq(res, "temperror");
+        } else {
+            const char *ip;
+            ck_assert_str_eq(res, expected((unsigned)ln - 2, &ip));
+        }
+        json_decref(o);
+    }
+    free(v);
+    run_free(&r);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* The byte bound (--memory), with hostile DNS data                         */
 /* ------------------------------------------------------------------------ */
@@ -1246,6 +1305,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, signal_mid_batch, 0,
                         sizeof stop_signals / sizeof stop_signals[0]);
     tcase_add_test(tc, signal_json_lines_whole);
+    tcase_add_test(tc, unordered_json);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("memory");

@@ -316,6 +316,8 @@ struct batch {
     size_t peak;              /* the most bytes counted at once */
     unsigned long long restarts; /* checks cancelled for memory */
     size_t n_waiting;         /* slots to start again */
+    unsigned long long lines_written;
+    bool closing;             /* tearing down: cancelled checks write nothing */
     unsigned allowed;         /* checks in flight allowed now (slow start) */
     bool write_failed;
     int write_errno;
@@ -360,6 +362,8 @@ static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
     return keep_text(s, f, &mem, &mlen, st);
 }
 
+static void write_slot(batch_t *b, slot_t *s);
+
 /* An error line for slot s. */
 static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
 {
@@ -376,6 +380,8 @@ static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
     st = keep_text(s, f, &mem, &mlen, st);
     s->done = true;
     s->b->text_bytes += s->text_len;
+    if (b->cfg->unordered)
+        write_slot(b, s);
     return st;
 }
 
@@ -430,8 +436,29 @@ static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
     s->check = NULL;
     s->done = true;
     b->text_bytes += s->text_len;
+    if (b->cfg->unordered)
+        write_slot(b, s); /* --unordered: as soon as it is decided */
     b->in_flight--;
     b->checks_done++;
+}
+
+/* Write slot s's finished line(s) and let their memory go: one fwrite()
+ * of whole lines (stop signals are blocked outside ppoll(), so none cuts
+ * it; see signals_catch). */
+static void write_slot(batch_t *b, slot_t *s)
+{
+    if (s->text == NULL || b->closing)
+        return;
+    if (!b->write_failed && s->text_len > 0 &&
+        fwrite(s->text, 1, s->text_len, b->out) != s->text_len) {
+        b->write_failed = true;
+        b->write_errno = errno;
+    }
+    b->lines_written++;
+    b->text_bytes -= s->text_len;
+    free(s->text);
+    s->text = NULL;
+    s->text_len = 0;
 }
 
 /* Write every finished line at the head of the ring, in order. */
@@ -441,12 +468,7 @@ static void flush_ready(batch_t *b)
         slot_t *s = &b->ring[b->write_seq % b->window];
         if (!s->done)
             break;
-        if (!b->write_failed && s->text_len > 0 &&
-            fwrite(s->text, 1, s->text_len, b->out) != s->text_len) {
-            b->write_failed = true;
-            b->write_errno = errno;
-        }
-        b->text_bytes -= s->text_len;
+        write_slot(b, s);
         slot_clear(s);
         b->write_seq++;
     }
@@ -860,6 +882,10 @@ static int open_input(const spfc_batch_config_t *cfg, FILE *in, FILE *err,
 /* What a check is expected to grow to before any has finished: a record
  * of a few hundred bytes parsed, its trace, a 4 KiB arena block. */
 #define BATCH_CHECK_EST 16384u
+/* The output window in lines (batch_setup). */
+#define BATCH_WINDOW_PER_CHECK 64u
+#define BATCH_WINDOW_MIN 4096u
+#define BATCH_WINDOW_MAX 65536u
 /* Checks in flight at the start (may_admit). */
 #define BATCH_SLOW_START 8u
 
@@ -868,10 +894,16 @@ static int open_input(const spfc_batch_config_t *cfg, FILE *in, FILE *err,
 static int batch_setup(batch_t *b, FILE *f)
 {
     const spfc_batch_config_t *cfg = b->cfg;
-    /* The window: finished lines wait here for the slow head one. */
-    b->window = (size_t)cfg->concurrency * 4;
-    if (b->window < 256)
-        b->window = 256;
+    /* The window: finished lines wait here for the slow head one, so one
+     * line stuck on a dead server does not stop the batch: reading goes
+     * on for BATCH_WINDOW_PER_CHECK lines per check in flight (the
+     * decided lines' bytes count against --memory, budget_ok), within
+     * fixed bounds on the ring itself (about 128 bytes a slot). */
+    b->window = (size_t)cfg->concurrency * BATCH_WINDOW_PER_CHECK;
+    if (b->window < BATCH_WINDOW_MIN)
+        b->window = BATCH_WINDOW_MIN;
+    if (b->window > BATCH_WINDOW_MAX)
+        b->window = BATCH_WINDOW_MAX;
     b->ring = calloc(b->window, sizeof *b->ring);
     b->r = calloc(1, sizeof *b->r);
     b->pl = malloc(sizeof *b->pl);
@@ -949,7 +981,7 @@ static void show_stats(batch_t *b)
     spfc_cli_msg(b->err, "stats: %llu lines, %llu checks, peak %zu bytes "
                  "counted (bound %zu), %zu cached answers, %llu evicted, "
                  "%llu checks restarted for memory",
-                 b->write_seq, b->checks_done, b->peak, b->cfg->memory,
+                 b->lines_written, b->checks_done, b->peak, b->cfg->memory,
                  b->resolver != NULL ? spfc_view_cache_count(b->view) : 0,
                  spfc_view_cache_evictions(b->view), b->restarts);
 }
@@ -1012,11 +1044,11 @@ static int batch_stopped(batch_t *b, int sig)
 {
     flush_ready(b);
     int code = batch_finish(b);
-    unsigned long long pending = b->next_seq - b->write_seq;
+    unsigned long long pending = b->next_seq - b->lines_written;
     spfc_cli_msg(b->err, "stopped by %s: %llu line%s written, %llu not "
                  "finished; input read up to line %llu",
-                 sig == SIGINT ? "SIGINT" : "SIGTERM", b->write_seq,
-                 b->write_seq == 1 ? "" : "s", pending, b->line_no);
+                 sig == SIGINT ? "SIGINT" : "SIGTERM", b->lines_written,
+                 b->lines_written == 1 ? "" : "s", pending, b->line_no);
     return code != 0 ? code : 128 + sig;
 }
 
@@ -1066,6 +1098,7 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
 done:
     /* The resolver first: it cancels checks still in flight (on_done
      * frees each) and releases the answers they pinned in the view. */
+    b.closing = true;
     spfc_resolver_free(b.resolver);
     signals_restore(&sigs);
     if (b.ring != NULL) {

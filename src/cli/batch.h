@@ -54,6 +54,7 @@ typedef struct spfc_batch_config {
     size_t memory;             /**< bytes of cached answers, checks in
                                     flight and waiting lines (0: no bound) */
     int stats;                 /**< a summary line on err at the end */
+    int unordered;             /**< write lines as they are decided */
     int json;                  /**< NDJSON instead of text lines */
     int verbose;               /**< NDJSON: keep each check's trace */
     int offline;               /**< no resolver: the view is complete */

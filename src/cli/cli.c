@@ -53,6 +53,7 @@ enum {
     OPT_CACHE_SIZE,
     OPT_MEMORY,
     OPT_STATS,
+    OPT_UNORDERED,
     OPT_STRICT,
     OPT_EXPECT,
     OPT_EXPECT_FILE,
@@ -122,6 +123,10 @@ static const spfc_cli_option_t options[] = {
      "--batch: at the end, one line on stderr: lines, peak bytes counted "
      "against --memory, cache evictions, checks restarted",
      OPT_STATS, 0, 0, 0, 0},
+    {"unordered", 0, NULL,
+     "--batch: write each line as soon as it is decided, not in input order "
+     "(JSON lines carry their \"line\"; text lines their IP and identity)",
+     OPT_UNORDERED, 0, 0, 0, 0},
     {"strict", 0, NULL,
      "lint mode (DOMAIN without IP): exit 1 when there are warnings",
      OPT_STRICT, 0, 0, 0, 0},
@@ -250,6 +255,7 @@ typedef struct cli_config {
     size_t cache_size;
     size_t memory;           /* --memory in bytes */
     int stats;
+    int unordered;
     int lint;                /* DOMAIN without IP: validate the policy */
     int strict;              /* --strict: lint warnings exit 1 */
     const char **expects;    /* malloc()ed: n_expects --expect values */
@@ -525,6 +531,10 @@ static int batch_option(int c, cli_config_t *cfg, FILE *err)
     case OPT_STATS:
         cfg->stats = 1;
         cfg->batch_only = "--stats";
+        return 0;
+    case OPT_UNORDERED:
+        cfg->unordered = 1;
+        cfg->batch_only = "--unordered";
         return 0;
     case OPT_HELP:
         cfg->action = ACT_HELP;
@@ -908,6 +918,7 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
         .cache_limit = cfg->cache_size,
         .memory = cfg->memory,
         .stats = cfg->stats,
+        .unordered = cfg->unordered,
         .json = cfg->mode == OUT_JSON,
         .verbose = cfg->verbose,
         .offline = cfg->offline,
