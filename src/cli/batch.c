@@ -1045,8 +1045,9 @@ static int batch_stopped(batch_t *b, int sig)
     flush_ready(b);
     int code = batch_finish(b);
     unsigned long long pending = b->next_seq - b->lines_written;
-    spfc_cli_msg(b->err, "stopped by %s: %llu line%s written, %llu not "
-                 "finished; input read up to line %llu",
+    spfc_cli_msg(b->err, "stopped by %s: %llu line%s written, %llu read "
+                 "but not written (unfinished or waiting for an earlier "
+                 "one); input read up to line %llu",
                  sig == SIGINT ? "SIGINT" : "SIGTERM", b->lines_written,
                  b->lines_written == 1 ? "" : "s", pending, b->line_no);
     return code != 0 ? code : 128 + sig;
