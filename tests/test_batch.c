@@ -1152,7 +1152,7 @@ START_TEST(memory_big_txt)
     snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
 
     long rss = 0;
-    const char *tight[] = {"--memory", "8M", NULL};
+    const char *tight[] = {"--memory", "8M", "--timeout", "30", NULL};
     stats_t st = run_bounded(server, "b", "big.test", 1500, "192.0.2.1",
                              "pass", tight, &rss);
     ck_assert_uint_eq(st.bound, 8u << 20);
@@ -1163,7 +1163,7 @@ START_TEST(memory_big_txt)
         ck_assert_msg(rss < 48 * 1024, "peak RSS %ld KiB (peak %llu, %llu "
                       "cached)", rss, st.peak, st.cached);
 
-    const char *loose[] = {"--memory", "1G", NULL};
+    const char *loose[] = {"--memory", "1G", "--timeout", "30", NULL};
     st = run_bounded(server, "b", "big.test", 1500, "192.0.2.1", "pass", loose,
                      &rss);
     ck_assert_uint_eq(st.evicted, 0);
@@ -1215,7 +1215,9 @@ START_TEST(memory_long_mx_names)
     char server[64];
     snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
     long rss = 0;
-    const char *tight[] = {"--memory", "8", NULL};
+    /* a long timeout: under ASan on a loaded machine a 60 KB answer over
+     * TCP can take seconds, and this test is about memory */
+    const char *tight[] = {"--memory", "8", "--timeout", "30", NULL};
     stats_t st = run_bounded(server, "m", "mx.test", 1000, "192.0.2.1",
                              "permerror", tight, &rss);
     ck_assert_uint_le(st.peak, st.bound);
@@ -1232,9 +1234,12 @@ END_TEST
  * 300 small checks, then 60 each holding its own 60 KB record and
  * waiting on an include whose server never answers (one 1 s try).  The
  * small ones taught the batch that checks are small, so the big ones are
- * admitted together and grow past the bound: under --memory 8 the batch
- * gives up the youngest (restarts > 0) and starts them again later; all
- * lines finish, the 60 as temperror, in order.
+ * admitted together and grow (60 x 60 KB pinned, near the 4 MiB for
+ * checks in flight): under --memory 8 the counted peak stays in the bound,
+ * whether the batch held back admissions or gave up the youngest and
+ * started them again (which of the two depends on how the answers arrive
+ * across turns of the loop, so the test does not insist on restarts);
+ * all lines finish, the 60 as temperror, in order.
  */
 START_TEST(memory_dead_include)
 {
@@ -1270,7 +1275,6 @@ START_TEST(memory_dead_include)
     stats_t st = run_bounded(server, "w", "wait.test", N_SMALL + 60,
                              "192.0.2.1", "temperror", tight, &rss);
     ck_assert_uint_le(st.peak, st.bound);
-    ck_assert_uint_gt(st.restarts, 0);
     ck_assert_uint_eq(st.checks, N_SMALL + 60);
     ck_assert_int_eq(dnsd_stop(&d), 0);
     unlink(zone);
