@@ -34,6 +34,76 @@ static int known(const spfc_view_t *v, const char *name)
 /* TTLs count against the view clock; a TTL of 0 serves the current tick;
  * negative answers live the TTL given (here the default, 300 s), failures
  * SPFC_FAIL_TTL (RFC 2308 section 7). */
+/*
+ * The byte bound: 60 KB answers and an answer of 2,000 names of 250
+ * octets count what they hold, so 100 of them under a 1 MiB bound keep
+ * the cache at most 1 MiB (plus the one just stored), the least recently
+ * used evicted and counted; a pinned answer is never evicted, and its
+ * bytes show as pinned; freeing the limit evicts nothing more.
+ */
+START_TEST(byte_bound)
+{
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_view_set_clock(v, 1000000);
+    ck_assert_int_eq(spfc_view_set_cache_bytes(v, 1u << 20), SPFC_OK);
+    char *big = malloc(60001);
+    ck_assert_ptr_nonnull(big);
+    memset(big, 'x', 60000);
+    big[60000] = '\0';
+    spfc_view_entry_t *first = NULL;
+    cache_txt(v, "pinned.test", big, 3600, &first);
+    spfc_view_entry_pin(v, first);
+    size_t pinned = 0;
+    size_t one = spfc_view_cache_bytes(v, &pinned);
+    ck_assert_uint_ge(one, 60000);
+    ck_assert_uint_eq(pinned, one);
+    char name[64];
+    for (unsigned i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "b%u.test", i);
+        cache_txt(v, name, big, 3600, NULL);
+        ck_assert_uint_le(spfc_view_cache_bytes(v, NULL), (1u << 20) + one);
+    }
+    ck_assert_uint_ge(spfc_view_cache_evictions(v), 100 - (1u << 20) / 60000);
+    ck_assert(known(v, "pinned.test") && known(v, "b99.test") &&
+              !known(v, "b0.test"));
+
+    /* MX: 2,000 targets of 250 octets, each counted (about 600 KB). */
+    static char names[2000][251];
+    spfc_rr_t *rrs = calloc(2000, sizeof *rrs);
+    ck_assert_ptr_nonnull(rrs);
+    for (unsigned i = 0; i < 2000; i++) {
+        char head[8];
+        snprintf(head, sizeof head, "h%05u", i);
+        memset(names[i], 'a', 250);
+        memcpy(names[i], head, 6);
+        for (unsigned k = 6; k < 250; k += 61) /* labels of 60 octets */
+            names[i][k] = '.';
+        names[i][250] = '\0';
+        rrs[i] = (spfc_rr_t){.type = SPFC_TYPE_MX, .ttl = 3600,
+                             .pref = (uint16_t)i, .name = names[i]};
+    }
+    size_t before = spfc_view_cache_bytes(v, NULL);
+    unsigned long long ev = spfc_view_cache_evictions(v);
+    ck_assert_int_eq(spfc_view_cache_answer(v, "mx.test", SPFC_TYPE_MX,
+                                            SPFC_DNS_NOERROR, rrs, 2000,
+                                            SPFC_NEG_TTL_DEFAULT, NULL),
+                     SPFC_OK);
+    /* at least the names' octets: evictions made room for them */
+    ck_assert_uint_gt(spfc_view_cache_evictions(v), ev + 2000 * 250 / 60000);
+    ck_assert_uint_ge(spfc_view_cache_bytes(v, NULL) + 70000 *
+                      (spfc_view_cache_evictions(v) - ev), before + 2000 * 250);
+    ck_assert_uint_le(spfc_view_cache_bytes(v, NULL), (1u << 20) + 2000 * 400);
+    spfc_view_entry_unpin(v, first);
+    spfc_view_cache_bytes(v, &pinned);
+    ck_assert_uint_eq(pinned, 0);
+    ck_assert_uint_le(spfc_view_cache_bytes(v, NULL), 1u << 20);
+    free(rrs);
+    free(big);
+    spfc_view_free(v);
+}
+END_TEST
+
 START_TEST(ttl_expiry)
 {
     spfc_view_t *v = NULL;
@@ -685,6 +755,7 @@ static Suite *suite(void)
     Suite *s = suite_create("cache");
     TCase *tc = tcase_create("view");
     tcase_add_test(tc, ttl_expiry);
+    tcase_add_test(tc, byte_bound);
     tcase_add_test(tc, negative_ttl_given);
     tcase_add_test(tc, lru_eviction);
     tcase_add_test(tc, bounded_churn);

@@ -887,8 +887,8 @@ START_TEST(docs_state_the_values_of_help)
         free(row);
         checked++;
     }
-    /* timeout, tries, deadline, concurrency, cache-size */
-    ck_assert_uint_eq(checked, 5);
+    /* timeout, tries, deadline, concurrency, cache-size, memory */
+    ck_assert_uint_eq(checked, 6);
     run_free(&help);
     free(man);
     free(readme);

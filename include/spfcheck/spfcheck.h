@@ -484,6 +484,30 @@ SPFC_API spfc_status_t spfc_view_override_txt(spfc_view_t *view, const char *nam
 SPFC_API spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_entries);
 
 /**
+ * Bound the same cache in bytes: max_bytes (0, the default: no bound)
+ * counts every cached answer's memory (its records' data and names, the
+ * arrays that hold them, the bookkeeping, malloc's overhead estimated),
+ * so hostile data (a 60 KB TXT record, an MX answer decoding to thousands
+ * of 250-octet names) cannot grow the cache past it.  Eviction is as for
+ * spfc_view_set_cache_limit(), which may be set too (both hold); answers
+ * checks in flight hold are never evicted and may exceed the bound.
+ */
+SPFC_API spfc_status_t spfc_view_set_cache_bytes(spfc_view_t *view, size_t max_bytes);
+
+/**
+ * The bytes the cache holds now, as spfc_view_set_cache_bytes() counts
+ * them, pinned answers included; *pinned (when not NULL) receives the
+ * bytes of the answers checks in flight hold (which no bound evicts).
+ */
+SPFC_API size_t spfc_view_cache_bytes(const spfc_view_t *view, size_t *pinned);
+
+/** Answers in the cache now, pinned ones included. */
+SPFC_API size_t spfc_view_cache_count(const spfc_view_t *view);
+
+/** Cached answers evicted so far by either bound (not those that expired). */
+SPFC_API unsigned long long spfc_view_cache_evictions(const spfc_view_t *view);
+
+/**
  * Look (name, type) up.  Returns 1 and fills *out when the view knows
  * the answer, 0 when the answer must come from the network.  CNAME chains
  * in the view are followed (a loop or a chain over SPFC_MAX_CNAME_HOPS gives
@@ -628,6 +652,15 @@ SPFC_API spfc_status_t spfc_check_new_sized(const spfc_request_t *req,
 #define spfc_check_new(req, out) \
     spfc_check_new_sized((req), sizeof(spfc_request_t), (out))
 SPFC_API void spfc_check_free(spfc_check_t *check);
+
+/**
+ * The memory the check holds now, in bytes: its request, the last pass's
+ * trace, keys, parsed records and expanded names (not the view's answers
+ * it reads: spfc_view_cache_bytes() counts those).  It changes with each
+ * evaluation pass; a caller bounding the memory of many checks in flight
+ * (spfcheck --batch --memory) sums it over them.  0 for NULL.
+ */
+SPFC_API size_t spfc_check_bytes(const spfc_check_t *check);
 
 /** Default explanation on fail when exp= gives none (section 6.2). */
 SPFC_API spfc_status_t spfc_check_set_default_exp(spfc_check_t *check, const char *text);

@@ -9,17 +9,29 @@
  *   - output keeps input order through a ring of finished lines, bounded
  *     by the window: when the oldest line is slow, reading stops until it
  *     is written;
- *   - the view's cache of answers is bounded (spfc_view_set_cache_limit).
+ *   - the view's cache of answers is bounded in entries and in bytes;
+ *   - the bytes of everything a batch holds (cached answers, checks in
+ *     flight with the answers they pin, decided lines waiting for order)
+ *     stay under --memory: the cache evicts, and fewer checks are
+ *     admitted (the youngest are cancelled and started again later when
+ *     checks grew past it), so hostile DNS data costs time, not memory,
+ *     and never a line's result.
  * All checks share one resolver (one c-ares channel) and one view, so an
  * include every customer shares is asked once (and again only after its
  * TTL).
  */
+/* ppoll(): wait with SIGINT/SIGTERM unblocked only while waiting, so a
+ * stop request can never slip in between a check of the flag and the
+ * wait (a plain poll() would then sleep on). */
+#define _GNU_SOURCE
+
 #include "batch.h"
 
 #include "msg.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -151,6 +163,7 @@ spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
 
 typedef struct reader {
     int fd;
+    const sigset_t *wait_mask; /* the signal mask while waiting (ppoll) */
     char chunk[READ_CHUNK];
     size_t pos, len;
     bool eof;
@@ -161,7 +174,32 @@ typedef struct reader {
     size_t line_len;           /* bytes kept (at most the maximum + 1) */
 } reader_t;
 
-typedef enum { RL_LINE, RL_EOF, RL_AGAIN } read_status_t;
+typedef enum { RL_LINE, RL_EOF, RL_AGAIN, RL_STOP } read_status_t;
+
+/*
+ * A stop request (SIGINT, SIGTERM) seen by the batch: the signal number,
+ * else 0.  The one piece of state outside the batch's structs, because a
+ * signal handler can reach nothing else; it is set only while a batch
+ * runs, and the signals are blocked except inside ppoll(), so the
+ * handler runs only there and the main loop reads the flag right after.
+ */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+/* Wait until fd is readable or a stop signal comes; false on the latter. */
+static bool wait_readable(const reader_t *r)
+{
+    struct pollfd p = {.fd = r->fd, .events = POLLIN};
+    while (stop_signal == 0) {
+        if (ppoll(&p, 1, NULL, r->wait_mask) >= 0 || errno != EINTR)
+            return true;
+    }
+    return false;
+}
 
 /*
  * The next line into r->line (at most SPFC_BATCH_LINE_MAX + 1 bytes kept,
@@ -184,6 +222,8 @@ static read_status_t read_line(reader_t *r, bool may_block)
                 struct pollfd p = {.fd = r->fd, .events = POLLIN};
                 if (poll(&p, 1, 0) == 0)
                     return RL_AGAIN;
+            } else if (!wait_readable(r)) {
+                return RL_STOP;
             }
             ssize_t n = read(r->fd, r->chunk, sizeof r->chunk);
             if (n < 0 && errno == EINTR)
@@ -191,9 +231,7 @@ static read_status_t read_line(reader_t *r, bool may_block)
             if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                 if (!may_block)
                     return RL_AGAIN;
-                struct pollfd p = {.fd = r->fd, .events = POLLIN};
-                poll(&p, 1, -1);
-                continue;
+                continue; /* wait_readable() above waits */
             }
             r->pos = 0;
             r->len = 0;
@@ -243,7 +281,10 @@ typedef struct slot {
     unsigned long long seq;   /* output order */
     unsigned long long line;  /* input line number */
     bool used, done;
+    bool cancelling;          /* cancelled for memory: start again */
+    bool waiting;             /* to be started again (see make_room) */
     spfc_check_t *check;
+    size_t bytes;             /* the check's spfc_check_bytes(), measured */
     spfc_request_t req;
     char *echo;               /* "IP IDENTITY" as written, then the
                                  sender and HELO copies req points at */
@@ -266,6 +307,18 @@ struct batch {
     unsigned in_flight;
     unsigned long long checks_done;
     spfc_status_t failed;     /* internal failure: stop */
+    /* The byte bound (see budget_*): half for the cache, half for the
+     * checks in flight, their pinned answers and the decided lines. */
+    size_t flight_budget;
+    size_t flight_bytes;      /* checks in flight, as last measured + est */
+    size_t text_bytes;        /* decided lines not written yet */
+    size_t est;               /* what a check is expected to grow to */
+    size_t peak;              /* the most bytes counted at once */
+    unsigned long long restarts; /* checks cancelled for memory */
+    size_t n_waiting;         /* slots to start again */
+    unsigned long long lines_written;
+    bool closing;             /* tearing down: cancelled checks write nothing */
+    unsigned allowed;         /* checks in flight allowed now (slow start) */
     bool write_failed;
     int write_errno;
 };
@@ -309,6 +362,8 @@ static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
     return keep_text(s, f, &mem, &mlen, st);
 }
 
+static void write_slot(batch_t *b, slot_t *s);
+
 /* An error line for slot s. */
 static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
 {
@@ -324,6 +379,9 @@ static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
         st = SPFC_EIO;
     st = keep_text(s, f, &mem, &mlen, st);
     s->done = true;
+    s->b->text_bytes += s->text_len;
+    if (b->cfg->unordered)
+        write_slot(b, s);
     return st;
 }
 
@@ -342,6 +400,29 @@ static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
     slot_t *s = arg;
     batch_t *b = s->b;
     spfc_status_t st = status;
+    if (s->cancelling && status == SPFC_ECANCELED) {
+        /* make_room() gave this check up to stay in the bound; it starts
+         * again from its request once there is room (its answers may
+         * still be cached). */
+        spfc_check_free(s->check);
+        s->check = NULL;
+        s->cancelling = false;
+        s->waiting = true;
+        b->n_waiting++;
+        b->in_flight--;
+        b->flight_bytes -= s->bytes < b->flight_bytes ? s->bytes : b->flight_bytes;
+        s->bytes = 0;
+        return;
+    }
+    /* A check finished: one more may run (slow start, see may_admit). */
+    if (b->allowed < b->cfg->concurrency)
+        b->allowed++;
+    /* What checks grow to, for admitting the next ones: a moving average
+     * of the finished ones' footprints. */
+    size_t used = spfc_check_bytes(check);
+    b->est = (b->est * 7 + used) / 8;
+    b->flight_bytes -= s->bytes < b->flight_bytes ? s->bytes : b->flight_bytes;
+    s->bytes = 0;
     const spfc_outcome_t *o = st == SPFC_OK ? spfc_check_outcome(check) : NULL;
     if (st == SPFC_OK && o == NULL)
         st = SPFC_EDNS;
@@ -354,8 +435,30 @@ static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
     spfc_check_free(s->check);
     s->check = NULL;
     s->done = true;
+    b->text_bytes += s->text_len;
+    if (b->cfg->unordered)
+        write_slot(b, s); /* --unordered: as soon as it is decided */
     b->in_flight--;
     b->checks_done++;
+}
+
+/* Write slot s's finished line(s) and let their memory go: one fwrite()
+ * of whole lines (stop signals are blocked outside ppoll(), so none cuts
+ * it; see signals_catch). */
+static void write_slot(batch_t *b, slot_t *s)
+{
+    if (s->text == NULL || b->closing)
+        return;
+    if (!b->write_failed && s->text_len > 0 &&
+        fwrite(s->text, 1, s->text_len, b->out) != s->text_len) {
+        b->write_failed = true;
+        b->write_errno = errno;
+    }
+    b->lines_written++;
+    b->text_bytes -= s->text_len;
+    free(s->text);
+    s->text = NULL;
+    s->text_len = 0;
 }
 
 /* Write every finished line at the head of the ring, in order. */
@@ -365,11 +468,7 @@ static void flush_ready(batch_t *b)
         slot_t *s = &b->ring[b->write_seq % b->window];
         if (!s->done)
             break;
-        if (!b->write_failed && s->text_len > 0 &&
-            fwrite(s->text, 1, s->text_len, b->out) != s->text_len) {
-            b->write_failed = true;
-            b->write_errno = errno;
-        }
+        write_slot(b, s);
         slot_clear(s);
         b->write_seq++;
     }
@@ -391,7 +490,8 @@ static void flush_out(batch_t *b)
  * then hand each ready socket to the resolver, or let it handle its
  * timeouts.  A readable input is left to the caller's next read.
  */
-static spfc_status_t poll_input_or_dns(spfc_resolver_t *res, int in_fd)
+static spfc_status_t poll_input_or_dns(spfc_resolver_t *res, int in_fd,
+                                       const sigset_t *wait_mask)
 {
     spfc_status_t st = SPFC_OK;
     spfc_resolver_fd_t *rf = NULL;
@@ -414,7 +514,9 @@ static spfc_status_t poll_input_or_dns(spfc_resolver_t *res, int in_fd)
     pfd[n].fd = in_fd; /* poll() skips a negative fd */
     pfd[n].events = POLLIN;
     pfd[n].revents = 0;
-    int rc = poll(pfd, (nfds_t)n + 1, spfc_resolver_timeout(res));
+    int ms = spfc_resolver_timeout(res);
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    int rc = ppoll(pfd, (nfds_t)n + 1, ms < 0 ? NULL : &ts, wait_mask);
     if (rc < 0) {
         if (errno != EINTR)
             st = SPFC_EIO;
@@ -437,6 +539,8 @@ done:
     free(pfd);
     return st;
 }
+
+static spfc_status_t submit_check(batch_t *b, slot_t *s);
 
 /* Start the check of one parsed line in slot s. */
 static spfc_status_t start_check(batch_t *b, slot_t *s,
@@ -464,6 +568,12 @@ static spfc_status_t start_check(batch_t *b, slot_t *s,
     s->req.ip = pl->ip;
     s->req.receiver = b->cfg->receiver;
     s->req.now = (long long)time(NULL);
+    return submit_check(b, s);
+}
+
+/* Start (or start again) the check of slot s from its request. */
+static spfc_status_t submit_check(batch_t *b, slot_t *s)
+{
     spfc_status_t st = spfc_check_new(&s->req, &s->check);
     if (st != SPFC_OK)
         return st;
@@ -479,9 +589,14 @@ static spfc_status_t start_check(batch_t *b, slot_t *s,
         return SPFC_OK;
     }
     st = spfc_resolver_submit(b->resolver, s->check, on_done, s);
-    if (st != SPFC_OK)
+    if (st != SPFC_OK) {
         b->in_flight--;
-    return st;
+        return st;
+    }
+    /* Counted at what checks grow to until measured (budget_ok). */
+    s->bytes = b->est;
+    b->flight_bytes += s->bytes;
+    return SPFC_OK;
 }
 
 /* Progress on a terminal: checks done, rate, and an ETA when the input
@@ -535,13 +650,132 @@ static void show_progress(progress_t *p, const batch_t *b, bool final)
     fflush(b->err);
 }
 
-/* Whether another line may be admitted now: a check may start and the
- * window has room for its output line. */
+/*
+ * The byte bound (--memory M).  Half of it bounds the view's cache
+ * (spfc_view_set_cache_bytes: least recently used answers evicted); the
+ * other half bounds what the checks in flight hold: their own memory
+ * (spfc_check_bytes), the answers they pin (which no eviction may take)
+ * and the decided lines waiting for order.  Everything counted then
+ * stays under M, whatever the DNS data: except that one check is always
+ * let run, alone if need be, so a check whose own data exceeds the bound
+ * still finishes (the bound is then that check's size).
+ */
+
+/* Whether one more check fits in the bound: what the checks in flight
+ * hold plus what a check is expected to grow to (b->est). */
+static bool budget_ok(const batch_t *b)
+{
+    if (b->flight_budget == 0 || b->in_flight == 0)
+        return true;
+    size_t pinned = 0;
+    spfc_view_cache_bytes(b->view, &pinned);
+    return pinned + b->flight_bytes + b->text_bytes + b->est <=
+           b->flight_budget;
+}
+
+/* Measure the checks in flight: b->flight_bytes counts each at least at
+ * b->est (for admitting); the real sum is returned (for the bound). */
+static size_t measure(batch_t *b)
+{
+    size_t real = 0, counted = 0;
+    for (unsigned long long q = b->write_seq; q < b->next_seq; q++) {
+        slot_t *s = &b->ring[q % b->window];
+        if (s->check == NULL)
+            continue;
+        s->bytes = spfc_check_bytes(s->check);
+        real += s->bytes;
+        counted += s->bytes > b->est ? s->bytes : b->est;
+    }
+    b->flight_bytes = counted;
+    return real;
+}
+
+/* The most bytes counted at once, measured when the batch has settled
+ * (after make_room): checks grow between two turns of the loop (each
+ * answer that arrives), which make_room then undoes. */
+static void note_peak(batch_t *b, size_t real)
+{
+    size_t total = spfc_view_cache_bytes(b->view, NULL) + real + b->text_bytes;
+    if (total > b->peak)
+        b->peak = total;
+}
+
+/*
+ * Checks grew past the bound after they were admitted (each answer a
+ * check receives is pinned, and records are parsed into its memory):
+ * cancel the youngest until the rest fit, and start them again later
+ * (submit_check from their request; their answers may still be cached).
+ * The oldest check in flight is never cancelled, so the batch always
+ * moves on, and no line fails for want of memory.
+ */
+static void make_room(batch_t *b)
+{
+    size_t real = measure(b);
+    size_t pinned = 0;
+    spfc_view_cache_bytes(b->view, &pinned);
+    /* Checks grow after admission: expect the next ones to grow as those
+     * in flight did (with the answers they pin), not only as the
+     * finished ones did. */
+    if (b->in_flight > 0 && (real + pinned) / b->in_flight > b->est)
+        b->est = (real + pinned) / b->in_flight;
+    if (b->flight_budget == 0 || b->resolver == NULL) {
+        note_peak(b, real);
+        return;
+    }
+    for (unsigned long long q = b->next_seq; q-- > b->write_seq;) {
+        if (b->in_flight <= 1 || pinned + real + b->text_bytes <= b->flight_budget)
+            break;
+        slot_t *s = &b->ring[q % b->window];
+        if (s->check == NULL)
+            continue;
+        real -= s->bytes < real ? s->bytes : real;
+        s->cancelling = true;
+        b->restarts++;
+        if (spfc_resolver_cancel(b->resolver, s->check) != SPFC_OK &&
+            b->failed == SPFC_OK)
+            b->failed = SPFC_EDNS;
+        spfc_view_cache_bytes(b->view, &pinned);
+        /* Grow again from what fits (slow start). */
+        b->allowed = b->in_flight > 0 ? b->in_flight : 1;
+    }
+    note_peak(b, real);
+}
+
+/* Start again, oldest first, the checks make_room() gave up, as the
+ * bound allows. */
+static void restart_waiting(batch_t *b)
+{
+    for (unsigned long long q = b->write_seq;
+         q < b->next_seq && b->n_waiting > 0; q++) {
+        if (b->failed != SPFC_OK || b->in_flight >= b->allowed ||
+            !budget_ok(b))
+            return;
+        slot_t *s = &b->ring[q % b->window];
+        if (!s->waiting)
+            continue;
+        s->waiting = false;
+        b->n_waiting--;
+        spfc_status_t st = submit_check(b, s);
+        if (st != SPFC_OK && b->failed == SPFC_OK)
+            b->failed = st;
+    }
+}
+
+/*
+ * Whether another line may be admitted now: a check may start, the
+ * window has room for its output line, the byte bound has room for it,
+ * and no check given up for memory waits to start again before it.
+ * Checks in flight start at BATCH_SLOW_START and grow by one per check
+ * finished, up to --concurrency (TCP's slow start): until checks have
+ * been measured, a first wave of --concurrency checks could each receive
+ * a huge answer in the same turn of the loop, past the byte bound.
+ */
 static bool may_admit(const batch_t *b)
 {
     return !b->input_done && b->failed == SPFC_OK && !b->write_failed &&
-           b->in_flight < b->cfg->concurrency &&
-           b->next_seq - b->write_seq < b->window;
+           b->in_flight < b->allowed &&
+           b->next_seq - b->write_seq < b->window && b->n_waiting == 0 &&
+           budget_ok(b);
 }
 
 /* One input line into the next slot: an error line, or a check started.
@@ -549,9 +783,17 @@ static bool may_admit(const batch_t *b)
 static void admit_line(batch_t *b)
 {
     char why[256];
+    const char *text = b->r->line;
+    size_t len = b->r->line_len;
     b->line_no++;
-    spfc_batch_kind_t kind = spfc_cli_batch_parse_line(
-        b->r->line, b->r->line_len, b->pl, why, sizeof why);
+    /* A UTF-8 byte-order mark (EF BB BF), as some Windows editors write
+     * at the start of a file, is no part of the first line. */
+    if (b->line_no == 1 && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    spfc_batch_kind_t kind = spfc_cli_batch_parse_line(text, len, b->pl, why,
+                                                       sizeof why);
     if (kind == SPFC_BATCH_SKIP)
         return;
     slot_t *s = &b->ring[b->next_seq % b->window];
@@ -573,6 +815,8 @@ static void admit_line(batch_t *b)
  * in flight. */
 static bool read_and_admit(batch_t *b)
 {
+    make_room(b);
+    restart_waiting(b);
     while (may_admit(b)) {
         bool may_block = b->in_flight == 0;
         if (may_block && b->r->pos == b->r->len) {
@@ -582,6 +826,8 @@ static bool read_and_admit(batch_t *b)
             flush_out(b);
         }
         read_status_t rs = read_line(b->r, may_block);
+        if (rs == RL_STOP)
+            return false; /* the main loop sees stop_signal */
         if (rs == RL_AGAIN)
             return true;
         if (rs == RL_EOF) {
@@ -603,11 +849,11 @@ static void wait_input_or_dns(batch_t *b, bool starving)
         return;
     }
     /* Wait for the input too only when more of it may be read. */
-    bool can_read = !b->input_done && b->in_flight < b->cfg->concurrency &&
-                    b->next_seq - b->write_seq < b->window;
+    bool can_read = may_admit(b);
     if (starving)
         flush_out(b); /* no input ready: pass on what is finished first */
-    spfc_status_t st = poll_input_or_dns(b->resolver, can_read ? b->r->fd : -1);
+    spfc_status_t st = poll_input_or_dns(b->resolver, can_read ? b->r->fd : -1,
+                                         b->r->wait_mask);
     if (st != SPFC_OK && b->failed == SPFC_OK)
         b->failed = st;
 }
@@ -633,15 +879,31 @@ static int open_input(const spfc_batch_config_t *cfg, FILE *in, FILE *err,
     return 0;
 }
 
+/* What a check is expected to grow to before any has finished: a record
+ * of a few hundred bytes parsed, its trace, a 4 KiB arena block. */
+#define BATCH_CHECK_EST 16384u
+/* The output window in lines (batch_setup). */
+#define BATCH_WINDOW_PER_CHECK 64u
+#define BATCH_WINDOW_MIN 4096u
+#define BATCH_WINDOW_MAX 65536u
+/* Checks in flight at the start (may_admit). */
+#define BATCH_SLOW_START 8u
+
 /* The ring, the reader, the cache limit and the resolver.  Returns 0 or
  * the exit code (the message is on err). */
 static int batch_setup(batch_t *b, FILE *f)
 {
     const spfc_batch_config_t *cfg = b->cfg;
-    /* The window: finished lines wait here for the slow head one. */
-    b->window = (size_t)cfg->concurrency * 4;
-    if (b->window < 256)
-        b->window = 256;
+    /* The window: finished lines wait here for the slow head one, so one
+     * line stuck on a dead server does not stop the batch: reading goes
+     * on for BATCH_WINDOW_PER_CHECK lines per check in flight (the
+     * decided lines' bytes count against --memory, budget_ok), within
+     * fixed bounds on the ring itself (about 128 bytes a slot). */
+    b->window = (size_t)cfg->concurrency * BATCH_WINDOW_PER_CHECK;
+    if (b->window < BATCH_WINDOW_MIN)
+        b->window = BATCH_WINDOW_MIN;
+    if (b->window > BATCH_WINDOW_MAX)
+        b->window = BATCH_WINDOW_MAX;
     b->ring = calloc(b->window, sizeof *b->ring);
     b->r = calloc(1, sizeof *b->r);
     b->pl = malloc(sizeof *b->pl);
@@ -653,6 +915,15 @@ static int batch_setup(batch_t *b, FILE *f)
 
     if (cfg->cache_limit > 0)
         spfc_view_set_cache_limit(b->view, cfg->cache_limit);
+    /* Half the byte bound for the cache, half for the checks in flight
+     * (budget_ok). */
+    if (cfg->memory > 0) {
+        spfc_view_set_cache_bytes(b->view, cfg->memory / 2);
+        b->flight_budget = cfg->memory - cfg->memory / 2;
+    }
+    b->est = BATCH_CHECK_EST;
+    b->allowed = cfg->concurrency < BATCH_SLOW_START ? cfg->concurrency
+                                                     : BATCH_SLOW_START;
     if (cfg->offline)
         return 0;
     char ebuf[256] = "";
@@ -702,15 +973,97 @@ static int batch_finish(batch_t *b)
     return 0;
 }
 
+/* --stats: what the run did against its bounds, for operators and the
+ * tests (counts, never times). */
+static void show_stats(batch_t *b)
+{
+    make_room(b); /* the last measure, for the peak */
+    spfc_cli_msg(b->err, "stats: %llu lines, %llu checks, peak %zu bytes "
+                 "counted (bound %zu), %zu cached answers, %llu evicted, "
+                 "%llu checks restarted for memory",
+                 b->lines_written, b->checks_done, b->peak, b->cfg->memory,
+                 b->resolver != NULL ? spfc_view_cache_count(b->view) : 0,
+                 spfc_view_cache_evictions(b->view), b->restarts);
+}
+
+/* How signals were before the batch, to give them back. */
+typedef struct sig_state {
+    struct sigaction old_int, old_term;
+    sigset_t old_mask;
+    sigset_t wait_mask; /* old_mask without SIGINT and SIGTERM */
+    bool set;
+} sig_state_t;
+
+/*
+ * SIGINT and SIGTERM stop the batch cleanly instead of killing it between
+ * two writes (a truncated last line): the handler only records the
+ * signal, and both stay blocked except while the batch waits in ppoll(),
+ * so every write of the batch runs whole.  A signal ignored on entry (a
+ * background job's SIGINT) stays ignored.
+ */
+static void signals_catch(sig_state_t *ss)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigset_t stops;
+    sigemptyset(&stops);
+    stop_signal = 0;
+    if (sigaction(SIGINT, NULL, &ss->old_int) == 0 &&
+        ss->old_int.sa_handler != SIG_IGN) {
+        sigaction(SIGINT, &sa, NULL);
+        sigaddset(&stops, SIGINT);
+    }
+    if (sigaction(SIGTERM, NULL, &ss->old_term) == 0 &&
+        ss->old_term.sa_handler != SIG_IGN) {
+        sigaction(SIGTERM, &sa, NULL);
+        sigaddset(&stops, SIGTERM);
+    }
+    sigprocmask(SIG_BLOCK, &stops, &ss->old_mask);
+    ss->wait_mask = ss->old_mask;
+    sigdelset(&ss->wait_mask, SIGINT);
+    sigdelset(&ss->wait_mask, SIGTERM);
+    ss->set = true;
+}
+
+static void signals_restore(sig_state_t *ss)
+{
+    if (!ss->set)
+        return;
+    sigaction(SIGINT, &ss->old_int, NULL);
+    sigaction(SIGTERM, &ss->old_term, NULL);
+    sigprocmask(SIG_SETMASK, &ss->old_mask, NULL);
+    ss->set = false;
+}
+
+/* Stopped by a signal: the lines decided so far are written (in order,
+ * whole), the rest is dropped; the exit code is 128 + the signal, as a
+ * shell reports a process it killed. */
+static int batch_stopped(batch_t *b, int sig)
+{
+    flush_ready(b);
+    int code = batch_finish(b);
+    unsigned long long pending = b->next_seq - b->lines_written;
+    spfc_cli_msg(b->err, "stopped by %s: %llu line%s written, %llu read "
+                 "but not written (unfinished or waiting for an earlier "
+                 "one); input read up to line %llu",
+                 sig == SIGINT ? "SIGINT" : "SIGTERM", b->lines_written,
+                 b->lines_written == 1 ? "" : "s", pending, b->line_no);
+    return code != 0 ? code : 128 + sig;
+}
+
 int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
                        FILE *in, FILE *out, FILE *err)
 {
     batch_t b;
     progress_t prog = {0};
+    sig_state_t sigs;
     FILE *f = NULL;
     bool own_file = false;
 
     memset(&b, 0, sizeof b);
+    memset(&sigs, 0, sizeof sigs);
     b.cfg = cfg;
     b.view = view;
     b.out = out;
@@ -721,6 +1074,8 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         code = batch_setup(&b, f);
     if (code != 0)
         goto done;
+    signals_catch(&sigs);
+    b.r->wait_mask = &sigs.wait_mask;
     progress_start(&prog, err, f);
 
     /* Read / admit while there is room, write what is finished in order,
@@ -729,19 +1084,24 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         bool starving = read_and_admit(&b);
         flush_ready(&b);
         show_progress(&prog, &b, false);
-        if (b.failed != SPFC_OK || b.write_failed)
+        if (b.failed != SPFC_OK || b.write_failed || stop_signal != 0)
             break;
         if (b.input_done && b.in_flight == 0 && b.write_seq == b.next_seq)
             break;
         wait_input_or_dns(&b, starving);
     }
     show_progress(&prog, &b, true);
-    code = batch_finish(&b);
+    if (cfg->stats)
+        show_stats(&b);
+    code = stop_signal != 0 ? batch_stopped(&b, stop_signal)
+                            : batch_finish(&b);
 
 done:
     /* The resolver first: it cancels checks still in flight (on_done
      * frees each) and releases the answers they pinned in the view. */
+    b.closing = true;
     spfc_resolver_free(b.resolver);
+    signals_restore(&sigs);
     if (b.ring != NULL) {
         for (size_t i = 0; i < b.window; i++)
             slot_clear(&b.ring[i]);

@@ -51,6 +51,10 @@ typedef struct spfc_batch_config {
     const char *path;          /**< input file, "-" for stdin */
     unsigned concurrency;      /**< checks in flight at most */
     size_t cache_limit;        /**< view cache entries (0: no limit) */
+    size_t memory;             /**< bytes of cached answers, checks in
+                                    flight and waiting lines (0: no bound) */
+    int stats;                 /**< a summary line on err at the end */
+    int unordered;             /**< write lines as they are decided */
     int json;                  /**< NDJSON instead of text lines */
     int verbose;               /**< NDJSON: keep each check's trace */
     int offline;               /**< no resolver: the view is complete */

@@ -53,6 +53,9 @@ enum {
     OPT_BATCH,
     OPT_CONCURRENCY,
     OPT_CACHE_SIZE,
+    OPT_MEMORY,
+    OPT_STATS,
+    OPT_UNORDERED,
     OPT_STRICT,
     OPT_EXPECT,
     OPT_EXPECT_FILE,
@@ -133,6 +136,20 @@ static const spfc_cli_option_t options[] = {
      "to {max} (default {default})",
      OPT_CACHE_SIZE, SPFC_CLI_MIN_CACHE_SIZE, SPFC_CLI_MAX_CACHE_SIZE,
      SPFC_CLI_DEFAULT_CACHE_SIZE, 0},
+    {"memory", 0, "SIZE",
+     "--batch: bytes for cached answers, checks in flight and waiting "
+     "lines, in MiB or with a K, M or G suffix, {min} to {max} (default "
+     "{default})",
+     OPT_MEMORY, SPFC_CLI_MIN_MEMORY_MIB, SPFC_CLI_MAX_MEMORY_MIB,
+     SPFC_CLI_DEFAULT_MEMORY_MIB, 0},
+    {"stats", 0, NULL,
+     "--batch: at the end, one line on stderr: lines, peak bytes counted "
+     "against --memory, cache evictions, checks restarted",
+     OPT_STATS, 0, 0, 0, 0},
+    {"unordered", 0, NULL,
+     "--batch: write each line as soon as it is decided, not in input order "
+     "(JSON lines carry their \"line\"; text lines their IP and identity)",
+     OPT_UNORDERED, 0, 0, 0, 0},
     {"strict", 0, NULL,
      "lint mode (DOMAIN without IP): exit 1 when there are warnings",
      OPT_STRICT, 0, 0, 0, 0},
@@ -283,6 +300,9 @@ typedef struct cli_config {
     const char *batch_only;  /* a --batch option, given with or without it */
     unsigned concurrency;
     size_t cache_size;
+    size_t memory;           /* --memory in bytes */
+    int stats;
+    int unordered;
     int lint;                /* DOMAIN without IP: validate the policy */
     int strict;              /* --strict: lint warnings exit 1 */
     const char **expects;    /* malloc()ed: n_expects --expect values */
@@ -550,6 +570,40 @@ static int ident_option(int c, cli_config_t *cfg, FILE *err)
     return -1;
 }
 
+/* --memory SIZE: MiB, or a number with a K, M or G suffix (binary
+ * units), within the table's range in MiB.  1 and *bytes set, or 0 with
+ * a message. */
+static int memory_arg(const char *arg, size_t *bytes, FILE *err)
+{
+    const spfc_cli_option_t *o = option_by_id(OPT_MEMORY);
+    char num[32], buf[SHOWN_MAX];
+    size_t len = strlen(arg);
+    unsigned shift = 20;
+    if (len > 0 && strchr("KkMmGg", arg[len - 1]) != NULL) {
+        char u = arg[len - 1];
+        shift = (u == 'K' || u == 'k') ? 10 : (u == 'M' || u == 'm') ? 20 : 30;
+        len--;
+    }
+    unsigned long v = 0;
+    /* The range in the unit typed: at most max MiB, at least min MiB. */
+    unsigned long hi = o->max << (20 - 10) >> (shift - 10);
+    if (len > 0 && len < sizeof num) {
+        memcpy(num, arg, len);
+        num[len] = '\0';
+        if (spfc_cli_parse_count(num, 1, hi, &v) &&
+            ((unsigned long long)v << shift) >=
+                ((unsigned long long)o->min << 20) &&
+            ((unsigned long long)v << shift) <= (size_t)-1) {
+            *bytes = (size_t)((unsigned long long)v << shift);
+            return 1;
+        }
+    }
+    spfc_cli_msg(err, "bad --memory '%s': give MiB from %lu to %lu, or a "
+                 "size with a K, M or G suffix in that range",
+                 spfc_cli_shown(arg, buf, sizeof buf), o->min, o->max);
+    return 0;
+}
+
 /* --batch and its options, and --help/--version.  Returns 0, the exit
  * code, or -1 when c is not one of them. */
 static int batch_option(int c, cli_config_t *cfg, FILE *err)
@@ -582,6 +636,19 @@ static int batch_option(int c, cli_config_t *cfg, FILE *err)
             return SPFC_EXIT_USAGE;
         cfg->cache_size = (size_t)v;
         cfg->batch_only = "--cache-size";
+        return 0;
+    case OPT_MEMORY:
+        if (!memory_arg(optarg, &cfg->memory, err))
+            return SPFC_EXIT_USAGE;
+        cfg->batch_only = "--memory";
+        return 0;
+    case OPT_STATS:
+        cfg->stats = 1;
+        cfg->batch_only = "--stats";
+        return 0;
+    case OPT_UNORDERED:
+        cfg->unordered = 1;
+        cfg->batch_only = "--unordered";
         return 0;
     case OPT_HELP:
         cfg->action = ACT_HELP;
@@ -740,6 +807,7 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     cfg->deadline_ms = SPFC_DEFAULT_DEADLINE_MS;
     cfg->concurrency = SPFC_CLI_DEFAULT_CONCURRENCY;
     cfg->cache_size = SPFC_CLI_DEFAULT_CACHE_SIZE;
+    cfg->memory = (size_t)SPFC_CLI_DEFAULT_MEMORY_MIB << 20;
     cfg->zones = calloc((size_t)argc + 1, sizeof *cfg->zones);
     cfg->expects = calloc((size_t)argc + 1, sizeof *cfg->expects);
     if (cfg->zones == NULL || cfg->expects == NULL) {
@@ -998,6 +1066,9 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
         .path = cfg->batch,
         .concurrency = cfg->concurrency,
         .cache_limit = cfg->cache_size,
+        .memory = cfg->memory,
+        .stats = cfg->stats,
+        .unordered = cfg->unordered,
         .json = cfg->mode == OUT_JSON,
         .verbose = cfg->verbose,
         .offline = cfg->offline,

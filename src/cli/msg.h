@@ -54,6 +54,11 @@ enum {
 #define SPFC_CLI_DEFAULT_CACHE_SIZE 100000u
 #define SPFC_CLI_MIN_CACHE_SIZE 100u
 #define SPFC_CLI_MAX_CACHE_SIZE 100000000u
+/* --memory, in MiB: the default keeps a batch's peak RSS under 256 MiB
+ * whatever the DNS data (bench/README.md); the maximum is 1 TiB. */
+#define SPFC_CLI_DEFAULT_MEMORY_MIB 128u
+#define SPFC_CLI_MIN_MEMORY_MIB 8u
+#define SPFC_CLI_MAX_MEMORY_MIB 1048576u
 
 /** A one-line message on err: "spfcheck: " + printf(fmt) + newline. */
 void spfc_cli_msg(FILE *err, const char *fmt, ...)

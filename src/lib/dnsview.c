@@ -63,6 +63,7 @@ struct spfc_view_entry {
     rrset_t set;
     long long expires_ms; /* usable while the view clock is at most this */
     unsigned pins;        /* checks in flight that rely on it */
+    size_t bytes;         /* what it costs in memory (entry_bytes) */
 };
 
 /* Everything the view knows about one name. */
@@ -91,6 +92,11 @@ struct spfc_view {
     spfc_view_entry_t *lru_head, *lru_tail;
     size_t n_cache;       /* entries, pinned ones included */
     size_t cache_limit;   /* 0: no limit */
+    /* Bytes of the entries (entry_bytes), pinned ones included, and of
+     * the pinned ones alone; the byte bound (0: none); evictions made. */
+    size_t cache_bytes, pinned_bytes;
+    size_t cache_bytes_limit;
+    unsigned long long evictions;
     long long now_ms;     /* the clock TTLs are measured against */
 };
 
@@ -712,6 +718,35 @@ cname_error:
  * still asked again soon enough for a server that comes back. */
 #define ERROR_TTL SPFC_FAIL_TTL
 
+/* What one allocation costs beyond its size: malloc's header and
+ * rounding (16 bytes on glibc's 64-bit malloc, counted generously). */
+#define ALLOC_OVERHEAD 32u
+
+/*
+ * The memory an entry holds: the entry, its records array (its capacity,
+ * not its count), each record's block of data and target name, the
+ * duplicate index, and its node when the entry is the node's only
+ * reason to exist (counted on each entry, so never under).  Hostile data
+ * is bounded by this count, not by the number of entries: one MX answer
+ * may decode to thousands of 250-octet names.
+ */
+static size_t entry_bytes(const spfc_view_entry_t *e)
+{
+    const rrset_t *set = &e->set;
+    size_t b = sizeof(*e) + ALLOC_OVERHEAD;
+    b += sizeof(node_t) + e->node->name_len + 1 + ALLOC_OVERHEAD;
+    if (set->cap > 0)
+        b += set->cap * sizeof(spfc_rr_t) + ALLOC_OVERHEAD;
+    if (set->index_cap > 0)
+        b += set->index_cap * sizeof(size_t) + ALLOC_OVERHEAD;
+    for (size_t i = 0; i < set->n_rrs; i++) {
+        const spfc_rr_t *rr = &set->rrs[i];
+        size_t name_len = rr->name != NULL ? strlen(rr->name) : 0;
+        b += rr->len + 1 + name_len + 1 + ALLOC_OVERHEAD;
+    }
+    return b;
+}
+
 static void lru_unlink(spfc_view_t *view, spfc_view_entry_t *e)
 {
     if (e->lru_prev != NULL)
@@ -761,20 +796,27 @@ static void evict(spfc_view_t *view, spfc_view_entry_t *e)
     if (*pp == e)
         *pp = e->node_next;
     rrset_clear(&e->set);
+    view->cache_bytes -= e->bytes;
     free(e);
     view->n_cache--;
+    view->evictions++;
     if (node_is_empty(n))
         remove_node(view, n);
 }
 
 /* Evict from the least recently used end until the limit holds; keep is
  * spared (the entry just stored, not yet pinned by its waiters). */
+static bool over_limit(const spfc_view_t *view)
+{
+    return (view->cache_limit > 0 && view->n_cache > view->cache_limit) ||
+           (view->cache_bytes_limit > 0 &&
+            view->cache_bytes > view->cache_bytes_limit);
+}
+
 static void enforce_limit(spfc_view_t *view, const spfc_view_entry_t *keep)
 {
-    if (view->cache_limit == 0)
-        return;
     spfc_view_entry_t *e = view->lru_tail;
-    while (view->n_cache > view->cache_limit && e != NULL) {
+    while (over_limit(view) && e != NULL) {
         spfc_view_entry_t *prev = e->lru_prev;
         if (e != keep)
             evict(view, e);
@@ -789,6 +831,27 @@ spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_entries)
     view->cache_limit = max_entries;
     enforce_limit(view, NULL);
     return SPFC_OK;
+}
+
+spfc_status_t spfc_view_set_cache_bytes(spfc_view_t *view, size_t max_bytes)
+{
+    if (view == NULL)
+        return SPFC_EINVAL;
+    view->cache_bytes_limit = max_bytes;
+    enforce_limit(view, NULL);
+    return SPFC_OK;
+}
+
+size_t spfc_view_cache_bytes(const spfc_view_t *view, size_t *pinned)
+{
+    if (pinned != NULL)
+        *pinned = view != NULL ? view->pinned_bytes : 0;
+    return view != NULL ? view->cache_bytes : 0;
+}
+
+unsigned long long spfc_view_cache_evictions(const spfc_view_t *view)
+{
+    return view != NULL ? view->evictions : 0;
 }
 
 size_t spfc_view_cache_count(const spfc_view_t *view)
@@ -849,10 +912,17 @@ spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
         /* Asked again after it expired: same entry, new data, so pins
          * held on it stay valid. */
         rrset_clear(&e->set);
+        view->cache_bytes -= e->bytes;
+        if (e->pins > 0)
+            view->pinned_bytes -= e->bytes;
         if (e->pins == 0)
             lru_unlink(view, e);
     }
     e->set = fresh;
+    e->bytes = entry_bytes(e);
+    view->cache_bytes += e->bytes;
+    if (e->pins > 0)
+        view->pinned_bytes += e->bytes;
     /* A TTL of 0 still serves the evaluations of the current clock tick:
      * the answer was fetched for them. */
     e->expires_ms = view->now_ms + (long long)ttl * 1000;
@@ -874,8 +944,10 @@ void spfc_view_entry_pin(spfc_view_t *view, spfc_view_entry_t *e)
 {
     if (view == NULL || e == NULL)
         return;
-    if (e->pins++ == 0)
+    if (e->pins++ == 0) {
         lru_unlink(view, e);
+        view->pinned_bytes += e->bytes;
+    }
 }
 
 void spfc_view_entry_unpin(spfc_view_t *view, spfc_view_entry_t *e)
@@ -883,6 +955,7 @@ void spfc_view_entry_unpin(spfc_view_t *view, spfc_view_entry_t *e)
     if (view == NULL || e == NULL || e->pins == 0)
         return;
     if (--e->pins == 0) {
+        view->pinned_bytes -= e->bytes;
         /* Just used: the most recent end. */
         lru_push_front(view, e);
         enforce_limit(view, NULL);

@@ -611,3 +611,10 @@ void spfc_record_free(spfc_record_t *record)
     spfc_arena_t arena = impl->arena; /* impl lives in the arena */
     spfc_arena_clear(&arena);
 }
+
+size_t spfc_record_bytes(const spfc_record_t *record)
+{
+    if (record == NULL)
+        return 0;
+    return spfc_arena_bytes(&((const record_impl_t *)record)->arena);
+}

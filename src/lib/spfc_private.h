@@ -42,9 +42,14 @@ void *spfc_arena_alloc(spfc_arena_t *arena, size_t size); /* zeroed, aligned; NU
 /* A NUL-terminated copy of len bytes of s (s may hold NULs: they are copied). */
 char *spfc_arena_strndup(spfc_arena_t *arena, const char *s, size_t len);
 char *spfc_arena_strdup(spfc_arena_t *arena, const char *s);
+/* The bytes the arena's blocks take (headers included). */
+size_t spfc_arena_bytes(const spfc_arena_t *arena);
 /* printf into the arena. */
 char *spfc_arena_printf(spfc_arena_t *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* The bytes a parsed record takes (its one arena). */
+size_t spfc_record_bytes(const spfc_record_t *record);
 
 /* ------------------------------------------------------------------------ */
 /* Growable byte buffer, always NUL-terminated when ok.                     */
@@ -275,8 +280,6 @@ void spfc_view_entry_unpin(spfc_view_t *view, spfc_view_entry_t *entry);
 /* Mark the entry of (name, type), if any, as just used (LRU order). */
 void spfc_view_touch(spfc_view_t *view, const char *name, uint16_t type);
 
-/* Entries in the cache, pinned ones included. */
-size_t spfc_view_cache_count(const spfc_view_t *view);
 
 /*
  * The check's deadline passed (resolve.c): from the next pass on, every

@@ -35,6 +35,15 @@ void spfc_arena_clear(spfc_arena_t *arena)
     arena->head = NULL;
 }
 
+size_t spfc_arena_bytes(const spfc_arena_t *arena)
+{
+    size_t n = 0;
+    for (const spfc_arena_block_t *b = arena != NULL ? arena->head : NULL;
+         b != NULL; b = b->next)
+        n += sizeof(*b) + b->cap;
+    return n;
+}
+
 void *spfc_arena_alloc(spfc_arena_t *arena, size_t size)
 {
     if (size == 0)
