@@ -428,6 +428,53 @@ START_TEST(header_output)
 }
 END_TEST
 
+/* --header with a bare domain: envelope-from is postmaster@DOMAIN (RFC 7208
+ * section 4.3), as the comment before it says. */
+START_TEST(header_domain_only)
+{
+    run_t r = RUN("--offline", "--header", "-z", ZONE, "fail.example.com",
+                  "192.0.2.1");
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_ptr_nonnull(strstr(r.out, "domain of postmaster@fail.example.com "));
+    ck_assert_ptr_nonnull(strstr(r.out, " envelope-from=\"postmaster@fail.example.com\";"));
+    run_free(&r);
+}
+END_TEST
+
+/* --auth-results: RFC 8601's field, --receiver as the authserv-id,
+ * smtp.helo for a HELO check, the result's exit code. */
+START_TEST(auth_results_output)
+{
+    run_t r = RUN("--offline", "--auth-results", "--receiver", "mx.example.org",
+                  "-z", ZONE, "joe@fail.example.com", "192.0.2.1");
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_str_eq(r.out,
+        "Authentication-Results: mx.example.org; spf=fail (spfcheck: domain "
+        "of joe@fail.example.com does not designate 192.0.2.1 as permitted "
+        "sender) smtp.mailfrom=joe@fail.example.com\n");
+    run_free(&r);
+
+    r = RUN("--offline", "--auth-results", "-r", "v=spf1 ip4:192.0.2.0/24 -all",
+            "--helo", "mail.example.org", "192.0.2.1");
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out,
+        "Authentication-Results: unknown; spf=pass (spfcheck: domain of "
+        "postmaster@mail.example.org designates 192.0.2.1 as permitted "
+        "sender) smtp.helo=mail.example.org\n");
+    run_free(&r);
+
+    r = RUN("--offline", "--auth-results", "-z", ZONE, "permerror.example.com",
+            "2001:db8::5");
+    ck_assert_int_eq(r.code, 4);
+    ck_assert_int_eq(strncmp(r.out, "Authentication-Results: unknown; "
+                                    "spf=permerror (spfcheck: ", 57), 0);
+    ck_assert_ptr_nonnull(strstr(r.out, ") reason=\""));
+    ck_assert_ptr_nonnull(strstr(r.out, "\" smtp.mailfrom=permerror.example.com\n"));
+    ck_assert_int_eq(count_lines(r.out), 1);
+    run_free(&r);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Usage errors: exit 64, one line on stderr, nothing on stdout             */
 /* ------------------------------------------------------------------------ */
@@ -447,6 +494,9 @@ static const struct {
     {{NULL}, "missing argument"},
     {{"--strict", "example.com", "192.0.2.1"}, "--strict applies to lint mode"},
     {{"--header", "example.com"}, "--header needs an IP"},
+    {{"--auth-results", "example.com"}, "--auth-results needs an IP"},
+    {{"--auth-results", "--header", "example.com", "192.0.2.1"}, "cannot be combined"},
+    {{"--batch", "-", "--auth-results"}, "--batch cannot be combined with --auth-results"},
     {{"192.0.2.1"}, "missing argument"},
     {{"example.com", "192.0.2.1", "extra"}, "'extra' is extra"},
     {{"--helo", "h.example.com"}, "missing argument"},
@@ -1061,6 +1111,8 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, text_output);
     tcase_add_test(tc, verbose_tree);
     tcase_add_test(tc, header_output);
+    tcase_add_test(tc, header_domain_only);
+    tcase_add_test(tc, auth_results_output);
     tcase_add_test(tc, documented_example);
     suite_add_tcase(s, tc);
 

@@ -1079,7 +1079,8 @@ SPFC_API spfc_status_t spfc_output_json_error(FILE *out, unsigned long long line
 
 /**
  * A Received-SPF header field (RFC 7208 section 9.1), one line, with
- * client-ip, envelope-from, helo, receiver (when known), identity and
+ * client-ip, envelope-from (postmaster@DOMAIN when the sender has no
+ * local-part, RFC 7208 section 4.3), helo, receiver (when known), identity and
  * mechanism/problem key-value pairs.
  */
 SPFC_API spfc_status_t spfc_output_header_sized(FILE *out,
@@ -1088,6 +1089,21 @@ SPFC_API spfc_status_t spfc_output_header_sized(FILE *out,
                                                const spfc_outcome_t *outcome);
 #define spfc_output_header(out, req, outcome) \
     spfc_output_header_sized((out), (req), sizeof(spfc_request_t), (outcome))
+
+/**
+ * An Authentication-Results header field (RFC 8601; RFC 7208 section 9.2),
+ * one line: the authserv-id (req->receiver, or "unknown" when it is NULL
+ * or empty, as for %{r}), "spf=RESULT", a comment in the words of
+ * Received-SPF, reason="..." for temperror and permerror, then
+ * smtp.mailfrom=SENDER (as given) or, for a HELO check, smtp.helo=NAME.
+ */
+SPFC_API spfc_status_t spfc_output_auth_results_sized(FILE *out,
+                                                     const spfc_request_t *req,
+                                                     size_t req_size,
+                                                     const spfc_outcome_t *outcome);
+#define spfc_output_auth_results(out, req, outcome) \
+    spfc_output_auth_results_sized((out), (req), sizeof(spfc_request_t), \
+                                   (outcome))
 
 /**
  * A lint report for a person: errors, warnings and notes, each with its
