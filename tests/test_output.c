@@ -433,8 +433,8 @@ START_TEST(json_keys_and_values)
 
     static const char *const keys[] = {
         "result", "domain", "ip", "sender", "helo", "identity", "mechanism",
-        "explanation", "reason", "path", "lookups", "void_lookups",
-        "queries_sent", "trace"};
+        "explanation", "explanation_source", "reason", "path", "lookups",
+        "void_lookups", "queries_sent", "trace"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         ck_assert_msg(json_object_get(j, keys[i]) != NULL, "no %s", keys[i]);
     ck_assert_ptr_null(json_object_get(j, "error"));
@@ -447,6 +447,7 @@ START_TEST(json_keys_and_values)
     ck_assert_str_eq(jstr(j, "identity"), "mailfrom");
     ck_assert_str_eq(jstr(j, "mechanism"), "ip4:192.0.2.0/24");
     ck_assert_ptr_null(jstr(j, "explanation"));
+    ck_assert(json_is_null(json_object_get(j, "explanation_source")));
     ck_assert_ptr_null(jstr(j, "reason"));
     ck_assert_int_eq(json_integer_value(json_object_get(j, "lookups")), 3);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "void_lookups")), 1);
@@ -498,6 +499,31 @@ START_TEST(json_keys_and_values)
     ck_assert(json_is_null(json_object_get(j, "helo")));
     json_decref(j);
     free(out);
+}
+END_TEST
+
+/* "explanation_source" says whose text the explanation is (RFC 7208
+ * 6.2): the domain's exp= or spfcheck's default. */
+START_TEST(json_explanation_source)
+{
+    static const struct {
+        spfc_exp_source_t source;
+        const char *want;
+    } cases[] = {{SPFC_EXP_DOMAIN, "domain"}, {SPFC_EXP_DEFAULT, "default"}};
+    spfc_request_t req = request("x@example.net", NULL, "192.0.2.10");
+    for (size_t i = 0; i < 2; i++) {
+        spfc_outcome_t o = {0};
+        o.result = SPFC_RESULT_FAIL;
+        o.explanation = "go away";
+        o.explanation_source = cases[i].source;
+        size_t len;
+        char *out = render(R_JSON, &req, &o, NULL, 0, &len);
+        json_t *j = parse_json(out, len);
+        ck_assert_str_eq(jstr(j, "explanation"), "go away");
+        ck_assert_str_eq(jstr(j, "explanation_source"), cases[i].want);
+        json_decref(j);
+        free(out);
+    }
 }
 END_TEST
 
@@ -1101,6 +1127,7 @@ static Suite *output_suite(void)
     tc = tcase_create("json");
     tcase_add_test(tc, json_keys_and_values);
     tcase_add_test(tc, json_error_object);
+    tcase_add_test(tc, json_explanation_source);
     tcase_add_loop_test(tc, json_hostile_bytes, 0,
                         sizeof json_bytes / sizeof json_bytes[0]);
     tcase_add_test(tc, json_hostile_everywhere);

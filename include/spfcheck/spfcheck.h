@@ -563,6 +563,16 @@ typedef struct spfc_path_step {
     const char *term;    /**< the term text: include:..., redirect=..., ip4:... */
 } spfc_path_step_t;
 
+/** Where an outcome's explanation came from (RFC 7208 section 6.2). */
+typedef enum spfc_exp_source {
+    SPFC_EXP_NONE = 0, /**< no explanation: the result is not fail */
+    SPFC_EXP_DOMAIN,   /**< the domain's exp= TXT record, expanded */
+    SPFC_EXP_DEFAULT   /**< the checker's own text (spfc_check_set_default_exp) */
+} spfc_exp_source_t;
+
+/** "none", "domain" or "default". */
+SPFC_API const char *spfc_exp_source_str(spfc_exp_source_t source);
+
 /** The verdict and everything that explains it. */
 typedef struct spfc_outcome {
     spfc_result_t result;
@@ -582,6 +592,12 @@ typedef struct spfc_outcome {
     unsigned void_lookups;   /**< void lookups (limit 2, 4.6.4) */
     const spfc_trace_ev_t *trace;
     size_t n_trace;
+    /** Where explanation came from; SPFC_EXP_NONE when it is NULL. */
+    spfc_exp_source_t explanation_source;
+    /** n_trace entries: bytes in trace[i].detail, which may hold NUL
+     *  (TXT data, RFC 1035 section 3.3.14); 0 means strlen(detail).
+     *  NULL: every detail is a C string. */
+    const size_t *trace_detail_len;
 } spfc_outcome_t;
 
 typedef struct spfc_check spfc_check_t;
@@ -1042,7 +1058,8 @@ SPFC_API spfc_status_t spfc_output_text_sized(FILE *out,
 
 /**
  * One JSON object (and a newline): result, domain, ip, sender, helo,
- * mechanism, explanation, reason, path, lookups, void_lookups,
+ * mechanism, explanation, explanation_source ("domain", "default" or
+ * null), reason, path, lookups, void_lookups,
  * queries_sent, trace.  Valid JSON (UTF-8) whatever bytes the DNS data
  * holds: invalid UTF-8 and control bytes are escaped.
  */

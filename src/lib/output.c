@@ -87,6 +87,18 @@ static const char *outcome_domain(const spfc_request_t *req,
     return o->domain != NULL ? o->domain : request_domain(req);
 }
 
+/* Bytes in trace event i's detail: the outcome's trace_detail_len when it
+ * says (TXT data may hold NUL), else the C string length. */
+static size_t ev_detail_len(const spfc_outcome_t *o, size_t i)
+{
+    const spfc_trace_ev_t *ev = &o->trace[i];
+    if (ev->detail == NULL)
+        return 0;
+    if (o->trace_detail_len != NULL && o->trace_detail_len[i] > 0)
+        return o->trace_detail_len[i];
+    return strlen(ev->detail);
+}
+
 /* Length of a trace text: text_len when set, else the C string length. */
 static size_t ev_text_len(const spfc_trace_ev_t *ev)
 {
@@ -262,7 +274,7 @@ static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
 }
 
 static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
-                            size_t extra, int color)
+                            size_t dlen, size_t extra, int color)
 {
     unsigned depth = ev->depth < MAX_INDENT_DEPTH ? ev->depth
                                                   : MAX_INDENT_DEPTH;
@@ -283,9 +295,9 @@ static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
         spfc_buf_printf(b, " %s: %s, %zu answer%s", spfc_type_str(ev->qtype),
                         spfc_rcode_str(ev->rcode), ev->n_rrs,
                         ev->n_rrs == 1 ? "" : "s");
-        if (ev->detail != NULL && ev->detail[0] != '\0') {
+        if (dlen > 0) {
             spfc_buf_puts(b, ": ");
-            put_disps(b, ev->detail);
+            put_disp(b, ev->detail, dlen);
         }
         if (ev->is_void)
             spfc_buf_puts(b, " (void lookup)");
@@ -399,7 +411,7 @@ spfc_status_t spfc_output_text_sized(FILE *out, const spfc_request_t *req_in,
                 extra = 2;
             else if ((long)ev->depth <= term_depth)
                 term_depth = -1;
-            put_trace_event(&b, ev, extra, color);
+            put_trace_event(&b, ev, ev_detail_len(o, i), extra, color);
         }
     }
 
@@ -499,7 +511,8 @@ static const char *trace_kind_str(spfc_trace_kind_t k)
     return "note";
 }
 
-static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
+static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
+                             size_t dlen)
 {
     size_t tlen = ev_text_len(ev);
     spfc_buf_printf(b, "{\"kind\":\"%s\",\"depth\":%u", trace_kind_str(ev->kind),
@@ -519,7 +532,10 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
                         spfc_type_str(ev->qtype), spfc_rcode_str(ev->rcode),
                         ev->n_rrs);
         json_key(b, "detail");
-        json_cstr(b, ev->detail);
+        if (ev->detail == NULL)
+            spfc_buf_puts(b, "null");
+        else
+            json_str(b, ev->detail, dlen);
         spfc_buf_printf(b, ",\"void\":%s", ev->is_void ? "true" : "false");
         break;
     case SPFC_TRACE_RECORD:
@@ -582,6 +598,12 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
     json_cstr(&b, o->mechanism);
     json_key(&b, "explanation");
     json_cstr(&b, o->explanation);
+    /* RFC 7208 6.2: the domain's exp= text, or ours; null without one. */
+    json_key(&b, "explanation_source");
+    if (o->explanation != NULL && o->explanation_source != SPFC_EXP_NONE)
+        json_cstr(&b, spfc_exp_source_str(o->explanation_source));
+    else
+        spfc_buf_puts(&b, "null");
     json_key(&b, "reason");
     json_cstr(&b, o->reason);
 
@@ -616,7 +638,7 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
         for (size_t i = 0; o->trace != NULL && i < o->n_trace; i++) {
             if (i > 0)
                 spfc_buf_putc(&b, ',');
-            json_trace_event(&b, &o->trace[i]);
+            json_trace_event(&b, &o->trace[i], ev_detail_len(o, i));
         }
         spfc_buf_putc(&b, ']');
     }
