@@ -668,7 +668,11 @@ static int finish_output(FILE *out, FILE *err, int failed)
     }
     if (!failed)
         return 0;
-    spfc_cli_msg(err, "cannot write output: %s", strerror(e != 0 ? e : EIO));
+    /* A reader that went away is no error to report (main.c leaves
+     * SIGPIPE at its default, so the command only gets here in-process,
+     * where SIGPIPE may be ignored): end quietly, still with 74. */
+    if (e != EPIPE)
+        spfc_cli_msg(err, "cannot write output: %s", strerror(e != 0 ? e : EIO));
     return SPFC_EXIT_IOERR;
 }
 
