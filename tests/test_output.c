@@ -1056,6 +1056,28 @@ static char *json_line(unsigned long long line, const spfc_request_t *req,
     return buf;
 }
 
+/* Text batch lines: the echo escaped as text output escapes DNS data; an
+ * error's message keeps its backslashes but not raw control bytes. */
+START_TEST(text_batch_lines)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    static const char echo[] = "192.0.2.1 a\\b\xff\x1b@ex\0z";
+    ck_assert_int_eq(spfc_output_text_line(f, SPFC_RESULT_FAIL, echo,
+                                           sizeof echo - 1), SPFC_OK);
+    ck_assert_int_eq(spfc_output_text_error(f, 7, "'\\xff' bad\x1b[2J"), SPFC_OK);
+    ck_assert_int_eq(spfc_output_text_line(NULL, SPFC_RESULT_FAIL, "x", 1),
+                     SPFC_EINVAL);
+    ck_assert_int_eq(spfc_output_text_error(f, 1, NULL), SPFC_EINVAL);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_str_eq(buf, "fail 192.0.2.1 a\\\\b\\xff\\x1b@ex\\x00z\n"
+                          "error 7: '\\xff' bad\\x1b[2J\n");
+    free(buf);
+}
+END_TEST
+
 START_TEST(json_line_is_the_object_with_line)
 {
     spfc_request_t req = request("x@example.net", NULL, "192.0.2.10");
@@ -1136,6 +1158,7 @@ static Suite *output_suite(void)
 
     tc = tcase_create("batch json");
     tcase_add_test(tc, json_line_is_the_object_with_line);
+    tcase_add_test(tc, text_batch_lines);
     tcase_add_test(tc, json_error_line);
     suite_add_tcase(s, tc);
 

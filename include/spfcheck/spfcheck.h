@@ -1057,6 +1057,21 @@ SPFC_API spfc_status_t spfc_output_text_sized(FILE *out,
                            (stats), (flags))
 
 /**
+ * One line of a text batch: the result word, a space, then echo_len bytes
+ * of echo (the check as the caller shows it, e.g. "IP IDENTITY" from its
+ * input) escaped as text output escapes DNS data: printable ASCII as is,
+ * "\\" doubled, every other byte \xHH.  Returns SPFC_EIO when writing fails.
+ */
+SPFC_API spfc_status_t spfc_output_text_line(FILE *out, spfc_result_t result,
+                                            const char *echo, size_t echo_len);
+
+/** One line of a text batch for an input that is no check:
+ *  "error LINE: WHY"; bytes of why outside printable ASCII as \xHH (its
+ *  backslashes are kept: the message may already show bytes that way). */
+SPFC_API spfc_status_t spfc_output_text_error(FILE *out, unsigned long long line,
+                                             const char *why);
+
+/**
  * One JSON object (and a newline): result, domain, ip, sender, helo,
  * mechanism, explanation, explanation_source ("domain", "default" or
  * null), reason, path, lookups, void_lookups,

@@ -418,6 +418,40 @@ spfc_status_t spfc_output_text_sized(FILE *out, const spfc_request_t *req_in,
     return emit(out, &b);
 }
 
+spfc_status_t spfc_output_text_line(FILE *out, spfc_result_t result,
+                                    const char *echo, size_t echo_len)
+{
+    if (out == NULL || echo == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    spfc_buf_printf(&b, "%s ", spfc_result_str(result));
+    /* The input is anybody's bytes: escaped as DNS data is (see the
+     * file comment), so a line cannot hide a terminal escape. */
+    put_disp(&b, echo, echo_len);
+    spfc_buf_putc(&b, '\n');
+    return emit(out, &b);
+}
+
+spfc_status_t spfc_output_text_error(FILE *out, unsigned long long line,
+                                     const char *why)
+{
+    if (out == NULL || why == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    spfc_buf_printf(&b, "error %llu: ", line);
+    /* why is the caller's message, which may already show input bytes
+     * as \xHH: its backslashes stay, only bytes a terminal would act on
+     * are escaped. */
+    for (const unsigned char *p = (const unsigned char *)why; *p; p++) {
+        if (*p >= 0x20 && *p < 0x7f)
+            spfc_buf_putc(&b, (char)*p);
+        else
+            spfc_buf_printf(&b, "\\x%02x", *p);
+    }
+    spfc_buf_putc(&b, '\n');
+    return emit(out, &b);
+}
+
 /* ------------------------------------------------------------------------ */
 /* JSON                                                                     */
 /* ------------------------------------------------------------------------ */
