@@ -355,16 +355,25 @@ enum {
 /** "A", "TXT", ...; "TYPEnnn" style names are not needed here. */
 SPFC_API const char *spfc_type_str(uint16_t type);
 
-/** How a DNS query ended. */
+/** How a DNS query ended.  Values may be appended in a minor release
+ *  (the server's own rcodes were added after ERROR, which used to cover
+ *  them): treat a value you do not know as SPFC_DNS_ERROR.  Every value
+ *  but NOERROR and NXDOMAIN is a failed lookup (RFC 7208 section 5:
+ *  temperror). */
 typedef enum spfc_rcode {
     SPFC_DNS_NOERROR = 0, /**< answered (possibly with no records: NODATA) */
     SPFC_DNS_NXDOMAIN,    /**< the name does not exist */
-    SPFC_DNS_SERVFAIL,    /**< server failure */
+    SPFC_DNS_SERVFAIL,    /**< server failure (rcode 2) */
     SPFC_DNS_TIMEOUT,     /**< no answer in time */
-    SPFC_DNS_ERROR        /**< refused, malformed answer, other rcode */
+    SPFC_DNS_ERROR,       /**< malformed answer, unreachable server, an
+                               rcode not listed here */
+    SPFC_DNS_FORMERR,     /**< the server said FORMERR (rcode 1) */
+    SPFC_DNS_NOTIMP,      /**< the server said NOTIMP (rcode 4) */
+    SPFC_DNS_REFUSED      /**< the server said REFUSED (rcode 5) */
 } spfc_rcode_t;
 
-/** "NOERROR", "NXDOMAIN", "SERVFAIL", "TIMEOUT", "ERROR". */
+/** "NOERROR", "NXDOMAIN", "SERVFAIL", "TIMEOUT", "ERROR", "FORMERR",
+ *  "NOTIMP", "REFUSED". */
 SPFC_API const char *spfc_rcode_str(spfc_rcode_t rcode);
 
 /** One resource record's data. */

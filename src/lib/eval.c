@@ -449,8 +449,7 @@ static flow_t count_void(spfc_check_t *c, unsigned depth, const char *domain,
 /* A DNS error that ends the check with temperror (RFC 7208 5, 4.4). */
 static bool dns_failed(const spfc_answer_t *ans)
 {
-    return ans->rcode == SPFC_DNS_SERVFAIL || ans->rcode == SPFC_DNS_TIMEOUT ||
-           ans->rcode == SPFC_DNS_ERROR;
+    return spfc_rcode_failed(ans->rcode);
 }
 
 static flow_t temperror(spfc_check_t *c, unsigned depth, const char *domain,

@@ -8,7 +8,8 @@
  *
  *   spfc_dnsd [--addr 127.0.0.1|::1] [--port N] [--zone FILE]...
  *             [--suite FILE.yml --section N] [--delay-ms N] [--max-udp N]
- *             [--count FILE] [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR]...
+ *             [--count FILE]
+ *             [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR|REFUSED|FORMERR|NOTIMP]...
  *
  * --section counts from 0, as the spfc_suite API does.  Prints "port N" on
  * stdout once listening; stops on SIGTERM or SIGINT.  --count FILE then
@@ -86,7 +87,8 @@ static void usage(void)
             "usage: spfc_dnsd [--addr 127.0.0.1|::1] [--port N] [--zone FILE]...\n"
             "                 [--suite FILE.yml --section N (from 0)] [--delay-ms N]\n"
             "                 [--max-udp N] [--count FILE]\n"
-            "                 [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR]...\n");
+            "                 [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR|"
+            "REFUSED|FORMERR|NOTIMP]...\n");
 }
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -240,6 +242,9 @@ static bool answer(const server_t *s, const uint8_t *msg, size_t len, bool tcp,
     case SPFC_DNS_SERVFAIL: rcode = DNSW_RCODE_SERVFAIL; break;
     case SPFC_DNS_TIMEOUT: return false;
     case SPFC_DNS_ERROR: rcode = DNSW_RCODE_SERVFAIL; break;
+    case SPFC_DNS_FORMERR: rcode = DNSW_RCODE_FORMERR; break;
+    case SPFC_DNS_NOTIMP: rcode = DNSW_RCODE_NOTIMP; break;
+    case SPFC_DNS_REFUSED: rcode = DNSW_RCODE_REFUSED; break;
     }
     dnsw_begin(m, &q, rcode);
 
@@ -638,6 +643,12 @@ int main(int argc, char **argv)
             rcode = SPFC_DNS_NXDOMAIN;
         else if (strcmp(eq + 1, "ERROR") == 0)
             rcode = SPFC_DNS_ERROR;
+        else if (strcmp(eq + 1, "REFUSED") == 0)
+            rcode = SPFC_DNS_REFUSED;
+        else if (strcmp(eq + 1, "FORMERR") == 0)
+            rcode = SPFC_DNS_FORMERR;
+        else if (strcmp(eq + 1, "NOTIMP") == 0)
+            rcode = SPFC_DNS_NOTIMP;
         else {
             fprintf(stderr, "spfc_dnsd: bad --rcode %s\n", rcodes[i]);
             goto done;
