@@ -766,6 +766,65 @@ START_TEST(man_page_documents_every_option)
 }
 END_TEST
 
+/* Whether the line [p, end) holds word as a whole blank-separated word. */
+static int line_has_word(const char *p, const char *end, const char *word,
+                         size_t wl)
+{
+    for (const char *q = p; q + wl <= end; q++) {
+        if (strncmp(q, word, wl) == 0 && (q == p || q[-1] == ' ') &&
+            (q + wl == end || q[wl] == ' '))
+            return 1;
+    }
+    return 0;
+}
+
+/* The README's first command installs every package CI installs before
+ * building and running the tests (.ci/run's first apt-get install list):
+ * the second command, the whole suite, then works on a fresh machine. */
+START_TEST(readme_installs_test_dependencies)
+{
+    char *ci = slurp(SPFC_SOURCE_DIR "/.ci/run");
+    char *readme = slurp(README);
+    ck_assert_ptr_nonnull(ci);
+    ck_assert_ptr_nonnull(readme);
+    const char *line = strstr(readme, "\napt-get update && apt-get install -y ");
+    ck_assert_msg(line != NULL, "README has no install line");
+    line++;
+    const char *line_end = strchr(line, '\n');
+    ck_assert_ptr_nonnull(line_end);
+    const char *p = strstr(ci, "apt-get install -y --no-install-recommends \\\n");
+    ck_assert_msg(p != NULL, ".ci/run has no apt-get install list");
+    p = strchr(p, '\n') + 1;
+    size_t n = 0;
+    for (;;) {
+        const char *eol = strchr(p, '\n');
+        ck_assert_ptr_nonnull(eol);
+        int more = eol > p && eol[-1] == '\\';
+        for (const char *w = p; w < eol;) {
+            while (w < eol && (*w == ' ' || *w == '\\'))
+                w++;
+            const char *we = w;
+            while (we < eol && *we != ' ' && *we != '\\')
+                we++;
+            if (we > w) {
+                char word[64];
+                snprintf(word, sizeof word, "%.*s", (int)(we - w), w);
+                ck_assert_msg(line_has_word(line, line_end, word, strlen(word)),
+                              "README's install line lacks %s", word);
+                n++;
+            }
+            w = we;
+        }
+        if (!more)
+            break;
+        p = eol + 1;
+    }
+    ck_assert_uint_ge(n, 5);
+    free(ci);
+    free(readme);
+}
+END_TEST
+
 START_TEST(readme_documents_every_option)
 {
     char *readme = slurp(README);
@@ -1182,6 +1241,7 @@ static Suite *cli_suite(void)
     tc = tcase_create("docs");
     tcase_add_test(tc, man_page_documents_every_option);
     tcase_add_test(tc, readme_documents_every_option);
+    tcase_add_test(tc, readme_installs_test_dependencies);
     tcase_add_test(tc, docs_state_the_values_of_help);
     tcase_add_test(tc, docs_state_the_library_limits);
     suite_add_tcase(s, tc);
