@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -441,8 +442,48 @@ static const struct {
     {{"--batch", "-", "--cache-size", "99", NULL}, "--cache-size"},
     {{"--concurrency", "5", "example.com", "192.0.2.1", NULL}, "needs --batch"},
     {{"--offline", "--batch", "/nonexistent/batch.txt", NULL}, "cannot read"},
+    /* fopen() opens a directory; it is still no batch file (64, not 70). */
+    {{"--offline", "--batch", "/tmp", NULL}, "'/tmp': Is a directory"},
     {{"--batch", NULL}, "--batch"},
 };
+
+/* A file that exists but cannot be read is a usage error too (64).  root
+ * reads any file, so the case only means something for other users. */
+START_TEST(unreadable_batch_file)
+{
+    char *path = temp_file("192.0.2.1 example.com\n", 22);
+    ck_assert_int_eq(chmod(path, 0), 0);
+    if (access(path, R_OK) == 0) {
+        fprintf(stderr, "unreadable_batch_file: skipped (running as root)\n");
+    } else {
+        const char *args[] = {"--offline", "--batch", path, NULL};
+        run_t r = run_spfcheck(args, "", 0);
+        ck_assert_int_eq(r.code, 64);
+        ck_assert_ptr_nonnull(strstr(r.err, "Permission denied"));
+        run_free(&r);
+    }
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* Text lines show the input's bytes escaped as single checks show DNS
+ * data (output.c): high bytes as \xHH, a backslash doubled, so no line
+ * carries raw 8-bit or escape bytes to a terminal. */
+START_TEST(text_lines_escaped)
+{
+    static const char in[] = "192.0.2.1 x@caf\xc3\xa9.example\n"
+                             "192.0.2.1 a\\b@example.com\n"
+                             "192.0.2.1 x@ex\x1b[2J.com\n";
+    const char *args[] = {"--offline", "--batch", "-", NULL};
+    run_t r = run_spfcheck(args, in, 0);
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out, "none 192.0.2.1 x@caf\\xc3\\xa9.example\n"
+                            "none 192.0.2.1 a\\\\b@example.com\n"
+                            "error 3: control byte 0x1b at column 15\n");
+    run_free(&r);
+}
+END_TEST
 
 START_TEST(usage_errors)
 {
@@ -1292,6 +1333,8 @@ static Suite *suite(void)
     tcase_add_test(tc, offline_ndjson);
     tcase_add_test(tc, offline_odd_lines);
     tcase_add_test(tc, stdin_batch);
+    tcase_add_test(tc, unreadable_batch_file);
+    tcase_add_test(tc, text_lines_escaped);
     tcase_add_test(tc, slow_pipe);
     tcase_add_test(tc, full_disk);
     tcase_add_loop_test(tc, usage_errors, 0,

@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,6 +431,53 @@ START_TEST(header_output)
 }
 END_TEST
 
+/* --header with a bare domain: envelope-from is postmaster@DOMAIN (RFC 7208
+ * section 4.3), as the comment before it says. */
+START_TEST(header_domain_only)
+{
+    run_t r = RUN("--offline", "--header", "-z", ZONE, "fail.example.com",
+                  "192.0.2.1");
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_ptr_nonnull(strstr(r.out, "domain of postmaster@fail.example.com "));
+    ck_assert_ptr_nonnull(strstr(r.out, " envelope-from=\"postmaster@fail.example.com\";"));
+    run_free(&r);
+}
+END_TEST
+
+/* --auth-results: RFC 8601's field, --receiver as the authserv-id,
+ * smtp.helo for a HELO check, the result's exit code. */
+START_TEST(auth_results_output)
+{
+    run_t r = RUN("--offline", "--auth-results", "--receiver", "mx.example.org",
+                  "-z", ZONE, "joe@fail.example.com", "192.0.2.1");
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_str_eq(r.out,
+        "Authentication-Results: mx.example.org; spf=fail (spfcheck: domain "
+        "of joe@fail.example.com does not designate 192.0.2.1 as permitted "
+        "sender) smtp.mailfrom=joe@fail.example.com\n");
+    run_free(&r);
+
+    r = RUN("--offline", "--auth-results", "-r", "v=spf1 ip4:192.0.2.0/24 -all",
+            "--helo", "mail.example.org", "192.0.2.1");
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out,
+        "Authentication-Results: unknown; spf=pass (spfcheck: domain of "
+        "postmaster@mail.example.org designates 192.0.2.1 as permitted "
+        "sender) smtp.helo=mail.example.org\n");
+    run_free(&r);
+
+    r = RUN("--offline", "--auth-results", "-z", ZONE, "permerror.example.com",
+            "2001:db8::5");
+    ck_assert_int_eq(r.code, 4);
+    ck_assert_int_eq(strncmp(r.out, "Authentication-Results: unknown; "
+                                    "spf=permerror (spfcheck: ", 57), 0);
+    ck_assert_ptr_nonnull(strstr(r.out, ") reason=\""));
+    ck_assert_ptr_nonnull(strstr(r.out, "\" smtp.mailfrom=permerror.example.com\n"));
+    ck_assert_int_eq(count_lines(r.out), 1);
+    run_free(&r);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Usage errors: exit 64, one line on stderr, nothing on stdout             */
 /* ------------------------------------------------------------------------ */
@@ -449,6 +497,9 @@ static const struct {
     {{NULL}, "missing argument"},
     {{"--strict", "example.com", "192.0.2.1"}, "--strict applies to lint mode"},
     {{"--header", "example.com"}, "--header needs an IP"},
+    {{"--auth-results", "example.com"}, "--auth-results needs an IP"},
+    {{"--auth-results", "--header", "example.com", "192.0.2.1"}, "cannot be combined"},
+    {{"--batch", "-", "--auth-results"}, "--batch cannot be combined with --auth-results"},
     {{"192.0.2.1"}, "missing argument"},
     {{"example.com", "192.0.2.1", "extra"}, "'extra' is extra"},
     {{"--helo", "h.example.com"}, "missing argument"},
@@ -744,6 +795,65 @@ START_TEST(man_page_documents_every_option)
 }
 END_TEST
 
+/* Whether the line [p, end) holds word as a whole blank-separated word. */
+static int line_has_word(const char *p, const char *end, const char *word,
+                         size_t wl)
+{
+    for (const char *q = p; q + wl <= end; q++) {
+        if (strncmp(q, word, wl) == 0 && (q == p || q[-1] == ' ') &&
+            (q + wl == end || q[wl] == ' '))
+            return 1;
+    }
+    return 0;
+}
+
+/* The README's first command installs every package CI installs before
+ * building and running the tests (.ci/run's first apt-get install list):
+ * the second command, the whole suite, then works on a fresh machine. */
+START_TEST(readme_installs_test_dependencies)
+{
+    char *ci = slurp(SPFC_SOURCE_DIR "/.ci/run");
+    char *readme = slurp(README);
+    ck_assert_ptr_nonnull(ci);
+    ck_assert_ptr_nonnull(readme);
+    const char *line = strstr(readme, "\napt-get update && apt-get install -y ");
+    ck_assert_msg(line != NULL, "README has no install line");
+    line++;
+    const char *line_end = strchr(line, '\n');
+    ck_assert_ptr_nonnull(line_end);
+    const char *p = strstr(ci, "apt-get install -y --no-install-recommends \\\n");
+    ck_assert_msg(p != NULL, ".ci/run has no apt-get install list");
+    p = strchr(p, '\n') + 1;
+    size_t n = 0;
+    for (;;) {
+        const char *eol = strchr(p, '\n');
+        ck_assert_ptr_nonnull(eol);
+        int more = eol > p && eol[-1] == '\\';
+        for (const char *w = p; w < eol;) {
+            while (w < eol && (*w == ' ' || *w == '\\'))
+                w++;
+            const char *we = w;
+            while (we < eol && *we != ' ' && *we != '\\')
+                we++;
+            if (we > w) {
+                char word[64];
+                snprintf(word, sizeof word, "%.*s", (int)(we - w), w);
+                ck_assert_msg(line_has_word(line, line_end, word, strlen(word)),
+                              "README's install line lacks %s", word);
+                n++;
+            }
+            w = we;
+        }
+        if (!more)
+            break;
+        p = eol + 1;
+    }
+    ck_assert_uint_ge(n, 5);
+    free(ci);
+    free(readme);
+}
+END_TEST
+
 START_TEST(readme_documents_every_option)
 {
     char *readme = slurp(README);
@@ -1017,7 +1127,8 @@ static int run_to_bad_stdout(const char *const *args, int closed_pipe,
     snprintf(err, errcap, "%s", r.err);
     int code = r.code;
     run_result_free(&r);
-    ck_assert_msg(code >= 0 && code < 128, "spfcheck did not exit normally");
+    ck_assert_msg(code >= 0 && (code < 128 || (closed_pipe && code == 128 + SIGPIPE)),
+                  "spfcheck did not exit normally (%d)", code);
     return code;
 }
 
@@ -1040,12 +1151,56 @@ START_TEST(full_device_exit_74)
 }
 END_TEST
 
-START_TEST(closed_pipe_exit_74)
+/* A reader that went away (spfcheck -v ... | head -1) ends the command
+ * quietly, as it ends grep and dig: SIGPIPE's default action, no
+ * message. */
+START_TEST(closed_pipe_ends_quietly)
 {
     char err[1024];
     int code = run_to_bad_stdout(full_cases[_i], 1, err, sizeof err);
-    ck_assert_msg(code == 74, "exit %d: %s", code, err);
-    ck_assert_str_eq(err, "spfcheck: cannot write output: Broken pipe\n");
+    ck_assert_msg(code == 128 + SIGPIPE, "exit %d: %s", code, err);
+    ck_assert_str_eq(err, "");
+}
+END_TEST
+
+/* In-process, where SIGPIPE may be ignored by the embedding program, a
+ * write that fails with EPIPE ends quietly too (exit 74, no message). */
+START_TEST(epipe_in_process_is_quiet)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    close(fds[0]);
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    FILE *out = fdopen(fds[1], "w");
+    ck_assert_ptr_nonnull(out);
+    char *err_buf = NULL;
+    size_t err_len = 0;
+    FILE *err = open_memstream(&err_buf, &err_len);
+    ck_assert_ptr_nonnull(err);
+    char *argv[] = {"spfcheck", "--offline", "-r", "v=spf1 -all",
+                    "example.com", "192.0.2.1", NULL};
+    int code = spfc_cli_main(6, argv, out, err);
+    fclose(out);
+    fclose(err);
+    signal(SIGPIPE, old);
+    ck_assert_int_eq(code, 74);
+    ck_assert_str_eq(err_buf, "");
+    free(err_buf);
+}
+END_TEST
+
+/* The same when the parent left SIGPIPE ignored (the binary restores the
+ * default), with the verbose tree as in the pipe into head. */
+START_TEST(closed_pipe_quiet_when_parent_ignores_sigpipe)
+{
+    static const char *const args[] = {"--offline", "-v", "-r", "v=spf1 -all",
+                                       "example.com", "192.0.2.1", NULL};
+    char err[1024];
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    int code = run_to_bad_stdout(args, 1, err, sizeof err);
+    signal(SIGPIPE, old);
+    ck_assert_msg(code == 128 + SIGPIPE, "exit %d: %s", code, err);
+    ck_assert_str_eq(err, "");
 }
 END_TEST
 
@@ -1405,6 +1560,8 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, text_output);
     tcase_add_test(tc, verbose_tree);
     tcase_add_test(tc, header_output);
+    tcase_add_test(tc, header_domain_only);
+    tcase_add_test(tc, auth_results_output);
     tcase_add_test(tc, documented_example);
     suite_add_tcase(s, tc);
 
@@ -1428,6 +1585,7 @@ static Suite *cli_suite(void)
     tc = tcase_create("docs");
     tcase_add_test(tc, man_page_documents_every_option);
     tcase_add_test(tc, readme_documents_every_option);
+    tcase_add_test(tc, readme_installs_test_dependencies);
     tcase_add_test(tc, docs_state_the_values_of_help);
     tcase_add_test(tc, docs_state_the_library_limits);
     suite_add_tcase(s, tc);
@@ -1438,7 +1596,9 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, no_color_off_terminal);
     tcase_add_loop_test(tc, full_device_exit_74, 0,
                         sizeof full_cases / sizeof full_cases[0]);
-    tcase_add_loop_test(tc, closed_pipe_exit_74, 0,
+    tcase_add_test(tc, closed_pipe_quiet_when_parent_ignores_sigpipe);
+    tcase_add_test(tc, epipe_in_process_is_quiet);
+    tcase_add_loop_test(tc, closed_pipe_ends_quietly, 0,
                         sizeof full_cases / sizeof full_cases[0]);
     tcase_add_test(tc, timeout_is_temperror);
     tcase_add_test(tc, deadline_is_temperror);

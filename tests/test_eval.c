@@ -407,8 +407,78 @@ START_TEST(test_exp_rules)
             ck_assert_str_eq(o->explanation, cases[i].expl);
         else /* the default names the IP */
             ck_assert_ptr_nonnull(strstr(o->explanation, "192.0.2.1"));
+        /* Where it came from: exp= (6.2) or our default. */
+        ck_assert_int_eq(o->explanation_source,
+                         cases[i].expl != NULL ? SPFC_EXP_DOMAIN : SPFC_EXP_DEFAULT);
         spfc_check_free(c);
     }
+    spfc_view_free(v);
+}
+END_TEST
+
+/* No explanation, no source: only fail has one (6.2). */
+START_TEST(test_no_explanation_source)
+{
+    spfc_view_t *v = new_view(1);
+    add_txt(v, "p.example", "v=spf1 +all exp=why.example");
+    add_txt(v, "why.example", "never read");
+    spfc_check_t *c = new_check("x@p.example", "h.example", "192.0.2.1");
+    const spfc_outcome_t *o = run(c, v);
+    ck_assert_int_eq(o->result, SPFC_RESULT_PASS);
+    ck_assert_ptr_null(o->explanation);
+    ck_assert_int_eq(o->explanation_source, SPFC_EXP_NONE);
+    ck_assert_str_eq(spfc_exp_source_str(SPFC_EXP_NONE), "none");
+    ck_assert_str_eq(spfc_exp_source_str(SPFC_EXP_DOMAIN), "domain");
+    ck_assert_str_eq(spfc_exp_source_str(SPFC_EXP_DEFAULT), "default");
+    spfc_check_free(c);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* Render an outcome with an output function into a malloc()ed string. */
+static char *render_out(const spfc_outcome_t *o, int json)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    spfc_request_t req = {.sender = "x@nul.example"};
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
+    ck_assert_int_eq(json ? spfc_output_json(f, &req, o, NULL)
+                          : spfc_output_text(f, &req, o, NULL, SPFC_OUT_VERBOSE),
+                     SPFC_OK);
+    ck_assert_int_eq(fclose(f), 0);
+    return buf;
+}
+
+/* A TXT string holding NUL (RFC 1035 3.3.14 allows any byte) is shown
+ * whole in the trace's DNS detail: \x00 in text, \u0000 in JSON, and the
+ * bytes after it are not lost. */
+START_TEST(test_trace_detail_keeps_nul)
+{
+    spfc_view_t *v = new_view(1);
+    static const char txt[] = "v=spf1 -all\0hidden tail";
+    spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .ttl = 300,
+                    .data = (const uint8_t *)txt, .len = sizeof txt - 1};
+    ck_assert_int_eq(spfc_view_add_rr(v, "nul.example", &rr), SPFC_OK);
+    spfc_check_t *c = new_check("x@nul.example", "h.example", "192.0.2.1");
+    const spfc_outcome_t *o = run(c, v);
+    ck_assert_ptr_nonnull(o->trace_detail_len);
+    size_t i = 0;
+    while (i < o->n_trace && o->trace[i].kind != SPFC_TRACE_DNS)
+        i++;
+    ck_assert_uint_lt(i, o->n_trace);
+    ck_assert_uint_eq(o->trace_detail_len[i], sizeof txt - 1);
+    ck_assert_int_eq(memcmp(o->trace[i].detail, txt, sizeof txt - 1), 0);
+
+    char *text = render_out(o, 0);
+    ck_assert_msg(strstr(text, "v=spf1 -all\\x00hidden tail") != NULL, "%s", text);
+    free(text);
+    char *json = render_out(o, 1);
+    ck_assert_msg(strstr(json, "\"detail\":\"v=spf1 -all\\u0000hidden tail\"") != NULL,
+                  "%s", json);
+    free(json);
+    spfc_check_free(c);
     spfc_view_free(v);
 }
 END_TEST
@@ -684,6 +754,8 @@ static Suite *eval_suite(void)
     tcase_add_test(tc, test_trace_shape);
     tcase_add_test(tc, test_exp_rules);
     tcase_add_test(tc, test_identities);
+    tcase_add_test(tc, test_no_explanation_source);
+    tcase_add_test(tc, test_trace_detail_keeps_nul);
     tcase_add_test(tc, test_syntax_error_location);
     tcase_add_test(tc, test_lookup_limit_counts_only_evaluated);
     tcase_add_test(tc, test_hostile_dns_data);

@@ -1,5 +1,6 @@
 /*
- * test_output.c - the output module (text, JSON, Received-SPF) against
+ * test_output.c - the output module (text, JSON, Received-SPF,
+ * Authentication-Results) against
  * hand-built outcomes, hostile bytes included.  JSON is checked by parsing
  * it with jansson, so "valid JSON" means what a real consumer accepts.
  */
@@ -84,7 +85,7 @@ static spfc_outcome_t pass_outcome(void)
 }
 
 /* Render with one of the three functions into a malloc()ed string. */
-enum { R_TEXT, R_JSON, R_HEADER };
+enum { R_TEXT, R_JSON, R_HEADER, R_AUTHRES };
 
 static char *render(int how, const spfc_request_t *req,
                     const spfc_outcome_t *o, const spfc_resolver_stats_t *st,
@@ -99,6 +100,7 @@ static char *render(int how, const spfc_request_t *req,
     case R_TEXT: s = spfc_output_text(f, req, o, st, flags); break;
     case R_JSON: s = spfc_output_json(f, req, o, st); break;
     case R_HEADER: s = spfc_output_header(f, req, o); break;
+    case R_AUTHRES: s = spfc_output_auth_results(f, req, o); break;
     }
     ck_assert_int_eq(s, SPFC_OK);
     ck_assert_int_eq(fclose(f), 0);
@@ -431,8 +433,8 @@ START_TEST(json_keys_and_values)
 
     static const char *const keys[] = {
         "result", "domain", "ip", "sender", "helo", "identity", "mechanism",
-        "explanation", "reason", "path", "lookups", "void_lookups",
-        "queries_sent", "trace"};
+        "explanation", "explanation_source", "reason", "path", "lookups",
+        "void_lookups", "queries_sent", "trace"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         ck_assert_msg(json_object_get(j, keys[i]) != NULL, "no %s", keys[i]);
     ck_assert_ptr_null(json_object_get(j, "error"));
@@ -445,6 +447,7 @@ START_TEST(json_keys_and_values)
     ck_assert_str_eq(jstr(j, "identity"), "mailfrom");
     ck_assert_str_eq(jstr(j, "mechanism"), "ip4:192.0.2.0/24");
     ck_assert_ptr_null(jstr(j, "explanation"));
+    ck_assert(json_is_null(json_object_get(j, "explanation_source")));
     ck_assert_ptr_null(jstr(j, "reason"));
     ck_assert_int_eq(json_integer_value(json_object_get(j, "lookups")), 3);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "void_lookups")), 1);
@@ -496,6 +499,31 @@ START_TEST(json_keys_and_values)
     ck_assert(json_is_null(json_object_get(j, "helo")));
     json_decref(j);
     free(out);
+}
+END_TEST
+
+/* "explanation_source" says whose text the explanation is (RFC 7208
+ * 6.2): the domain's exp= or spfcheck's default. */
+START_TEST(json_explanation_source)
+{
+    static const struct {
+        spfc_exp_source_t source;
+        const char *want;
+    } cases[] = {{SPFC_EXP_DOMAIN, "domain"}, {SPFC_EXP_DEFAULT, "default"}};
+    spfc_request_t req = request("x@example.net", NULL, "192.0.2.10");
+    for (size_t i = 0; i < 2; i++) {
+        spfc_outcome_t o = {0};
+        o.result = SPFC_RESULT_FAIL;
+        o.explanation = "go away";
+        o.explanation_source = cases[i].source;
+        size_t len;
+        char *out = render(R_JSON, &req, &o, NULL, 0, &len);
+        json_t *j = parse_json(out, len);
+        ck_assert_str_eq(jstr(j, "explanation"), "go away");
+        ck_assert_str_eq(jstr(j, "explanation_source"), cases[i].want);
+        json_decref(j);
+        free(out);
+    }
 }
 END_TEST
 
@@ -691,29 +719,29 @@ static const struct {
     {SPFC_RESULT_FAIL, "-all", NULL,
      "Received-SPF: fail (spfcheck: domain of postmaster@example.org does "
      "not designate 2001:db8::1 as permitted sender) "
-     "client-ip=\"2001:db8::1\"; envelope-from=example.org; "
+     "client-ip=\"2001:db8::1\"; envelope-from=\"postmaster@example.org\"; "
      "identity=mailfrom; mechanism=-all\n"},
     {SPFC_RESULT_SOFTFAIL, "~all", NULL,
      "Received-SPF: softfail (spfcheck: domain of transitioning "
      "postmaster@example.org does not designate 2001:db8::1 as permitted "
-     "sender) client-ip=\"2001:db8::1\"; envelope-from=example.org; "
+     "sender) client-ip=\"2001:db8::1\"; envelope-from=\"postmaster@example.org\"; "
      "identity=mailfrom; mechanism=~all\n"},
     {SPFC_RESULT_NEUTRAL, NULL, "no match",
      "Received-SPF: neutral (spfcheck: 2001:db8::1 is neither permitted nor "
      "denied by domain of postmaster@example.org) client-ip=\"2001:db8::1\"; "
-     "envelope-from=example.org; identity=mailfrom; mechanism=default\n"},
+     "envelope-from=\"postmaster@example.org\"; identity=mailfrom; mechanism=default\n"},
     {SPFC_RESULT_NONE, NULL, "no record",
      "Received-SPF: none (spfcheck: domain of postmaster@example.org does "
      "not designate permitted sender hosts) client-ip=\"2001:db8::1\"; "
-     "envelope-from=example.org; identity=mailfrom\n"},
+     "envelope-from=\"postmaster@example.org\"; identity=mailfrom\n"},
     {SPFC_RESULT_TEMPERROR, NULL, "DNS timeout",
      "Received-SPF: temperror (spfcheck: temporary error in processing "
      "during lookup of postmaster@example.org) client-ip=\"2001:db8::1\"; "
-     "envelope-from=example.org; identity=mailfrom; problem=\"DNS timeout\"\n"},
+     "envelope-from=\"postmaster@example.org\"; identity=mailfrom; problem=\"DNS timeout\"\n"},
     {SPFC_RESULT_PERMERROR, NULL, "bad \"ip4\" term",
      "Received-SPF: permerror (spfcheck: permanent error in processing "
      "domain of postmaster@example.org) client-ip=\"2001:db8::1\"; "
-     "envelope-from=example.org; identity=mailfrom; "
+     "envelope-from=\"postmaster@example.org\"; identity=mailfrom; "
      "problem=\"bad \\\"ip4\\\" term\"\n"},
 };
 
@@ -771,6 +799,204 @@ START_TEST(header_hostile)
 }
 END_TEST
 
+/* RFC 7208 section 4.3: a sender without a local-part is postmaster@ in
+ * envelope-from too, "@domain" as well as "domain". */
+START_TEST(header_envelope_from_postmaster)
+{
+    static const char *const senders[] = {"example.org", "@example.org"};
+    for (size_t i = 0; i < 2; i++) {
+        spfc_request_t req = request(senders[i], NULL, "192.0.2.1");
+        spfc_outcome_t o = {0};
+        o.result = SPFC_RESULT_FAIL;
+        o.sender = "postmaster@example.org";
+        o.mechanism = "-all";
+        char *out = render(R_HEADER, &req, &o, NULL, 0, NULL);
+        ck_assert_msg(strstr(out, " envelope-from=\"postmaster@example.org\";") != NULL,
+                      "sender %s: %s", senders[i], out);
+        free(out);
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Authentication-Results (RFC 8601)                                        */
+/* ------------------------------------------------------------------------ */
+
+/* Remove every (comment) from a header field: RFC 8601 section 2.2 makes
+ * them CFWS, so a reader sees the field without them.  The spaces that
+ * stood around a comment collapse into one. */
+static char *strip_comments(const char *s)
+{
+    char *out = malloc(strlen(s) + 1);
+    ck_assert_ptr_nonnull(out);
+    size_t n = 0;
+    int depth = 0;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '\\' && depth > 0 && p[1] != '\0') {
+            p++;
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')' && depth > 0) {
+            depth--;
+            if (p[1] == ' ' && n > 0 && out[n - 1] == ' ')
+                p++;
+        } else if (depth == 0) {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* Unfold a field written over several lines as in the RFC (CRLF or LF
+ * followed by white space is one space, RFC 5322 section 2.2.3). */
+static char *unfold(const char *s)
+{
+    char *out = malloc(strlen(s) + 1);
+    ck_assert_ptr_nonnull(out);
+    size_t n = 0;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '\n' && (p[1] == ' ' || p[1] == '\t')) {
+            while (p[1] == ' ' || p[1] == '\t')
+                p++;
+            out[n++] = ' ';
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* RFC 8601 Appendix B.3, "SPF Authentication Done", and the SPF result of
+ * B.4: the receiver example.com checked MAIL FROM of example.net:
+ *
+ *   Authentication-Results: example.com;
+ *             spf=pass smtp.mailfrom=example.net
+ *
+ * Ours is the same field with a comment after the result (allowed by
+ * section 2.2's CFWS) and on one line. */
+START_TEST(authres_rfc8601_b3)
+{
+    static const char rfc[] =
+        "Authentication-Results: example.com;\n"
+        "          spf=pass smtp.mailfrom=example.net\n";
+    spfc_request_t req = request("example.net", NULL, "192.0.2.10");
+    req.receiver = "example.com";
+    spfc_outcome_t o = pass_outcome();
+    o.sender = "postmaster@example.net";
+    char *out = render(R_AUTHRES, &req, &o, NULL, 0, NULL);
+    ck_assert_str_eq(out,
+        "Authentication-Results: example.com; spf=pass (spfcheck: domain of "
+        "postmaster@example.net designates 192.0.2.10 as permitted sender) "
+        "smtp.mailfrom=example.net\n");
+    char *bare = strip_comments(out);
+    char *want = unfold(rfc);
+    ck_assert_str_eq(bare, want);
+    free(want);
+    free(bare);
+    free(out);
+}
+END_TEST
+
+/* The SPF resinfo of RFC 8601 Appendix B.4, where the same receiver also
+ * records SMTP AUTH:
+ *
+ *   Authentication-Results: example.com;
+ *             auth=pass (cram-md5) smtp.auth=sender@example.net;
+ *             spf=pass smtp.mailfrom=example.net
+ *
+ * A sender with a local-part is written as given (pvalue allows
+ * local-part@domain-name). */
+START_TEST(authres_rfc8601_b4_spf_part)
+{
+    spfc_request_t req = request("sender@example.net", NULL, "192.0.2.200");
+    req.receiver = "example.com";
+    spfc_outcome_t o = pass_outcome();
+    o.sender = "sender@example.net";
+    char *out = render(R_AUTHRES, &req, &o, NULL, 0, NULL);
+    char *bare = strip_comments(out);
+    ck_assert_str_eq(bare, "Authentication-Results: example.com; spf=pass "
+                           "smtp.mailfrom=sender@example.net\n");
+    free(bare);
+    free(out);
+}
+END_TEST
+
+static const struct {
+    spfc_result_t result;
+    spfc_identity_t identity;
+    const char *receiver;
+    const char *reason;
+    const char *want; /* comments stripped */
+} authres_cases[] = {
+    /* No receiver: "unknown", as %{r} (RFC 7208 section 7.3). */
+    {SPFC_RESULT_FAIL, SPFC_IDENTITY_MAILFROM, NULL, NULL,
+     "Authentication-Results: unknown; spf=fail smtp.mailfrom=x@example.org\n"},
+    {SPFC_RESULT_SOFTFAIL, SPFC_IDENTITY_MAILFROM, "", NULL,
+     "Authentication-Results: unknown; spf=softfail smtp.mailfrom=x@example.org\n"},
+    {SPFC_RESULT_NEUTRAL, SPFC_IDENTITY_MAILFROM, "mx.example.com", "no match",
+     "Authentication-Results: mx.example.com; spf=neutral smtp.mailfrom=x@example.org\n"},
+    {SPFC_RESULT_NONE, SPFC_IDENTITY_MAILFROM, "mx.example.com", "no record",
+     "Authentication-Results: mx.example.com; spf=none smtp.mailfrom=x@example.org\n"},
+    /* Errors say why in reason= (RFC 8601 section 2.2 reasonspec). */
+    {SPFC_RESULT_TEMPERROR, SPFC_IDENTITY_MAILFROM, "mx.example.com",
+     "DNS query for example.org/TXT failed: SERVFAIL",
+     "Authentication-Results: mx.example.com; spf=temperror reason=\"DNS query "
+     "for example.org/TXT failed: SERVFAIL\" smtp.mailfrom=x@example.org\n"},
+    {SPFC_RESULT_PERMERROR, SPFC_IDENTITY_MAILFROM, "mx.example.com", "bad \"ip4\"",
+     "Authentication-Results: mx.example.com; spf=permerror reason=\"bad "
+     "\\\"ip4\\\"\" smtp.mailfrom=x@example.org\n"},
+    /* A HELO check is smtp.helo (RFC 8601 section 2.7.2). */
+    {SPFC_RESULT_PASS, SPFC_IDENTITY_HELO, "mx.example.com", NULL,
+     "Authentication-Results: mx.example.com; spf=pass smtp.helo=mail.example.org\n"},
+    /* An authserv-id that is no token is quoted. */
+    {SPFC_RESULT_PASS, SPFC_IDENTITY_MAILFROM, "a b", NULL,
+     "Authentication-Results: \"a b\"; spf=pass smtp.mailfrom=x@example.org\n"},
+};
+
+START_TEST(authres_each_result)
+{
+    int helo = authres_cases[_i].identity == SPFC_IDENTITY_HELO;
+    spfc_request_t req = request(helo ? "" : "x@example.org",
+                                 "mail.example.org", "192.0.2.1");
+    req.receiver = authres_cases[_i].receiver;
+    spfc_outcome_t o = {0};
+    o.result = authres_cases[_i].result;
+    o.identity = authres_cases[_i].identity;
+    o.sender = helo ? "postmaster@mail.example.org" : "x@example.org";
+    o.reason = authres_cases[_i].reason;
+    char *out = render(R_AUTHRES, &req, &o, NULL, 0, NULL);
+    char *bare = strip_comments(out);
+    ck_assert_str_eq(bare, authres_cases[_i].want);
+    free(bare);
+    free(out);
+}
+END_TEST
+
+/* Hostile identities and reasons stay inside their quoted-string or
+ * comment: one line, printable ASCII, the pvalue quoted. */
+START_TEST(authres_hostile)
+{
+    spfc_request_t req = request("a;b\"c\r\nX-Evil: 1\xff@ex.com", "h",
+                                 "192.0.2.1");
+    req.receiver = "r;x";
+    spfc_outcome_t o = {0};
+    o.result = SPFC_RESULT_PERMERROR;
+    o.sender = req.sender;
+    o.reason = "bad\r\n)(";
+    size_t len;
+    char *out = render(R_AUTHRES, &req, &o, NULL, 0, &len);
+    ck_assert_ptr_eq(strchr(out, '\n'), out + len - 1);
+    for (size_t i = 0; i + 1 < len; i++)
+        ck_assert(out[i] >= 0x20 && out[i] < 0x7f);
+    ck_assert_ptr_nonnull(strstr(out, "Authentication-Results: \"r;x\"; spf=permerror ("));
+    ck_assert_ptr_nonnull(strstr(out, " reason=\"bad?\?)(\" "));
+    ck_assert_ptr_nonnull(strstr(out, " smtp.mailfrom=\"a;b\\\"c??X-Evil: 1?@ex.com\"\n"));
+    free(out);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Write errors and bad arguments                                           */
 /* ------------------------------------------------------------------------ */
@@ -787,6 +1013,8 @@ START_TEST(write_error_is_eio)
     ck_assert_int_eq(spfc_output_json(f, &req, &o, NULL), SPFC_EIO);
     clearerr(f);
     ck_assert_int_eq(spfc_output_header(f, &req, &o), SPFC_EIO);
+    clearerr(f);
+    ck_assert_int_eq(spfc_output_auth_results(f, &req, &o), SPFC_EIO);
     fclose(f);
 
     /* A stream opened for reading refuses writes at once. */
@@ -804,6 +1032,8 @@ START_TEST(null_arguments)
     ck_assert_int_eq(spfc_output_text(stdout, &req, NULL, NULL, 0), SPFC_EINVAL);
     ck_assert_int_eq(spfc_output_json(stdout, NULL, &o, NULL), SPFC_EINVAL);
     ck_assert_int_eq(spfc_output_header(NULL, &req, &o), SPFC_EINVAL);
+    ck_assert_int_eq(spfc_output_auth_results(stdout, NULL, &o), SPFC_EINVAL);
+    ck_assert_int_eq(spfc_output_auth_results(stdout, &req, NULL), SPFC_EINVAL);
 }
 END_TEST
 
@@ -825,6 +1055,28 @@ static char *json_line(unsigned long long line, const spfc_request_t *req,
     ck_assert_int_eq(fclose(f), 0);
     return buf;
 }
+
+/* Text batch lines: the echo escaped as text output escapes DNS data; an
+ * error's message keeps its backslashes but not raw control bytes. */
+START_TEST(text_batch_lines)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    static const char echo[] = "192.0.2.1 a\\b\xff\x1b@ex\0z";
+    ck_assert_int_eq(spfc_output_text_line(f, SPFC_RESULT_FAIL, echo,
+                                           sizeof echo - 1), SPFC_OK);
+    ck_assert_int_eq(spfc_output_text_error(f, 7, "'\\xff' bad\x1b[2J"), SPFC_OK);
+    ck_assert_int_eq(spfc_output_text_line(NULL, SPFC_RESULT_FAIL, "x", 1),
+                     SPFC_EINVAL);
+    ck_assert_int_eq(spfc_output_text_error(f, 1, NULL), SPFC_EINVAL);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_str_eq(buf, "fail 192.0.2.1 a\\\\b\\xff\\x1b@ex\\x00z\n"
+                          "error 7: '\\xff' bad\\x1b[2J\n");
+    free(buf);
+}
+END_TEST
 
 START_TEST(json_line_is_the_object_with_line)
 {
@@ -897,6 +1149,7 @@ static Suite *output_suite(void)
     tc = tcase_create("json");
     tcase_add_test(tc, json_keys_and_values);
     tcase_add_test(tc, json_error_object);
+    tcase_add_test(tc, json_explanation_source);
     tcase_add_loop_test(tc, json_hostile_bytes, 0,
                         sizeof json_bytes / sizeof json_bytes[0]);
     tcase_add_test(tc, json_hostile_everywhere);
@@ -905,6 +1158,7 @@ static Suite *output_suite(void)
 
     tc = tcase_create("batch json");
     tcase_add_test(tc, json_line_is_the_object_with_line);
+    tcase_add_test(tc, text_batch_lines);
     tcase_add_test(tc, json_error_line);
     suite_add_tcase(s, tc);
 
@@ -914,6 +1168,12 @@ static Suite *output_suite(void)
                         sizeof header_cases / sizeof header_cases[0]);
     tcase_add_test(tc, header_helo_identity);
     tcase_add_test(tc, header_hostile);
+    tcase_add_test(tc, header_envelope_from_postmaster);
+    tcase_add_test(tc, authres_rfc8601_b3);
+    tcase_add_test(tc, authres_rfc8601_b4_spf_part);
+    tcase_add_loop_test(tc, authres_each_result, 0,
+                        sizeof authres_cases / sizeof authres_cases[0]);
+    tcase_add_test(tc, authres_hostile);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");

@@ -190,10 +190,50 @@ START_TEST(net_nxdomain_nodata_servfail)
     /* a CNAME loop: the responder's view says ERROR, it sends SERVFAIL */
     fetch1(&f, "loop1.res.example", SPFC_TYPE_A, &a);
     ck_assert_int_eq(a.rcode, SPFC_DNS_SERVFAIL);
-    /* outside every zone: the responder REFUSES, we say ERROR */
+    /* outside every zone: the responder REFUSES, and we say so */
     fetch1(&f, "elsewhere.test", SPFC_TYPE_A, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_ERROR);
+    ck_assert_int_eq(a.rcode, SPFC_DNS_REFUSED);
     fx_stop(&f);
+}
+END_TEST
+
+/* A server that refuses or fails is named in the reason with its own
+ * code, through c-ares and the decoder to the evaluator (RFC 7208 4.4:
+ * temperror either way). */
+START_TEST(net_rcode_in_reason)
+{
+    static const struct {
+        const char *name, *rcode_arg;
+        spfc_rcode_t rcode;
+        const char *word;
+    } cases[] = {
+        {"rf.res.example", "rf.res.example=REFUSED", SPFC_DNS_REFUSED, "REFUSED"},
+        {"fe.res.example", "fe.res.example=FORMERR", SPFC_DNS_FORMERR, "FORMERR"},
+        {"ni.res.example", "ni.res.example=NOTIMP", SPFC_DNS_NOTIMP, "NOTIMP"},
+        {"sf.res.example", NULL, SPFC_DNS_SERVFAIL, "SERVFAIL"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *extra[] = {"--rcode", cases[i].rcode_arg, NULL};
+        fixture_t f;
+        fx_start(&f, cases[i].rcode_arg != NULL ? extra : NULL, 2000, 1, 0);
+        char sender[64];
+        snprintf(sender, sizeof sender, "x@%s", cases[i].name);
+        spfc_request_t req = {.sender = sender};
+        ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
+        spfc_check_t *c = NULL;
+        ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+        spfc_resolver_stats_t st;
+        ck_assert_int_eq(spfc_resolver_run(f.r, c, &st), SPFC_OK);
+        const spfc_outcome_t *o = spfc_check_outcome(c);
+        ck_assert_int_eq(o->result, SPFC_RESULT_TEMPERROR);
+        char want[128];
+        snprintf(want, sizeof want, "DNS TXT lookup of %s failed: %s",
+                 cases[i].name, cases[i].word);
+        ck_assert_str_eq(o->reason, want);
+        ck_assert_str_eq(spfc_rcode_str(cases[i].rcode), cases[i].word);
+        spfc_check_free(c);
+        fx_stop(&f);
+    }
 }
 END_TEST
 
@@ -536,6 +576,7 @@ static Suite *resolve_suite(void)
     tc = tcase_create("network");
     tcase_add_test(tc, net_types);
     tcase_add_test(tc, net_nxdomain_nodata_servfail);
+    tcase_add_test(tc, net_rcode_in_reason);
     tcase_add_test(tc, net_timeout);
     tcase_add_test(tc, net_big_txt_over_tcp);
     tcase_add_test(tc, net_cname_chain);

@@ -384,16 +384,25 @@ enum {
 /** "A", "TXT", ...; "TYPEnnn" style names are not needed here. */
 SPFC_API const char *spfc_type_str(uint16_t type);
 
-/** How a DNS query ended. */
+/** How a DNS query ended.  Values may be appended in a minor release
+ *  (the server's own rcodes were added after ERROR, which used to cover
+ *  them): treat a value you do not know as SPFC_DNS_ERROR.  Every value
+ *  but NOERROR and NXDOMAIN is a failed lookup (RFC 7208 section 5:
+ *  temperror). */
 typedef enum spfc_rcode {
     SPFC_DNS_NOERROR = 0, /**< answered (possibly with no records: NODATA) */
     SPFC_DNS_NXDOMAIN,    /**< the name does not exist */
-    SPFC_DNS_SERVFAIL,    /**< server failure */
+    SPFC_DNS_SERVFAIL,    /**< server failure (rcode 2) */
     SPFC_DNS_TIMEOUT,     /**< no answer in time */
-    SPFC_DNS_ERROR        /**< refused, malformed answer, other rcode */
+    SPFC_DNS_ERROR,       /**< malformed answer, unreachable server, an
+                               rcode not listed here */
+    SPFC_DNS_FORMERR,     /**< the server said FORMERR (rcode 1) */
+    SPFC_DNS_NOTIMP,      /**< the server said NOTIMP (rcode 4) */
+    SPFC_DNS_REFUSED      /**< the server said REFUSED (rcode 5) */
 } spfc_rcode_t;
 
-/** "NOERROR", "NXDOMAIN", "SERVFAIL", "TIMEOUT", "ERROR". */
+/** "NOERROR", "NXDOMAIN", "SERVFAIL", "TIMEOUT", "ERROR", "FORMERR",
+ *  "NOTIMP", "REFUSED". */
 SPFC_API const char *spfc_rcode_str(spfc_rcode_t rcode);
 
 /** One resource record's data. */
@@ -620,6 +629,16 @@ typedef struct spfc_path_step {
     const char *term;    /**< the term text: include:..., redirect=..., ip4:... */
 } spfc_path_step_t;
 
+/** Where an outcome's explanation came from (RFC 7208 section 6.2). */
+typedef enum spfc_exp_source {
+    SPFC_EXP_NONE = 0, /**< no explanation: the result is not fail */
+    SPFC_EXP_DOMAIN,   /**< the domain's exp= TXT record, expanded */
+    SPFC_EXP_DEFAULT   /**< the checker's own text (spfc_check_set_default_exp) */
+} spfc_exp_source_t;
+
+/** "none", "domain" or "default". */
+SPFC_API const char *spfc_exp_source_str(spfc_exp_source_t source);
+
 /** The verdict and everything that explains it. */
 typedef struct spfc_outcome {
     spfc_result_t result;
@@ -639,6 +658,12 @@ typedef struct spfc_outcome {
     unsigned void_lookups;   /**< void lookups (limit 2, 4.6.4) */
     const spfc_trace_ev_t *trace;
     size_t n_trace;
+    /** Where explanation came from; SPFC_EXP_NONE when it is NULL. */
+    spfc_exp_source_t explanation_source;
+    /** n_trace entries: bytes in trace[i].detail, which may hold NUL
+     *  (TXT data, RFC 1035 section 3.3.14); 0 means strlen(detail).
+     *  NULL: every detail is a C string. */
+    const size_t *trace_detail_len;
 } spfc_outcome_t;
 
 typedef struct spfc_check spfc_check_t;
@@ -1111,8 +1136,24 @@ SPFC_API spfc_status_t spfc_output_text_sized(FILE *out,
                            (stats), (flags))
 
 /**
+ * One line of a text batch: the result word, a space, then echo_len bytes
+ * of echo (the check as the caller shows it, e.g. "IP IDENTITY" from its
+ * input) escaped as text output escapes DNS data: printable ASCII as is,
+ * "\\" doubled, every other byte \xHH.  Returns SPFC_EIO when writing fails.
+ */
+SPFC_API spfc_status_t spfc_output_text_line(FILE *out, spfc_result_t result,
+                                            const char *echo, size_t echo_len);
+
+/** One line of a text batch for an input that is no check:
+ *  "error LINE: WHY"; bytes of why outside printable ASCII as \xHH (its
+ *  backslashes are kept: the message may already show bytes that way). */
+SPFC_API spfc_status_t spfc_output_text_error(FILE *out, unsigned long long line,
+                                             const char *why);
+
+/**
  * One JSON object (and a newline): result, domain, ip, sender, helo,
- * mechanism, explanation, reason, path, lookups, void_lookups,
+ * mechanism, explanation, explanation_source ("domain", "default" or
+ * null), reason, path, lookups, void_lookups,
  * queries_sent, trace.  Valid JSON (UTF-8) whatever bytes the DNS data
  * holds: invalid UTF-8 and control bytes are escaped.
  */
@@ -1149,7 +1190,8 @@ SPFC_API spfc_status_t spfc_output_json_error(FILE *out, unsigned long long line
 
 /**
  * A Received-SPF header field (RFC 7208 section 9.1), one line, with
- * client-ip, envelope-from, helo, receiver (when known), identity and
+ * client-ip, envelope-from (postmaster@DOMAIN when the sender has no
+ * local-part, RFC 7208 section 4.3), helo, receiver (when known), identity and
  * mechanism/problem key-value pairs.
  */
 SPFC_API spfc_status_t spfc_output_header_sized(FILE *out,
@@ -1158,6 +1200,21 @@ SPFC_API spfc_status_t spfc_output_header_sized(FILE *out,
                                                const spfc_outcome_t *outcome);
 #define spfc_output_header(out, req, outcome) \
     spfc_output_header_sized((out), (req), sizeof(spfc_request_t), (outcome))
+
+/**
+ * An Authentication-Results header field (RFC 8601; RFC 7208 section 9.2),
+ * one line: the authserv-id (req->receiver, or "unknown" when it is NULL
+ * or empty, as for %{r}), "spf=RESULT", a comment in the words of
+ * Received-SPF, reason="..." for temperror and permerror, then
+ * smtp.mailfrom=SENDER (as given) or, for a HELO check, smtp.helo=NAME.
+ */
+SPFC_API spfc_status_t spfc_output_auth_results_sized(FILE *out,
+                                                     const spfc_request_t *req,
+                                                     size_t req_size,
+                                                     const spfc_outcome_t *outcome);
+#define spfc_output_auth_results(out, req, outcome) \
+    spfc_output_auth_results_sized((out), (req), sizeof(spfc_request_t), \
+                                   (outcome))
 
 /**
  * A lint report for a person: errors, warnings and notes, each with its

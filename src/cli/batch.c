@@ -341,8 +341,8 @@ static spfc_status_t keep_text(slot_t *s, FILE *f, char **mem, size_t *mlen,
     return SPFC_OK;
 }
 
-/* Render the result of a finished check into slot->text: a text line
- * here, a JSON line from the output module. */
+/* Render the result of a finished check into slot->text: a text or JSON
+ * line from the output module. */
 static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
                             const spfc_resolver_stats_t *stats)
 {
@@ -356,8 +356,7 @@ static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
         st = spfc_output_json_line(f, s->line, &s->req, o, stats,
                                    b->cfg->verbose ? SPFC_OUT_VERBOSE : 0);
     } else {
-        if (fprintf(f, "%s %s\n", spfc_result_str(o->result), s->echo) < 0)
-            st = SPFC_EIO;
+        st = spfc_output_text_line(f, o->result, s->echo, strlen(s->echo));
     }
     return keep_text(s, f, &mem, &mlen, st);
 }
@@ -375,8 +374,8 @@ static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
         return SPFC_ENOMEM;
     if (b->cfg->json)
         st = spfc_output_json_error(f, s->line, why);
-    else if (fprintf(f, "error %llu: %s\n", s->line, why) < 0)
-        st = SPFC_EIO;
+    else
+        st = spfc_output_text_error(f, s->line, why);
     st = keep_text(s, f, &mem, &mlen, st);
     s->done = true;
     s->b->text_bytes += s->text_len;
@@ -868,11 +867,21 @@ static int open_input(const spfc_batch_config_t *cfg, FILE *in, FILE *err,
         return 0;
     }
     *f = fopen(cfg->path, "rb");
-    if (*f == NULL) {
+    /* fopen() opens a directory for reading on Linux; only the first
+     * read fails.  A batch file that is no file is a usage error (64),
+     * like one that cannot be opened, not an internal one. */
+    struct stat sb_st;
+    int e = *f == NULL ? errno
+            : fstat(fileno(*f), &sb_st) != 0 ? errno
+            : S_ISDIR(sb_st.st_mode) ? EISDIR : 0;
+    if (e != 0) {
         char sb[80];
         spfc_cli_msg(err, "cannot read batch file '%s': %s",
             spfc_cli_shown_field(cfg->path, strlen(cfg->path), sb, sizeof sb),
-            strerror(errno));
+            strerror(e));
+        if (*f != NULL)
+            fclose(*f);
+        *f = NULL;
         return SPFC_EXIT_USAGE;
     }
     *own = true;
@@ -966,8 +975,10 @@ static int batch_finish(batch_t *b)
         }
     }
     if (b->write_failed) {
-        spfc_cli_msg(b->err, "cannot write output: %s",
-            strerror(b->write_errno != 0 ? b->write_errno : EIO));
+        /* A reader that went away is not reported (see main.c). */
+        if (b->write_errno != EPIPE)
+            spfc_cli_msg(b->err, "cannot write output: %s",
+                strerror(b->write_errno != 0 ? b->write_errno : EIO));
         return SPFC_EXIT_IOERR;
     }
     return 0;

@@ -73,7 +73,8 @@ enum {
     OPT_SCOPE,
     OPT_HELO_ID,
     OPT_HELO_IDENTITY,
-    OPT_COMPLETION
+    OPT_COMPLETION,
+    OPT_AUTH_RESULTS
 };
 
 /* The values come from where they are defined (the public header for the
@@ -123,6 +124,10 @@ static const spfc_cli_option_t options[] = {
     {"header", 0, NULL,
      "print a Received-SPF header field (RFC 7208 section 9.1)", OPT_HEADER,
      0, 0, 0, 0},
+    {"auth-results", 0, NULL,
+     "print an Authentication-Results header field (RFC 8601); --receiver "
+     "is the authserv-id",
+     OPT_AUTH_RESULTS, 0, 0, 0, 0},
     {"batch", 0, "FILE",
      "check every line 'IP IDENTITY [HELO]' of FILE ('-': stdin), one "
      "output line each, in input order",
@@ -274,7 +279,7 @@ size_t spfc_cli_option_help(const spfc_cli_option_t *o, char *buf, size_t cap)
 /* ------------------------------------------------------------------------ */
 
 typedef enum { ACT_RUN, ACT_HELP, ACT_VERSION, ACT_COMPLETION } cli_action_t;
-typedef enum { OUT_TEXT, OUT_JSON, OUT_QUIET, OUT_HEADER } cli_mode_t;
+typedef enum { OUT_TEXT, OUT_JSON, OUT_QUIET, OUT_HEADER, OUT_AUTH_RESULTS } cli_mode_t;
 
 /* Everything a run needs; strings point into argv. */
 typedef struct cli_config {
@@ -508,6 +513,9 @@ static int check_option(int c, cli_config_t *cfg, FILE *err)
     case OPT_HEADER:
         return set_mode(cfg, OUT_HEADER, "--header", err) ? 0
                                                            : SPFC_EXIT_USAGE;
+    case OPT_AUTH_RESULTS:
+        return set_mode(cfg, OUT_AUTH_RESULTS, "--auth-results", err)
+                   ? 0 : SPFC_EXIT_USAGE;
     case OPT_VERBOSE:
         cfg->verbose = 1;
         return 0;
@@ -682,6 +690,7 @@ static int check_batch_args(const cli_config_t *cfg, int npos, FILE *err)
                         : cfg->record != NULL ? "--record"
                         : cfg->mode == OUT_QUIET ? "--quiet"
                         : cfg->mode == OUT_HEADER ? "--header"
+                        : cfg->mode == OUT_AUTH_RESULTS ? "--auth-results"
                         : NULL;
     if (clash != NULL) {
         spfc_cli_msg(err, "--batch cannot be combined with %s: each line gives "
@@ -712,9 +721,9 @@ static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
     cfg->ip = cfg->ident.ip;
     cfg->lint = cfg->ident.lint;
     if (cfg->lint) {
-        if (cfg->mode == OUT_HEADER) {
-            spfc_cli_msg(err, "--header needs an IP: lint mode (DOMAIN without IP)"
-                         " prints a report (" TRY_HELP ")");
+        if (cfg->mode == OUT_HEADER || cfg->mode == OUT_AUTH_RESULTS) {
+            spfc_cli_msg(err, "%s needs an IP: lint mode (DOMAIN without IP)"
+                         " prints a report (" TRY_HELP ")", cfg->mode_option);
             return SPFC_EXIT_USAGE;
         }
         return 0;
@@ -740,6 +749,7 @@ static int diagnose_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
                         : cfg->record != NULL ? "--record"
                         : cfg->mode == OUT_QUIET ? "--quiet"
                         : cfg->mode == OUT_HEADER ? "--header"
+                        : cfg->mode == OUT_AUTH_RESULTS ? "--auth-results"
                         : NULL;
     const char *opt = cfg->bounce != NULL ? "--bounce" : "--relay";
     if (clash != NULL) {
@@ -865,7 +875,11 @@ static int finish_output(FILE *out, FILE *err, int failed)
     }
     if (!failed)
         return 0;
-    spfc_cli_msg(err, "cannot write output: %s", strerror(e != 0 ? e : EIO));
+    /* A reader that went away is no error to report (main.c leaves
+     * SIGPIPE at its default, so the command only gets here in-process,
+     * where SIGPIPE may be ignored): end quietly, still with 74. */
+    if (e != EPIPE)
+        spfc_cli_msg(err, "cannot write output: %s", strerror(e != 0 ? e : EIO));
     return SPFC_EXIT_IOERR;
 }
 
@@ -1185,6 +1199,9 @@ static int print_result(const cli_config_t *cfg, const spfc_request_t *req,
         break;
     case OUT_HEADER:
         st = spfc_output_header(out, req, outcome);
+        break;
+    case OUT_AUTH_RESULTS:
+        st = spfc_output_auth_results(out, req, outcome);
         break;
     case OUT_QUIET:
         st = fprintf(out, "%s\n", spfc_result_str(outcome->result)) < 0

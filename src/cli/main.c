@@ -40,8 +40,10 @@ int main(int argc, char **argv)
 {
     if (!open_std_fds())
         exit(SPFC_EXIT_SOFTWARE); /* nowhere safe to write a message */
-    /* A closed pipe on stdout is a write error like any other: report it
-     * and exit 74 instead of dying silently of SIGPIPE. */
-    signal(SIGPIPE, SIG_IGN);
+    /* A reader that goes away (spfcheck -v ... | head -1) ends us
+     * quietly, as it ends grep and dig: the default action of SIGPIPE,
+     * set explicitly because a parent may have left it ignored.  Other
+     * write errors (a full disk) are still a message and exit 74. */
+    signal(SIGPIPE, SIG_DFL);
     exit(spfc_cli_main(argc, argv, stdout, stderr));
 }

@@ -210,8 +210,7 @@ static spfc_status_t search_names(diag_impl_t *d, const char *relay)
 
     reverse_name(&g->ip, rev, sizeof rev);
     lookup(d, rev, SPFC_TYPE_PTR, &a);
-    if (a.rcode == SPFC_DNS_SERVFAIL || a.rcode == SPFC_DNS_TIMEOUT ||
-        a.rcode == SPFC_DNS_ERROR)
+    if (spfc_rcode_failed(a.rcode))
         g->ptr_state = SPFC_PTR_ERROR;
     /* RFC 7208 section 4.6.4 bounds PTR names at 10: so do we. */
     for (size_t i = 0; i < a.n_rrs && i < SPFC_MAX_PTR_NAMES; i++)

@@ -206,6 +206,7 @@ typedef struct decoder {
     raw_rr_t *ans;        /* the answer section, located (malloc) */
     spfc_arena_t *arena;  /* where the decoded RRs go */
     const char *bad;      /* what is wrong with the message, or NULL */
+    spfc_rcode_t refusal; /* a well-formed reply's own failure rcode */
 } decoder_t;
 
 /* The header (RFC 1035 4.1.1): a response to a standard query, with an
@@ -230,7 +231,14 @@ static bool read_header(decoder_t *d)
         return false;
     }
     if (d->rcode != 0 && d->rcode != 2 && d->rcode != 3) {
+        /* Nothing else in the message counts (RFC 7208 5: temperror), but
+         * the reason names the server's own code when it is one of
+         * RFC 1035 4.1.1's (REFUSED is the common one). */
         d->bad = "response code is not NOERROR, NXDOMAIN or SERVFAIL";
+        d->refusal = d->rcode == 1   ? SPFC_DNS_FORMERR
+                     : d->rcode == 4 ? SPFC_DNS_NOTIMP
+                     : d->rcode == 5 ? SPFC_DNS_REFUSED
+                                     : SPFC_DNS_ERROR;
         return false;
     }
     return true;
@@ -617,7 +625,7 @@ spfc_status_t spfc_dns_decode(const char *qname, uint16_t qtype,
 done:
     if (d.bad != NULL || st != SPFC_OK) {
         if (d.bad != NULL)
-            *rcode = SPFC_DNS_ERROR;
+            *rcode = d.refusal != SPFC_DNS_NOERROR ? d.refusal : SPFC_DNS_ERROR;
         n_out = 0;
         out = NULL;
         nttl = SPFC_NEG_TTL_DEFAULT;

@@ -69,6 +69,11 @@ struct spfc_check {
     size_t n_records, cap_records;
     spfc_trace_ev_t *trace;
     size_t n_trace, cap_trace;
+    /* Bytes in each trace event's detail, beside the frozen event type:
+     * TXT data in a DNS summary may hold NUL (RFC 1035 3.3.14). */
+    size_t *detail_lens;
+    size_t cap_detail_lens;
+    spfc_exp_source_t exp_source; /* of the explanation this pass made */
     spfc_key_t *keys; /* keys[0] blocks, the rest are hints */
     size_t n_keys, cap_keys;
     spfc_key_t block;
@@ -187,12 +192,23 @@ const char *spfc_identity_str(spfc_identity_t identity)
     return "mailfrom";
 }
 
+const char *spfc_exp_source_str(spfc_exp_source_t source)
+{
+    switch (source) {
+    case SPFC_EXP_NONE: return "none";
+    case SPFC_EXP_DOMAIN: return "domain";
+    case SPFC_EXP_DEFAULT: return "default";
+    }
+    return "none";
+}
+
 static void reset_pass(spfc_check_t *c)
 {
     for (size_t i = 0; i < c->n_records; i++)
         spfc_record_free(c->records[i]);
     c->n_records = 0;
     c->n_trace = 0;
+    c->exp_source = SPFC_EXP_NONE;
     c->n_keys = 0;
     c->have_block = false;
     c->lookups = 0;
@@ -216,6 +232,7 @@ void spfc_check_free(spfc_check_t *c)
     reset_pass(c);
     free(c->records);
     free(c->trace);
+    free(c->detail_lens);
     free(c->keys);
     free(c->hinted);
     free(c->sender_arg);
@@ -280,8 +297,11 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
 static spfc_trace_ev_t *trace_add(spfc_check_t *c, spfc_trace_kind_t kind,
                                   unsigned depth, const char *domain)
 {
-    if (!grow((void **)&c->trace, &c->cap_trace, c->n_trace, sizeof(*c->trace)))
+    if (!grow((void **)&c->trace, &c->cap_trace, c->n_trace, sizeof(*c->trace)) ||
+        !grow((void **)&c->detail_lens, &c->cap_detail_lens, c->n_trace,
+              sizeof(*c->detail_lens)))
         return NULL;
+    c->detail_lens[c->n_trace] = 0;
     spfc_trace_ev_t *ev = &c->trace[c->n_trace++];
     memset(ev, 0, sizeof(*ev));
     ev->kind = kind;
@@ -344,8 +364,9 @@ static flow_t hint(spfc_check_t *c, const char *name, uint16_t type)
 
 /* Summarise an answer for the trace: addresses, MX targets, TXT strings. */
 static const char *answer_summary(spfc_check_t *c, uint16_t type,
-                                  const spfc_answer_t *ans)
+                                  const spfc_answer_t *ans, size_t *len)
 {
+    *len = 0;
     spfc_buf_t b = {0};
     const size_t show = 12;
     for (size_t i = 0; i < ans->n_rrs && i < show; i++) {
@@ -379,6 +400,8 @@ static const char *answer_summary(spfc_check_t *c, uint16_t type,
         return "";
     }
     const char *s = spfc_arena_strndup(&c->arena, b.data, b.len);
+    if (s != NULL)
+        *len = b.len;
     spfc_buf_free(&b);
     return s != NULL ? s : "";
 }
@@ -417,7 +440,7 @@ static flow_t dns(spfc_check_t *c, unsigned depth, const char *domain,
     ev->qtype = type;
     ev->rcode = ans->rcode;
     ev->n_rrs = ans->n_rrs;
-    ev->detail = answer_summary(c, type, ans);
+    ev->detail = answer_summary(c, type, ans, &c->detail_lens[c->n_trace - 1]);
     return FLOW_CONTINUE;
 }
 
@@ -446,8 +469,7 @@ static flow_t count_void(spfc_check_t *c, unsigned depth, const char *domain,
 /* A DNS error that ends the check with temperror (RFC 7208 5, 4.4). */
 static bool dns_failed(const spfc_answer_t *ans)
 {
-    return ans->rcode == SPFC_DNS_SERVFAIL || ans->rcode == SPFC_DNS_TIMEOUT ||
-           ans->rcode == SPFC_DNS_ERROR;
+    return spfc_rcode_failed(ans->rcode);
 }
 
 static flow_t temperror(spfc_check_t *c, unsigned depth, const char *domain,
@@ -1447,8 +1469,10 @@ static flow_t explain(spfc_check_t *c, const host_out_t *top, const char **expl)
         flow_t f = exp_text(c, domain, top->exp_spec, expl);
         if (f != FLOW_CONTINUE)
             return f;
-        if (*expl != NULL)
+        if (*expl != NULL) {
+            c->exp_source = SPFC_EXP_DOMAIN;
             return FLOW_CONTINUE;
+        }
         if (note(c, 0, domain, "the exp= explanation could not be used; "
                                "giving the default (RFC 7208 6.2)") != FLOW_CONTINUE)
             return FLOW_NOMEM;
@@ -1457,6 +1481,8 @@ static flow_t explain(spfc_check_t *c, const host_out_t *top, const char **expl)
         ? c->default_exp
         : "%{i} is not one of %{d}'s designated mail servers.";
     *expl = expand_exp_text(c, def, strlen(def), domain, &nomem);
+    if (*expl != NULL)
+        c->exp_source = SPFC_EXP_DEFAULT;
     return nomem ? FLOW_NOMEM : FLOW_CONTINUE;
 }
 
@@ -1523,6 +1549,8 @@ static spfc_status_t fill_outcome(spfc_check_t *c, const host_out_t *top,
     o->sender = c->sender;
     o->identity = c->identity;
     o->explanation = res == SPFC_RESULT_FAIL ? expl : NULL;
+    o->explanation_source = o->explanation != NULL ? c->exp_source
+                                                   : SPFC_EXP_NONE;
     o->reason = c->reason;
     if (res == SPFC_RESULT_NEUTRAL && !top->matched)
         o->reason = "no mechanism matched and there is no redirect: "
@@ -1539,6 +1567,7 @@ static spfc_status_t fill_outcome(spfc_check_t *c, const host_out_t *top,
         return SPFC_ENOMEM;
     o->trace = c->trace;
     o->n_trace = c->n_trace;
+    o->trace_detail_len = c->detail_lens;
     return SPFC_OK;
 }
 

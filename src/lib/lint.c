@@ -382,7 +382,7 @@ static int lookup(spfc_lint_t *l, const char *name, uint16_t type,
 
 static bool rcode_failed(spfc_rcode_t rc)
 {
-    return rc == SPFC_DNS_SERVFAIL || rc == SPFC_DNS_TIMEOUT || rc == SPFC_DNS_ERROR;
+    return spfc_rcode_failed(rc);
 }
 
 /* RFC 7208 4.6.4: NXDOMAIN or an empty answer is a void lookup. */

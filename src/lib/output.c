@@ -1,6 +1,7 @@
 /*
  * output.c - an outcome rendered for a person (text), for a program (JSON)
- * or for a mail header (Received-SPF, RFC 7208 section 9.1).
+ * or for a mail header (Received-SPF, RFC 7208 section 9.1;
+ * Authentication-Results, RFC 8601).
  *
  * Everything in an outcome that came from DNS is hostile: record text,
  * explanations (exp= TXT, RFC 7208 section 6.2) and even domain names may
@@ -16,7 +17,8 @@
  *           the output is valid UTF-8 JSON whatever the input.  (A lone
  *           byte 0xff becomes "\u00ff", which reads back as U+00FF: the
  *           original bytes are shown, not round-tripped.)
- *   header  values that are not dot-atoms are quoted-strings; bytes that a
+ *   header  values that are not dot-atoms (Received-SPF) or tokens
+ *           (Authentication-Results) are quoted-strings; bytes that a
  *           header may not carry (controls, 8-bit) become '?'.
  *
  * Each renderer builds its whole output in one buffer and writes it with
@@ -94,6 +96,18 @@ static const char *shown_unicode(const spfc_request_t *req,
         strcmp(outcome_domain(req, o), request_domain(req)) != 0)
         return NULL;
     return req->domain_unicode;
+}
+
+/* Bytes in trace event i's detail: the outcome's trace_detail_len when it
+ * says (TXT data may hold NUL), else the C string length. */
+static size_t ev_detail_len(const spfc_outcome_t *o, size_t i)
+{
+    const spfc_trace_ev_t *ev = &o->trace[i];
+    if (ev->detail == NULL)
+        return 0;
+    if (o->trace_detail_len != NULL && o->trace_detail_len[i] > 0)
+        return o->trace_detail_len[i];
+    return strlen(ev->detail);
 }
 
 /* Length of a trace text: text_len when set, else the C string length. */
@@ -307,7 +321,7 @@ static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
 }
 
 static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
-                            size_t extra, int color)
+                            size_t dlen, size_t extra, int color)
 {
     unsigned depth = ev->depth < MAX_INDENT_DEPTH ? ev->depth
                                                   : MAX_INDENT_DEPTH;
@@ -328,9 +342,9 @@ static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
         spfc_buf_printf(b, " %s: %s, %zu answer%s", spfc_type_str(ev->qtype),
                         spfc_rcode_str(ev->rcode), ev->n_rrs,
                         ev->n_rrs == 1 ? "" : "s");
-        if (ev->detail != NULL && ev->detail[0] != '\0') {
+        if (dlen > 0) {
             spfc_buf_puts(b, ": ");
-            put_disps(b, ev->detail);
+            put_disp(b, ev->detail, dlen);
         }
         if (ev->is_void)
             spfc_buf_puts(b, " (void lookup)");
@@ -445,10 +459,44 @@ spfc_status_t spfc_output_text_sized(FILE *out, const spfc_request_t *req_in,
                 extra = 2;
             else if ((long)ev->depth <= term_depth)
                 term_depth = -1;
-            put_trace_event(&b, ev, extra, color);
+            put_trace_event(&b, ev, ev_detail_len(o, i), extra, color);
         }
     }
 
+    return emit(out, &b);
+}
+
+spfc_status_t spfc_output_text_line(FILE *out, spfc_result_t result,
+                                    const char *echo, size_t echo_len)
+{
+    if (out == NULL || echo == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    spfc_buf_printf(&b, "%s ", spfc_result_str(result));
+    /* The input is anybody's bytes: escaped as DNS data is (see the
+     * file comment), so a line cannot hide a terminal escape. */
+    put_disp(&b, echo, echo_len);
+    spfc_buf_putc(&b, '\n');
+    return emit(out, &b);
+}
+
+spfc_status_t spfc_output_text_error(FILE *out, unsigned long long line,
+                                     const char *why)
+{
+    if (out == NULL || why == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    spfc_buf_printf(&b, "error %llu: ", line);
+    /* why is the caller's message, which may already show input bytes
+     * as \xHH: its backslashes stay, only bytes a terminal would act on
+     * are escaped. */
+    for (const unsigned char *p = (const unsigned char *)why; *p; p++) {
+        if (*p >= 0x20 && *p < 0x7f)
+            spfc_buf_putc(&b, (char)*p);
+        else
+            spfc_buf_printf(&b, "\\x%02x", *p);
+    }
+    spfc_buf_putc(&b, '\n');
     return emit(out, &b);
 }
 
@@ -545,7 +593,8 @@ static const char *trace_kind_str(spfc_trace_kind_t k)
     return "note";
 }
 
-static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
+static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
+                             size_t dlen)
 {
     size_t tlen = ev_text_len(ev);
     spfc_buf_printf(b, "{\"kind\":\"%s\",\"depth\":%u", trace_kind_str(ev->kind),
@@ -565,7 +614,10 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
                         spfc_type_str(ev->qtype), spfc_rcode_str(ev->rcode),
                         ev->n_rrs);
         json_key(b, "detail");
-        json_cstr(b, ev->detail);
+        if (ev->detail == NULL)
+            spfc_buf_puts(b, "null");
+        else
+            json_str(b, ev->detail, dlen);
         spfc_buf_printf(b, ",\"void\":%s", ev->is_void ? "true" : "false");
         break;
     case SPFC_TRACE_RECORD:
@@ -631,6 +683,12 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
     json_cstr(&b, o->mechanism);
     json_key(&b, "explanation");
     json_cstr(&b, o->explanation);
+    /* RFC 7208 6.2: the domain's exp= text, or ours; null without one. */
+    json_key(&b, "explanation_source");
+    if (o->explanation != NULL && o->explanation_source != SPFC_EXP_NONE)
+        json_cstr(&b, spfc_exp_source_str(o->explanation_source));
+    else
+        spfc_buf_puts(&b, "null");
     json_key(&b, "reason");
     json_cstr(&b, o->reason);
 
@@ -665,7 +723,7 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
         for (size_t i = 0; o->trace != NULL && i < o->n_trace; i++) {
             if (i > 0)
                 spfc_buf_putc(&b, ',');
-            json_trace_event(&b, &o->trace[i]);
+            json_trace_event(&b, &o->trace[i], ev_detail_len(o, i));
         }
         spfc_buf_putc(&b, ']');
     }
@@ -781,6 +839,70 @@ static void header_ctext(spfc_buf_t *b, const char *s)
     }
 }
 
+/* The comment after the result word: who decided what about ip, in the
+ * words of RFC 7208 section 9.1's examples (Authentication-Results uses
+ * the same comment, RFC 8601 section 2.3 allows one after the result). */
+static void header_comment(spfc_buf_t *b, spfc_result_t result,
+                           const char *who, const char *ip)
+{
+    spfc_buf_puts(b, "(spfcheck: ");
+    /* The comment wording follows the examples of RFC 7208 section 9.1. */
+    switch (result) {
+    case SPFC_RESULT_PASS:
+        spfc_buf_puts(b, "domain of ");
+        header_ctext(b, who);
+        spfc_buf_printf(b, " designates %s as permitted sender", ip);
+        break;
+    case SPFC_RESULT_FAIL:
+        spfc_buf_puts(b, "domain of ");
+        header_ctext(b, who);
+        spfc_buf_printf(b, " does not designate %s as permitted sender", ip);
+        break;
+    case SPFC_RESULT_SOFTFAIL:
+        spfc_buf_puts(b, "domain of transitioning ");
+        header_ctext(b, who);
+        spfc_buf_printf(b, " does not designate %s as permitted sender", ip);
+        break;
+    case SPFC_RESULT_NEUTRAL:
+        spfc_buf_printf(b, "%s is neither permitted nor denied by domain of ",
+                        ip);
+        header_ctext(b, who);
+        break;
+    case SPFC_RESULT_NONE:
+        spfc_buf_puts(b, "domain of ");
+        header_ctext(b, who);
+        spfc_buf_puts(b, " does not designate permitted sender hosts");
+        break;
+    case SPFC_RESULT_TEMPERROR:
+        spfc_buf_puts(b, "temporary error in processing during lookup of ");
+        header_ctext(b, who);
+        break;
+    case SPFC_RESULT_PERMERROR:
+        spfc_buf_puts(b, "permanent error in processing domain of ");
+        header_ctext(b, who);
+        break;
+    }
+    spfc_buf_putc(b, ')');
+}
+
+/* The MAIL FROM address of RFC 7208 section 4.3: sender as given when it
+ * has a local-part, else "postmaster@" and the domain ("example.org" and
+ * "@example.org" alike).  malloc()ed; NULL when out of memory. */
+static char *envelope_from(const char *sender)
+{
+    const char *at = strrchr(sender, '@');
+    if (at != NULL && at != sender)
+        return strdup(sender);
+    const char *domain = at != NULL ? at + 1 : sender;
+    size_t len = strlen(domain);
+    char *s = malloc(sizeof "postmaster@" + len);
+    if (s == NULL)
+        return NULL;
+    memcpy(s, "postmaster@", sizeof "postmaster@" - 1);
+    memcpy(s + sizeof "postmaster@" - 1, domain, len + 1);
+    return s;
+}
+
 spfc_status_t spfc_output_header_sized(FILE *out, const spfc_request_t *req_in,
                                        size_t req_size, const spfc_outcome_t *o)
 {
@@ -795,48 +917,20 @@ spfc_status_t spfc_output_header_sized(FILE *out, const spfc_request_t *req_in,
     spfc_ip_format(&req->ip, ip);
     const char *who = o->sender != NULL ? o->sender : outcome_domain(req, o);
 
-    spfc_buf_printf(&b, "Received-SPF: %s (spfcheck: ", spfc_result_str(o->result));
-    /* The comment wording follows the examples of RFC 7208 section 9.1. */
-    switch (o->result) {
-    case SPFC_RESULT_PASS:
-        spfc_buf_puts(&b, "domain of ");
-        header_ctext(&b, who);
-        spfc_buf_printf(&b, " designates %s as permitted sender", ip);
-        break;
-    case SPFC_RESULT_FAIL:
-        spfc_buf_puts(&b, "domain of ");
-        header_ctext(&b, who);
-        spfc_buf_printf(&b, " does not designate %s as permitted sender", ip);
-        break;
-    case SPFC_RESULT_SOFTFAIL:
-        spfc_buf_puts(&b, "domain of transitioning ");
-        header_ctext(&b, who);
-        spfc_buf_printf(&b, " does not designate %s as permitted sender", ip);
-        break;
-    case SPFC_RESULT_NEUTRAL:
-        spfc_buf_printf(&b, "%s is neither permitted nor denied by domain of ",
-                        ip);
-        header_ctext(&b, who);
-        break;
-    case SPFC_RESULT_NONE:
-        spfc_buf_puts(&b, "domain of ");
-        header_ctext(&b, who);
-        spfc_buf_puts(&b, " does not designate permitted sender hosts");
-        break;
-    case SPFC_RESULT_TEMPERROR:
-        spfc_buf_puts(&b, "temporary error in processing during lookup of ");
-        header_ctext(&b, who);
-        break;
-    case SPFC_RESULT_PERMERROR:
-        spfc_buf_puts(&b, "permanent error in processing domain of ");
-        header_ctext(&b, who);
-        break;
-    }
-    spfc_buf_putc(&b, ')');
+    spfc_buf_printf(&b, "Received-SPF: %s ", spfc_result_str(o->result));
+    header_comment(&b, o->result, who, ip);
 
     header_pair(&b, "client-ip", ip);
-    if (req->sender != NULL && req->sender[0] != '\0')
-        header_pair(&b, "envelope-from", req->sender);
+    if (req->sender != NULL && req->sender[0] != '\0') {
+        /* RFC 7208 section 4.3: a sender without a local-part is
+         * postmaster@domain, and 9.1's envelope-from records that
+         * address, as the comment above already says. */
+        char *from = envelope_from(req->sender);
+        header_pair(&b, "envelope-from", from != NULL ? from : req->sender);
+        if (from == NULL)
+            b.failed = true;
+        free(from);
+    }
     if (req->helo != NULL && req->helo[0] != '\0')
         header_pair(&b, "helo", req->helo);
     header_pair(&b, "identity", spfc_identity_str(o->identity));
@@ -856,6 +950,132 @@ spfc_status_t spfc_output_header_sized(FILE *out, const spfc_request_t *req_in,
         b.data[--b.len] = '\0';
     spfc_buf_putc(&b, '\n');
 
+    return emit(out, &b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Authentication-Results (RFC 8601; SPF's use of it: RFC 7208 9.2)         */
+/* ------------------------------------------------------------------------ */
+
+/* A token of RFC 2045 section 5.1, the "value" RFC 8601 section 2.2 uses
+ * for the authserv-id, the reason and properties: no space, no control,
+ * no tspecial. */
+static int is_mime_token(const char *s)
+{
+    if (s[0] == '\0')
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+        if (*p <= 0x20 || *p >= 0x7f || strchr("()<>@,;:\\\"/[]?=", *p) != NULL)
+            return 0;
+    return 1;
+}
+
+/* domain-name of RFC 6376 section 3.5 (RFC 8601 2.2 pvalue): LDH labels
+ * joined by dots. */
+static int is_ldh_domain(const char *s, size_t len)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.') {
+            if (run == 0)
+                return 0;
+            run = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                   (c >= '0' && c <= '9') || c == '-' || c == '_') {
+            run++;
+        } else {
+            return 0;
+        }
+    }
+    return run > 0;
+}
+
+/* value = token / quoted-string; a byte a header may not carry is '?'. */
+static void ar_value(spfc_buf_t *b, const char *v)
+{
+    if (is_mime_token(v)) {
+        spfc_buf_puts(b, v);
+        return;
+    }
+    spfc_buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            spfc_buf_putc(b, '\\');
+        spfc_buf_putc(b, header_byte(*p));
+    }
+    spfc_buf_putc(b, '"');
+}
+
+/* pvalue of RFC 8601 section 2.2: [[local-part] "@"] domain-name as is
+ * when it is one (a dot-atom local-part), else a quoted value. */
+static void ar_pvalue(spfc_buf_t *b, const char *v)
+{
+    const char *at = strrchr(v, '@');
+    const char *dom = at != NULL ? at + 1 : v;
+    int plain = is_ldh_domain(dom, strlen(dom));
+    if (plain && at != NULL && at != v) {
+        char *local = strndup(v, (size_t)(at - v));
+        if (local == NULL) {
+            b->failed = true;
+            return;
+        }
+        plain = is_dot_atom(local);
+        free(local);
+    }
+    if (plain)
+        spfc_buf_puts(b, v);
+    else
+        ar_value(b, v);
+}
+
+spfc_status_t spfc_output_auth_results_sized(FILE *out,
+                                             const spfc_request_t *req_in,
+                                             size_t req_size,
+                                             const spfc_outcome_t *o)
+{
+    spfc_request_t req_copy;
+    const spfc_request_t *req = &req_copy;
+
+    if (out == NULL || o == NULL || !request_copy_in(&req_copy, req_in, req_size))
+        return SPFC_EINVAL;
+
+    spfc_buf_t b = {0};
+    char ip[SPFC_IP_STRLEN];
+    spfc_ip_format(&req->ip, ip);
+    const char *who = o->sender != NULL ? o->sender : outcome_domain(req, o);
+
+    /* RFC 8601 section 2.5: the authserv-id names the service that did
+     * the check, so that a reader trusts only its own.  That is the
+     * receiving host, the same name as %{r} (RFC 7208 section 7.3); when
+     * none is given, "unknown" as for %{r}: a name no ADMD claims, so no
+     * reader will take the field for one of its own. */
+    spfc_buf_puts(&b, "Authentication-Results: ");
+    ar_value(&b, req->receiver != NULL && req->receiver[0] != '\0'
+                     ? req->receiver : "unknown");
+    /* RFC 7208 section 9.2: the method is "spf", its result the SPF
+     * result word. */
+    spfc_buf_printf(&b, "; spf=%s ", spfc_result_str(o->result));
+    header_comment(&b, o->result, who, ip);
+    /* RFC 8601 section 2.2 reasonspec: why an error, as "problem" says in
+     * Received-SPF. */
+    if ((o->result == SPFC_RESULT_TEMPERROR ||
+         o->result == SPFC_RESULT_PERMERROR) && o->reason != NULL) {
+        spfc_buf_puts(&b, " reason=");
+        ar_value(&b, o->reason);
+    }
+    /* RFC 8601 section 2.7.2: smtp.mailfrom for the MAIL FROM identity
+     * (as the client gave it), smtp.helo for the HELO identity. */
+    if (o->identity == SPFC_IDENTITY_HELO) {
+        spfc_buf_puts(&b, " smtp.helo=");
+        ar_pvalue(&b, req->helo != NULL && req->helo[0] != '\0'
+                          ? req->helo : outcome_domain(req, o));
+    } else {
+        spfc_buf_puts(&b, " smtp.mailfrom=");
+        ar_pvalue(&b, req->sender != NULL && req->sender[0] != '\0'
+                          ? req->sender : outcome_domain(req, o));
+    }
+    spfc_buf_putc(&b, '\n');
     return emit(out, &b);
 }
 

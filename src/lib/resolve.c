@@ -630,6 +630,13 @@ static spfc_rcode_t rcode_of_status(int status)
         return SPFC_DNS_SERVFAIL;
     case ARES_ETIMEOUT:
         return SPFC_DNS_TIMEOUT;
+    /* Without a reply to decode, c-ares's status still names the code. */
+    case ARES_EREFUSED:
+        return SPFC_DNS_REFUSED;
+    case ARES_EFORMERR:
+        return SPFC_DNS_FORMERR;
+    case ARES_ENOTIMP:
+        return SPFC_DNS_NOTIMP;
     default:
         /* REFUSED, FORMERR, NOTIMP, BADRESP, CONNREFUSED, BADNAME, ... */
         return SPFC_DNS_ERROR;

@@ -143,6 +143,10 @@ size_t spfc_name_labels(const char *name);
  */
 bool spfc_domain_is_valid(const char *name);
 
+/* Whether a lookup ended in failure (RFC 7208 section 5: temperror):
+ * every rcode but NOERROR and NXDOMAIN, timeouts included. */
+bool spfc_rcode_failed(spfc_rcode_t rcode);
+
 /* ------------------------------------------------------------------------ */
 /* DNS wire decoding (dnswire.c)                                            */
 /* ------------------------------------------------------------------------ */

@@ -404,8 +404,18 @@ const char *spfc_rcode_str(spfc_rcode_t rcode)
     case SPFC_DNS_SERVFAIL: return "SERVFAIL";
     case SPFC_DNS_TIMEOUT: return "TIMEOUT";
     case SPFC_DNS_ERROR: return "ERROR";
+    case SPFC_DNS_FORMERR: return "FORMERR";
+    case SPFC_DNS_NOTIMP: return "NOTIMP";
+    case SPFC_DNS_REFUSED: return "REFUSED";
     }
     return "ERROR";
+}
+
+bool spfc_rcode_failed(spfc_rcode_t rcode)
+{
+    /* RFC 7208 section 5 (and 4.4): anything but NOERROR and NXDOMAIN,
+     * a timeout included, is a failed lookup. */
+    return rcode != SPFC_DNS_NOERROR && rcode != SPFC_DNS_NXDOMAIN;
 }
 
 const char *spfc_type_str(uint16_t type)

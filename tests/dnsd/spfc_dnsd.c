@@ -8,7 +8,7 @@
  *
  *   spfc_dnsd [--addr 127.0.0.1|::1] [--port N] [--zone FILE]...
  *             [--suite FILE.yml --section N] [--delay-ms N] [--max-udp N]
- *             [--count FILE] [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR]...
+ *             [--count FILE] [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR|REFUSED|FORMERR|NOTIMP]...
  *             [--drop-in PERMILLE] [--drop-out PERMILLE] [--seed N]
  *             [--tc-late NAME=MS]... [--tcp-delay-ms N] [--rcvbuf BYTES]
  *             [--count-names FILE]
@@ -180,7 +180,8 @@ static void usage(void)
             "usage: spfc_dnsd [--addr 127.0.0.1|::1] [--port N] [--zone FILE]...\n"
             "                 [--suite FILE.yml --section N (from 0)] [--delay-ms N]\n"
             "                 [--max-udp N] [--count FILE]\n"
-            "                 [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR]...\n"
+            "                 [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR|"
+            "REFUSED|FORMERR|NOTIMP]...\n"
             "                 [--drop-in PERMILLE] [--drop-out PERMILLE] [--seed N]\n"
             "                 [--drop-first N] [--tc-late NAME=MS]... [--tcp-delay-ms N]\n"
             "                 [--rcvbuf BYTES] [--count-names FILE]\n");
@@ -352,6 +353,9 @@ static bool answer(server_t *s, const uint8_t *msg, size_t len, bool tcp,
     case SPFC_DNS_SERVFAIL: rcode = DNSW_RCODE_SERVFAIL; break;
     case SPFC_DNS_TIMEOUT: return false;
     case SPFC_DNS_ERROR: rcode = DNSW_RCODE_SERVFAIL; break;
+    case SPFC_DNS_FORMERR: rcode = DNSW_RCODE_FORMERR; break;
+    case SPFC_DNS_NOTIMP: rcode = DNSW_RCODE_NOTIMP; break;
+    case SPFC_DNS_REFUSED: rcode = DNSW_RCODE_REFUSED; break;
     }
     dnsw_begin(m, &q, rcode);
 
@@ -813,6 +817,12 @@ int main(int argc, char **argv)
             rcode = SPFC_DNS_NXDOMAIN;
         else if (strcmp(eq + 1, "ERROR") == 0)
             rcode = SPFC_DNS_ERROR;
+        else if (strcmp(eq + 1, "REFUSED") == 0)
+            rcode = SPFC_DNS_REFUSED;
+        else if (strcmp(eq + 1, "FORMERR") == 0)
+            rcode = SPFC_DNS_FORMERR;
+        else if (strcmp(eq + 1, "NOTIMP") == 0)
+            rcode = SPFC_DNS_NOTIMP;
         else {
             fprintf(stderr, "spfc_dnsd: bad --rcode %s\n", rcodes[i]);
             goto done;
