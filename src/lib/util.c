@@ -1,5 +1,6 @@
 /*
- * util.c - arena, growable buffer, name helpers and the _str() tables.
+ * util.c - arena, growable buffer and arrays, hash table, name helpers and
+ * the _str() tables.
  */
 #include "spfc_private.h"
 
@@ -133,6 +134,22 @@ static bool buf_reserve(spfc_buf_t *b, size_t extra)
     return true;
 }
 
+bool spfc_grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return true;
+    size_t ncap = *cap ? *cap : 8;
+    if (ncap > SIZE_MAX / 2 / elem)
+        return false;
+    ncap *= 2;
+    void *p = realloc(*arr, ncap * elem);
+    if (p == NULL)
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
 bool spfc_buf_append(spfc_buf_t *b, const void *data, size_t len)
 {
     if (!buf_reserve(b, len))
@@ -228,12 +245,12 @@ size_t spfc_name_labels(const char *name)
     size_t len = strlen(name);
     if (len > 0 && name[len - 1] == '.')
         len--;
-    if (len == 0 || len > SPFC_NAME_MAX)
+    if (len == 0 || len > SPFC_MAX_NAME_LEN)
         return 0;
     size_t labels = 0, label_len = 0;
     for (size_t i = 0; i <= len; i++) {
         if (i == len || name[i] == '.') {
-            if (label_len == 0 || label_len > SPFC_LABEL_MAX)
+            if (label_len == 0 || label_len > SPFC_MAX_LABEL_LEN)
                 return 0;
             labels++;
             label_len = 0;
