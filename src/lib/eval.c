@@ -237,30 +237,11 @@ spfc_status_t spfc_check_set_default_exp(spfc_check_t *c, const char *text)
     return SPFC_OK;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Growable arrays of the pass                                              */
-/* ------------------------------------------------------------------------ */
-
-static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    if (ncap > SIZE_MAX / elem)
-        return false;
-    void *p = realloc(*arr, ncap * elem);
-    if (p == NULL)
-        return false;
-    *arr = p;
-    *cap = ncap;
-    return true;
-}
-
 /* Append a trace event; returns NULL on ENOMEM. */
 static spfc_trace_ev_t *trace_add(spfc_check_t *c, spfc_trace_kind_t kind,
                                   unsigned depth, const char *domain)
 {
-    if (!grow((void **)&c->trace, &c->cap_trace, c->n_trace, sizeof(*c->trace)))
+    if (!spfc_grow((void **)&c->trace, &c->cap_trace, c->n_trace, sizeof(*c->trace)))
         return NULL;
     spfc_trace_ev_t *ev = &c->trace[c->n_trace++];
     memset(ev, 0, sizeof(*ev));
@@ -313,7 +294,7 @@ static flow_t hint(spfc_check_t *c, const char *name, uint16_t type)
         return FLOW_CONTINUE;
     if (spfc_view_lookup(c->view, name, type, &ans) || key_listed(c, name, type))
         return FLOW_CONTINUE;
-    if (!grow((void **)&c->keys, &c->cap_keys, c->n_keys, sizeof(*c->keys)))
+    if (!spfc_grow((void **)&c->keys, &c->cap_keys, c->n_keys, sizeof(*c->keys)))
         return FLOW_NOMEM;
     c->keys[c->n_keys].name = name;
     c->keys[c->n_keys].type = type;
@@ -678,7 +659,7 @@ static flow_t compute_ptr_name(spfc_check_t *c, unsigned depth,
 
 static flow_t keep_record(spfc_check_t *c, spfc_record_t *rec)
 {
-    if (!grow((void **)&c->records, &c->cap_records, c->n_records,
+    if (!spfc_grow((void **)&c->records, &c->cap_records, c->n_records,
               sizeof(*c->records))) {
         spfc_record_free(rec);
         return FLOW_NOMEM;
@@ -917,7 +898,7 @@ static flow_t hint_terms(spfc_check_t *c, const char *domain,
 {
     if (hinted_before(c, domain))
         return FLOW_CONTINUE;
-    if (!grow((void **)&c->hinted, &c->cap_hinted, c->n_hinted, sizeof(*c->hinted)))
+    if (!spfc_grow((void **)&c->hinted, &c->cap_hinted, c->n_hinted, sizeof(*c->hinted)))
         return FLOW_NOMEM;
     c->hinted[c->n_hinted++] = domain;
 
@@ -971,6 +952,22 @@ static flow_t count_lookup(spfc_check_t *c, unsigned depth, const char *domain,
                              "more than %d DNS-querying terms (RFC 7208 4.6.4)",
                              SPFC_MAX_DNS_TERMS), res);
     return FLOW_CONTINUE;
+}
+
+/* What every DNS-querying term does before its lookup: count it against
+ * the 4.6.4 limit, expand its domain-spec (4.8), and record the target in
+ * its trace event.  By index: evaluating may have grown (moved) the trace
+ * array since the event was added. */
+static flow_t term_target(spfc_check_t *c, unsigned depth, const char *domain,
+                          const spfc_term_t *t, size_t ev_index,
+                          const char **target, spfc_result_t *res)
+{
+    flow_t f = count_lookup(c, depth, domain, res);
+    if (f == FLOW_CONTINUE)
+        f = expand_target(c, depth, domain, t->domain_spec, target, res);
+    if (f == FLOW_CONTINUE)
+        c->trace[ev_index].detail = *target;
+    return f;
 }
 
 /* The client address in ip4/ip6's network (RFC 7208 5.6). */
@@ -1145,13 +1142,9 @@ static flow_t eval_mechanism(spfc_check_t *c, unsigned depth, const char *domain
         return FLOW_CONTINUE;
     }
 
-    flow_t f = count_lookup(c, depth, domain, res);
-    if (f == FLOW_CONTINUE)
-        f = expand_target(c, depth, domain, t->domain_spec, &target, res);
+    flow_t f = term_target(c, depth, domain, t, ev_index, &target, res);
     if (f != FLOW_CONTINUE)
         return f;
-    /* By index: evaluating may have grown (moved) the trace array. */
-    c->trace[ev_index].detail = target;
 
     switch (t->kind) {
     case SPFC_TERM_A:
@@ -1276,12 +1269,9 @@ static flow_t eval_redirect(spfc_check_t *c, unsigned depth, const char *domain,
     size_t ev_index = trace_term(c, depth, domain, t);
     if (ev_index == SIZE_MAX)
         return FLOW_NOMEM;
-    flow_t f = count_lookup(c, depth, domain, res);
-    if (f == FLOW_CONTINUE)
-        f = expand_target(c, depth, domain, t->domain_spec, &target, res);
+    flow_t f = term_target(c, depth, domain, t, ev_index, &target, res);
     if (f != FLOW_CONTINUE)
         return f;
-    c->trace[ev_index].detail = target;
     c->trace[ev_index].matched = 1;
     host_out_t in = {0};
     spfc_result_t inner = SPFC_RESULT_NONE;
@@ -1447,7 +1437,7 @@ static flow_t explain(spfc_check_t *c, const host_out_t *top, const char **expl)
 static spfc_status_t finish_keys(spfc_check_t *c)
 {
     /* keys[0] is the blocking key; hints follow without duplicates. */
-    if (!grow((void **)&c->keys, &c->cap_keys, c->n_keys, sizeof(*c->keys)))
+    if (!spfc_grow((void **)&c->keys, &c->cap_keys, c->n_keys, sizeof(*c->keys)))
         return SPFC_ENOMEM;
     size_t w = 1;
     spfc_key_t block = c->block;
