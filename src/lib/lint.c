@@ -1437,11 +1437,17 @@ static spfc_status_t keep_failures(spfc_lint_t *l, const spfc_view_t *view,
     return SPFC_OK;
 }
 
+/* Blocking lookups one check may wait for one after another: the first
+ * record, each DNS-querying term with its MX hosts' addresses, exp, and
+ * %{p}'s PTR with its names (RFC 7208 4.6.4; spfc_resolver_run in
+ * spfcheck.h). */
+#define CHECK_MAX_BLOCKING \
+    (1 + SPFC_MAX_DNS_TERMS * (1 + SPFC_MAX_MX_NAMES) + 1 + 1 + SPFC_MAX_PTR_NAMES)
+
 /* Rounds one lint may take: one per level of the tree, and a level is at
  * most one include/redirect deeper (plus the MX hosts' addresses); an
- * expectation's check may wait for up to 123 answers one after another
- * (spfc_resolver_run in spfcheck.h). */
-#define MAX_ROUNDS (2 * SPFC_LINT_MAX_DEPTH + 4 + 123)
+ * expectation's check may wait for up to CHECK_MAX_BLOCKING answers. */
+#define MAX_ROUNDS (2 * SPFC_LINT_MAX_DEPTH + 4 + CHECK_MAX_BLOCKING)
 
 spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_lint_t *lint,
                             spfc_resolver_stats_t *stats)

@@ -1,5 +1,6 @@
 /*
- * zone.c - RFC 1035 master files as DNS view data (--zone, --offline).
+ * zone.c - RFC 1035 master files as DNS view data (--zone FILE, -z - for
+ * standard input, --offline).
  *
  * Knot DNS's zone scanner (libzscanner) parses the records: owners (a
  * blank one meaning the previous), relative names, "@", \DDD and \X
