@@ -237,9 +237,11 @@ spfc_status_t spfc_check_set_default_exp(spfc_check_t *c, const char *text)
     return SPFC_OK;
 }
 
-/* Append a trace event; returns NULL on ENOMEM. */
+/* Append a trace event about text[0..len) (NULL, 0: none); returns NULL
+ * on ENOMEM. */
 static spfc_trace_ev_t *trace_add(spfc_check_t *c, spfc_trace_kind_t kind,
-                                  unsigned depth, const char *domain)
+                                  unsigned depth, const char *domain,
+                                  const char *text, size_t len)
 {
     if (!spfc_grow((void **)&c->trace, &c->cap_trace, c->n_trace, sizeof(*c->trace)))
         return NULL;
@@ -250,17 +252,17 @@ static spfc_trace_ev_t *trace_add(spfc_check_t *c, spfc_trace_kind_t kind,
     ev->domain = domain;
     ev->term_kind = SPFC_TERM_NONE;
     ev->qualifier = SPFC_QUALIFIER_NONE;
+    ev->text = text;
+    ev->text_len = len;
     return ev;
 }
 
 static flow_t note(spfc_check_t *c, unsigned depth, const char *domain,
                    const char *text)
 {
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_NOTE, depth, domain);
-    if (ev == NULL)
+    if (trace_add(c, SPFC_TRACE_NOTE, depth, domain, text,
+                  text != NULL ? strlen(text) : 0) == NULL)
         return FLOW_NOMEM;
-    ev->text = text;
-    ev->text_len = text != NULL ? strlen(text) : 0;
     return FLOW_CONTINUE;
 }
 
@@ -370,11 +372,10 @@ static flow_t dns(spfc_check_t *c, unsigned depth, const char *domain,
         ans->rrs = no_rrs;
         ans->cname_hops = 0;
     }
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_DNS, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_DNS, depth, domain, name,
+                                    strlen(name));
     if (ev == NULL)
         return FLOW_NOMEM;
-    ev->text = name;
-    ev->text_len = strlen(name);
     ev->qtype = type;
     ev->rcode = ans->rcode;
     ev->n_rrs = ans->n_rrs;
@@ -427,8 +428,15 @@ static flow_t temperror(spfc_check_t *c, unsigned depth, const char *domain,
 /* End the check with permerror for the reason why (NULL: out of memory,
  * as the spfc_arena_printf() that made it failed). */
 static flow_t permerror(spfc_check_t *c, unsigned depth, const char *domain,
-                        const char *why, spfc_result_t *res)
+                        spfc_result_t *res, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static flow_t permerror(spfc_check_t *c, unsigned depth, const char *domain,
+                        spfc_result_t *res, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    const char *why = spfc_arena_vprintf(&c->arena, fmt, ap);
+    va_end(ap);
     c->reason = why;
     if (why == NULL || note(c, depth, domain, why) != FLOW_CONTINUE)
         return FLOW_NOMEM;
@@ -532,9 +540,9 @@ static flow_t expand_target(spfc_check_t *c, unsigned depth, const char *domain,
     if (st == SPFC_ENOMEM)
         return FLOW_NOMEM;
     if (st != SPFC_OK)
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena, "cannot expand '%s': %s",
-                                           spec, err.message), res);
+        return permerror(c, depth, domain, res,
+                         "cannot expand '%s': %s",
+                         spec, err.message);
     return FLOW_CONTINUE;
 }
 
@@ -660,7 +668,7 @@ static flow_t compute_ptr_name(spfc_check_t *c, unsigned depth,
 static flow_t keep_record(spfc_check_t *c, spfc_record_t *rec)
 {
     if (!spfc_grow((void **)&c->records, &c->cap_records, c->n_records,
-              sizeof(*c->records))) {
+                   sizeof(*c->records))) {
         spfc_record_free(rec);
         return FLOW_NOMEM;
     }
@@ -692,11 +700,10 @@ static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
                                           found->len);
     if (text == NULL)
         return FLOW_NOMEM;
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RECORD, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RECORD, depth, domain, text,
+                                    found->len);
     if (ev == NULL)
         return FLOW_NOMEM;
-    ev->text = text;
-    ev->text_len = found->len;
 
     spfc_syntax_error_t err;
     spfc_record_t *parsed = NULL;
@@ -709,10 +716,9 @@ static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
         c->err_record_len = found->len;
         c->err_offset = err.offset;
         c->err_length = err.length;
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "syntax error in the SPF record of %s at byte %zu: %s",
-                             domain, err.offset, err.message), res);
+        return permerror(c, depth, domain, res,
+                         "syntax error in the SPF record of %s at byte %zu: %s",
+                         domain, err.offset, err.message);
     }
     if (keep_record(c, parsed) != FLOW_CONTINUE)
         return FLOW_NOMEM;
@@ -752,10 +758,9 @@ static flow_t fetch_record(spfc_check_t *c, unsigned depth, const char *domain,
         return none(c, spfc_arena_printf(&c->arena, "%s publishes no SPF record",
                                          domain), res);
     if (count > 1)
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "%s publishes %zu SPF records; exactly one is allowed (RFC 7208 4.5)",
-                             domain, count), res);
+        return permerror(c, depth, domain, res,
+                         "%s publishes %zu SPF records; exactly one is allowed (RFC 7208 4.5)",
+                         domain, count);
     return parse_record(c, depth, domain, found, rec, res);
 }
 
@@ -942,29 +947,19 @@ static path_node_t *path_push(spfc_check_t *c, const char *domain,
     return n;
 }
 
-/* Count a DNS-querying term (RFC 7208 4.6.4); permerror past the limit. */
-static flow_t count_lookup(spfc_check_t *c, unsigned depth, const char *domain,
-                           spfc_result_t *res)
-{
-    if (++c->lookups > SPFC_MAX_DNS_TERMS)
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "more than %d DNS-querying terms (RFC 7208 4.6.4)",
-                             SPFC_MAX_DNS_TERMS), res);
-    return FLOW_CONTINUE;
-}
-
 /* What every DNS-querying term does before its lookup: count it against
- * the 4.6.4 limit, expand its domain-spec (4.8), and record the target in
- * its trace event.  By index: evaluating may have grown (moved) the trace
- * array since the event was added. */
+ * the 4.6.4 limit (permerror past it), expand its domain-spec (4.8), and
+ * record the target in its trace event.  By index: evaluating may have
+ * grown (moved) the trace array since the event was added. */
 static flow_t term_target(spfc_check_t *c, unsigned depth, const char *domain,
                           const spfc_term_t *t, size_t ev_index,
                           const char **target, spfc_result_t *res)
 {
-    flow_t f = count_lookup(c, depth, domain, res);
-    if (f == FLOW_CONTINUE)
-        f = expand_target(c, depth, domain, t->domain_spec, target, res);
+    if (++c->lookups > SPFC_MAX_DNS_TERMS)
+        return permerror(c, depth, domain, res,
+                         "more than %d DNS-querying terms (RFC 7208 4.6.4)",
+                         SPFC_MAX_DNS_TERMS);
+    flow_t f = expand_target(c, depth, domain, t->domain_spec, target, res);
     if (f == FLOW_CONTINUE)
         c->trace[ev_index].detail = *target;
     return f;
@@ -1006,10 +1001,9 @@ static flow_t eval_mx(spfc_check_t *c, unsigned depth, const char *domain,
     if (f != FLOW_CONTINUE)
         return f;
     if (mx.n_rrs > SPFC_MAX_MX_NAMES)
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "the MX answer of %s has %zu names; more than %d is a permerror (RFC 7208 4.6.4)",
-                             target, mx.n_rrs, SPFC_MAX_MX_NAMES), res);
+        return permerror(c, depth, domain, res,
+                         "the MX answer of %s has %zu names; more than %d is a permerror (RFC 7208 4.6.4)",
+                         target, mx.n_rrs, SPFC_MAX_MX_NAMES);
     const char *names[SPFC_MAX_MX_NAMES];
     size_t n = mx.n_rrs;
     for (size_t i = 0; i < n; i++) {
@@ -1100,10 +1094,9 @@ static flow_t eval_include(spfc_check_t *c, unsigned depth, const char *domain,
         *res = inner;
         return FLOW_DONE;
     case SPFC_RESULT_NONE:
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "include:%s names a domain with no SPF record (RFC 7208 5.2)",
-                             target), res);
+        return permerror(c, depth, domain, res,
+                         "include:%s names a domain with no SPF record (RFC 7208 5.2)",
+                         target);
     }
     return FLOW_CONTINUE;
 }
@@ -1198,11 +1191,10 @@ static spfc_result_t qualifier_result(char q)
 static size_t trace_term(spfc_check_t *c, unsigned depth, const char *domain,
                          const spfc_term_t *t)
 {
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_TERM, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_TERM, depth, domain, t->text,
+                                    t->length);
     if (ev == NULL)
         return SIZE_MAX;
-    ev->text = t->text;
-    ev->text_len = t->length;
     ev->term_kind = t->kind;
     ev->qualifier = qualifier_of(t->qualifier);
     return c->n_trace - 1;
@@ -1217,7 +1209,7 @@ static flow_t finish_host(spfc_check_t *c, unsigned depth, const char *domain,
 {
     if (f != FLOW_DONE)
         return f;
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RESULT, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RESULT, depth, domain, NULL, 0);
     if (ev == NULL)
         return FLOW_NOMEM;
     ev->result = *res;
@@ -1279,10 +1271,9 @@ static flow_t eval_redirect(spfc_check_t *c, unsigned depth, const char *domain,
     if (f != FLOW_DONE)
         return f;
     if (inner == SPFC_RESULT_NONE)
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "redirect=%s names a domain with no SPF record (RFC 7208 6.1)",
-                             target), res);
+        return permerror(c, depth, domain, res,
+                         "redirect=%s names a domain with no SPF record (RFC 7208 6.1)",
+                         target);
     c->trace[ev_index].result = inner;
     /* The target's exp= applies, never the original's (6.2). */
     out->path = path_push(c, domain, t, in.path);
@@ -1321,11 +1312,10 @@ static flow_t check_host(spfc_check_t *c, unsigned depth, const char *domain,
                          spfc_result_t *res)
 {
     spfc_record_t *rec = NULL;
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_CHECK, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_CHECK, depth, domain, domain,
+                                    strlen(domain));
     if (ev == NULL)
         return FLOW_NOMEM;
-    ev->text = domain;
-    ev->text_len = strlen(domain);
     ev->term_kind = via;
 
     flow_t f = begin_host(c, depth, domain, &rec, res);

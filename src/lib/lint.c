@@ -275,7 +275,7 @@ static int add_finding(spfc_lint_t *l, spfc_lint_code_t code,
             return W_OK;
     }
     if (!spfc_grow((void **)&l->findings, &l->cap_findings, l->n_findings,
-              sizeof(*l->findings)))
+                   sizeof(*l->findings)))
         return W_NOMEM;
     spfc_lint_finding_t *f = &l->findings[l->n_findings];
     memset(f, 0, sizeof(*f));
@@ -957,6 +957,15 @@ static int target_answer(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
     return 1;
 }
 
+/* An empty answer to a lookup every sender's evaluation makes, whatever
+ * its address family: it counts toward both void limits (RFC 7208 4.6.4). */
+static void void_lookup(spfc_lint_t *l, spfc_lint_node_t *node, const char *why)
+{
+    l->void4++;
+    l->void6++;
+    node->note = why;
+}
+
 static int walk_mx(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
                    spfc_lint_node_t *node, const char *target, bool authorises)
 {
@@ -965,9 +974,7 @@ static int walk_mx(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
     if (r <= 0)
         return r;
     if (is_void(&mx)) {
-        l->void4++;
-        l->void6++;
-        node->note = "void lookup";
+        void_lookup(l, node, "void lookup");
         return TERM_FINDING(l, SPFC_LINT_NO_ADDRESS, SPFC_LINT_WARNING, w, t,
                             "%s has no MX record: '%s' can never match",
                             target, t->text);
@@ -989,9 +996,7 @@ static int walk_exists(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
     if (r <= 0)
         return r;
     if (is_void(&a)) {
-        l->void4++;
-        l->void6++;
-        node->note = "void lookup (no match)";
+        void_lookup(l, node, "void lookup (no match)");
     }
     return W_OK;
 }
@@ -1176,7 +1181,7 @@ spfc_status_t spfc_lint_expect(spfc_lint_t *l, spfc_result_t want,
     if (l == NULL || ip == NULL || want > SPFC_RESULT_PERMERROR)
         return SPFC_EINVAL;
     if (!spfc_grow((void **)&l->expects, &l->cap_expects, l->n_expects,
-              sizeof(*l->expects)))
+                   sizeof(*l->expects)))
         return SPFC_ENOMEM;
     expect_t *e = &l->expects[l->n_expects];
     memset(e, 0, sizeof(*e));
@@ -1427,7 +1432,7 @@ static spfc_status_t keep_failures(spfc_lint_t *l, const spfc_view_t *view,
             rc = a.rcode;
         }
         if (!spfc_grow((void **)&l->failed, &l->cap_failed, l->n_failed,
-                  sizeof(*l->failed)))
+                       sizeof(*l->failed)))
             return SPFC_ENOMEM;
         char *name = strdup(keys[i].name);
         if (name == NULL)

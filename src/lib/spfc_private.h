@@ -41,6 +41,8 @@ char *spfc_arena_strdup(spfc_arena_t *arena, const char *s);
 /* printf into the arena. */
 char *spfc_arena_printf(spfc_arena_t *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+char *spfc_arena_vprintf(spfc_arena_t *arena, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* ------------------------------------------------------------------------ */
 /* Growable byte buffer, always NUL-terminated when ok.                     */

@@ -79,19 +79,23 @@ char *spfc_arena_strdup(spfc_arena_t *arena, const char *s)
     return s == NULL ? NULL : spfc_arena_strndup(arena, s, strlen(s));
 }
 
+char *spfc_arena_vprintf(spfc_arena_t *arena, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *p = n < 0 ? NULL : spfc_arena_alloc(arena, (size_t)n + 1);
+    if (p != NULL)
+        vsnprintf(p, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return p;
+}
+
 char *spfc_arena_printf(spfc_arena_t *arena, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *p = spfc_arena_alloc(arena, (size_t)n + 1);
-    if (p == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    char *p = spfc_arena_vprintf(arena, fmt, ap);
     va_end(ap);
     return p;
 }
