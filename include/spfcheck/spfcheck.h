@@ -54,8 +54,8 @@
  *    field to either breaks older callers.  Their layouts are frozen
  *    within a major version; they change only with a new SONAME.
  *    spfc_rr_t, being also an element of the answers the view hands out,
- *    is frozen too, so spfc_view_add_rr() and spfc_view_set_answer() take
- *    it without a size.
+ *    is frozen too, so spfc_view_add_rr() and spfc_view_cache_answer_ttl()
+ *    take it without a size.
  *
  * The exported functions are those declared below with SPFC_API;
  * tests/check_exports.cmake compares them with the shared library's
