@@ -4,14 +4,13 @@
  * round trip suite zone data -> master file -> loader -> same answers.
  */
 #include "spfc_private.h"
+#include "run.h"
 #include "suite.h"
 
 #include <check.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define ZONES SPFC_TESTS_DIR "/zones"
@@ -408,42 +407,20 @@ END_TEST
 /* Through the spfcheck binary: -z -, the same records from two sources     */
 /* ------------------------------------------------------------------------ */
 
-/* What a run of the binary printed (stdout and stderr together) and its
- * exit status. */
-typedef struct bin_run {
-    int code;
-    char out[8192];
-} bin_run_t;
-
-/* Run SPFC_BINARY with args (NULL-terminated), stdin from in_path. */
-static bin_run_t run_binary(const char *in_path, const char *const *args)
+/* Run SPFC_BINARY with args (NULL-terminated) and stdin bytes in (NULL:
+ * /dev/null) through the tests' one runner (support/run.h). */
+static run_result_t run_binary(const char *in, const char *const *args)
 {
-    bin_run_t r = {.code = -1};
-    char out_path[] = "/tmp/spfc-zone-out-XXXXXX";
-    int out = mkstemp(out_path);
-    ck_assert_int_ge(out, 0);
     const char *argv[24] = {SPFC_BINARY};
     size_t n = 1;
-    for (; args[n - 1] != NULL && n < 23; n++)
+    for (; args[n - 1] != NULL; n++) {
+        ck_assert_uint_lt(n, 23);
         argv[n] = args[n - 1];
-    argv[n] = NULL;
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int in = open(in_path, O_RDONLY);
-        if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-            _exit(127);
-        execv(SPFC_BINARY, (char *const *)argv);
-        _exit(127);
     }
-    int status = 0;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    ssize_t got = pread(out, r.out, sizeof(r.out) - 1, 0);
-    ck_assert_int_ge(got, 0);
-    r.out[got] = '\0';
-    close(out);
-    unlink(out_path);
+    argv[n] = NULL;
+    run_spec_t spec = {.argv = (char *const *)argv, .in = in};
+    run_result_t r;
+    ck_assert_int_eq(run_cmd(&spec, &r), 0);
     return r;
 }
 
@@ -464,24 +441,23 @@ static char *temp_zone(const char *text)
 /* "-z -" reads the zone from standard input. */
 START_TEST(test_binary_stdin)
 {
-    char *a = temp_zone(SPF_A);
-    bin_run_t r = run_binary(a, (const char *const[]){"--offline", "-z", "-", "dup.test",
-                                                      "192.0.2.7", NULL});
-    ck_assert_msg(r.code == 0 && strncmp(r.out, "pass", 4) == 0, "%d: %s", r.code, r.out);
+    run_result_t r = run_binary(SPF_A, (const char *const[]){"--offline", "-z", "-",
+                                                             "dup.test", "192.0.2.7", NULL});
+    ck_assert_msg(r.code == 0 && strncmp(r.out, "pass", 4) == 0, "%d: %s%s", r.code, r.out,
+                  r.err);
+    run_result_free(&r);
     /* An error names "<stdin>" and its line. */
-    char *bad = temp_zone("dup.test. TXT \"v=spf1 -all\"\nx.dup.test. A 192.0.2\n");
-    r = run_binary(bad, (const char *const[]){"--offline", "-z", "-", "dup.test", "192.0.2.7",
-                                               NULL});
+    r = run_binary("dup.test. TXT \"v=spf1 -all\"\nx.dup.test. A 192.0.2\n",
+                   (const char *const[]){"--offline", "-z", "-", "dup.test", "192.0.2.7",
+                                         NULL});
     ck_assert_int_eq(r.code, 64);
-    ck_assert_msg(strstr(r.out, "spfcheck: <stdin>:2: bad IPv4 address") != NULL, "%s", r.out);
+    ck_assert_msg(strstr(r.err, "spfcheck: <stdin>:2: bad IPv4 address") != NULL, "%s", r.err);
+    run_result_free(&r);
     /* Standard input cannot feed both the zone and the batch. */
-    r = run_binary(a, (const char *const[]){"--offline", "-z", "-", "--batch", "-", NULL});
+    r = run_binary(SPF_A, (const char *const[]){"--offline", "-z", "-", "--batch", "-", NULL});
     ck_assert_int_eq(r.code, 64);
-    ck_assert_msg(strstr(r.out, "standard input") != NULL, "%s", r.out);
-    unlink(a);
-    unlink(bad);
-    free(a);
-    free(bad);
+    ck_assert_msg(strstr(r.err, "standard input") != NULL, "%s", r.err);
+    run_result_free(&r);
 }
 END_TEST
 
@@ -496,14 +472,18 @@ START_TEST(test_binary_duplicates)
                                  NULL};
     const char *const both[] = {"--offline", "-j", "-z", a, "-z", b, "dup.test", "192.0.2.7",
                                 NULL};
-    bin_run_t r1 = run_binary("/dev/null", once);
-    ck_assert_msg(r1.code == 0 && strstr(r1.out, "\"result\":\"pass\"") != NULL, "%s", r1.out);
-    bin_run_t r2 = run_binary("/dev/null", twice);
+    run_result_t r1 = run_binary(NULL, once);
+    ck_assert_msg(r1.code == 0 && strstr(r1.out, "\"result\":\"pass\"") != NULL, "%s%s",
+                  r1.out, r1.err);
+    run_result_t r2 = run_binary(NULL, twice);
     ck_assert_int_eq(r2.code, 0);
     ck_assert_str_eq(r2.out, r1.out);
-    bin_run_t r3 = run_binary("/dev/null", both);
+    run_result_t r3 = run_binary(NULL, both);
     ck_assert_int_eq(r3.code, 0);
     ck_assert_str_eq(r3.out, r1.out);
+    run_result_free(&r1);
+    run_result_free(&r2);
+    run_result_free(&r3);
     unlink(a);
     unlink(b);
     free(a);
@@ -514,12 +494,14 @@ END_TEST
 /* An error in an $INCLUDEd file names the chain of files. */
 START_TEST(test_binary_include_chain)
 {
-    bin_run_t r = run_binary("/dev/null", (const char *const[]){"--offline", "-z",
+    run_result_t r = run_binary(NULL, (const char *const[]){"--offline", "-z",
         ZONES "/include/bad.zone", "inc.test", "192.0.2.1", NULL});
     ck_assert_int_eq(r.code, 64);
     const char *want = "spfcheck: " ZONES "/include/../syntax-error.zone:5 (included from "
                        ZONES "/include/bad.zone:3): bad IPv4 address: \"999.1.2.3\"\n";
-    ck_assert_str_eq(r.out, want);
+    ck_assert_str_eq(r.err, want);
+    ck_assert_str_eq(r.out, "");
+    run_result_free(&r);
 }
 END_TEST
 

@@ -54,8 +54,8 @@
  *    field to either breaks older callers.  Their layouts are frozen
  *    within a major version; they change only with a new SONAME.
  *    spfc_rr_t, being also an element of the answers the view hands out,
- *    is frozen too, so spfc_view_add_rr() and spfc_view_set_answer() take
- *    it without a size.
+ *    is frozen too, so spfc_view_add_rr() and spfc_view_cache_answer_ttl()
+ *    take it without a size.
  *
  * The exported functions are those declared below with SPFC_API;
  * tests/check_exports.cmake compares them with the shared library's
@@ -814,11 +814,12 @@ SPFC_API void spfc_resolver_free(spfc_resolver_t *resolver);
  * spfc_resolver_submit() and spfc_resolver_process().  The check's
  * deadline (deadline_ms) bounds how long this takes.
  *
- * Queries sent for one check are bounded: at most 110 prefetch queries
- * (the evaluator's hint budget, 10 DNS-querying terms each with up to 10
- * MX/PTR names, enforced per check) plus one blocking query per distinct
- * lookup of the evaluation, at most 1 + 10 x 11 + 1 (exp) + 11 (%{p}) =
- * 123: 233 in all, and usually far fewer.
+ * Queries sent for one check are bounded, by the limits defined once
+ * above: at most SPFC_MAX_PREFETCH prefetch queries (the evaluator's hint
+ * budget, enforced per check) plus one blocking query per distinct lookup
+ * of the evaluation, at most 1 (the first record)
+ * + SPFC_MAX_DNS_TERMS x (1 + SPFC_MAX_MX_NAMES) + 1 (exp)
+ * + (1 + SPFC_MAX_PTR_NAMES) (%{p}); usually far fewer.
  */
 SPFC_API spfc_status_t spfc_resolver_run(spfc_resolver_t *resolver,
                                          spfc_check_t *check,

@@ -126,7 +126,7 @@ static bool text_to_wire(const char *text, wire_name_t *out)
         while (j < len && text[j] != '.')
             j++;
         size_t lab = j - i;
-        if (lab == 0 || lab > SPFC_LABEL_MAX || n + 1 + lab + 1 > WIRE_NAME_MAX)
+        if (lab == 0 || lab > SPFC_MAX_LABEL_LEN || n + 1 + lab + 1 > WIRE_NAME_MAX)
             return false;
         out->b[n] = (uint8_t)lab;
         memcpy(out->b + n + 1, text + i, lab);

@@ -274,31 +274,14 @@ spfc_status_t spfc_check_set_default_exp(spfc_check_t *c, const char *text)
     return SPFC_OK;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Growable arrays of the pass                                              */
-/* ------------------------------------------------------------------------ */
-
-static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    if (ncap > SIZE_MAX / elem)
-        return false;
-    void *p = realloc(*arr, ncap * elem);
-    if (p == NULL)
-        return false;
-    *arr = p;
-    *cap = ncap;
-    return true;
-}
-
-/* Append a trace event; returns NULL on ENOMEM. */
+/* Append a trace event about text[0..len) (NULL, 0: none); returns NULL
+ * on ENOMEM. */
 static spfc_trace_ev_t *trace_add(spfc_check_t *c, spfc_trace_kind_t kind,
-                                  unsigned depth, const char *domain)
+                                  unsigned depth, const char *domain,
+                                  const char *text, size_t len)
 {
-    if (!grow((void **)&c->trace, &c->cap_trace, c->n_trace, sizeof(*c->trace)) ||
-        !grow((void **)&c->detail_lens, &c->cap_detail_lens, c->n_trace,
+    if (!spfc_grow((void **)&c->trace, &c->cap_trace, c->n_trace, sizeof(*c->trace)) ||
+        !spfc_grow((void **)&c->detail_lens, &c->cap_detail_lens, c->n_trace,
               sizeof(*c->detail_lens)))
         return NULL;
     c->detail_lens[c->n_trace] = 0;
@@ -309,17 +292,17 @@ static spfc_trace_ev_t *trace_add(spfc_check_t *c, spfc_trace_kind_t kind,
     ev->domain = domain;
     ev->term_kind = SPFC_TERM_NONE;
     ev->qualifier = SPFC_QUALIFIER_NONE;
+    ev->text = text;
+    ev->text_len = len;
     return ev;
 }
 
 static flow_t note(spfc_check_t *c, unsigned depth, const char *domain,
                    const char *text)
 {
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_NOTE, depth, domain);
-    if (ev == NULL)
+    if (trace_add(c, SPFC_TRACE_NOTE, depth, domain, text,
+                  text != NULL ? strlen(text) : 0) == NULL)
         return FLOW_NOMEM;
-    ev->text = text;
-    ev->text_len = text != NULL ? strlen(text) : 0;
     return FLOW_CONTINUE;
 }
 
@@ -353,7 +336,7 @@ static flow_t hint(spfc_check_t *c, const char *name, uint16_t type)
         return FLOW_CONTINUE;
     if (spfc_view_lookup(c->view, name, type, &ans) || key_listed(c, name, type))
         return FLOW_CONTINUE;
-    if (!grow((void **)&c->keys, &c->cap_keys, c->n_keys, sizeof(*c->keys)))
+    if (!spfc_grow((void **)&c->keys, &c->cap_keys, c->n_keys, sizeof(*c->keys)))
         return FLOW_NOMEM;
     c->keys[c->n_keys].name = name;
     c->keys[c->n_keys].type = type;
@@ -432,11 +415,10 @@ static flow_t dns(spfc_check_t *c, unsigned depth, const char *domain,
         ans->rrs = no_rrs;
         ans->cname_hops = 0;
     }
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_DNS, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_DNS, depth, domain, name,
+                                    strlen(name));
     if (ev == NULL)
         return FLOW_NOMEM;
-    ev->text = name;
-    ev->text_len = strlen(name);
     ev->qtype = type;
     ev->rcode = ans->rcode;
     ev->n_rrs = ans->n_rrs;
@@ -488,8 +470,15 @@ static flow_t temperror(spfc_check_t *c, unsigned depth, const char *domain,
 /* End the check with permerror for the reason why (NULL: out of memory,
  * as the spfc_arena_printf() that made it failed). */
 static flow_t permerror(spfc_check_t *c, unsigned depth, const char *domain,
-                        const char *why, spfc_result_t *res)
+                        spfc_result_t *res, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static flow_t permerror(spfc_check_t *c, unsigned depth, const char *domain,
+                        spfc_result_t *res, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    const char *why = spfc_arena_vprintf(&c->arena, fmt, ap);
+    va_end(ap);
     c->reason = why;
     if (why == NULL || note(c, depth, domain, why) != FLOW_CONTINUE)
         return FLOW_NOMEM;
@@ -593,9 +582,9 @@ static flow_t expand_target(spfc_check_t *c, unsigned depth, const char *domain,
     if (st == SPFC_ENOMEM)
         return FLOW_NOMEM;
     if (st != SPFC_OK)
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena, "cannot expand '%s': %s",
-                                           spec, err.message), res);
+        return permerror(c, depth, domain, res,
+                         "cannot expand '%s': %s",
+                         spec, err.message);
     return FLOW_CONTINUE;
 }
 
@@ -720,8 +709,8 @@ static flow_t compute_ptr_name(spfc_check_t *c, unsigned depth,
 
 static flow_t keep_record(spfc_check_t *c, spfc_record_t *rec)
 {
-    if (!grow((void **)&c->records, &c->cap_records, c->n_records,
-              sizeof(*c->records))) {
+    if (!spfc_grow((void **)&c->records, &c->cap_records, c->n_records,
+                   sizeof(*c->records))) {
         spfc_record_free(rec);
         return FLOW_NOMEM;
     }
@@ -753,11 +742,10 @@ static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
                                           found->len);
     if (text == NULL)
         return FLOW_NOMEM;
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RECORD, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RECORD, depth, domain, text,
+                                    found->len);
     if (ev == NULL)
         return FLOW_NOMEM;
-    ev->text = text;
-    ev->text_len = found->len;
 
     spfc_syntax_error_t err;
     spfc_record_t *parsed = NULL;
@@ -770,10 +758,9 @@ static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
         c->err_record_len = found->len;
         c->err_offset = err.offset;
         c->err_length = err.length;
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "syntax error in the SPF record of %s at byte %zu: %s",
-                             domain, err.offset, err.message), res);
+        return permerror(c, depth, domain, res,
+                         "syntax error in the SPF record of %s at byte %zu: %s",
+                         domain, err.offset, err.message);
     }
     if (keep_record(c, parsed) != FLOW_CONTINUE)
         return FLOW_NOMEM;
@@ -813,10 +800,9 @@ static flow_t fetch_record(spfc_check_t *c, unsigned depth, const char *domain,
         return none(c, spfc_arena_printf(&c->arena, "%s publishes no SPF record",
                                          domain), res);
     if (count > 1)
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "%s publishes %zu SPF records; exactly one is allowed (RFC 7208 4.5)",
-                             domain, count), res);
+        return permerror(c, depth, domain, res,
+                         "%s publishes %zu SPF records; exactly one is allowed (RFC 7208 4.5)",
+                         domain, count);
     return parse_record(c, depth, domain, found, rec, res);
 }
 
@@ -959,7 +945,7 @@ static flow_t hint_terms(spfc_check_t *c, const char *domain,
 {
     if (hinted_before(c, domain))
         return FLOW_CONTINUE;
-    if (!grow((void **)&c->hinted, &c->cap_hinted, c->n_hinted, sizeof(*c->hinted)))
+    if (!spfc_grow((void **)&c->hinted, &c->cap_hinted, c->n_hinted, sizeof(*c->hinted)))
         return FLOW_NOMEM;
     c->hinted[c->n_hinted++] = domain;
 
@@ -1003,16 +989,22 @@ static path_node_t *path_push(spfc_check_t *c, const char *domain,
     return n;
 }
 
-/* Count a DNS-querying term (RFC 7208 4.6.4); permerror past the limit. */
-static flow_t count_lookup(spfc_check_t *c, unsigned depth, const char *domain,
-                           spfc_result_t *res)
+/* What every DNS-querying term does before its lookup: count it against
+ * the 4.6.4 limit (permerror past it), expand its domain-spec (4.8), and
+ * record the target in its trace event.  By index: evaluating may have
+ * grown (moved) the trace array since the event was added. */
+static flow_t term_target(spfc_check_t *c, unsigned depth, const char *domain,
+                          const spfc_term_t *t, size_t ev_index,
+                          const char **target, spfc_result_t *res)
 {
     if (++c->lookups > SPFC_MAX_DNS_TERMS)
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "more than %d DNS-querying terms (RFC 7208 4.6.4)",
-                             SPFC_MAX_DNS_TERMS), res);
-    return FLOW_CONTINUE;
+        return permerror(c, depth, domain, res,
+                         "more than %d DNS-querying terms (RFC 7208 4.6.4)",
+                         SPFC_MAX_DNS_TERMS);
+    flow_t f = expand_target(c, depth, domain, t->domain_spec, target, res);
+    if (f == FLOW_CONTINUE)
+        c->trace[ev_index].detail = *target;
+    return f;
 }
 
 /* The client address in ip4/ip6's network (RFC 7208 5.6). */
@@ -1051,10 +1043,9 @@ static flow_t eval_mx(spfc_check_t *c, unsigned depth, const char *domain,
     if (f != FLOW_CONTINUE)
         return f;
     if (mx.n_rrs > SPFC_MAX_MX_NAMES)
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "the MX answer of %s has %zu names; more than %d is a permerror (RFC 7208 4.6.4)",
-                             target, mx.n_rrs, SPFC_MAX_MX_NAMES), res);
+        return permerror(c, depth, domain, res,
+                         "the MX answer of %s has %zu names; more than %d is a permerror (RFC 7208 4.6.4)",
+                         target, mx.n_rrs, SPFC_MAX_MX_NAMES);
     const char *names[SPFC_MAX_MX_NAMES];
     size_t n = mx.n_rrs;
     for (size_t i = 0; i < n; i++) {
@@ -1145,10 +1136,9 @@ static flow_t eval_include(spfc_check_t *c, unsigned depth, const char *domain,
         *res = inner;
         return FLOW_DONE;
     case SPFC_RESULT_NONE:
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "include:%s names a domain with no SPF record (RFC 7208 5.2)",
-                             target), res);
+        return permerror(c, depth, domain, res,
+                         "include:%s names a domain with no SPF record (RFC 7208 5.2)",
+                         target);
     }
     return FLOW_CONTINUE;
 }
@@ -1187,13 +1177,9 @@ static flow_t eval_mechanism(spfc_check_t *c, unsigned depth, const char *domain
         return FLOW_CONTINUE;
     }
 
-    flow_t f = count_lookup(c, depth, domain, res);
-    if (f == FLOW_CONTINUE)
-        f = expand_target(c, depth, domain, t->domain_spec, &target, res);
+    flow_t f = term_target(c, depth, domain, t, ev_index, &target, res);
     if (f != FLOW_CONTINUE)
         return f;
-    /* By index: evaluating may have grown (moved) the trace array. */
-    c->trace[ev_index].detail = target;
 
     switch (t->kind) {
     case SPFC_TERM_A:
@@ -1247,11 +1233,10 @@ static spfc_result_t qualifier_result(char q)
 static size_t trace_term(spfc_check_t *c, unsigned depth, const char *domain,
                          const spfc_term_t *t)
 {
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_TERM, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_TERM, depth, domain, t->text,
+                                    t->length);
     if (ev == NULL)
         return SIZE_MAX;
-    ev->text = t->text;
-    ev->text_len = t->length;
     ev->term_kind = t->kind;
     ev->qualifier = qualifier_of(t->qualifier);
     return c->n_trace - 1;
@@ -1266,7 +1251,7 @@ static flow_t finish_host(spfc_check_t *c, unsigned depth, const char *domain,
 {
     if (f != FLOW_DONE)
         return f;
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RESULT, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_RESULT, depth, domain, NULL, 0);
     if (ev == NULL)
         return FLOW_NOMEM;
     ev->result = *res;
@@ -1318,12 +1303,9 @@ static flow_t eval_redirect(spfc_check_t *c, unsigned depth, const char *domain,
     size_t ev_index = trace_term(c, depth, domain, t);
     if (ev_index == SIZE_MAX)
         return FLOW_NOMEM;
-    flow_t f = count_lookup(c, depth, domain, res);
-    if (f == FLOW_CONTINUE)
-        f = expand_target(c, depth, domain, t->domain_spec, &target, res);
+    flow_t f = term_target(c, depth, domain, t, ev_index, &target, res);
     if (f != FLOW_CONTINUE)
         return f;
-    c->trace[ev_index].detail = target;
     c->trace[ev_index].matched = 1;
     host_out_t in = {0};
     spfc_result_t inner = SPFC_RESULT_NONE;
@@ -1331,10 +1313,9 @@ static flow_t eval_redirect(spfc_check_t *c, unsigned depth, const char *domain,
     if (f != FLOW_DONE)
         return f;
     if (inner == SPFC_RESULT_NONE)
-        return permerror(c, depth, domain,
-                         spfc_arena_printf(&c->arena,
-                             "redirect=%s names a domain with no SPF record (RFC 7208 6.1)",
-                             target), res);
+        return permerror(c, depth, domain, res,
+                         "redirect=%s names a domain with no SPF record (RFC 7208 6.1)",
+                         target);
     c->trace[ev_index].result = inner;
     /* The target's exp= applies, never the original's (6.2). */
     out->path = path_push(c, domain, t, in.path);
@@ -1373,11 +1354,10 @@ static flow_t check_host(spfc_check_t *c, unsigned depth, const char *domain,
                          spfc_result_t *res)
 {
     spfc_record_t *rec = NULL;
-    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_CHECK, depth, domain);
+    spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_CHECK, depth, domain, domain,
+                                    strlen(domain));
     if (ev == NULL)
         return FLOW_NOMEM;
-    ev->text = domain;
-    ev->text_len = strlen(domain);
     ev->term_kind = via;
 
     flow_t f = begin_host(c, depth, domain, &rec, res);
@@ -1493,7 +1473,7 @@ static flow_t explain(spfc_check_t *c, const host_out_t *top, const char **expl)
 static spfc_status_t finish_keys(spfc_check_t *c)
 {
     /* keys[0] is the blocking key; hints follow without duplicates. */
-    if (!grow((void **)&c->keys, &c->cap_keys, c->n_keys, sizeof(*c->keys)))
+    if (!spfc_grow((void **)&c->keys, &c->cap_keys, c->n_keys, sizeof(*c->keys)))
         return SPFC_ENOMEM;
     size_t w = 1;
     spfc_key_t block = c->block;

@@ -215,22 +215,6 @@ void spfc_lint_free(spfc_lint_t *l)
     free(l);
 }
 
-/* Make room for one more element of an array that doubles. */
-static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return true;
-    size_t nc = *cap ? *cap * 2 : 16;
-    if (nc > SIZE_MAX / elem)
-        return false;
-    void *p = realloc(*arr, nc * elem);
-    if (p == NULL)
-        return false;
-    *arr = p;
-    *cap = nc;
-    return true;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Findings, nodes, keys                                                    */
 /* ------------------------------------------------------------------------ */
@@ -290,8 +274,8 @@ static int add_finding(spfc_lint_t *l, spfc_lint_code_t code,
             spfc_strcasecmp(f->domain, domain) == 0 && strcmp(f->message, msg) == 0)
             return W_OK;
     }
-    if (!grow((void **)&l->findings, &l->cap_findings, l->n_findings,
-              sizeof(*l->findings)))
+    if (!spfc_grow((void **)&l->findings, &l->cap_findings, l->n_findings,
+                   sizeof(*l->findings)))
         return W_NOMEM;
     spfc_lint_finding_t *f = &l->findings[l->n_findings];
     memset(f, 0, sizeof(*f));
@@ -322,7 +306,7 @@ static int add_finding(spfc_lint_t *l, spfc_lint_code_t code,
 static spfc_lint_node_t *add_node(spfc_lint_t *l, const char *domain,
                                   const spfc_term_t *t)
 {
-    if (!grow((void **)&l->nodes, &l->cap_nodes, l->n_nodes, sizeof(*l->nodes)))
+    if (!spfc_grow((void **)&l->nodes, &l->cap_nodes, l->n_nodes, sizeof(*l->nodes)))
         return NULL;
     spfc_lint_node_t *n = &l->nodes[l->n_nodes++];
     memset(n, 0, sizeof(*n));
@@ -345,7 +329,7 @@ static int add_key(spfc_lint_t *l, const char *name, uint16_t type)
     for (size_t i = 0; i < l->n_keys; i++)
         if (l->keys[i].type == type && spfc_strcasecmp(l->keys[i].name, name) == 0)
             return 0;
-    if (!grow((void **)&l->keys, &l->cap_keys, l->n_keys, sizeof(*l->keys)))
+    if (!spfc_grow((void **)&l->keys, &l->cap_keys, l->n_keys, sizeof(*l->keys)))
         return W_NOMEM;
     const char *copy = spfc_arena_strdup(&l->arena, name);
     if (copy == NULL)
@@ -475,7 +459,7 @@ static int add_network(spfc_lint_t *l, const spfc_ip_t *ip, unsigned prefix,
         l->truncated = true;
         return W_OK;
     }
-    if (!grow((void **)&l->nets, &l->cap_nets, l->n_nets, sizeof(*l->nets)))
+    if (!spfc_grow((void **)&l->nets, &l->cap_nets, l->n_nets, sizeof(*l->nets)))
         return W_NOMEM;
     spfc_lint_network_t *n = &l->nets[l->n_nets++];
     n->ip = *ip;
@@ -585,7 +569,7 @@ static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
     if (r != W_OK)
         return r;
     if (l->n_seen < MAX_SEEN) {
-        if (!grow((void **)&l->seen, &l->cap_seen, l->n_seen, sizeof(*l->seen)))
+        if (!spfc_grow((void **)&l->seen, &l->cap_seen, l->n_seen, sizeof(*l->seen)))
             return W_NOMEM;
         l->seen[l->n_seen++] = (seen_t){.domain = w->domain, .offset = t->offset,
                                         .ip = net, .prefix = prefix};
@@ -951,23 +935,46 @@ static int walk_mx_hosts(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
     return W_OK;
 }
 
-static int walk_mx(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
-                   spfc_lint_node_t *node, const char *target, bool authorises)
+/* The answer to a term's own lookup, within the walk's target budget.
+ * 1 with *ans when it is known and not a failure; otherwise what the
+ * walker returns now: W_OK (over budget, or fetched in a later round),
+ * W_NOMEM, or the result of recording the DNS failure. */
+static int target_answer(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
+                         spfc_lint_node_t *node, const char *target,
+                         uint16_t type, spfc_answer_t *ans)
 {
-    spfc_answer_t mx;
     if (!budget(l, &l->targets, SPFC_LINT_MAX_TARGETS)) {
         node->note = "not resolved (walk limit)";
         return W_OK;
     }
-    int r = lookup(l, target, SPFC_TYPE_MX, &mx);
+    int r = lookup(l, target, type, ans);
     if (r <= 0)
         return r;
-    if (rcode_failed(mx.rcode))
-        return dns_failure(l, w, t, target, SPFC_TYPE_MX, mx.rcode);
+    if (rcode_failed(ans->rcode)) {
+        r = dns_failure(l, w, t, target, type, ans->rcode);
+        return r == W_NOMEM ? W_NOMEM : W_OK;
+    }
+    return 1;
+}
+
+/* An empty answer to a lookup every sender's evaluation makes, whatever
+ * its address family: it counts toward both void limits (RFC 7208 4.6.4). */
+static void void_lookup(spfc_lint_t *l, spfc_lint_node_t *node, const char *why)
+{
+    l->void4++;
+    l->void6++;
+    node->note = why;
+}
+
+static int walk_mx(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
+                   spfc_lint_node_t *node, const char *target, bool authorises)
+{
+    spfc_answer_t mx;
+    int r = target_answer(l, w, t, node, target, SPFC_TYPE_MX, &mx);
+    if (r <= 0)
+        return r;
     if (is_void(&mx)) {
-        l->void4++;
-        l->void6++;
-        node->note = "void lookup";
+        void_lookup(l, node, "void lookup");
         return TERM_FINDING(l, SPFC_LINT_NO_ADDRESS, SPFC_LINT_WARNING, w, t,
                             "%s has no MX record: '%s' can never match",
                             target, t->text);
@@ -984,20 +991,12 @@ static int walk_exists(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
                        spfc_lint_node_t *node, const char *target)
 {
     spfc_answer_t a;
-    if (!budget(l, &l->targets, SPFC_LINT_MAX_TARGETS)) {
-        node->note = "not resolved (walk limit)";
-        return W_OK;
-    }
     /* 5.7: always an A query, whatever the sender's family. */
-    int r = lookup(l, target, SPFC_TYPE_A, &a);
+    int r = target_answer(l, w, t, node, target, SPFC_TYPE_A, &a);
     if (r <= 0)
         return r;
-    if (rcode_failed(a.rcode))
-        return dns_failure(l, w, t, target, SPFC_TYPE_A, a.rcode);
     if (is_void(&a)) {
-        l->void4++;
-        l->void6++;
-        node->note = "void lookup (no match)";
+        void_lookup(l, node, "void lookup (no match)");
     }
     return W_OK;
 }
@@ -1026,7 +1025,7 @@ static int check_duplicate_include(spfc_lint_t *l, const where_t *w,
     }
     if (l->n_seen >= MAX_SEEN)
         return W_OK;
-    if (!grow((void **)&l->seen, &l->cap_seen, l->n_seen, sizeof(*l->seen)))
+    if (!spfc_grow((void **)&l->seen, &l->cap_seen, l->n_seen, sizeof(*l->seen)))
         return W_NOMEM;
     l->seen[l->n_seen++] = (seen_t){.domain = w->domain, .offset = t->offset,
                                     .name = target};
@@ -1181,8 +1180,8 @@ spfc_status_t spfc_lint_expect(spfc_lint_t *l, spfc_result_t want,
 {
     if (l == NULL || ip == NULL || want > SPFC_RESULT_PERMERROR)
         return SPFC_EINVAL;
-    if (!grow((void **)&l->expects, &l->cap_expects, l->n_expects,
-              sizeof(*l->expects)))
+    if (!spfc_grow((void **)&l->expects, &l->cap_expects, l->n_expects,
+                   sizeof(*l->expects)))
         return SPFC_ENOMEM;
     expect_t *e = &l->expects[l->n_expects];
     memset(e, 0, sizeof(*e));
@@ -1432,8 +1431,8 @@ static spfc_status_t keep_failures(spfc_lint_t *l, const spfc_view_t *view,
                 continue;
             rc = a.rcode;
         }
-        if (!grow((void **)&l->failed, &l->cap_failed, l->n_failed,
-                  sizeof(*l->failed)))
+        if (!spfc_grow((void **)&l->failed, &l->cap_failed, l->n_failed,
+                       sizeof(*l->failed)))
             return SPFC_ENOMEM;
         char *name = strdup(keys[i].name);
         if (name == NULL)
@@ -1443,11 +1442,17 @@ static spfc_status_t keep_failures(spfc_lint_t *l, const spfc_view_t *view,
     return SPFC_OK;
 }
 
+/* Blocking lookups one check may wait for one after another: the first
+ * record, each DNS-querying term with its MX hosts' addresses, exp, and
+ * %{p}'s PTR with its names (RFC 7208 4.6.4; spfc_resolver_run in
+ * spfcheck.h). */
+#define CHECK_MAX_BLOCKING \
+    (1 + SPFC_MAX_DNS_TERMS * (1 + SPFC_MAX_MX_NAMES) + 1 + 1 + SPFC_MAX_PTR_NAMES)
+
 /* Rounds one lint may take: one per level of the tree, and a level is at
  * most one include/redirect deeper (plus the MX hosts' addresses); an
- * expectation's check may wait for up to 123 answers one after another
- * (spfc_resolver_run in spfcheck.h). */
-#define MAX_ROUNDS (2 * SPFC_LINT_MAX_DEPTH + 4 + 123)
+ * expectation's check may wait for up to CHECK_MAX_BLOCKING answers. */
+#define MAX_ROUNDS (2 * SPFC_LINT_MAX_DEPTH + 4 + CHECK_MAX_BLOCKING)
 
 spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_lint_t *lint,
                             spfc_resolver_stats_t *stats)

@@ -437,6 +437,13 @@ static size_t format_i(const spfc_ip_t *ip, char *buf, size_t cap)
     return k;
 }
 
+/* Section 7.3 substitutes "unknown" for a value the checker lacks (%{p}
+ * without a validated name, and likewise an empty HELO or receiver). */
+static const char *or_unknown(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : "unknown";
+}
+
 /* The value of a macro letter (section 7.2).  scratch holds values that
  * are computed; SPFC_EINVAL when env lacks what the letter needs. */
 static spfc_status_t letter_value(const spfc_macro_env_t *env, char letter,
@@ -493,15 +500,13 @@ static spfc_status_t letter_value(const spfc_macro_env_t *env, char letter,
         s = env->ip->family == 4 ? "in-addr" : "ip6";
         break;
     case 'p':
-        s = env->ptr_name != NULL && env->ptr_name[0] != '\0' ? env->ptr_name
-                                                             : "unknown";
+        s = or_unknown(env->ptr_name);
         break;
     case 'h':
-        s = env->helo != NULL && env->helo[0] != '\0' ? env->helo : "unknown";
+        s = or_unknown(env->helo);
         break;
     case 'r':
-        s = env->receiver != NULL && env->receiver[0] != '\0' ? env->receiver
-                                                             : "unknown";
+        s = or_unknown(env->receiver);
         break;
     case 't':
         snprintf(scratch, cap, "%lld", env->now);

@@ -589,7 +589,7 @@ static void finish_job(spfc_resolver_t *r, job_t *j, spfc_status_t st)
                                             : NULL;
     for (size_t i = 0; o != NULL && o->trace != NULL && i < o->n_trace; i++) {
         const spfc_trace_ev_t *ev = &o->trace[i];
-        char name[SPFC_NAME_MAX + 3];
+        char name[SPFC_MAX_NAME_LEN + 3];
         if (ev->kind != SPFC_TRACE_DNS || ev->text == NULL ||
             ev->text_len >= sizeof(name))
             continue;
@@ -781,7 +781,7 @@ wake:
 static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
                          job_t *waiter, job_t *hinter, bool *sent)
 {
-    char key[SPFC_NAME_MAX + 3];
+    char key[SPFC_MAX_NAME_LEN + 3];
     *sent = false;
     if (!spfc_name_canon(name, key, sizeof(key)))
         return SPFC_EINVAL; /* the view answers such names itself */

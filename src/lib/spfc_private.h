@@ -10,10 +10,6 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
-/* The public limits under their older internal names. */
-#define SPFC_NAME_MAX SPFC_MAX_NAME_LEN
-#define SPFC_LABEL_MAX SPFC_MAX_LABEL_LEN
-
 /*
  * Extensible input structures (the ABI rule of spfcheck.h): a caller built
  * against an older header passes a smaller struct.  Copy what the caller
@@ -47,6 +43,8 @@ size_t spfc_arena_bytes(const spfc_arena_t *arena);
 /* printf into the arena. */
 char *spfc_arena_printf(spfc_arena_t *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+char *spfc_arena_vprintf(spfc_arena_t *arena, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* The bytes a parsed record takes (its one arena). */
 size_t spfc_record_bytes(const spfc_record_t *record);
@@ -70,6 +68,12 @@ bool spfc_buf_printf(spfc_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Hand the data over to the caller (malloc()ed); b is emptied. */
 char *spfc_buf_take(spfc_buf_t *b);
+
+/* Room for element n of a malloc()ed array of elem-sized elements that
+ * doubles (from 16): *arr and *cap change only on success; false on
+ * ENOMEM or when the size would overflow.  The one growth helper of the
+ * library, e.g. spfc_grow((void **)&a->items, &a->cap, a->n, sizeof(*a->items)). */
+bool spfc_grow(void **arr, size_t *cap, size_t n, size_t elem);
 
 /* ------------------------------------------------------------------------ */
 /* Hash table: the one the view's names and the resolver's questions use.   */

@@ -1,5 +1,6 @@
 /*
- * util.c - arena, growable buffer, name helpers and the _str() tables.
+ * util.c - arena, growable buffer and arrays, hash table, name helpers and
+ * the _str() tables.
  */
 #include "spfc_private.h"
 
@@ -87,19 +88,23 @@ char *spfc_arena_strdup(spfc_arena_t *arena, const char *s)
     return s == NULL ? NULL : spfc_arena_strndup(arena, s, strlen(s));
 }
 
+char *spfc_arena_vprintf(spfc_arena_t *arena, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *p = n < 0 ? NULL : spfc_arena_alloc(arena, (size_t)n + 1);
+    if (p != NULL)
+        vsnprintf(p, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return p;
+}
+
 char *spfc_arena_printf(spfc_arena_t *arena, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *p = spfc_arena_alloc(arena, (size_t)n + 1);
-    if (p == NULL)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    char *p = spfc_arena_vprintf(arena, fmt, ap);
     va_end(ap);
     return p;
 }
@@ -139,6 +144,22 @@ static bool buf_reserve(spfc_buf_t *b, size_t extra)
     }
     b->data = p;
     b->cap = cap;
+    return true;
+}
+
+bool spfc_grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return true;
+    size_t ncap = *cap ? *cap : 8;
+    if (ncap > SIZE_MAX / 2 / elem)
+        return false;
+    ncap *= 2;
+    void *p = realloc(*arr, ncap * elem);
+    if (p == NULL)
+        return false;
+    *arr = p;
+    *cap = ncap;
     return true;
 }
 
@@ -237,12 +258,12 @@ size_t spfc_name_labels(const char *name)
     size_t len = strlen(name);
     if (len > 0 && name[len - 1] == '.')
         len--;
-    if (len == 0 || len > SPFC_NAME_MAX)
+    if (len == 0 || len > SPFC_MAX_NAME_LEN)
         return 0;
     size_t labels = 0, label_len = 0;
     for (size_t i = 0; i <= len; i++) {
         if (i == len || name[i] == '.') {
-            if (label_len == 0 || label_len > SPFC_LABEL_MAX)
+            if (label_len == 0 || label_len > SPFC_MAX_LABEL_LEN)
                 return 0;
             labels++;
             label_len = 0;

@@ -1,5 +1,6 @@
 /*
- * zone.c - RFC 1035 master files as DNS view data (--zone, --offline).
+ * zone.c - RFC 1035 master files as DNS view data (--zone FILE, -z - for
+ * standard input, --offline).
  *
  * Knot DNS's zone scanner (libzscanner) parses the records: owners (a
  * blank one meaning the previous), relative names, "@", \DDD and \X
@@ -433,14 +434,9 @@ static spfc_status_t note_owner(loader_t *L, const char *owner)
 {
     if (L->n_owners > 0 && strcmp(L->owners[L->n_owners - 1], owner) == 0)
         return SPFC_OK;
-    if (L->n_owners == L->cap_owners) {
-        size_t cap = L->cap_owners ? L->cap_owners * 2 : 64;
-        char **o = realloc(L->owners, cap * sizeof(*o));
-        if (o == NULL)
-            return SPFC_ENOMEM;
-        L->owners = o;
-        L->cap_owners = cap;
-    }
+    if (!spfc_grow((void **)&L->owners, &L->cap_owners, L->n_owners,
+                   sizeof(*L->owners)))
+        return SPFC_ENOMEM;
     L->owners[L->n_owners] = strdup(owner);
     if (L->owners[L->n_owners] == NULL)
         return SPFC_ENOMEM;

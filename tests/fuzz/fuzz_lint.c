@@ -15,7 +15,7 @@
  * text and JSON render, and the JSON parses (jansson) as UTF-8.
  */
 #define _GNU_SOURCE /* open_memstream */
-#include "spfcheck/spfcheck.h"
+#include "spfc_private.h" /* spfc_view_set_answer, _set_name_rcode: test-only */
 
 #include <jansson.h>
 #include <stdint.h>

@@ -33,7 +33,7 @@ echo "== fuzz: build ($BUILD) =="
 CC=clang cmake -S "$TOP" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSPFCHECK_FUZZ=ON -DSPFCHECK_BUILD_TESTS=OFF -DSPFCHECK_WERROR=ON >/dev/null
 cmake --build "$BUILD" -j2 >/dev/null
-# Every target the build made (fuzz_batch only once src/cli has batch.c).
+# Every target the build made.
 DEFAULT_TARGETS=$(cd "$BUILD/tests/fuzz" && ls fuzz_* | sort | tr '\n' ' ')
 TARGETS=${FUZZ_TARGETS:-$DEFAULT_TARGETS}
 
