@@ -426,6 +426,87 @@ START_TEST(slow_pipe)
 }
 END_TEST
 
+/* --fail-on: the exit status follows the listed results; every line is
+ * still printed, errors with their reason after "RESULT IP IDENTITY". */
+static const char fail_on_zone[] =
+    "$TTL 300\n"
+    "test. IN SOA ns.test. h.test. 1 3600 600 86400 300\n"
+    "a.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+    "b.test. IN TXT \"v=spf1 include:nospf.test -all\"\n"
+    "c.test. IN TXT \"v=spf1 ip4:192.0.2.0/33 -all\"\n";
+
+static const struct {
+    const char *input;
+    const char *fail_on; /* NULL: no --fail-on */
+    int code;
+} fail_on_cases[] = {
+    {"192.0.2.1 a.test\n192.0.2.1 b.test\n", NULL, 0},
+    {"192.0.2.1 a.test\n192.0.2.1 b.test\n", "permerror", 1},
+    {"192.0.2.1 a.test\n192.0.2.1 b.test\n", "fail,temperror", 0},
+    {"192.0.2.1 a.test\n10.0.0.1 a.test\n", "fail,temperror", 1},
+    {"192.0.2.1 a.test\n10.0.0.1 a.test\n", "PASS", 1},
+    {"192.0.2.1 a.test\n", "fail", 0},
+    /* a malformed line fails a run with --fail-on, and only then */
+    {"192.0.2.1 a.test\n192.0.2.1 a.test pass\n", "fail", 1},
+    {"192.0.2.1 a.test\n192.0.2.1 a.test pass\n", NULL, 0},
+    /* "errors" is about lint lines: no check line matches it */
+    {"10.0.0.1 b.test\n", "errors", 0},
+};
+
+START_TEST(fail_on_exit)
+{
+    char *zone = temp_file(fail_on_zone, sizeof fail_on_zone - 1);
+    const char *args[] = {"--offline", "--zone", zone, "--batch", "-",
+                          fail_on_cases[_i].fail_on ? "--fail-on" : NULL,
+                          fail_on_cases[_i].fail_on, NULL};
+    run_t r = run_spfcheck(args, fail_on_cases[_i].input, 0);
+    ck_assert_msg(r.code == fail_on_cases[_i].code, "case %d: exit %d: %s",
+                  _i, r.code, r.err);
+    ck_assert_str_eq(r.err, "");
+    size_t n = 0, want = 0;
+    for (const char *p = fail_on_cases[_i].input; *p; p++)
+        want += *p == '\n';
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, want);
+    free(v);
+    run_free(&r);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/* The reason after permerror, in a line that still splits on its first
+ * three spaces; the result word in the HELO place is an error line. */
+START_TEST(error_reason_text)
+{
+    char *zone = temp_file(fail_on_zone, sizeof fail_on_zone - 1);
+    const char *args[] = {"--offline", "--zone", zone, "--batch", "-", NULL};
+    run_t r = run_spfcheck(args,
+                           "192.0.2.1 b.test\n"
+                           "192.0.2.1 user@c.test\n"
+                           "192.0.2.1 a.test pass\n"
+                           "10.0.0.1 a.test\n", 0);
+    ck_assert_int_eq(r.code, 0);
+    size_t n = 0;
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_str_eq(v[0], "permerror 192.0.2.1 b.test include:nospf.test "
+                           "names a domain with no SPF record (RFC 7208 5.2)");
+    ck_assert(strncmp(v[1], "permerror 192.0.2.1 user@c.test ", 32) == 0);
+    ck_assert_str_eq(v[1] + 32, "syntax error in the SPF record of c.test at"
+                                " byte 21: ip4-cidr-length 33 is over 32");
+    ck_assert_str_eq(v[2], "error 3: 'pass' is an SPF result, not a HELO "
+                           "name: a line is IP IDENTITY [HELO] (assert "
+                           "results with --expect-file)");
+    /* fail says no more than before: the word, the IP, the identity */
+    ck_assert_str_eq(v[3], "fail 10.0.0.1 a.test");
+    free(v);
+    run_free(&r);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
 static const struct {
     const char *args[8];
     const char *mention;
@@ -442,6 +523,10 @@ static const struct {
     {{"--concurrency", "5", "example.com", "192.0.2.1", NULL}, "needs --batch"},
     {{"--offline", "--batch", "/nonexistent/batch.txt", NULL}, "cannot read"},
     {{"--batch", NULL}, "--batch"},
+    {{"--batch", "-", "--fail-on", "bogus", NULL}, "'bogus' is not a result"},
+    {{"--batch", "-", "--fail-on", "", NULL}, "--fail-on"},
+    {{"--fail-on", "fail", "example.com", "192.0.2.1", NULL}, "needs --batch"},
+    {{"--summary", "example.com", NULL}, "needs --batch"},
 };
 
 START_TEST(usage_errors)
@@ -613,9 +698,13 @@ START_TEST(dnsd_slow_head_line)
                           "1", "--concurrency", "4", "--batch", batch, NULL};
     run_t r = run_spfcheck(args, NULL, 0);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-    const char first[] = "temperror 192.0.2.10 slow.cust.test\n";
+    /* temperror says why after the identity */
+    const char first[] = "temperror 192.0.2.10 slow.cust.test DNS TXT lookup"
+                         " of slow.cust.test failed: ";
     ck_assert_msg(strncmp(r.out, first, sizeof first - 1) == 0, "%.80s", r.out);
-    check_text(r.out + sizeof first - 1, kinds, 600);
+    const char *rest = strchr(r.out, '\n');
+    ck_assert_ptr_nonnull(rest);
+    check_text((char *)rest + 1, kinds, 600);
     run_free(&r);
     ck_assert_int_eq(dnsd_stop(&d), 0);
     unlink(batch);
@@ -720,6 +809,9 @@ static Suite *suite(void)
     tcase_add_test(tc, stdin_batch);
     tcase_add_test(tc, slow_pipe);
     tcase_add_test(tc, full_disk);
+    tcase_add_loop_test(tc, fail_on_exit, 0,
+                        sizeof fail_on_cases / sizeof fail_on_cases[0]);
+    tcase_add_test(tc, error_reason_text);
     tcase_add_loop_test(tc, usage_errors, 0,
                         sizeof usage_cases / sizeof usage_cases[0]);
     suite_add_tcase(s, tc);

@@ -1070,6 +1070,18 @@ SPFC_API spfc_status_t spfc_output_json_line_sized(
                                 (outcome), (stats), (flags))
 
 /**
+ * One line of text for a check among many (spfcheck --batch):
+ * "RESULT IP IDENTITY" with ip_text and identity as the caller wrote
+ * them, and for permerror and temperror a space and the reason (with
+ * " (via DOMAIN TERM > ...)" when it lies inside includes), escaped to
+ * printable ASCII ('\\' and \xHH), so the line splits into RESULT, IP,
+ * IDENTITY and the rest on its first three spaces.
+ */
+SPFC_API spfc_status_t spfc_output_text_line(FILE *out, const char *ip_text,
+                                             const char *identity,
+                                             const spfc_outcome_t *outcome);
+
+/**
  * One line of NDJSON for an input that is no check:
  * {"line":N,"error":"WHY"} ("line" only when line > 0), why escaped as
  * in spfc_output_json().

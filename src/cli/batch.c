@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h> /* strncasecmp */
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,117 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 static bool is_blank(char c)
 {
     return c == ' ' || c == '\t';
+}
+
+/* Whether a field is one of RFC 7208 section 2.6's result words. */
+static bool is_result_word(const char *f, size_t n)
+{
+    for (int r = SPFC_RESULT_NONE; r <= SPFC_RESULT_PERMERROR; r++) {
+        const char *w = spfc_result_str((spfc_result_t)r);
+        if (strlen(w) == n && strncasecmp(f, w, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+int spfc_cli_batch_fail_on(const char *arg, unsigned *mask, char *why,
+                           size_t whylen)
+{
+    char sbuf[80];
+    unsigned m = 0;
+    const char *p = arg;
+    if (why != NULL && whylen > 0)
+        why[0] = '\0';
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        int r;
+        for (r = SPFC_RESULT_NONE; r <= SPFC_RESULT_PERMERROR; r++) {
+            const char *w = spfc_result_str((spfc_result_t)r);
+            if (strlen(w) == n && strncasecmp(p, w, n) == 0)
+                break;
+        }
+        if (r <= SPFC_RESULT_PERMERROR)
+            m |= SPFC_BATCH_FAIL_RESULT(r);
+        else if (n == 6 && strncasecmp(p, "errors", n) == 0)
+            m |= SPFC_BATCH_FAIL_LINT_ERRORS;
+        else if (n == 8 && strncasecmp(p, "warnings", n) == 0)
+            m |= SPFC_BATCH_FAIL_LINT_WARNINGS | SPFC_BATCH_FAIL_LINT_ERRORS;
+        else {
+            set_err(why, whylen, "'%s' is not a result: give pass, fail, "
+                    "softfail, neutral, none, temperror, permerror, or for "
+                    "lint lines errors, warnings",
+                    spfc_cli_shown_field(p, n, sbuf, sizeof sbuf));
+            return 0;
+        }
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    *mask = m;
+    return 1;
+}
+
+/*
+ * The n (1 to 3) fields of a line, split: copied NUL-terminated into
+ * out->buf (at most the line's bytes plus three NULs) and checked.
+ */
+static spfc_batch_kind_t fill_line(const char *const *field,
+                                   const size_t *flen, size_t n,
+                                   spfc_batch_line_t *out, char *err,
+                                   size_t errlen)
+{
+    char sbuf[80];
+    char *w = out->buf;
+    const char *copies[3] = {NULL, NULL, NULL};
+    for (size_t k = 0; k < n; k++) {
+        memcpy(w, field[k], flen[k]);
+        w[flen[k]] = '\0';
+        copies[k] = w;
+        w += flen[k] + 1;
+    }
+    bool ip_ok = spfc_ip_parse(copies[0], &out->ip) == SPFC_OK;
+    if (n == 1 && !ip_ok) {
+        /* A domain alone: no client to check, so the whole policy is
+         * linted (the batch form of lint mode). */
+        out->identity = copies[0];
+        return SPFC_BATCH_LINT;
+    }
+    if (n == 1) {
+        set_err(err, errlen, "missing identity: give IP IDENTITY [HELO], or "
+                "a DOMAIN alone to lint it");
+        return SPFC_BATCH_ERROR;
+    }
+    out->ip_text = copies[0];
+    out->identity = copies[1];
+    out->helo = copies[2];
+    if (!ip_ok) {
+        set_err(err, errlen, "'%s' is not an IP address",
+                spfc_cli_shown_field(field[0], flen[0], sbuf, sizeof sbuf));
+        return SPFC_BATCH_ERROR;
+    }
+    if (n == 3 && is_result_word(field[2], flen[2])) {
+        /* "IP DOMAIN pass" is an expectation, not a check with a HELO
+         * name "pass": checking it would silently test the wrong thing. */
+        set_err(err, errlen, "'%s' is an SPF result, not a HELO name: a "
+                "line is IP IDENTITY [HELO] (assert results with "
+                "--expect-file)",
+                spfc_cli_shown_field(field[2], flen[2], sbuf, sizeof sbuf));
+        return SPFC_BATCH_ERROR;
+    }
+    /* RFC 7208 section 2.4: an empty MAIL FROM makes the HELO name the
+     * identity checked. */
+    if (strcmp(out->identity, "<>") == 0 || strcmp(out->identity, "-") == 0) {
+        if (out->helo == NULL) {
+            set_err(err, errlen, "empty identity '%s' needs a HELO name: give "
+                    "IP <> HELO", out->identity);
+            return SPFC_BATCH_ERROR;
+        }
+        out->sender = "";
+    } else {
+        out->sender = out->identity;
+    }
+    return SPFC_BATCH_CHECK;
 }
 
 spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
@@ -105,42 +217,11 @@ spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
         while (i < len && is_blank(line[i]))
             i++;
     }
-    if (n < 2) {
-        set_err(err, errlen, "missing identity: give IP IDENTITY [HELO]");
+    if (n == 0) {
+        set_err(err, errlen, "internal error: no field");
         return SPFC_BATCH_ERROR;
     }
-
-    /* Copy the fields, NUL-terminated, into out->buf: at most len bytes
-     * plus three NULs. */
-    char *w = out->buf;
-    const char *copies[3] = {NULL, NULL, NULL};
-    for (size_t k = 0; k < n; k++) {
-        memcpy(w, field[k], flen[k]);
-        w[flen[k]] = '\0';
-        copies[k] = w;
-        w += flen[k] + 1;
-    }
-    out->ip_text = copies[0];
-    out->identity = copies[1];
-    out->helo = copies[2];
-    if (spfc_ip_parse(out->ip_text, &out->ip) != SPFC_OK) {
-        set_err(err, errlen, "'%s' is not an IP address",
-                spfc_cli_shown_field(field[0], flen[0], sbuf, sizeof sbuf));
-        return SPFC_BATCH_ERROR;
-    }
-    /* RFC 7208 section 2.4: an empty MAIL FROM makes the HELO name the
-     * identity checked. */
-    if (strcmp(out->identity, "<>") == 0 || strcmp(out->identity, "-") == 0) {
-        if (out->helo == NULL) {
-            set_err(err, errlen, "empty identity '%s' needs a HELO name: give "
-                    "IP <> HELO", out->identity);
-            return SPFC_BATCH_ERROR;
-        }
-        out->sender = "";
-    } else {
-        out->sender = out->identity;
-    }
-    return SPFC_BATCH_CHECK;
+    return fill_line(field, flen, n, out, err, errlen);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -245,8 +326,9 @@ typedef struct slot {
     bool used, done;
     spfc_check_t *check;
     spfc_request_t req;
-    char *echo;               /* "IP IDENTITY" as written, then the
+    char *echo;               /* "IP\0IDENTITY\0" as written, then the
                                  sender and HELO copies req points at */
+    const char *identity;     /* IDENTITY, inside echo */
     char *text;               /* the finished output line(s) */
     size_t text_len;
 } slot_t;
@@ -266,6 +348,7 @@ struct batch {
     unsigned in_flight;
     unsigned long long checks_done;
     spfc_status_t failed;     /* internal failure: stop */
+    bool fail_hit;            /* --fail-on: a line's result is in the set */
     bool write_failed;
     int write_errno;
 };
@@ -303,9 +386,10 @@ static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
         st = spfc_output_json_line(f, s->line, &s->req, o, stats,
                                    b->cfg->verbose ? SPFC_OUT_VERBOSE : 0);
     } else {
-        if (fprintf(f, "%s %s\n", spfc_result_str(o->result), s->echo) < 0)
-            st = SPFC_EIO;
+        st = spfc_output_text_line(f, s->echo, s->identity, o);
     }
+    if ((b->cfg->fail_on & SPFC_BATCH_FAIL_RESULT(o->result)) != 0)
+        b->fail_hit = true;
     return keep_text(s, f, &mem, &mlen, st);
 }
 
@@ -324,6 +408,10 @@ static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
         st = SPFC_EIO;
     st = keep_text(s, f, &mem, &mlen, st);
     s->done = true;
+    /* With --fail-on, a line that is no check fails the run too: CI must
+     * not pass because the input was mistyped. */
+    if (b->cfg->fail_on != 0)
+        b->fail_hit = true;
     return st;
 }
 
@@ -451,8 +539,9 @@ static spfc_status_t start_check(batch_t *b, slot_t *s,
     if (s->echo == NULL)
         return SPFC_ENOMEM;
     memcpy(s->echo, pl->ip_text, il);
-    s->echo[il] = ' ';
+    s->echo[il] = '\0';
     memcpy(s->echo + il + 1, pl->identity, dl + 1);
+    s->identity = s->echo + il + 1;
     char *sender = s->echo + il + 1 + dl + 1;
     memcpy(sender, pl->sender, sl + 1);
     char *helo = sender + sl + 1;
@@ -562,6 +651,8 @@ static void admit_line(batch_t *b)
     spfc_status_t st;
     if (kind == SPFC_BATCH_ERROR)
         st = render_error(b, s, why);
+    else if (kind == SPFC_BATCH_LINT)
+        st = render_error(b, s, "missing identity: give IP IDENTITY [HELO]");
     else
         st = start_check(b, s, b->pl);
     if (st != SPFC_OK && b->failed == SPFC_OK)
@@ -699,7 +790,7 @@ static int batch_finish(batch_t *b)
             strerror(b->write_errno != 0 ? b->write_errno : EIO));
         return SPFC_EXIT_IOERR;
     }
-    return 0;
+    return b->fail_hit ? SPFC_EXIT_FAIL_ON : 0;
 }
 
 int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,

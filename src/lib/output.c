@@ -1488,3 +1488,40 @@ spfc_status_t spfc_output_bounce(FILE *out, const spfc_bounce_t *bn, int json)
     spfc_buf_putc(&b, '\n');
     return emit(out, &b);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Batch text lines                                                         */
+/* ------------------------------------------------------------------------ */
+
+spfc_status_t spfc_output_text_line(FILE *out, const char *ip_text,
+                                    const char *identity,
+                                    const spfc_outcome_t *o)
+{
+    if (out == NULL || ip_text == NULL || identity == NULL || o == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    spfc_buf_printf(&b, "%s %s %s", spfc_result_str(o->result), ip_text,
+                    identity);
+    /* The errors say why, so a CI log shows the cause without a rerun.
+     * The reason may quote DNS data: put_disp keeps it on one line of
+     * printable ASCII, so "RESULT IP IDENTITY REASON..." splits on the
+     * first three spaces whatever the record held. */
+    if ((o->result == SPFC_RESULT_PERMERROR ||
+         o->result == SPFC_RESULT_TEMPERROR) && o->reason != NULL) {
+        spfc_buf_putc(&b, ' ');
+        put_disps(&b, o->reason);
+        if (o->n_path > 0 && o->path != NULL) {
+            spfc_buf_puts(&b, " (via ");
+            for (size_t i = 0; i < o->n_path; i++) {
+                if (i > 0)
+                    spfc_buf_puts(&b, " > ");
+                put_disps(&b, o->path[i].domain);
+                spfc_buf_putc(&b, ' ');
+                put_disps(&b, o->path[i].term);
+            }
+            spfc_buf_putc(&b, ')');
+        }
+    }
+    spfc_buf_putc(&b, '\n');
+    return emit(out, &b);
+}
