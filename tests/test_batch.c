@@ -507,6 +507,143 @@ START_TEST(error_reason_text)
 }
 END_TEST
 
+/* Lint lines offline (tests/zones/lint.zone) between check lines: one
+ * text line a domain, the summary at the end, --fail-on errors/warnings. */
+#define LINT_ZONE SPFC_TESTS_DIR "/zones/lint.zone"
+
+static const char lint_input[] =
+    "clean.lint.test\n"
+    "# a comment\n"
+    "toomany.lint.test\n"
+    "192.0.2.1 clean.lint.test\n"
+    "nested.lint.test\n"
+    "norecord.lint.test\n"
+    "passall.lint.test\n"
+    "ptr.lint.test\n";
+
+START_TEST(lint_lines_text)
+{
+    const char *args[] = {"--offline", "--zone", LINT_ZONE, "--batch", "-",
+                          "--summary", NULL};
+    run_t r = run_spfcheck(args, lint_input, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    ck_assert_str_eq(r.out,
+        "ok clean.lint.test\n"
+        "errors toomany.lint.test too-many-lookups\n"
+        "pass 192.0.2.1 clean.lint.test\n"
+        "errors nested.lint.test syntax-error\n"
+        "errors norecord.lint.test no-record\n"
+        "warnings passall.lint.test pass-all\n"
+        "warnings ptr.lint.test ptr\n"
+        "summary: 6 domains linted: 1 ok, 2 with warnings, 3 with errors\n"
+        "  errors (domains): no-record 1, syntax-error 1, too-many-lookups 1\n"
+        "  warnings (domains): ptr 1, pass-all 1\n"
+        "  authorised IPv4 addresses (domains): 0 3, 1-256 1, 257-65536 1, "
+        "65537-16777216 0, over-16777216 1; most 4294967296\n");
+    run_free(&r);
+
+    static const struct {
+        const char *input, *fail_on;
+        int code;
+    } fo[] = {
+        {lint_input, "errors", 1},
+        {"clean.lint.test\npassall.lint.test\n", "errors", 0},
+        {"clean.lint.test\npassall.lint.test\n", "warnings", 1},
+        {"clean.lint.test\ntoomany.lint.test\n", "warnings", 1},
+        {"clean.lint.test\n", "warnings", 0},
+        {"toomany.lint.test\n", "permerror", 0},
+    };
+    for (size_t i = 0; i < sizeof fo / sizeof fo[0]; i++) {
+        const char *fargs[] = {"--offline", "--zone", LINT_ZONE, "--batch",
+                               "-", "--fail-on", fo[i].fail_on, NULL};
+        r = run_spfcheck(fargs, fo[i].input, 0);
+        ck_assert_msg(r.code == fo[i].code, "case %zu: exit %d", i, r.code);
+        run_free(&r);
+    }
+}
+END_TEST
+
+/* The same as NDJSON: every line an object (jansson), lint objects with
+ * "line" first and their findings' codes, the summary object last. */
+START_TEST(lint_lines_json)
+{
+    const char *args[] = {"--offline", "--zone", LINT_ZONE, "--batch", "-",
+                          "--summary", "--json", NULL};
+    run_t r = run_spfcheck(args, lint_input, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    size_t n = 0;
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, 8);
+    static const struct {
+        long line;
+        const char *domain, *outcome, *code; /* code: first error/warning */
+    } want[] = {
+        {1, "clean.lint.test", "ok", NULL},
+        {3, "toomany.lint.test", "errors", "too-many-lookups"},
+        {4, NULL, NULL, NULL}, /* the check line */
+        {5, "nested.lint.test", "errors", "syntax-error"},
+        {6, "norecord.lint.test", "errors", "no-record"},
+        {7, "passall.lint.test", "warnings", "pass-all"},
+        {8, "ptr.lint.test", "warnings", "ptr"},
+    };
+    for (size_t k = 0; k < 7; k++) {
+        json_error_t je;
+        json_t *j = json_loads(v[k], 0, &je);
+        ck_assert_msg(j != NULL, "line %zu not JSON (%s): %s", k, je.text, v[k]);
+        ck_assert(strncmp(v[k], "{\"line\":", 8) == 0);
+        ck_assert_int_eq(json_integer_value(json_object_get(j, "line")),
+                         want[k].line);
+        if (want[k].domain == NULL) {
+            ck_assert_str_eq(json_string_value(json_object_get(j, "result")),
+                             "pass");
+            json_decref(j);
+            continue;
+        }
+        ck_assert_str_eq(json_string_value(json_object_get(j, "domain")),
+                         want[k].domain);
+        ck_assert_str_eq(json_string_value(json_object_get(j, "outcome")),
+                         want[k].outcome);
+        json_t *errs = json_object_get(j, "errors");
+        json_t *warns = json_object_get(j, "warnings");
+        ck_assert(json_is_array(errs) && json_is_array(warns));
+        json_t *list = strcmp(want[k].outcome, "errors") == 0 ? errs : warns;
+        if (want[k].code == NULL) {
+            ck_assert_uint_eq(json_array_size(errs) + json_array_size(warns), 0);
+        } else {
+            json_t *f = json_array_get(list, 0);
+            ck_assert_str_eq(json_string_value(json_object_get(f, "code")),
+                             want[k].code);
+            ck_assert(json_is_string(json_object_get(f, "message")));
+        }
+        ck_assert(json_is_integer(json_object_get(j, "lookups")));
+        ck_assert(json_is_integer(json_object_get(j, "ipv4_addresses")));
+        ck_assert_ptr_null(json_object_get(j, "tree")); /* kept small */
+        json_decref(j);
+    }
+    json_error_t je;
+    json_t *j = json_loads(v[7], 0, &je);
+    ck_assert_msg(j != NULL, "summary not JSON (%s): %s", je.text, v[7]);
+    json_t *sm = json_object_get(j, "summary");
+    ck_assert(json_is_object(sm));
+    ck_assert_int_eq(json_integer_value(json_object_get(sm, "domains")), 6);
+    ck_assert_int_eq(json_integer_value(json_object_get(sm, "ok")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(sm, "warnings")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(sm, "errors")), 3);
+    json_t *ec = json_object_get(sm, "error_codes");
+    ck_assert_int_eq(json_integer_value(json_object_get(ec, "no-record")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(ec, "too-many-lookups")), 1);
+    json_t *wc = json_object_get(sm, "warning_codes");
+    ck_assert_int_eq(json_integer_value(json_object_get(wc, "pass-all")), 1);
+    json_t *sp = json_object_get(sm, "ipv4_addresses");
+    ck_assert_int_eq(json_integer_value(json_object_get(sp, "0")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(sp, "over-16777216")), 1);
+    ck_assert(json_integer_value(json_object_get(sp, "max")) == 4294967296LL);
+    json_decref(j);
+    free(v);
+    run_free(&r);
+}
+END_TEST
+
 static const struct {
     const char *args[8];
     const char *mention;
@@ -610,6 +747,60 @@ START_TEST(dnsd_overlap_and_shared_cache)
     /* Lines are admitted while up to --concurrency (default 256) checks
      * are in flight, so the customer queries go out together; 10 leaves
      * room for a loaded machine and is far above sequential's 2. */
+    ck_assert_msg(peak >= 10, "at most %lu queries outstanding at once", peak);
+    unlink(countfile);
+    free(countfile);
+    unlink(batch);
+    unlink(zone);
+    free(batch);
+    free(zone);
+}
+END_TEST
+
+/* Lint lines against the slow server: 200 domains linted at once share
+ * the providers' records (asked once each), and the lints overlap. */
+START_TEST(dnsd_lint_lines_shared_cache)
+{
+    char *zone = customer_zone(200);
+    char *countfile = count_file();
+    const char *dargs[] = {"--zone", zone, "--delay-ms", "50", "--count",
+                           countfile, NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[128];
+    for (unsigned i = 0; i < 200; i++) {
+        int w = snprintf(line, sizeof line, "c%u.cust.test\n", i);
+        append(&buf, &len, &cap, line, (size_t)w);
+    }
+    char *batch = temp_file(buf, len);
+    free(buf);
+    const char *args[] = {"--server", server, "--timeout", "5", "--batch",
+                          batch, "--summary", "--fail-on", "errors", NULL};
+    run_t r = run_spfcheck(args, NULL, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    size_t n = 0;
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, 200 + 4);
+    for (unsigned i = 0; i < 200; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "ok c%u.cust.test", i);
+        ck_assert_str_eq(v[i], want);
+    }
+    ck_assert_str_eq(v[200], "summary: 200 domains linted: 200 ok, 0 with "
+                             "warnings, 0 with errors");
+    /* the /25 alone, or with the other provider's /24 (i % 7 == 3) */
+    ck_assert_str_eq(v[203], "  authorised IPv4 addresses (domains): 0 0, "
+                             "1-256 171, 257-65536 29, 65537-16777216 0, "
+                             "over-16777216 0; most 384");
+    free(v);
+    run_free(&r);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unsigned long peak = 0;
+    ck_assert_uint_eq(read_count(countfile, &peak), 202);
     ck_assert_msg(peak >= 10, "at most %lu queries outstanding at once", peak);
     unlink(countfile);
     free(countfile);
@@ -812,6 +1003,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, fail_on_exit, 0,
                         sizeof fail_on_cases / sizeof fail_on_cases[0]);
     tcase_add_test(tc, error_reason_text);
+    tcase_add_test(tc, lint_lines_text);
+    tcase_add_test(tc, lint_lines_json);
     tcase_add_loop_test(tc, usage_errors, 0,
                         sizeof usage_cases / sizeof usage_cases[0]);
     suite_add_tcase(s, tc);
@@ -820,6 +1013,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, dnsd_overlap_and_shared_cache);
     tcase_add_test(tc, dnsd_concurrency_one);
+    tcase_add_test(tc, dnsd_lint_lines_shared_cache);
     tcase_add_test(tc, dnsd_slow_head_line);
     tcase_add_test(tc, interactive_pipe);
     suite_add_tcase(s, tc);

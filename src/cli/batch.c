@@ -325,6 +325,7 @@ typedef struct slot {
     unsigned long long line;  /* input line number */
     bool used, done;
     spfc_check_t *check;
+    spfc_lint_t *lint;        /* a lint line's, while in flight */
     spfc_request_t req;
     char *echo;               /* "IP\0IDENTITY\0" as written, then the
                                  sender and HELO copies req points at */
@@ -349,6 +350,7 @@ struct batch {
     unsigned long long checks_done;
     spfc_status_t failed;     /* internal failure: stop */
     bool fail_hit;            /* --fail-on: a line's result is in the set */
+    spfc_lint_summary_t *summary; /* --summary: the lint lines' tally */
     bool write_failed;
     int write_errno;
 };
@@ -418,6 +420,7 @@ static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
 static void slot_clear(slot_t *s)
 {
     spfc_check_free(s->check);
+    spfc_lint_free(s->lint);
     free(s->echo);
     free(s->text);
     memset(s, 0, sizeof *s);
@@ -573,6 +576,74 @@ static spfc_status_t start_check(batch_t *b, slot_t *s,
     return st;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Lint lines: a DOMAIN alone                                               */
+/* ------------------------------------------------------------------------ */
+
+/* A lint finished: its line, the --fail-on verdict and the tally; then
+ * nothing of it is kept (memory stays flat over a million domains). */
+static void on_lint_done(void *arg, spfc_lint_t *lint, spfc_status_t status,
+                         const spfc_resolver_stats_t *stats)
+{
+    slot_t *s = arg;
+    batch_t *b = s->b;
+    (void)stats;
+    const spfc_lint_report_t *r = status == SPFC_OK ? spfc_lint_report(lint)
+                                                    : NULL;
+    spfc_status_t st = status;
+    if (st == SPFC_OK && r == NULL)
+        st = SPFC_EDNS;
+    if (st == SPFC_OK) {
+        char *mem = NULL;
+        size_t mlen = 0;
+        FILE *f = open_memstream(&mem, &mlen);
+        if (f == NULL)
+            st = SPFC_ENOMEM;
+        else
+            st = keep_text(s, f, &mem, &mlen,
+                           spfc_output_lint_line(f, s->line, r, b->cfg->json));
+        unsigned fo = b->cfg->fail_on;
+        if (((fo & SPFC_BATCH_FAIL_LINT_ERRORS) && r->n_errors > 0) ||
+            ((fo & SPFC_BATCH_FAIL_LINT_WARNINGS) && r->n_warnings > 0))
+            b->fail_hit = true;
+        spfc_lint_summary_add(b->summary, r);
+    } else if (st != SPFC_ENOMEM) {
+        st = render_error(b, s, "the lint could not finish (internal error)");
+    }
+    if (st != SPFC_OK && b->failed == SPFC_OK)
+        b->failed = st;
+    spfc_lint_free(lint);
+    s->lint = NULL;
+    s->done = true;
+    b->in_flight--;
+    b->checks_done++;
+}
+
+/* Start the lint of a DOMAIN line in slot s, on the checks' resolver and
+ * view (their cache serves both). */
+static spfc_status_t start_lint(batch_t *b, slot_t *s,
+                                const spfc_batch_line_t *pl)
+{
+    spfc_status_t st = spfc_lint_new(pl->identity, &s->lint);
+    if (st != SPFC_OK)
+        return st;
+    b->in_flight++;
+    if (b->resolver == NULL) {
+        /* Offline: everything is in the view, one pass finishes. */
+        spfc_step_t step = SPFC_STEP_NEED;
+        st = spfc_lint_eval(s->lint, b->view, &step);
+        if (st == SPFC_OK && step != SPFC_STEP_DONE)
+            st = SPFC_EDNS;
+        spfc_resolver_stats_t none = {0};
+        on_lint_done(s, s->lint, st, &none);
+        return SPFC_OK;
+    }
+    st = spfc_resolver_submit_lint(b->resolver, s->lint, on_lint_done, s);
+    if (st != SPFC_OK)
+        b->in_flight--;
+    return st;
+}
+
 /* Progress on a terminal: checks done, rate, and an ETA when the input
  * size is known (a regular file: bytes read / file size). */
 typedef struct progress {
@@ -652,7 +723,7 @@ static void admit_line(batch_t *b)
     if (kind == SPFC_BATCH_ERROR)
         st = render_error(b, s, why);
     else if (kind == SPFC_BATCH_LINT)
-        st = render_error(b, s, "missing identity: give IP IDENTITY [HELO]");
+        st = start_lint(b, s, b->pl);
     else
         st = start_check(b, s, b->pl);
     if (st != SPFC_OK && b->failed == SPFC_OK)
@@ -741,6 +812,10 @@ static int batch_setup(batch_t *b, FILE *f)
         return SPFC_EXIT_SOFTWARE;
     }
     b->r->fd = fileno(f);
+    if (cfg->summary && spfc_lint_summary_new(&b->summary) != SPFC_OK) {
+        spfc_cli_msg(b->err, "out of memory");
+        return SPFC_EXIT_SOFTWARE;
+    }
 
     if (cfg->cache_limit > 0)
         spfc_view_set_cache_limit(b->view, cfg->cache_limit);
@@ -827,6 +902,11 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         wait_input_or_dns(&b, starving);
     }
     show_progress(&prog, &b, true);
+    if (b.summary != NULL && b.failed == SPFC_OK && !b.write_failed &&
+        spfc_output_lint_summary(b.out, b.summary, cfg->json) != SPFC_OK) {
+        b.write_failed = true;
+        b.write_errno = errno;
+    }
     code = batch_finish(&b);
 
 done:
@@ -840,6 +920,7 @@ done:
     }
     free(b.pl);
     free(b.r);
+    spfc_lint_summary_free(b.summary);
     if (own_file)
         fclose(f);
     return code;

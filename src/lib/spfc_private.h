@@ -287,4 +287,30 @@ spfc_status_t spfc_resolver_fetch(spfc_resolver_t *resolver,
                                   const spfc_key_t *keys, size_t n,
                                   spfc_resolver_stats_t *stats);
 
+/*
+ * Lint jobs of the resolver (spfc_resolver_submit_lint).  _expire: the
+ * deadline passed, so answers still unknown read as TIMEOUT (dns-failure
+ * findings) and the next pass finishes; _expire_clear undoes it for a new
+ * run.  _add_failure: (name, type) failed for the rest of this lint (a
+ * name c-ares cannot ask).
+ */
+void spfc_lint_expire(spfc_lint_t *lint);
+void spfc_lint_expire_clear(spfc_lint_t *lint);
+spfc_status_t spfc_lint_add_failure(spfc_lint_t *lint, const char *name,
+                                    uint16_t type, spfc_rcode_t rcode);
+
+/* The tally of many lints (spfc_lint_summary_*), read by output.c. */
+#define SPFC_LINT_N_CODES ((size_t)SPFC_LINT_DEPENDS_ON_SENDER + 1)
+/* IPv4 addresses authorised: 0; up to a /24 (256); up to a /16; up to a
+ * /8; more. */
+#define SPFC_LINT_N_SPREAD 5
+struct spfc_lint_summary {
+    unsigned long long domains;       /* reports added */
+    unsigned long long with_errors;   /* of them, with an error */
+    unsigned long long with_warnings; /* with warnings and no error */
+    unsigned long long codes[SPFC_LINT_N_CODES]; /* domains with each code */
+    unsigned long long spread[SPFC_LINT_N_SPREAD];
+    uint64_t max_ipv4;                /* the widest policy's count */
+};
+
 #endif /* SPFC_PRIVATE_H */
