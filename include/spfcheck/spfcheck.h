@@ -1008,7 +1008,9 @@ SPFC_API const spfc_lint_report_t *spfc_lint_report(const spfc_lint_t *lint);
  * Run the lint to completion through resolver: evaluate over the
  * resolver's view, fetch the whole next level in parallel, evaluate again;
  * stats->rounds counts the round trips (the depth of the tree).  The view
- * keeps the answers.
+ * keeps the answers.  With a resolver made with opts.sequential, one
+ * answer is fetched per round trip instead, the way a walker that
+ * resolves term by term goes (for comparison: bench/lint.sh).
  */
 SPFC_API spfc_status_t spfc_lint_run(spfc_resolver_t *resolver,
                                      spfc_lint_t *lint,

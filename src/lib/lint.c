@@ -1506,6 +1506,9 @@ static spfc_status_t keep_failures(spfc_lint_t *l, const spfc_view_t *view,
  * expectation's check may wait for up to 123 answers one after another
  * (spfc_resolver_run in spfcheck.h). */
 #define MAX_ROUNDS (2 * SPFC_LINT_MAX_DEPTH + 4 + 123)
+/* Sequential: one round per answer, at most every record and both
+ * address types of every target, plus the expectations' checks. */
+#define MAX_SEQ_ROUNDS (1 + SPFC_LINT_MAX_RECORDS + 3 * SPFC_LINT_MAX_TARGETS + 123)
 
 spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_lint_t *lint,
                             spfc_resolver_stats_t *stats)
@@ -1517,15 +1520,20 @@ spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_lint_t *lint,
     memset(stats, 0, sizeof(*stats));
     if (resolver == NULL || view == NULL || lint == NULL)
         return SPFC_EINVAL;
+    bool sequential = spfc_resolver_sequential(resolver) != 0;
     for (unsigned round = 0;; round++) {
         spfc_step_t step;
         spfc_status_t st = spfc_lint_eval(lint, view, &step);
         if (st != SPFC_OK || step == SPFC_STEP_DONE)
             return st;
-        if (round >= MAX_ROUNDS)
+        if (round >= (sequential ? MAX_SEQ_ROUNDS : MAX_ROUNDS))
             return SPFC_EDNS;
         const spfc_key_t *keys;
         size_t n = spfc_lint_needs(lint, &keys);
+        /* --sequential: one question per round trip, the way linters
+         * that walk term by term do (for comparison, bench/lint.sh). */
+        if (sequential && n > 1)
+            n = 1;
         spfc_resolver_stats_t fs = {0};
         st = spfc_resolver_fetch(resolver, keys, n, &fs);
         if (st != SPFC_OK)

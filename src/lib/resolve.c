@@ -281,6 +281,11 @@ static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
     return SPFC_OK;
 }
 
+int spfc_resolver_sequential(const spfc_resolver_t *r)
+{
+    return r != NULL && r->opts.sequential;
+}
+
 spfc_view_t *spfc_resolver_view(const spfc_resolver_t *r)
 {
     return r != NULL ? r->view : NULL;

@@ -280,6 +280,10 @@ long long spfc_now_ms(void);
  * are not sent.  For tests, benchmarks and batch warm-up: the same machinery
  * as spfc_resolver_run() without an evaluation.
  */
+/* Whether the resolver was made with opts.sequential (spfc_lint_run
+ * then fetches one answer per round trip, as a sequential walker does). */
+int spfc_resolver_sequential(const spfc_resolver_t *resolver);
+
 /* The view the resolver was made with (it fills that view). */
 spfc_view_t *spfc_resolver_view(const spfc_resolver_t *resolver);
 
