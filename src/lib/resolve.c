@@ -860,7 +860,7 @@ static void run_job(spfc_resolver_t *r, job_t *j)
 static void run_lint_job(spfc_resolver_t *r, job_t *j)
 {
     spfc_step_t step;
-    bool sent, waiting = false;
+    bool sent, waiting = false, failed_some = false;
 
     j->stats.rounds++;
     spfc_status_t st = spfc_lint_eval(j->lint, j->view, &step);
@@ -882,12 +882,13 @@ static void run_lint_job(spfc_resolver_t *r, job_t *j)
         else
             continue; /* asked when it is the first unknown one */
         if (st == SPFC_EINVAL) {
-            /* A name c-ares cannot ask: it gets no answer, ever. */
+            /* A name c-ares cannot ask gets no answer, ever: a failure
+             * for the lint's next pass (the job stays where it waits). */
             st = spfc_lint_add_failure(j->lint, keys[i].name, keys[i].type,
                                        SPFC_DNS_ERROR);
             if (st == SPFC_OK) {
-                make_ready(r, j);
-                waiting = true;
+                failed_some = true;
+                continue;
             }
         }
         if (st != SPFC_OK) {
@@ -902,7 +903,9 @@ static void run_lint_job(spfc_resolver_t *r, job_t *j)
         if (sent)
             j->stats.queries_sent++;
     }
-    if (!waiting)
+    if (!waiting && failed_some)
+        make_ready(r, j); /* waits on nothing: its next pass sees them */
+    else if (!waiting)
         finish_job(r, j, SPFC_EDNS); /* NEED with nothing to ask: a loop */
 }
 
