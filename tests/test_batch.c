@@ -427,6 +427,224 @@ START_TEST(slow_pipe)
 }
 END_TEST
 
+/* --fail-on: the exit status follows the listed results; every line is
+ * still printed, errors with their reason after "RESULT IP IDENTITY". */
+static const char fail_on_zone[] =
+    "$TTL 300\n"
+    "test. IN SOA ns.test. h.test. 1 3600 600 86400 300\n"
+    "a.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+    "b.test. IN TXT \"v=spf1 include:nospf.test -all\"\n"
+    "c.test. IN TXT \"v=spf1 ip4:192.0.2.0/33 -all\"\n";
+
+static const struct {
+    const char *input;
+    const char *fail_on; /* NULL: no --fail-on */
+    int code;
+} fail_on_cases[] = {
+    {"192.0.2.1 a.test\n192.0.2.1 b.test\n", NULL, 0},
+    {"192.0.2.1 a.test\n192.0.2.1 b.test\n", "permerror", 1},
+    {"192.0.2.1 a.test\n192.0.2.1 b.test\n", "fail,temperror", 0},
+    {"192.0.2.1 a.test\n10.0.0.1 a.test\n", "fail,temperror", 1},
+    {"192.0.2.1 a.test\n10.0.0.1 a.test\n", "PASS", 1},
+    {"192.0.2.1 a.test\n", "fail", 0},
+    /* a malformed line fails a run with --fail-on, and only then */
+    {"192.0.2.1 a.test\n192.0.2.1 a.test pass\n", "fail", 1},
+    {"192.0.2.1 a.test\n192.0.2.1 a.test pass\n", NULL, 0},
+    /* "errors" is about lint lines: no check line matches it */
+    {"10.0.0.1 b.test\n", "errors", 0},
+};
+
+START_TEST(fail_on_exit)
+{
+    char *zone = temp_file(fail_on_zone, sizeof fail_on_zone - 1);
+    const char *args[] = {"--offline", "--zone", zone, "--batch", "-",
+                          fail_on_cases[_i].fail_on ? "--fail-on" : NULL,
+                          fail_on_cases[_i].fail_on, NULL};
+    run_t r = run_spfcheck(args, fail_on_cases[_i].input, 0);
+    ck_assert_msg(r.code == fail_on_cases[_i].code, "case %d: exit %d: %s",
+                  _i, r.code, r.err);
+    ck_assert_str_eq(r.err, "");
+    size_t n = 0, want = 0;
+    for (const char *p = fail_on_cases[_i].input; *p; p++)
+        want += *p == '\n';
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, want);
+    free(v);
+    run_free(&r);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/* The reason after permerror, in a line that still splits on its first
+ * three spaces; the result word in the HELO place is an error line. */
+START_TEST(error_reason_text)
+{
+    char *zone = temp_file(fail_on_zone, sizeof fail_on_zone - 1);
+    const char *args[] = {"--offline", "--zone", zone, "--batch", "-", NULL};
+    run_t r = run_spfcheck(args,
+                           "192.0.2.1 b.test\n"
+                           "192.0.2.1 user@c.test\n"
+                           "192.0.2.1 a.test pass\n"
+                           "10.0.0.1 a.test\n", 0);
+    ck_assert_int_eq(r.code, 0);
+    size_t n = 0;
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_str_eq(v[0], "permerror 192.0.2.1 b.test include:nospf.test "
+                           "names a domain with no SPF record (RFC 7208 5.2)");
+    ck_assert(strncmp(v[1], "permerror 192.0.2.1 user@c.test ", 32) == 0);
+    ck_assert_str_eq(v[1] + 32, "syntax error in the SPF record of c.test at"
+                                " byte 21: ip4-cidr-length 33 is over 32");
+    ck_assert_str_eq(v[2], "error 3: 'pass' is an SPF result, not a HELO "
+                           "name: a line is IP IDENTITY [HELO] (assert "
+                           "results with --expect-file)");
+    /* fail says no more than before: the word, the IP, the identity */
+    ck_assert_str_eq(v[3], "fail 10.0.0.1 a.test");
+    free(v);
+    run_free(&r);
+    unlink(zone);
+    free(zone);
+}
+END_TEST
+
+/* Lint lines offline (tests/zones/lint.zone) between check lines: one
+ * text line a domain, the summary at the end, --fail-on errors/warnings. */
+#define LINT_ZONE SPFC_TESTS_DIR "/zones/lint.zone"
+
+static const char lint_input[] =
+    "clean.lint.test\n"
+    "# a comment\n"
+    "toomany.lint.test\n"
+    "192.0.2.1 clean.lint.test\n"
+    "nested.lint.test\n"
+    "norecord.lint.test\n"
+    "passall.lint.test\n"
+    "ptr.lint.test\n";
+
+START_TEST(lint_lines_text)
+{
+    const char *args[] = {"--offline", "--zone", LINT_ZONE, "--batch", "-",
+                          "--summary", NULL};
+    run_t r = run_spfcheck(args, lint_input, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    ck_assert_str_eq(r.out,
+        "ok clean.lint.test\n"
+        "errors toomany.lint.test too-many-lookups\n"
+        "pass 192.0.2.1 clean.lint.test\n"
+        "errors nested.lint.test syntax-error\n"
+        "errors norecord.lint.test no-record\n"
+        "warnings passall.lint.test pass-all\n"
+        "warnings ptr.lint.test ptr\n"
+        "summary: 6 domains linted: 1 ok, 2 with warnings, 3 with errors\n"
+        "  errors (domains): no-record 1, syntax-error 1, too-many-lookups 1\n"
+        "  warnings (domains): ptr 1, pass-all 1\n"
+        "  authorised IPv4 addresses (domains): 0 3, 1-256 1, 257-65536 1, "
+        "65537-16777216 0, over-16777216 1; most 4294967296\n");
+    run_free(&r);
+
+    static const struct {
+        const char *input, *fail_on;
+        int code;
+    } fo[] = {
+        {lint_input, "errors", 1},
+        {"clean.lint.test\npassall.lint.test\n", "errors", 0},
+        {"clean.lint.test\npassall.lint.test\n", "warnings", 1},
+        {"clean.lint.test\ntoomany.lint.test\n", "warnings", 1},
+        {"clean.lint.test\n", "warnings", 0},
+        {"toomany.lint.test\n", "permerror", 0},
+    };
+    for (size_t i = 0; i < sizeof fo / sizeof fo[0]; i++) {
+        const char *fargs[] = {"--offline", "--zone", LINT_ZONE, "--batch",
+                               "-", "--fail-on", fo[i].fail_on, NULL};
+        r = run_spfcheck(fargs, fo[i].input, 0);
+        ck_assert_msg(r.code == fo[i].code, "case %zu: exit %d", i, r.code);
+        run_free(&r);
+    }
+}
+END_TEST
+
+/* The same as NDJSON: every line an object (jansson), lint objects with
+ * "line" first and their findings' codes, the summary object last. */
+START_TEST(lint_lines_json)
+{
+    const char *args[] = {"--offline", "--zone", LINT_ZONE, "--batch", "-",
+                          "--summary", "--json", NULL};
+    run_t r = run_spfcheck(args, lint_input, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    size_t n = 0;
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, 8);
+    static const struct {
+        long line;
+        const char *domain, *outcome, *code; /* code: first error/warning */
+    } want[] = {
+        {1, "clean.lint.test", "ok", NULL},
+        {3, "toomany.lint.test", "errors", "too-many-lookups"},
+        {4, NULL, NULL, NULL}, /* the check line */
+        {5, "nested.lint.test", "errors", "syntax-error"},
+        {6, "norecord.lint.test", "errors", "no-record"},
+        {7, "passall.lint.test", "warnings", "pass-all"},
+        {8, "ptr.lint.test", "warnings", "ptr"},
+    };
+    for (size_t k = 0; k < 7; k++) {
+        json_error_t je;
+        json_t *j = json_loads(v[k], 0, &je);
+        ck_assert_msg(j != NULL, "line %zu not JSON (%s): %s", k, je.text, v[k]);
+        ck_assert(strncmp(v[k], "{\"line\":", 8) == 0);
+        ck_assert_int_eq(json_integer_value(json_object_get(j, "line")),
+                         want[k].line);
+        if (want[k].domain == NULL) {
+            ck_assert_str_eq(json_string_value(json_object_get(j, "result")),
+                             "pass");
+            json_decref(j);
+            continue;
+        }
+        ck_assert_str_eq(json_string_value(json_object_get(j, "domain")),
+                         want[k].domain);
+        ck_assert_str_eq(json_string_value(json_object_get(j, "outcome")),
+                         want[k].outcome);
+        json_t *errs = json_object_get(j, "errors");
+        json_t *warns = json_object_get(j, "warnings");
+        ck_assert(json_is_array(errs) && json_is_array(warns));
+        json_t *list = strcmp(want[k].outcome, "errors") == 0 ? errs : warns;
+        if (want[k].code == NULL) {
+            ck_assert_uint_eq(json_array_size(errs) + json_array_size(warns), 0);
+        } else {
+            json_t *f = json_array_get(list, 0);
+            ck_assert_str_eq(json_string_value(json_object_get(f, "code")),
+                             want[k].code);
+            ck_assert(json_is_string(json_object_get(f, "message")));
+        }
+        ck_assert(json_is_integer(json_object_get(j, "lookups")));
+        ck_assert(json_is_integer(json_object_get(j, "ipv4_addresses")));
+        ck_assert_ptr_null(json_object_get(j, "tree")); /* kept small */
+        json_decref(j);
+    }
+    json_error_t je;
+    json_t *j = json_loads(v[7], 0, &je);
+    ck_assert_msg(j != NULL, "summary not JSON (%s): %s", je.text, v[7]);
+    json_t *sm = json_object_get(j, "summary");
+    ck_assert(json_is_object(sm));
+    ck_assert_int_eq(json_integer_value(json_object_get(sm, "domains")), 6);
+    ck_assert_int_eq(json_integer_value(json_object_get(sm, "ok")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(sm, "warnings")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(sm, "errors")), 3);
+    json_t *ec = json_object_get(sm, "error_codes");
+    ck_assert_int_eq(json_integer_value(json_object_get(ec, "no-record")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(ec, "too-many-lookups")), 1);
+    json_t *wc = json_object_get(sm, "warning_codes");
+    ck_assert_int_eq(json_integer_value(json_object_get(wc, "pass-all")), 1);
+    json_t *sp = json_object_get(sm, "ipv4_addresses");
+    ck_assert_int_eq(json_integer_value(json_object_get(sp, "0")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(sp, "over-16777216")), 1);
+    ck_assert(json_integer_value(json_object_get(sp, "max")) == 4294967296LL);
+    json_decref(j);
+    free(v);
+    run_free(&r);
+}
+END_TEST
+
 static const struct {
     const char *args[8];
     const char *mention;
@@ -445,6 +663,10 @@ static const struct {
     /* fopen() opens a directory; it is still no batch file (64, not 70). */
     {{"--offline", "--batch", "/tmp", NULL}, "'/tmp': Is a directory"},
     {{"--batch", NULL}, "--batch"},
+    {{"--batch", "-", "--fail-on", "bogus", NULL}, "'bogus' is not a result"},
+    {{"--batch", "-", "--fail-on", "", NULL}, "--fail-on"},
+    {{"--fail-on", "fail", "example.com", "192.0.2.1", NULL}, "needs --batch"},
+    {{"--summary", "example.com", NULL}, "needs --batch"},
 };
 
 /* A file that exists but cannot be read is a usage error too (64).  root
@@ -566,7 +788,65 @@ START_TEST(dnsd_overlap_and_shared_cache)
     /* Lines are admitted while up to --concurrency (default 256) checks
      * are in flight, so the customer queries go out together; 10 leaves
      * room for a loaded machine and is far above sequential's 2. */
-    ck_assert_msg(peak >= 10, "at most %lu queries outstanding at once", peak);
+    /* lints in flight together: at least the batch's first admission
+     * (8 checks, then one more per finished one: see --memory) */
+    ck_assert_msg(peak >= 8, "at most %lu queries outstanding at once", peak);
+    unlink(countfile);
+    free(countfile);
+    unlink(batch);
+    unlink(zone);
+    free(batch);
+    free(zone);
+}
+END_TEST
+
+/* Lint lines against the slow server: 200 domains linted at once share
+ * the providers' records (asked once each), and the lints overlap. */
+START_TEST(dnsd_lint_lines_shared_cache)
+{
+    char *zone = customer_zone(200);
+    char *countfile = count_file();
+    const char *dargs[] = {"--zone", zone, "--delay-ms", "50", "--count",
+                           countfile, NULL};
+    dnsd_proc_t d;
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char line[128];
+    for (unsigned i = 0; i < 200; i++) {
+        int w = snprintf(line, sizeof line, "c%u.cust.test\n", i);
+        append(&buf, &len, &cap, line, (size_t)w);
+    }
+    char *batch = temp_file(buf, len);
+    free(buf);
+    const char *args[] = {"--server", server, "--timeout", "5", "--batch",
+                          batch, "--summary", "--fail-on", "errors", NULL};
+    run_t r = run_spfcheck(args, NULL, 0);
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    size_t n = 0;
+    char **v = lines_of(r.out, &n);
+    ck_assert_uint_eq(n, 200 + 4);
+    for (unsigned i = 0; i < 200; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "ok c%u.cust.test", i);
+        ck_assert_str_eq(v[i], want);
+    }
+    ck_assert_str_eq(v[200], "summary: 200 domains linted: 200 ok, 0 with "
+                             "warnings, 0 with errors");
+    /* the /25 alone, or with the other provider's /24 (i % 7 == 3) */
+    ck_assert_str_eq(v[203], "  authorised IPv4 addresses (domains): 0 0, "
+                             "1-256 171, 257-65536 29, 65537-16777216 0, "
+                             "over-16777216 0; most 384");
+    free(v);
+    run_free(&r);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unsigned long peak = 0;
+    ck_assert_uint_eq(read_count(countfile, &peak), 202);
+    /* lints in flight together: at least the batch's first admission
+     * (8 checks, then one more per finished one: see --memory) */
+    ck_assert_msg(peak >= 8, "at most %lu queries outstanding at once", peak);
     unlink(countfile);
     free(countfile);
     unlink(batch);
@@ -654,9 +934,13 @@ START_TEST(dnsd_slow_head_line)
                           "1", "--concurrency", "4", "--batch", batch, NULL};
     run_t r = run_spfcheck(args, NULL, 0);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-    const char first[] = "temperror 192.0.2.10 slow.cust.test\n";
+    /* temperror says why after the identity */
+    const char first[] = "temperror 192.0.2.10 slow.cust.test DNS TXT lookup"
+                         " of slow.cust.test failed: ";
     ck_assert_msg(strncmp(r.out, first, sizeof first - 1) == 0, "%.80s", r.out);
-    check_text(r.out + sizeof first - 1, kinds, 600);
+    const char *rest = strchr(r.out, '\n');
+    ck_assert_ptr_nonnull(rest);
+    check_text((char *)rest + 1, kinds, 600);
     run_free(&r);
     ck_assert_int_eq(dnsd_stop(&d), 0);
     unlink(batch);
@@ -1145,8 +1429,11 @@ static stats_t run_bounded(const char *server, const char *prefix,
         snprintf(line, sizeof line, "%s %s u@%s%u.%s",
                  strcmp(prefix, "w") == 0 && i < N_SMALL ? "pass" : want, ip,
                  prefix, i, suffix);
-        ck_assert_msg(strcmp(v[i], line) == 0, "line %u: '%s', want '%s'",
-                      i + 1, v[i], line);
+        /* permerror and temperror lines go on with their reason */
+        size_t ll = strlen(line);
+        ck_assert_msg(strncmp(v[i], line, ll) == 0 &&
+                          (v[i][ll] == '\0' || v[i][ll] == ' '),
+                      "line %u: '%s', want '%s'", i + 1, v[i], line);
     }
     free(v);
     stats_t st = parse_stats(r.err);
@@ -1337,6 +1624,11 @@ static Suite *suite(void)
     tcase_add_test(tc, text_lines_escaped);
     tcase_add_test(tc, slow_pipe);
     tcase_add_test(tc, full_disk);
+    tcase_add_loop_test(tc, fail_on_exit, 0,
+                        sizeof fail_on_cases / sizeof fail_on_cases[0]);
+    tcase_add_test(tc, error_reason_text);
+    tcase_add_test(tc, lint_lines_text);
+    tcase_add_test(tc, lint_lines_json);
     tcase_add_loop_test(tc, usage_errors, 0,
                         sizeof usage_cases / sizeof usage_cases[0]);
     suite_add_tcase(s, tc);
@@ -1345,6 +1637,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, dnsd_overlap_and_shared_cache);
     tcase_add_test(tc, dnsd_concurrency_one);
+    tcase_add_test(tc, dnsd_lint_lines_shared_cache);
     tcase_add_test(tc, dnsd_slow_head_line);
     tcase_add_test(tc, interactive_pipe);
     tcase_add_test(tc, bom_first_line);

@@ -55,6 +55,21 @@ static const pcase_t cases[] = {
     {"#", 0, SPFC_BATCH_SKIP, NULL, NULL, NULL, NULL, NULL},
     /* malformed */
     {"192.0.2.1", 0, SPFC_BATCH_ERROR, NULL, NULL, NULL, NULL, "missing identity"},
+    {"2001:db8::1\t", 0, SPFC_BATCH_ERROR, NULL, NULL, NULL, NULL, "missing identity"},
+    /* a domain alone is a lint line */
+    {"example.com", 0, SPFC_BATCH_LINT, NULL, "example.com", NULL, NULL, NULL},
+    {"  example.com.\r", 0, SPFC_BATCH_LINT, NULL, "example.com.", NULL, NULL, NULL},
+    {"\xc3\xa9xample.com", 0, SPFC_BATCH_LINT, NULL, "\xc3\xa9xample.com",
+     NULL, NULL, NULL},
+    /* a result word where the HELO belongs is an expectation, not a check */
+    {"192.0.2.1 example.com pass", 0, SPFC_BATCH_ERROR, NULL, NULL, NULL, NULL,
+     "'pass' is an SPF result, not a HELO name"},
+    {"192.0.2.1 example.com PermError", 0, SPFC_BATCH_ERROR, NULL, NULL, NULL,
+     NULL, "'PermError' is an SPF result"},
+    {"192.0.2.1 <> none", 0, SPFC_BATCH_ERROR, NULL, NULL, NULL, NULL,
+     "'none' is an SPF result"},
+    {"192.0.2.1 example.com passing.test", 0, SPFC_BATCH_CHECK, "192.0.2.1",
+     "example.com", "example.com", "passing.test", NULL},
     {"192.0.2.1 a b c", 0, SPFC_BATCH_ERROR, NULL, NULL, NULL, NULL, "too many fields"},
     {"192.0.2.1 <>", 0, SPFC_BATCH_ERROR, NULL, NULL, NULL, NULL, "needs a HELO"},
     {"192.0.2.1 -", 0, SPFC_BATCH_ERROR, NULL, NULL, NULL, NULL, "needs a HELO"},
@@ -107,6 +122,11 @@ START_TEST(parse_table)
             ck_assert_ptr_null(out->helo);
         else
             ck_assert_str_eq(out->helo, c->helo);
+        ck_assert_str_eq(err, "");
+    } else if (k == SPFC_BATCH_LINT) {
+        ck_assert_str_eq(out->identity, c->identity);
+        ck_assert_ptr_null(out->ip_text);
+        ck_assert_ptr_null(out->helo);
         ck_assert_str_eq(err, "");
     } else if (k == SPFC_BATCH_ERROR) {
         ck_assert_msg(strstr(err, c->err) != NULL, "case %d: '%s' not in '%s'",
@@ -187,6 +207,55 @@ START_TEST(all_bytes)
 }
 END_TEST
 
+/* --fail-on lists: result words in any case, the lint outcomes, and a
+ * reason naming the first bad word. */
+static const struct {
+    const char *arg;
+    int ok;
+    unsigned mask;
+    const char *why;
+} fail_on_cases[] = {
+    {"permerror", 1, SPFC_BATCH_FAIL_RESULT(SPFC_RESULT_PERMERROR), NULL},
+    {"fail,SoftFail,temperror", 1,
+     SPFC_BATCH_FAIL_RESULT(SPFC_RESULT_FAIL) |
+         SPFC_BATCH_FAIL_RESULT(SPFC_RESULT_SOFTFAIL) |
+         SPFC_BATCH_FAIL_RESULT(SPFC_RESULT_TEMPERROR), NULL},
+    {"none,neutral,pass", 1,
+     SPFC_BATCH_FAIL_RESULT(SPFC_RESULT_NONE) |
+         SPFC_BATCH_FAIL_RESULT(SPFC_RESULT_NEUTRAL) |
+         SPFC_BATCH_FAIL_RESULT(SPFC_RESULT_PASS), NULL},
+    {"errors", 1, SPFC_BATCH_FAIL_LINT_ERRORS, NULL},
+    {"warnings", 1, SPFC_BATCH_FAIL_LINT_WARNINGS | SPFC_BATCH_FAIL_LINT_ERRORS,
+     NULL},
+    {"permerror,errors", 1,
+     SPFC_BATCH_FAIL_RESULT(SPFC_RESULT_PERMERROR) | SPFC_BATCH_FAIL_LINT_ERRORS,
+     NULL},
+    {"", 0, 0, "'' is not a result"},
+    {"fail,", 0, 0, "'' is not a result"},
+    {"fail,,pass", 0, 0, "'' is not a result"},
+    {"failed", 0, 0, "'failed' is not a result"},
+    {"pass,error", 0, 0, "'error' is not a result"},
+    {"fail pass", 0, 0, "'fail pass' is not a result"},
+};
+
+START_TEST(fail_on_table)
+{
+    unsigned mask = 12345;
+    char why[256];
+    int ok = spfc_cli_batch_fail_on(fail_on_cases[_i].arg, &mask, why,
+                                    sizeof why);
+    ck_assert_int_eq(ok, fail_on_cases[_i].ok);
+    if (ok) {
+        ck_assert_uint_eq(mask, fail_on_cases[_i].mask);
+        ck_assert_str_eq(why, "");
+    } else {
+        ck_assert_uint_eq(mask, 12345); /* untouched */
+        ck_assert_msg(strstr(why, fail_on_cases[_i].why) != NULL,
+                      "'%s' not in '%s'", fail_on_cases[_i].why, why);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("batch_parse");
@@ -194,6 +263,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, parse_table, 0, sizeof cases / sizeof cases[0]);
     tcase_add_test(tc, long_lines);
     tcase_add_test(tc, all_bytes);
+    tcase_add_loop_test(tc, fail_on_table, 0,
+                        sizeof fail_on_cases / sizeof fail_on_cases[0]);
     suite_add_tcase(s, tc);
     return s;
 }

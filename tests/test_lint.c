@@ -673,6 +673,22 @@ END_TEST
 /* End to end: c-ares against spfc_dnsd                                     */
 /* ------------------------------------------------------------------------ */
 
+typedef struct async_done {
+    int called;
+    spfc_status_t status;
+    spfc_resolver_stats_t stats;
+} async_done_t;
+
+static void on_async_lint(void *arg, spfc_lint_t *lint, spfc_status_t status,
+                          const spfc_resolver_stats_t *stats)
+{
+    async_done_t *w = arg;
+    (void)lint;
+    w->called++;
+    w->status = status;
+    w->stats = *stats;
+}
+
 START_TEST(resolver_rounds_and_dns_failure)
 {
     dnsd_proc_t d;
@@ -711,6 +727,125 @@ START_TEST(resolver_rounds_and_dns_failure)
     free(r.out);
     free(r.err);
     dnsd_stop(&d);
+}
+END_TEST
+
+/* The deepest realistic record (tests/zones/lint-esp.zone: a, mx with two
+ * hosts, four ESP-shaped includes, 10 lookups, 16 answers, 3 levels):
+ * the lint takes one round trip a level, not one per answer; the
+ * sequential walk (--sequential) one per answer; the asynchronous lint
+ * job sends each question once. */
+#define ESP_ZONE SPFC_TESTS_DIR "/zones/lint-esp.zone"
+
+static void lint_esp(const char *server, int sequential, int async,
+                     spfc_resolver_stats_t *st)
+{
+    spfc_resolver_opts_t ro = {.servers = server, .timeout_ms = 2000,
+                               .tries = 2, .sequential = sequential};
+    spfc_resolver_t *res = NULL;
+    spfc_view_t *v = NULL;
+    spfc_lint_t *l = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_new(&ro, v, &res, NULL, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_new("esp.deep.test", &l), SPFC_OK);
+    if (async) {
+        async_done_t w = {0};
+        ck_assert_int_eq(spfc_resolver_submit_lint(res, l, on_async_lint, &w),
+                         SPFC_OK);
+        for (int i = 0; i < 1000 && !w.called; i++)
+            ck_assert_int_eq(spfc_resolver_process(res, -1), SPFC_OK);
+        ck_assert_int_eq(w.called, 1);
+        ck_assert_int_eq(w.status, SPFC_OK);
+        *st = w.stats;
+    } else {
+        ck_assert_int_eq(spfc_lint_run(res, l, st), SPFC_OK);
+    }
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_uint_eq(r->lookups, 10);
+    ck_assert_uint_eq(r->n_errors, 0);
+    ck_assert_uint_eq(r->n_warnings, 0);
+    ck_assert_uint_eq(r->n_networks, 17);
+    ck_assert_uint_eq(spfc_resolver_pending(res), 0);
+    spfc_lint_free(l);
+    spfc_resolver_free(res);
+    spfc_view_free(v);
+}
+
+START_TEST(esp_record_round_trips)
+{
+    dnsd_proc_t d;
+    const char *args[] = {"--zone", ESP_ZONE, "--delay-ms", "20", NULL};
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, args), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    spfc_resolver_stats_t st;
+
+    /* TXT esp; its A, AAAA, MX and the four includes' TXT; the MX hosts'
+     * A and AAAA and the four nested includes' TXT: 1 + 7 + 8. */
+    lint_esp(server, 0, 0, &st);
+    ck_assert_uint_eq(st.rounds, 3);
+    ck_assert_uint_eq(st.queries_sent, 16);
+
+    lint_esp(server, 1, 0, &st);
+    ck_assert_uint_eq(st.rounds, 16);
+    ck_assert_uint_eq(st.queries_sent, 16);
+
+    /* The job form (batch lint lines): the same 16 questions, each sent
+     * once; its passes run as answers arrive, at least one a level. */
+    lint_esp(server, 0, 1, &st);
+    ck_assert_uint_eq(st.queries_sent, 16);
+    ck_assert_uint_ge(st.rounds, 4);
+    ck_assert_uint_le(st.rounds, 17);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+}
+END_TEST
+
+/* A lint job whose answers never come ends at its deadline with
+ * dns-failure findings, and the resolver's teardown cancels one still in
+ * flight exactly once. */
+START_TEST(lint_job_deadline_and_cancel)
+{
+    dnsd_proc_t d;
+    /* (spfc_dnsd's zone data wins over --rcode: a name outside it) */
+    const char *args[] = {"--zone", ESP_ZONE, "--rcode",
+                          "gone.deep.test=TIMEOUT", NULL};
+    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, args), 0);
+    char server[64];
+    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    spfc_resolver_opts_t ro = {.servers = server, .timeout_ms = 5000,
+                               .tries = 1, .deadline_ms = 300};
+    spfc_resolver_t *res = NULL;
+    spfc_view_t *v = NULL;
+    spfc_lint_t *l = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_new(&ro, v, &res, NULL, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_new("gone.deep.test", &l), SPFC_OK);
+    async_done_t w = {0};
+    ck_assert_int_eq(spfc_resolver_submit_lint(res, l, on_async_lint, &w),
+                     SPFC_OK);
+    for (int i = 0; i < 1000 && !w.called; i++)
+        ck_assert_int_eq(spfc_resolver_process(res, -1), SPFC_OK);
+    ck_assert_int_eq(w.called, 1);
+    ck_assert_int_eq(w.status, SPFC_OK);
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->dns_failure, 1);
+    ck_assert_ptr_nonnull(find(r, SPFC_LINT_DNS_FAILURE));
+
+    /* submitted again and freed with the resolver: cancelled, once */
+    async_done_t w2 = {0};
+    ck_assert_int_eq(spfc_resolver_submit_lint(res, l, on_async_lint, &w2),
+                     SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_process(res, 0), SPFC_OK);
+    spfc_resolver_free(res);
+    ck_assert_int_eq(w2.called, 1);
+    ck_assert_int_eq(w2.status, SPFC_ECANCELED);
+    ck_assert_int_eq(spfc_resolver_submit_lint(NULL, l, on_async_lint, &w2),
+                     SPFC_EINVAL);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
 }
 END_TEST
 
@@ -915,6 +1050,8 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, json_codes_are_stable);
     tcase_add_test(tc, codes_documented);
     tcase_add_test(tc, resolver_rounds_and_dns_failure);
+    tcase_add_test(tc, esp_record_round_trips);
+    tcase_add_test(tc, lint_job_deadline_and_cancel);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 

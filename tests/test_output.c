@@ -1064,15 +1064,15 @@ START_TEST(text_batch_lines)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     ck_assert_ptr_nonnull(f);
-    static const char echo[] = "192.0.2.1 a\\b\xff\x1b@ex\0z";
-    ck_assert_int_eq(spfc_output_text_line(f, SPFC_RESULT_FAIL, echo,
-                                           sizeof echo - 1), SPFC_OK);
+    spfc_outcome_t o = pass_outcome();
+    o.result = SPFC_RESULT_FAIL;
+    ck_assert_int_eq(spfc_output_text_line(f, "192.0.2.1", "a\\b\xff\x1b@ex", &o),
+                     SPFC_OK);
     ck_assert_int_eq(spfc_output_text_error(f, 7, "'\\xff' bad\x1b[2J"), SPFC_OK);
-    ck_assert_int_eq(spfc_output_text_line(NULL, SPFC_RESULT_FAIL, "x", 1),
-                     SPFC_EINVAL);
+    ck_assert_int_eq(spfc_output_text_line(NULL, "x", "y", &o), SPFC_EINVAL);
     ck_assert_int_eq(spfc_output_text_error(f, 1, NULL), SPFC_EINVAL);
     ck_assert_int_eq(fclose(f), 0);
-    ck_assert_str_eq(buf, "fail 192.0.2.1 a\\\\b\\xff\\x1b@ex\\x00z\n"
+    ck_assert_str_eq(buf, "fail 192.0.2.1 a\\\\b\\xff\\x1b@ex\n"
                           "error 7: '\\xff' bad\\x1b[2J\n");
     free(buf);
 }

@@ -1104,11 +1104,54 @@ SPFC_API const spfc_lint_report_t *spfc_lint_report(const spfc_lint_t *lint);
  * Run the lint to completion through resolver: evaluate over the
  * resolver's view, fetch the whole next level in parallel, evaluate again;
  * stats->rounds counts the round trips (the depth of the tree).  The view
- * keeps the answers.
+ * keeps the answers.  With a resolver made with opts.sequential, one
+ * answer is fetched per round trip instead, the way a walker that
+ * resolves term by term goes (for comparison: bench/lint.sh).
  */
 SPFC_API spfc_status_t spfc_lint_run(spfc_resolver_t *resolver,
                                      spfc_lint_t *lint,
                                      spfc_resolver_stats_t *stats);
+
+/**
+ * Called exactly once for each lint given to spfc_resolver_submit_lint(),
+ * as spfc_resolver_done_fn is for a check: status SPFC_OK when
+ * spfc_lint_report(lint) holds the report (answers that did not come
+ * before the deadline are dns-failure findings), SPFC_ECANCELED when the
+ * resolver is freed, else why it could not finish.  stats: queries it
+ * caused to be sent and its evaluation passes (a pass runs whenever one
+ * of its answers arrives, so passes exceed round trips).  May free lint.
+ */
+typedef void (*spfc_resolver_lint_done_fn)(void *arg, spfc_lint_t *lint,
+                                           spfc_status_t status,
+                                           const spfc_resolver_stats_t *stats);
+
+/**
+ * Start a lint without waiting, beside any checks and other lints in
+ * flight on resolver: they share its c-ares channel and view (an include
+ * many domains use is asked once).  Each level of the tree goes out at
+ * once, so a lint takes the depth of its tree in round trips.  lint must
+ * live until done is called; its deadline (deadline_ms) starts now.
+ */
+SPFC_API spfc_status_t spfc_resolver_submit_lint(spfc_resolver_t *resolver,
+                                                 spfc_lint_t *lint,
+                                                 spfc_resolver_lint_done_fn done,
+                                                 void *arg);
+
+/**
+ * The tally of many lints (spfcheck --batch --summary, a survey of many
+ * domains): how many domains have errors, warnings, each code, and the
+ * spread of the IPv4 addresses each policy authorises.  A few counters,
+ * whatever the number of domains: nothing of a report is kept.
+ */
+typedef struct spfc_lint_summary spfc_lint_summary_t;
+
+/** A new, zeroed tally.  Free with spfc_lint_summary_free() (NULL is fine). */
+SPFC_API spfc_status_t spfc_lint_summary_new(spfc_lint_summary_t **out);
+SPFC_API void spfc_lint_summary_free(spfc_lint_summary_t *summary);
+
+/** Count one finished report (each code once per domain). */
+SPFC_API void spfc_lint_summary_add(spfc_lint_summary_t *summary,
+                                    const spfc_lint_report_t *report);
 
 /* ------------------------------------------------------------------------ */
 /* Output                                                                   */
@@ -1135,15 +1178,6 @@ SPFC_API spfc_status_t spfc_output_text_sized(FILE *out,
 #define spfc_output_text(out, req, outcome, stats, flags) \
     spfc_output_text_sized((out), (req), sizeof(spfc_request_t), (outcome), \
                            (stats), (flags))
-
-/**
- * One line of a text batch: the result word, a space, then echo_len bytes
- * of echo (the check as the caller shows it, e.g. "IP IDENTITY" from its
- * input) escaped as text output escapes DNS data: printable ASCII as is,
- * "\\" doubled, every other byte \xHH.  Returns SPFC_EIO when writing fails.
- */
-SPFC_API spfc_status_t spfc_output_text_line(FILE *out, spfc_result_t result,
-                                            const char *echo, size_t echo_len);
 
 /** One line of a text batch for an input that is no check:
  *  "error LINE: WHY"; bytes of why outside printable ASCII as \xHH (its
@@ -1180,6 +1214,19 @@ SPFC_API spfc_status_t spfc_output_json_line_sized(
 #define spfc_output_json_line(out, line, req, outcome, stats, flags) \
     spfc_output_json_line_sized((out), (line), (req), sizeof(spfc_request_t), \
                                 (outcome), (stats), (flags))
+
+/**
+ * One line of text for a check among many (spfcheck --batch):
+ * "RESULT IP IDENTITY" with ip_text and identity as the caller wrote
+ * them (escaped as text output escapes DNS data: printable ASCII as is,
+ * "\\" doubled, every other byte \xHH), and for permerror and temperror a space and the reason (with
+ * " (via DOMAIN TERM > ...)" when it lies inside includes), escaped to
+ * printable ASCII ('\\' and \xHH), so the line splits into RESULT, IP,
+ * IDENTITY and the rest on its first three spaces.
+ */
+SPFC_API spfc_status_t spfc_output_text_line(FILE *out, const char *ip_text,
+                                             const char *identity,
+                                             const spfc_outcome_t *outcome);
 
 /**
  * One line of NDJSON for an input that is no check:
@@ -1233,6 +1280,30 @@ SPFC_API spfc_status_t spfc_output_lint_text(FILE *out,
 SPFC_API spfc_status_t spfc_output_lint_json(FILE *out,
                                     const spfc_lint_report_t *report,
                                     const spfc_resolver_stats_t *stats);
+
+/**
+ * One line for a lint among many (spfcheck --batch).  Text: the outcome
+ * word ("ok", "warnings" or "errors"), the domain (escaped to printable
+ * ASCII) and, unless ok, the codes of its errors then warnings, each once,
+ * joined by commas: "errors example.com too-many-lookups,ptr".  JSON
+ * (json != 0): one object, "line" first when line > 0, then domain,
+ * outcome, record, errors and warnings (finding objects as in
+ * spfc_output_lint_json), lookups, void_lookups, ipv4_addresses and
+ * networks (a count); the tree and notes are left out to keep lines small.
+ */
+SPFC_API spfc_status_t spfc_output_lint_line(FILE *out, unsigned long long line,
+                                             const spfc_lint_report_t *report,
+                                             int json);
+
+/**
+ * The tally as text ("summary: N domains linted: ..." then indented lines
+ * of error and warning codes with their domain counts, and the spread of
+ * authorised IPv4 addresses), or as one JSON object {"summary":{...}}
+ * (json != 0).
+ */
+SPFC_API spfc_status_t spfc_output_lint_summary(FILE *out,
+                                                const spfc_lint_summary_t *summary,
+                                                int json);
 
 /* ------------------------------------------------------------------------ */
 /* Bounces and their diagnosis                                              */

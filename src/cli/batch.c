@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h> /* strncasecmp */
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,6 +62,117 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 static bool is_blank(char c)
 {
     return c == ' ' || c == '\t';
+}
+
+/* Whether a field is one of RFC 7208 section 2.6's result words. */
+static bool is_result_word(const char *f, size_t n)
+{
+    for (int r = SPFC_RESULT_NONE; r <= SPFC_RESULT_PERMERROR; r++) {
+        const char *w = spfc_result_str((spfc_result_t)r);
+        if (strlen(w) == n && strncasecmp(f, w, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+int spfc_cli_batch_fail_on(const char *arg, unsigned *mask, char *why,
+                           size_t whylen)
+{
+    char sbuf[80];
+    unsigned m = 0;
+    const char *p = arg;
+    if (why != NULL && whylen > 0)
+        why[0] = '\0';
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        int r;
+        for (r = SPFC_RESULT_NONE; r <= SPFC_RESULT_PERMERROR; r++) {
+            const char *w = spfc_result_str((spfc_result_t)r);
+            if (strlen(w) == n && strncasecmp(p, w, n) == 0)
+                break;
+        }
+        if (r <= SPFC_RESULT_PERMERROR)
+            m |= SPFC_BATCH_FAIL_RESULT(r);
+        else if (n == 6 && strncasecmp(p, "errors", n) == 0)
+            m |= SPFC_BATCH_FAIL_LINT_ERRORS;
+        else if (n == 8 && strncasecmp(p, "warnings", n) == 0)
+            m |= SPFC_BATCH_FAIL_LINT_WARNINGS | SPFC_BATCH_FAIL_LINT_ERRORS;
+        else {
+            set_err(why, whylen, "'%s' is not a result: give pass, fail, "
+                    "softfail, neutral, none, temperror, permerror, or for "
+                    "lint lines errors, warnings",
+                    spfc_cli_shown_field(p, n, sbuf, sizeof sbuf));
+            return 0;
+        }
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    *mask = m;
+    return 1;
+}
+
+/*
+ * The n (1 to 3) fields of a line, split: copied NUL-terminated into
+ * out->buf (at most the line's bytes plus three NULs) and checked.
+ */
+static spfc_batch_kind_t fill_line(const char *const *field,
+                                   const size_t *flen, size_t n,
+                                   spfc_batch_line_t *out, char *err,
+                                   size_t errlen)
+{
+    char sbuf[80];
+    char *w = out->buf;
+    const char *copies[3] = {NULL, NULL, NULL};
+    for (size_t k = 0; k < n; k++) {
+        memcpy(w, field[k], flen[k]);
+        w[flen[k]] = '\0';
+        copies[k] = w;
+        w += flen[k] + 1;
+    }
+    bool ip_ok = spfc_ip_parse(copies[0], &out->ip) == SPFC_OK;
+    if (n == 1 && !ip_ok) {
+        /* A domain alone: no client to check, so the whole policy is
+         * linted (the batch form of lint mode). */
+        out->identity = copies[0];
+        return SPFC_BATCH_LINT;
+    }
+    if (n == 1) {
+        set_err(err, errlen, "missing identity: give IP IDENTITY [HELO], or "
+                "a DOMAIN alone to lint it");
+        return SPFC_BATCH_ERROR;
+    }
+    out->ip_text = copies[0];
+    out->identity = copies[1];
+    out->helo = copies[2];
+    if (!ip_ok) {
+        set_err(err, errlen, "'%s' is not an IP address",
+                spfc_cli_shown_field(field[0], flen[0], sbuf, sizeof sbuf));
+        return SPFC_BATCH_ERROR;
+    }
+    if (n == 3 && is_result_word(field[2], flen[2])) {
+        /* "IP DOMAIN pass" is an expectation, not a check with a HELO
+         * name "pass": checking it would silently test the wrong thing. */
+        set_err(err, errlen, "'%s' is an SPF result, not a HELO name: a "
+                "line is IP IDENTITY [HELO] (assert results with "
+                "--expect-file)",
+                spfc_cli_shown_field(field[2], flen[2], sbuf, sizeof sbuf));
+        return SPFC_BATCH_ERROR;
+    }
+    /* RFC 7208 section 2.4: an empty MAIL FROM makes the HELO name the
+     * identity checked. */
+    if (strcmp(out->identity, "<>") == 0 || strcmp(out->identity, "-") == 0) {
+        if (out->helo == NULL) {
+            set_err(err, errlen, "empty identity '%s' needs a HELO name: give "
+                    "IP <> HELO", out->identity);
+            return SPFC_BATCH_ERROR;
+        }
+        out->sender = "";
+    } else {
+        out->sender = out->identity;
+    }
+    return SPFC_BATCH_CHECK;
 }
 
 spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
@@ -117,42 +229,11 @@ spfc_batch_kind_t spfc_cli_batch_parse_line(const char *line, size_t len,
         while (i < len && is_blank(line[i]))
             i++;
     }
-    if (n < 2) {
-        set_err(err, errlen, "missing identity: give IP IDENTITY [HELO]");
+    if (n == 0) {
+        set_err(err, errlen, "internal error: no field");
         return SPFC_BATCH_ERROR;
     }
-
-    /* Copy the fields, NUL-terminated, into out->buf: at most len bytes
-     * plus three NULs. */
-    char *w = out->buf;
-    const char *copies[3] = {NULL, NULL, NULL};
-    for (size_t k = 0; k < n; k++) {
-        memcpy(w, field[k], flen[k]);
-        w[flen[k]] = '\0';
-        copies[k] = w;
-        w += flen[k] + 1;
-    }
-    out->ip_text = copies[0];
-    out->identity = copies[1];
-    out->helo = copies[2];
-    if (spfc_ip_parse(out->ip_text, &out->ip) != SPFC_OK) {
-        set_err(err, errlen, "'%s' is not an IP address",
-                spfc_cli_shown_field(field[0], flen[0], sbuf, sizeof sbuf));
-        return SPFC_BATCH_ERROR;
-    }
-    /* RFC 7208 section 2.4: an empty MAIL FROM makes the HELO name the
-     * identity checked. */
-    if (strcmp(out->identity, "<>") == 0 || strcmp(out->identity, "-") == 0) {
-        if (out->helo == NULL) {
-            set_err(err, errlen, "empty identity '%s' needs a HELO name: give "
-                    "IP <> HELO", out->identity);
-            return SPFC_BATCH_ERROR;
-        }
-        out->sender = "";
-    } else {
-        out->sender = out->identity;
-    }
-    return SPFC_BATCH_CHECK;
+    return fill_line(field, flen, n, out, err, errlen);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -285,9 +366,11 @@ typedef struct slot {
     bool waiting;             /* to be started again (see make_room) */
     spfc_check_t *check;
     size_t bytes;             /* the check's spfc_check_bytes(), measured */
+    spfc_lint_t *lint;        /* a lint line's, while in flight */
     spfc_request_t req;
-    char *echo;               /* "IP IDENTITY" as written, then the
+    char *echo;               /* "IP\0IDENTITY\0" as written, then the
                                  sender and HELO copies req points at */
+    const char *identity;     /* IDENTITY, inside echo */
     char *text;               /* the finished output line(s) */
     size_t text_len;
 } slot_t;
@@ -319,6 +402,8 @@ struct batch {
     unsigned long long lines_written;
     bool closing;             /* tearing down: cancelled checks write nothing */
     unsigned allowed;         /* checks in flight allowed now (slow start) */
+    bool fail_hit;            /* --fail-on: a line's result is in the set */
+    spfc_lint_summary_t *summary; /* --summary: the lint lines' tally */
     bool write_failed;
     int write_errno;
 };
@@ -356,8 +441,10 @@ static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
         st = spfc_output_json_line(f, s->line, &s->req, o, stats,
                                    b->cfg->verbose ? SPFC_OUT_VERBOSE : 0);
     } else {
-        st = spfc_output_text_line(f, o->result, s->echo, strlen(s->echo));
+        st = spfc_output_text_line(f, s->echo, s->identity, o);
     }
+    if ((b->cfg->fail_on & SPFC_BATCH_FAIL_RESULT(o->result)) != 0)
+        b->fail_hit = true;
     return keep_text(s, f, &mem, &mlen, st);
 }
 
@@ -381,12 +468,17 @@ static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
     s->b->text_bytes += s->text_len;
     if (b->cfg->unordered)
         write_slot(b, s);
+    /* With --fail-on, a line that is no check fails the run too: CI must
+     * not pass because the input was mistyped. */
+    if (b->cfg->fail_on != 0)
+        b->fail_hit = true;
     return st;
 }
 
 static void slot_clear(slot_t *s)
 {
     spfc_check_free(s->check);
+    spfc_lint_free(s->lint);
     free(s->echo);
     free(s->text);
     memset(s, 0, sizeof *s);
@@ -554,8 +646,9 @@ static spfc_status_t start_check(batch_t *b, slot_t *s,
     if (s->echo == NULL)
         return SPFC_ENOMEM;
     memcpy(s->echo, pl->ip_text, il);
-    s->echo[il] = ' ';
+    s->echo[il] = '\0';
     memcpy(s->echo + il + 1, pl->identity, dl + 1);
+    s->identity = s->echo + il + 1;
     char *sender = s->echo + il + 1 + dl + 1;
     memcpy(sender, pl->sender, sl + 1);
     char *helo = sender + sl + 1;
@@ -596,6 +689,74 @@ static spfc_status_t submit_check(batch_t *b, slot_t *s)
     s->bytes = b->est;
     b->flight_bytes += s->bytes;
     return SPFC_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lint lines: a DOMAIN alone                                               */
+/* ------------------------------------------------------------------------ */
+
+/* A lint finished: its line, the --fail-on verdict and the tally; then
+ * nothing of it is kept (memory stays flat over a million domains). */
+static void on_lint_done(void *arg, spfc_lint_t *lint, spfc_status_t status,
+                         const spfc_resolver_stats_t *stats)
+{
+    slot_t *s = arg;
+    batch_t *b = s->b;
+    (void)stats;
+    const spfc_lint_report_t *r = status == SPFC_OK ? spfc_lint_report(lint)
+                                                    : NULL;
+    spfc_status_t st = status;
+    if (st == SPFC_OK && r == NULL)
+        st = SPFC_EDNS;
+    if (st == SPFC_OK) {
+        char *mem = NULL;
+        size_t mlen = 0;
+        FILE *f = open_memstream(&mem, &mlen);
+        if (f == NULL)
+            st = SPFC_ENOMEM;
+        else
+            st = keep_text(s, f, &mem, &mlen,
+                           spfc_output_lint_line(f, s->line, r, b->cfg->json));
+        unsigned fo = b->cfg->fail_on;
+        if (((fo & SPFC_BATCH_FAIL_LINT_ERRORS) && r->n_errors > 0) ||
+            ((fo & SPFC_BATCH_FAIL_LINT_WARNINGS) && r->n_warnings > 0))
+            b->fail_hit = true;
+        spfc_lint_summary_add(b->summary, r);
+    } else if (st != SPFC_ENOMEM) {
+        st = render_error(b, s, "the lint could not finish (internal error)");
+    }
+    if (st != SPFC_OK && b->failed == SPFC_OK)
+        b->failed = st;
+    spfc_lint_free(lint);
+    s->lint = NULL;
+    s->done = true;
+    b->in_flight--;
+    b->checks_done++;
+}
+
+/* Start the lint of a DOMAIN line in slot s, on the checks' resolver and
+ * view (their cache serves both). */
+static spfc_status_t start_lint(batch_t *b, slot_t *s,
+                                const spfc_batch_line_t *pl)
+{
+    spfc_status_t st = spfc_lint_new(pl->identity, &s->lint);
+    if (st != SPFC_OK)
+        return st;
+    b->in_flight++;
+    if (b->resolver == NULL) {
+        /* Offline: everything is in the view, one pass finishes. */
+        spfc_step_t step = SPFC_STEP_NEED;
+        st = spfc_lint_eval(s->lint, b->view, &step);
+        if (st == SPFC_OK && step != SPFC_STEP_DONE)
+            st = SPFC_EDNS;
+        spfc_resolver_stats_t none = {0};
+        on_lint_done(s, s->lint, st, &none);
+        return SPFC_OK;
+    }
+    st = spfc_resolver_submit_lint(b->resolver, s->lint, on_lint_done, s);
+    if (st != SPFC_OK)
+        b->in_flight--;
+    return st;
 }
 
 /* Progress on a terminal: checks done, rate, and an ETA when the input
@@ -803,6 +964,8 @@ static void admit_line(batch_t *b)
     spfc_status_t st;
     if (kind == SPFC_BATCH_ERROR)
         st = render_error(b, s, why);
+    else if (kind == SPFC_BATCH_LINT)
+        st = start_lint(b, s, b->pl);
     else
         st = start_check(b, s, b->pl);
     if (st != SPFC_OK && b->failed == SPFC_OK)
@@ -921,6 +1084,10 @@ static int batch_setup(batch_t *b, FILE *f)
         return SPFC_EXIT_SOFTWARE;
     }
     b->r->fd = fileno(f);
+    if (cfg->summary && spfc_lint_summary_new(&b->summary) != SPFC_OK) {
+        spfc_cli_msg(b->err, "out of memory");
+        return SPFC_EXIT_SOFTWARE;
+    }
 
     if (cfg->cache_limit > 0)
         spfc_view_set_cache_limit(b->view, cfg->cache_limit);
@@ -981,7 +1148,7 @@ static int batch_finish(batch_t *b)
                 strerror(b->write_errno != 0 ? b->write_errno : EIO));
         return SPFC_EXIT_IOERR;
     }
-    return 0;
+    return b->fail_hit ? SPFC_EXIT_FAIL_ON : 0;
 }
 
 /* --stats: what the run did against its bounds, for operators and the
@@ -1102,6 +1269,11 @@ int spfc_cli_batch_run(const spfc_batch_config_t *cfg, spfc_view_t *view,
         wait_input_or_dns(&b, starving);
     }
     show_progress(&prog, &b, true);
+    if (b.summary != NULL && b.failed == SPFC_OK && !b.write_failed &&
+        spfc_output_lint_summary(b.out, b.summary, cfg->json) != SPFC_OK) {
+        b.write_failed = true;
+        b.write_errno = errno;
+    }
     if (cfg->stats)
         show_stats(&b);
     code = stop_signal != 0 ? batch_stopped(&b, stop_signal)
@@ -1120,6 +1292,7 @@ done:
     }
     free(b.pl);
     free(b.r);
+    spfc_lint_summary_free(b.summary);
     if (own_file)
         fclose(f);
     return code;

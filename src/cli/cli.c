@@ -74,7 +74,9 @@ enum {
     OPT_HELO_ID,
     OPT_HELO_IDENTITY,
     OPT_COMPLETION,
-    OPT_AUTH_RESULTS
+    OPT_AUTH_RESULTS,
+    OPT_FAIL_ON,
+    OPT_SUMMARY
 };
 
 /* The values come from where they are defined (the public header for the
@@ -155,6 +157,14 @@ static const spfc_cli_option_t options[] = {
      "--batch: write each line as soon as it is decided, not in input order "
      "(JSON lines carry their \"line\"; text lines their IP and identity)",
      OPT_UNORDERED, 0, 0, 0, 0},
+    {"fail-on", 0, "RESULT[,RESULT...]",
+     "--batch: exit 1 when a line's result is in the list (SPF results; "
+     "errors, warnings for lint lines) or a line is malformed",
+     OPT_FAIL_ON, 0, 0, 0, 0},
+    {"summary", 0, NULL,
+     "--batch: end with the count of linted domains per error and warning "
+     "code and the spread of authorised IPv4 addresses",
+     OPT_SUMMARY, 0, 0, 0, 0},
     {"strict", 0, NULL,
      "lint mode (DOMAIN without IP): exit 1 when there are warnings",
      OPT_STRICT, 0, 0, 0, 0},
@@ -320,6 +330,8 @@ typedef struct cli_config {
     const char *ip_option, *id_option, *scope_option; /* same, for these */
     const char *completion;  /* --completion SHELL */
     const char *dns_option;  /* the last resolver option given, or NULL */
+    unsigned fail_on;        /* --fail-on: SPFC_BATCH_FAIL_* bits */
+    int summary;             /* --summary */
 } cli_config_t;
 
 /* ------------------------------------------------------------------------ */
@@ -658,6 +670,20 @@ static int batch_option(int c, cli_config_t *cfg, FILE *err)
         cfg->unordered = 1;
         cfg->batch_only = "--unordered";
         return 0;
+    case OPT_FAIL_ON: {
+        char why[256], buf[SHOWN_MAX];
+        if (!spfc_cli_batch_fail_on(optarg, &cfg->fail_on, why, sizeof why)) {
+            spfc_cli_msg(err, "bad --fail-on '%s': %s",
+                         spfc_cli_shown(optarg, buf, sizeof buf), why);
+            return SPFC_EXIT_USAGE;
+        }
+        cfg->batch_only = "--fail-on";
+        return 0;
+    }
+    case OPT_SUMMARY:
+        cfg->summary = 1;
+        cfg->batch_only = "--summary";
+        return 0;
     case OPT_HELP:
         cfg->action = ACT_HELP;
         return 0;
@@ -945,7 +971,8 @@ static int print_help(FILE *out)
     fputs("\n"
           "Exit status: 0 pass, 1 fail, 2 softfail, 3 neutral, 4 permerror,\n"
           "5 temperror, 6 none, 64 usage error, 70 internal error,\n"
-          "74 output error; with --batch 0 when the batch ran.  Lint mode:\n"
+          "74 output error; with --batch 0 when the batch ran (1 with\n"
+          "--fail-on when a line's result is listed).  Lint mode:\n"
           "0 no errors, 1 warnings with --strict, 4 errors, 5 DNS failure,\n"
           "6 no record.  With --bounce, 64 also when the bounce does not\n"
           "name both the domain and the IP.\n"
@@ -1086,6 +1113,8 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
         .json = cfg->mode == OUT_JSON,
         .verbose = cfg->verbose,
         .offline = cfg->offline,
+        .fail_on = cfg->fail_on,
+        .summary = cfg->summary,
         .receiver = cfg->receiver,
         .ropts = {
             .servers = cfg->servers,

@@ -34,7 +34,9 @@ enum {
     SPFC_EXIT_LINT_WARNINGS = 1,   /**< warnings, with --strict */
     SPFC_EXIT_LINT_ERRORS = 4,     /**< errors: some or all senders get permerror */
     SPFC_EXIT_LINT_DNS = 5,        /**< a DNS lookup failed during the walk */
-    SPFC_EXIT_LINT_NO_RECORD = 6   /**< the domain publishes no SPF record */
+    SPFC_EXIT_LINT_NO_RECORD = 6,  /**< the domain publishes no SPF record */
+    /* --batch --fail-on: a line's result is in the set. */
+    SPFC_EXIT_FAIL_ON = 1
 };
 
 /* The command's own ranges and --batch defaults (the resolver's defaults

@@ -70,9 +70,11 @@ struct spfc_lint {
     size_t n_expects, cap_expects;
     spfc_lint_expectation_t *expect_out; /* the report's copy */
 
-    /* Sticky failures (the driver adds them; they outlive passes). */
+    /* Sticky failures (the driver adds them, and a pass that reads one
+     * from the view; they outlive passes). */
     failed_key_t *failed;
     size_t n_failed, cap_failed;
+    bool expired;     /* deadline passed: unknown answers read as TIMEOUT */
 
     /* State of the current pass. */
     spfc_arena_t arena;
@@ -340,6 +342,52 @@ static int add_key(spfc_lint_t *l, const char *name, uint16_t type)
     return 0;
 }
 
+static bool rcode_failed(spfc_rcode_t rc);
+
+/* Remember that (name, type) failed, once. */
+static spfc_status_t keep_failure(spfc_lint_t *l, const char *name,
+                                  uint16_t type, spfc_rcode_t rc)
+{
+    for (size_t i = 0; i < l->n_failed; i++)
+        if (l->failed[i].type == type && spfc_strcasecmp(l->failed[i].name, name) == 0)
+            return SPFC_OK;
+    if (!spfc_grow((void **)&l->failed, &l->cap_failed, l->n_failed,
+              sizeof(*l->failed)))
+        return SPFC_ENOMEM;
+    char *copy = strdup(name);
+    if (copy == NULL)
+        return SPFC_ENOMEM;
+    l->failed[l->n_failed++] = (failed_key_t){copy, type, rc};
+    return SPFC_OK;
+}
+
+spfc_status_t spfc_lint_add_failure(spfc_lint_t *l, const char *name,
+                                    uint16_t type, spfc_rcode_t rcode)
+{
+    if (l == NULL || name == NULL)
+        return SPFC_EINVAL;
+    return keep_failure(l, name, type, rcode);
+}
+
+void spfc_lint_expire(spfc_lint_t *l)
+{
+    if (l == NULL)
+        return;
+    l->expired = true;
+    for (size_t i = 0; i < l->n_expects; i++)
+        spfc_check_expire(l->expects[i].check, "the lint's deadline passed"
+                          " before every DNS answer came");
+}
+
+void spfc_lint_expire_clear(spfc_lint_t *l)
+{
+    if (l == NULL)
+        return;
+    l->expired = false;
+    for (size_t i = 0; i < l->n_expects; i++)
+        spfc_check_expire(l->expects[i].check, NULL);
+}
+
 /* The view's answer, the sticky failures first.  Returns false (and
  * lists the key) when the answer must be fetched. */
 static int lookup(spfc_lint_t *l, const char *name, uint16_t type,
@@ -359,8 +407,18 @@ static int lookup(spfc_lint_t *l, const char *name, uint16_t type,
             return 1;
         }
     }
-    if (spfc_view_lookup(l->view, name, type, ans))
+    if (spfc_view_lookup(l->view, name, type, ans)) {
+        /* A failure may be served for this round only (server failures
+         * are not cached): kept, so the next pass does not ask again. */
+        if (rcode_failed(ans->rcode) &&
+            keep_failure(l, name, type, ans->rcode) != SPFC_OK)
+            return W_NOMEM;
         return 1;
+    }
+    if (l->expired) {
+        ans->rcode = SPFC_DNS_TIMEOUT;
+        return 1;
+    }
     return add_key(l, name, type);
 }
 
@@ -1453,6 +1511,10 @@ static spfc_status_t keep_failures(spfc_lint_t *l, const spfc_view_t *view,
  * most one include/redirect deeper (plus the MX hosts' addresses); an
  * expectation's check may wait for up to CHECK_MAX_BLOCKING answers. */
 #define MAX_ROUNDS (2 * SPFC_LINT_MAX_DEPTH + 4 + CHECK_MAX_BLOCKING)
+/* Sequential: one round per answer, at most every record and both
+ * address types of every target, plus the expectations' checks. */
+#define MAX_SEQ_ROUNDS (1 + SPFC_LINT_MAX_RECORDS + 3 * SPFC_LINT_MAX_TARGETS + \
+                        CHECK_MAX_BLOCKING)
 
 spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_lint_t *lint,
                             spfc_resolver_stats_t *stats)
@@ -1464,15 +1526,20 @@ spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_lint_t *lint,
     memset(stats, 0, sizeof(*stats));
     if (resolver == NULL || view == NULL || lint == NULL)
         return SPFC_EINVAL;
+    bool sequential = spfc_resolver_sequential(resolver) != 0;
     for (unsigned round = 0;; round++) {
         spfc_step_t step;
         spfc_status_t st = spfc_lint_eval(lint, view, &step);
         if (st != SPFC_OK || step == SPFC_STEP_DONE)
             return st;
-        if (round >= MAX_ROUNDS)
+        if (round >= (sequential ? MAX_SEQ_ROUNDS : MAX_ROUNDS))
             return SPFC_EDNS;
         const spfc_key_t *keys;
         size_t n = spfc_lint_needs(lint, &keys);
+        /* --sequential: one question per round trip, the way linters
+         * that walk term by term do (for comparison, bench/lint.sh). */
+        if (sequential && n > 1)
+            n = 1;
         spfc_resolver_stats_t fs = {0};
         st = spfc_resolver_fetch(resolver, keys, n, &fs);
         if (st != SPFC_OK)
@@ -1483,4 +1550,50 @@ spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_lint_t *lint,
         if (st != SPFC_OK)
             return st;
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The tally of many lints                                                  */
+/* ------------------------------------------------------------------------ */
+
+spfc_status_t spfc_lint_summary_new(spfc_lint_summary_t **out)
+{
+    if (out == NULL)
+        return SPFC_EINVAL;
+    *out = calloc(1, sizeof(**out));
+    return *out != NULL ? SPFC_OK : SPFC_ENOMEM;
+}
+
+void spfc_lint_summary_free(spfc_lint_summary_t *s)
+{
+    free(s);
+}
+
+void spfc_lint_summary_add(spfc_lint_summary_t *s, const spfc_lint_report_t *r)
+{
+    if (s == NULL || r == NULL)
+        return;
+    s->domains++;
+    if (r->n_errors > 0)
+        s->with_errors++;
+    else if (r->n_warnings > 0)
+        s->with_warnings++;
+    /* Each code once per domain: the question is how many domains have
+     * it, not how often a tree repeats it. */
+    bool seen[SPFC_LINT_N_CODES] = {false};
+    for (size_t i = 0; i < r->n_findings; i++) {
+        size_t c = (size_t)r->findings[i].code;
+        if (c < SPFC_LINT_N_CODES && !seen[c]) {
+            seen[c] = true;
+            s->codes[c]++;
+        }
+    }
+    /* The spread of "Lazy Gatekeepers" (IMC 2023): policies that let a
+     * whole provider network send.  Bucket edges: a /24, a /16, a /8. */
+    uint64_t n = r->ipv4_addresses;
+    size_t b = n == 0 ? 0 : n <= 256 ? 1 : n <= 65536 ? 2
+             : n <= 16777216 ? 3 : 4;
+    s->spread[b]++;
+    if (n > s->max_ipv4)
+        s->max_ipv4 = n;
 }

@@ -466,20 +466,6 @@ spfc_status_t spfc_output_text_sized(FILE *out, const spfc_request_t *req_in,
     return emit(out, &b);
 }
 
-spfc_status_t spfc_output_text_line(FILE *out, spfc_result_t result,
-                                    const char *echo, size_t echo_len)
-{
-    if (out == NULL || echo == NULL)
-        return SPFC_EINVAL;
-    spfc_buf_t b = {0};
-    spfc_buf_printf(&b, "%s ", spfc_result_str(result));
-    /* The input is anybody's bytes: escaped as DNS data is (see the
-     * file comment), so a line cannot hide a terminal escape. */
-    put_disp(&b, echo, echo_len);
-    spfc_buf_putc(&b, '\n');
-    return emit(out, &b);
-}
-
 spfc_status_t spfc_output_text_error(FILE *out, unsigned long long line,
                                      const char *why)
 {
@@ -1824,5 +1810,176 @@ spfc_status_t spfc_output_bounce(FILE *out, const spfc_bounce_t *bn, int json)
                       "  spfcheck --relay HOST ");
     put_disps(&b, bn->domain[0] ? bn->domain : "DOMAIN");
     spfc_buf_putc(&b, '\n');
+    return emit(out, &b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Batch text lines                                                         */
+/* ------------------------------------------------------------------------ */
+
+spfc_status_t spfc_output_text_line(FILE *out, const char *ip_text,
+                                    const char *identity,
+                                    const spfc_outcome_t *o)
+{
+    if (out == NULL || ip_text == NULL || identity == NULL || o == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    /* The input is anybody's bytes: escaped as DNS data is (see the
+     * file comment), so a line cannot hide a terminal escape. */
+    spfc_buf_printf(&b, "%s ", spfc_result_str(o->result));
+    put_disps(&b, ip_text);
+    spfc_buf_putc(&b, ' ');
+    put_disps(&b, identity);
+    /* The errors say why, so a CI log shows the cause without a rerun.
+     * The reason may quote DNS data: put_disp keeps it on one line of
+     * printable ASCII, so "RESULT IP IDENTITY REASON..." splits on the
+     * first three spaces whatever the record held. */
+    if ((o->result == SPFC_RESULT_PERMERROR ||
+         o->result == SPFC_RESULT_TEMPERROR) && o->reason != NULL) {
+        spfc_buf_putc(&b, ' ');
+        put_disps(&b, o->reason);
+        if (o->n_path > 0 && o->path != NULL) {
+            spfc_buf_puts(&b, " (via ");
+            for (size_t i = 0; i < o->n_path; i++) {
+                if (i > 0)
+                    spfc_buf_puts(&b, " > ");
+                put_disps(&b, o->path[i].domain);
+                spfc_buf_putc(&b, ' ');
+                put_disps(&b, o->path[i].term);
+            }
+            spfc_buf_putc(&b, ')');
+        }
+    }
+    spfc_buf_putc(&b, '\n');
+    return emit(out, &b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lints among many (--batch) and their tally                               */
+/* ------------------------------------------------------------------------ */
+
+static const char *lint_outcome_word(const spfc_lint_report_t *r)
+{
+    return r->n_errors > 0 ? "errors" : r->n_warnings > 0 ? "warnings" : "ok";
+}
+
+/* The codes of one severity, each once, comma-separated after *first. */
+static void put_lint_codes(spfc_buf_t *b, const spfc_lint_report_t *r,
+                           spfc_lint_severity_t sev, int *first)
+{
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const spfc_lint_finding_t *f = &r->findings[i];
+        size_t k = 0;
+        while (k < i && r->findings[k].code != f->code)
+            k++;
+        if (f->severity != sev || k < i)
+            continue;
+        spfc_buf_putc(b, *first ? ' ' : ',');
+        *first = 0;
+        spfc_buf_puts(b, spfc_lint_code_str(f->code));
+    }
+}
+
+spfc_status_t spfc_output_lint_line(FILE *out, unsigned long long line,
+                                    const spfc_lint_report_t *r, int json)
+{
+    if (out == NULL || r == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    if (!json) {
+        spfc_buf_printf(&b, "%s ", lint_outcome_word(r));
+        put_disps(&b, r->domain);
+        int first = 1;
+        put_lint_codes(&b, r, SPFC_LINT_ERROR, &first);
+        put_lint_codes(&b, r, SPFC_LINT_WARNING, &first);
+        spfc_buf_putc(&b, '\n');
+        return emit(out, &b);
+    }
+    spfc_buf_putc(&b, '{');
+    if (line > 0)
+        spfc_buf_printf(&b, "\"line\":%llu,", line);
+    spfc_buf_puts(&b, "\"domain\":");
+    json_cstr(&b, r->domain);
+    json_key(&b, "outcome");
+    json_cstr(&b, lint_outcome_word(r));
+    json_key(&b, "record");
+    if (r->record != NULL)
+        json_str(&b, r->record, r->record_len);
+    else
+        spfc_buf_puts(&b, "null");
+    json_lint_findings(&b, r, "errors", SPFC_LINT_ERROR);
+    json_lint_findings(&b, r, "warnings", SPFC_LINT_WARNING);
+    spfc_buf_printf(&b, ",\"lookups\":%u,\"void_lookups\":{\"ipv4\":%u,"
+                    "\"ipv6\":%u},\"ipv4_addresses\":%llu,\"networks\":%zu}\n",
+                    r->lookups, r->void_lookups_v4, r->void_lookups_v6,
+                    (unsigned long long)r->ipv4_addresses, r->n_networks);
+    return emit(out, &b);
+}
+
+/* Bucket names of spfc_lint_summary_t.spread, in order. */
+static const char *const spread_names[SPFC_LINT_N_SPREAD] = {
+    "0", "1-256", "257-65536", "65537-16777216", "over-16777216"};
+
+/* The codes of one severity with their domain counts, text or JSON. */
+static void put_summary_codes(spfc_buf_t *b, const spfc_lint_summary_t *s,
+                              spfc_lint_severity_t sev, int json)
+{
+    int first = 1;
+    for (size_t c = 0; c < SPFC_LINT_N_CODES; c++) {
+        /* The codes' severities: errors up to ipv6-trap, then warnings
+         * (spfcheck.h); ipv6-trap is reported as an error when IPv6
+         * senders fail and as a warning otherwise, counted with errors. */
+        spfc_lint_severity_t cs = c <= (size_t)SPFC_LINT_IPV6_TRAP ? SPFC_LINT_ERROR
+                                  : c < (size_t)SPFC_LINT_DEPENDS_ON_SENDER
+                                      ? SPFC_LINT_WARNING : SPFC_LINT_NOTE;
+        if (cs != sev || s->codes[c] == 0)
+            continue;
+        const char *name = spfc_lint_code_str((spfc_lint_code_t)c);
+        if (json)
+            spfc_buf_printf(b, "%s\"%s\":%llu", first ? "" : ",", name,
+                            s->codes[c]);
+        else
+            spfc_buf_printf(b, "%s%s %llu", first ? " " : ", ", name,
+                            s->codes[c]);
+        first = 0;
+    }
+    if (first && !json)
+        spfc_buf_puts(b, " none");
+}
+
+spfc_status_t spfc_output_lint_summary(FILE *out, const spfc_lint_summary_t *s,
+                                       int json)
+{
+    if (out == NULL || s == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    unsigned long long ok = s->domains - s->with_errors - s->with_warnings;
+    if (json) {
+        spfc_buf_printf(&b, "{\"summary\":{\"domains\":%llu,\"ok\":%llu,"
+                        "\"warnings\":%llu,\"errors\":%llu,\"error_codes\":{",
+                        s->domains, ok, s->with_warnings, s->with_errors);
+        put_summary_codes(&b, s, SPFC_LINT_ERROR, 1);
+        spfc_buf_puts(&b, "},\"warning_codes\":{");
+        put_summary_codes(&b, s, SPFC_LINT_WARNING, 1);
+        spfc_buf_puts(&b, "},\"ipv4_addresses\":{");
+        for (size_t i = 0; i < SPFC_LINT_N_SPREAD; i++)
+            spfc_buf_printf(&b, "%s\"%s\":%llu", i ? "," : "", spread_names[i],
+                            s->spread[i]);
+        spfc_buf_printf(&b, ",\"max\":%llu}}}\n",
+                        (unsigned long long)s->max_ipv4);
+        return emit(out, &b);
+    }
+    spfc_buf_printf(&b, "summary: %llu domains linted: %llu ok, %llu with "
+                    "warnings, %llu with errors\n", s->domains, ok,
+                    s->with_warnings, s->with_errors);
+    spfc_buf_puts(&b, "  errors (domains):");
+    put_summary_codes(&b, s, SPFC_LINT_ERROR, 0);
+    spfc_buf_puts(&b, "\n  warnings (domains):");
+    put_summary_codes(&b, s, SPFC_LINT_WARNING, 0);
+    spfc_buf_puts(&b, "\n  authorised IPv4 addresses (domains):");
+    for (size_t i = 0; i < SPFC_LINT_N_SPREAD; i++)
+        spfc_buf_printf(&b, "%s %s %llu", i ? "," : "", spread_names[i],
+                        s->spread[i]);
+    spfc_buf_printf(&b, "; most %llu\n", (unsigned long long)s->max_ipv4);
     return emit(out, &b);
 }

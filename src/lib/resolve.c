@@ -96,7 +96,9 @@ struct job {
     bool expired;           /* its deadline passed: the last pass runs */
     long long deadline_at;  /* spfc_spfc_now_ms() when it must end */
     spfc_view_t *view;      /* the resolver's */
-    spfc_check_t *check;
+    spfc_check_t *check;    /* a check, or NULL for a lint job: */
+    spfc_lint_t *lint;      /* spfc_resolver_submit_lint */
+    spfc_resolver_lint_done_fn lint_done;
     spfc_resolver_done_fn done;
     void *arg;
     spfc_resolver_stats_t stats;
@@ -323,6 +325,11 @@ void spfc_resolver_netstats(const spfc_resolver_t *r,
     *out = r->net;
     out->wire_cap = r->wire_cap;
     out->first_try_ms = r->first_try_ms;
+}
+
+int spfc_resolver_sequential(const spfc_resolver_t *r)
+{
+    return r != NULL && r->opts.sequential;
 }
 
 spfc_view_t *spfc_resolver_view(const spfc_resolver_t *r)
@@ -585,8 +592,8 @@ static void release_pins(job_t *j)
 static void finish_job(spfc_resolver_t *r, job_t *j, spfc_status_t st)
 {
     detach_job(r, j);
-    const spfc_outcome_t *o = st == SPFC_OK ? spfc_check_outcome(j->check)
-                                            : NULL;
+    const spfc_outcome_t *o = st == SPFC_OK && j->check != NULL
+                                  ? spfc_check_outcome(j->check) : NULL;
     for (size_t i = 0; o != NULL && o->trace != NULL && i < o->n_trace; i++) {
         const spfc_trace_ev_t *ev = &o->trace[i];
         char name[SPFC_MAX_NAME_LEN + 3];
@@ -599,6 +606,8 @@ static void finish_job(spfc_resolver_t *r, job_t *j, spfc_status_t st)
     }
     spfc_resolver_stats_t stats = j->stats;
     spfc_resolver_done_fn done = j->done;
+    spfc_resolver_lint_done_fn lint_done = j->lint_done;
+    spfc_lint_t *lint = j->lint;
     void *arg = j->arg;
     spfc_check_t *check = j->check;
     /* Pins last: the outcome may point at answers in the view while the
@@ -607,7 +616,9 @@ static void finish_job(spfc_resolver_t *r, job_t *j, spfc_status_t st)
     size_t n_pins = j->n_pins;
     spfc_view_t *view = j->view;
     free(j);
-    if (done != NULL)
+    if (lint != NULL && lint_done != NULL)
+        lint_done(arg, lint, st, &stats);
+    else if (lint == NULL && done != NULL)
         done(arg, check, st, &stats);
     for (size_t i = 0; i < n_pins; i++)
         spfc_view_entry_unpin(view, pins[i]);
@@ -870,12 +881,18 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
  * key it blocks on (sent unless already in flight) after sending its
  * prefetch hints (unless sequential, within HINT_QUERY_CAP).
  */
+static void run_lint_job(spfc_resolver_t *r, job_t *j);
+
 static void run_job(spfc_resolver_t *r, job_t *j)
 {
     spfc_step_t step;
     spfc_status_t st;
     bool sent;
 
+    if (j->lint != NULL) {
+        run_lint_job(r, j);
+        return;
+    }
     j->stats.rounds++;
     st = spfc_check_eval(j->check, j->view, &step);
     if (st != SPFC_OK || step == SPFC_STEP_DONE) {
@@ -925,6 +942,70 @@ static void run_job(spfc_resolver_t *r, job_t *j)
     }
 }
 
+/* Questions one lint job may send besides those it blocks on: a level of
+ * the tree is at most SPFC_LINT_MAX_TARGETS targets with two address
+ * types each, plus the records. */
+#define LINT_QUERY_CAP (2u * SPFC_LINT_MAX_TARGETS + SPFC_LINT_MAX_RECORDS)
+
+/*
+ * One pass of a lint job.  The lint lists every answer the next level of
+ * the tree needs: the job blocks on the first and sends the rest as hints,
+ * whose answers wake it as a check's do, so a whole level costs one round
+ * trip.  Failed answers stay failed for the lint (lint.c keeps them), so
+ * an answer served only for this round is not asked again.
+ */
+static void run_lint_job(spfc_resolver_t *r, job_t *j)
+{
+    spfc_step_t step;
+    bool sent, waiting = false, failed_some = false;
+
+    j->stats.rounds++;
+    spfc_status_t st = spfc_lint_eval(j->lint, j->view, &step);
+    if (st != SPFC_OK || step == SPFC_STEP_DONE) {
+        finish_job(r, j, st);
+        return;
+    }
+    const spfc_key_t *keys = NULL;
+    size_t n = spfc_lint_needs(j->lint, &keys);
+    for (size_t i = 0; i < n && j->stats.rounds <= MAX_ROUNDS; i++) {
+        spfc_answer_t known;
+        if (keys[i].name == NULL ||
+            spfc_view_lookup(j->view, keys[i].name, keys[i].type, &known))
+            continue;
+        if (!waiting)
+            st = ask(r, keys[i].name, keys[i].type, j, NULL, &sent);
+        else if (j->hints_sent < LINT_QUERY_CAP)
+            st = ask(r, keys[i].name, keys[i].type, NULL, j, &sent);
+        else
+            continue; /* asked when it is the first unknown one */
+        if (st == SPFC_EINVAL) {
+            /* A name c-ares cannot ask gets no answer, ever: a failure
+             * for the lint's next pass (the job stays where it waits). */
+            st = spfc_lint_add_failure(j->lint, keys[i].name, keys[i].type,
+                                       SPFC_DNS_ERROR);
+            if (st == SPFC_OK) {
+                failed_some = true;
+                continue;
+            }
+        }
+        if (st != SPFC_OK) {
+            finish_job(r, j, st);
+            return;
+        }
+        if (!waiting) {
+            waiting = true;
+        } else if (sent) {
+            j->hints_sent++;
+        }
+        if (sent)
+            j->stats.queries_sent++;
+    }
+    if (!waiting && failed_some)
+        make_ready(r, j); /* waits on nothing: its next pass sees them */
+    else if (!waiting)
+        finish_job(r, j, SPFC_EDNS); /* NEED with nothing to ask: a loop */
+}
+
 /* Evaluate every ready check, including those that become ready meanwhile
  * (callbacks may submit more). */
 static void run_ready(spfc_resolver_t *r)
@@ -954,7 +1035,10 @@ static void expire_due(spfc_resolver_t *r, long long now)
            !j->expired && j->deadline_at <= now) {
         unwait(r, j);
         j->expired = true;
-        spfc_check_expire(j->check, deadline_reason);
+        if (j->lint != NULL)
+            spfc_lint_expire(j->lint);
+        else
+            spfc_check_expire(j->check, deadline_reason);
         run_job(r, j); /* finishes it: nothing is unknown any more */
     }
 }
@@ -1059,10 +1143,10 @@ static int round_wait(const spfc_resolver_t *r, int timeout_ms)
 /* ------------------------------------------------------------------------ */
 
 static spfc_status_t submit(spfc_resolver_t *r, spfc_check_t *check,
-                            spfc_resolver_done_fn done, void *arg,
-                            job_t **out)
+                            spfc_lint_t *lint, spfc_resolver_done_fn done,
+                            void *arg, job_t **out)
 {
-    if (r == NULL || check == NULL || r->freeing)
+    if (r == NULL || (check == NULL) == (lint == NULL) || r->freeing)
         return SPFC_EINVAL;
     if (r->n_jobs == 0 && r->n_inflight == 0)
         r->failed = SPFC_OK; /* idle: a failure of earlier checks is over */
@@ -1072,10 +1156,15 @@ static spfc_status_t submit(spfc_resolver_t *r, spfc_check_t *check,
     j->resolver = r;
     j->view = r->view;
     j->check = check;
+    j->lint = lint;
     j->done = done;
     j->arg = arg;
     j->deadline_at = spfc_now_ms() + r->opts.deadline_ms;
-    spfc_check_expire(check, NULL); /* a check submitted again starts anew */
+    /* Submitted again: it starts anew. */
+    if (check != NULL)
+        spfc_check_expire(check, NULL);
+    else
+        spfc_lint_expire_clear(lint);
     j->next = r->jobs;
     if (r->jobs != NULL)
         r->jobs->prev = j;
@@ -1092,7 +1181,22 @@ static spfc_status_t submit(spfc_resolver_t *r, spfc_check_t *check,
 spfc_status_t spfc_resolver_submit(spfc_resolver_t *r, spfc_check_t *check,
                                    spfc_resolver_done_fn done, void *arg)
 {
-    return submit(r, check, done, arg, NULL);
+    return submit(r, check, NULL, done, arg, NULL);
+}
+
+spfc_status_t spfc_resolver_submit_lint(spfc_resolver_t *r, spfc_lint_t *lint,
+                                        spfc_resolver_lint_done_fn done,
+                                        void *arg)
+{
+    if (r == NULL || lint == NULL || r->freeing)
+        return SPFC_EINVAL;
+    /* A lint job is a check job with a lint in place of the check: the
+     * same queue, waiters, hints, pins, deadline and teardown. */
+    job_t *j = NULL;
+    spfc_status_t st = submit(r, NULL, lint, NULL, arg, &j);
+    if (st == SPFC_OK)
+        j->lint_done = done;
+    return st;
 }
 
 spfc_status_t spfc_resolver_cancel(spfc_resolver_t *r, spfc_check_t *check)
@@ -1230,7 +1334,7 @@ spfc_status_t spfc_resolver_run(spfc_resolver_t *r, spfc_check_t *check,
 
     if (stats != NULL)
         memset(stats, 0, sizeof(*stats));
-    spfc_status_t st = submit(r, check, sync_done, &w, &j);
+    spfc_status_t st = submit(r, check, NULL, sync_done, &w, &j);
     if (st != SPFC_OK)
         return st;
     while (!w.finished) {

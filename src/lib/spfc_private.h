@@ -307,6 +307,10 @@ long long spfc_now_ms(void);
  * are not sent.  For tests, benchmarks and batch warm-up: the same machinery
  * as spfc_resolver_run() without an evaluation.
  */
+/* Whether the resolver was made with opts.sequential (spfc_lint_run
+ * then fetches one answer per round trip, as a sequential walker does). */
+int spfc_resolver_sequential(const spfc_resolver_t *resolver);
+
 /* The view the resolver was made with (it fills that view). */
 spfc_view_t *spfc_resolver_view(const spfc_resolver_t *resolver);
 
@@ -333,5 +337,31 @@ void spfc_resolver_netstats(const spfc_resolver_t *resolver,
  * tries tries that double (c-ares 1.18 doubles each round of servers):
  * timeout_ms / (2^tries - 1), at least 1. */
 unsigned spfc_first_try_ms(unsigned timeout_ms, unsigned tries);
+
+/*
+ * Lint jobs of the resolver (spfc_resolver_submit_lint).  _expire: the
+ * deadline passed, so answers still unknown read as TIMEOUT (dns-failure
+ * findings) and the next pass finishes; _expire_clear undoes it for a new
+ * run.  _add_failure: (name, type) failed for the rest of this lint (a
+ * name c-ares cannot ask).
+ */
+void spfc_lint_expire(spfc_lint_t *lint);
+void spfc_lint_expire_clear(spfc_lint_t *lint);
+spfc_status_t spfc_lint_add_failure(spfc_lint_t *lint, const char *name,
+                                    uint16_t type, spfc_rcode_t rcode);
+
+/* The tally of many lints (spfc_lint_summary_*), read by output.c. */
+#define SPFC_LINT_N_CODES ((size_t)SPFC_LINT_DEPENDS_ON_SENDER + 1)
+/* IPv4 addresses authorised: 0; up to a /24 (256); up to a /16; up to a
+ * /8; more. */
+#define SPFC_LINT_N_SPREAD 5
+struct spfc_lint_summary {
+    unsigned long long domains;       /* reports added */
+    unsigned long long with_errors;   /* of them, with an error */
+    unsigned long long with_warnings; /* with warnings and no error */
+    unsigned long long codes[SPFC_LINT_N_CODES]; /* domains with each code */
+    unsigned long long spread[SPFC_LINT_N_SPREAD];
+    uint64_t max_ipv4;                /* the widest policy's count */
+};
 
 #endif /* SPFC_PRIVATE_H */
