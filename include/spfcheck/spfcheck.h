@@ -286,6 +286,14 @@ typedef struct spfc_syntax_error {
 SPFC_API int spfc_record_is_spf(const char *text, size_t len);
 
 /**
+ * What a TXT text that is not an SPF record probably meant ("v=spf 1",
+ * "spf1 ...", text that still carries its quotes, "v=spf1-all"): one
+ * sentence, or NULL when it does not look like an attempt at SPF.  Static
+ * text, never freed.
+ */
+SPFC_API const char *spfc_record_near_miss(const char *text, size_t len);
+
+/**
  * Parse an SPF record (RFC 7208 section 12 ABNF, macro strings included).
  * text may hold any bytes, NUL included; only len bytes are read.
  * On SPFC_ESYNTAX, *err (when not NULL) says where and why.
@@ -582,6 +590,18 @@ typedef struct spfc_outcome {
     unsigned void_lookups;   /**< void lookups (limit 2, 4.6.4) */
     const spfc_trace_ev_t *trace;
     size_t n_trace;
+    /** The domain whose record holds the error (error_record), or NULL. */
+    const char *error_domain;
+    /** The includes/redirects from the checked domain to error_domain,
+     *  top first (each step: the domain whose record holds the term, and
+     *  the term); n_error_path is 0 when the error is in the top record. */
+    const spfc_path_step_t *error_path;
+    size_t n_error_path;
+    /** The domains whose SPF record this check read from an override
+     *  (spfc_view_override_txt(), --record) instead of DNS or a zone: the
+     *  trace's RECORD events of these domains are overrides. */
+    const char *const *overrides;
+    size_t n_overrides;
 } spfc_outcome_t;
 
 typedef struct spfc_check spfc_check_t;
@@ -971,6 +991,10 @@ typedef struct spfc_lint_report {
     const spfc_lint_expectation_t *expectations; /**< in the order added */
     size_t n_expectations;
     size_t n_expectations_failed; /**< those that do not hold */
+    /** The domains whose SPF record the walk read from an override
+     *  (spfc_view_override_txt(), --record) instead of DNS or a zone. */
+    const char *const *overrides;
+    size_t n_overrides;
 } spfc_lint_report_t;
 
 typedef struct spfc_lint spfc_lint_t;

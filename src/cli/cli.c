@@ -14,6 +14,7 @@
 #include "diagnose_cmd.h"
 #include "lint_cmd.h"
 #include "msg.h"
+#include "record_arg.h"
 #include "spfcheck/spfcheck.h"
 
 #include <errno.h>
@@ -86,8 +87,9 @@ static const spfc_cli_option_t options[] = {
     {"offline", 0, NULL,
      "never use the network: names not in --zone or --record do not exist",
      OPT_OFFLINE, 0, 0, 0, 0},
-    {"record", 'r', "TEXT",
-     "use TEXT as the SPF record of the checked domain", OPT_RECORD,
+    {"record", 'r', "[NAME=]TEXT",
+     "use TEXT (bare, or quoted strings as in a zone file) as the SPF "
+     "record of the checked domain, or of NAME (repeatable)", OPT_RECORD,
      0, 0, 0, 0},
     {"json", 'j', NULL, "print one JSON object", OPT_JSON, 0, 0, 0, 0},
     {"quiet", 'q', NULL, "print the result word only", OPT_QUIET, 0, 0, 0, 0},
@@ -223,7 +225,9 @@ typedef struct cli_config {
     spfc_ip_t ip;
     const char **zones;   /* malloc()ed: n_zones paths */
     size_t n_zones;
-    const char *record;
+    spfc_cli_record_t *records; /* malloc()ed: n_records --record values */
+    size_t n_records;
+    const char *record_bare; /* a --record without NAME=, or NULL */
     const char *servers;
     unsigned timeout_ms;
     unsigned tries;
@@ -416,9 +420,16 @@ static int check_option(int c, cli_config_t *cfg, FILE *err)
     case OPT_OFFLINE:
         cfg->offline = 1;
         return 0;
-    case OPT_RECORD:
-        cfg->record = optarg;
+    case OPT_RECORD: {
+        spfc_cli_record_t *r = &cfg->records[cfg->n_records];
+        int code = spfc_cli_record_parse(optarg, r, err);
+        if (code != 0)
+            return code;
+        cfg->n_records++;
+        if (r->name == NULL)
+            cfg->record_bare = optarg;
         return 0;
+    }
     case OPT_JSON:
         return set_mode(cfg, OUT_JSON, "--json", err) ? 0 : SPFC_EXIT_USAGE;
     case OPT_QUIET:
@@ -486,7 +497,8 @@ static int check_batch_args(const cli_config_t *cfg, int npos, FILE *err)
 {
     const char *clash = npos > 0 ? "a DOMAIN or IP argument"
                         : cfg->helo != NULL ? "--helo"
-                        : cfg->record != NULL ? "--record"
+                        : cfg->record_bare != NULL
+                            ? "--record TEXT without NAME= (give NAME=TEXT)"
                         : cfg->mode == OUT_QUIET ? "--quiet"
                         : cfg->mode == OUT_HEADER ? "--header"
                         : NULL;
@@ -570,7 +582,7 @@ static int diagnose_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
     const char *clash = cfg->batch != NULL ? "--batch"
                         : cfg->batch_only != NULL ? cfg->batch_only
                         : cfg->helo != NULL ? "--helo"
-                        : cfg->record != NULL ? "--record"
+                        : cfg->n_records > 0 ? "--record"
                         : cfg->mode == OUT_QUIET ? "--quiet"
                         : cfg->mode == OUT_HEADER ? "--header"
                         : NULL;
@@ -608,7 +620,8 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     cfg->cache_size = SPFC_CLI_DEFAULT_CACHE_SIZE;
     cfg->zones = calloc((size_t)argc + 1, sizeof *cfg->zones);
     cfg->expects = calloc((size_t)argc + 1, sizeof *cfg->expects);
-    if (cfg->zones == NULL || cfg->expects == NULL) {
+    cfg->records = calloc((size_t)argc + 1, sizeof *cfg->records);
+    if (cfg->zones == NULL || cfg->expects == NULL || cfg->records == NULL) {
         spfc_cli_msg(err, "out of memory");
         return SPFC_EXIT_SOFTWARE;
     }
@@ -808,17 +821,19 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
             goto done;
         }
     }
-    if (cfg->record != NULL) {
-        st = spfc_view_override_txt(view, cfg->domain, cfg->record,
-                                    strlen(cfg->record));
-        /* A name the view refuses (too long to be a name) is no domain
-         * at all: the check says none (RFC 7208 section 4.3), so the
-         * record has nowhere to go and that is not a usage error. */
-        if (st == SPFC_EINVAL)
+    for (size_t i = 0; i < cfg->n_records; i++) {
+        const spfc_cli_record_t *r = &cfg->records[i];
+        const char *name = r->name != NULL ? r->name : cfg->domain;
+        st = spfc_view_override_txt(view, name, r->text, r->len);
+        /* A checked domain the view refuses (too long to be a name) is
+         * no domain at all: the check says none (RFC 7208 section 4.3),
+         * so the record has nowhere to go and that is not a usage
+         * error.  A NAME= the user wrote is. */
+        if (st == SPFC_EINVAL && r->name == NULL)
             st = SPFC_OK;
-        if (st == SPFC_ELIMIT) {
+        if (st == SPFC_ELIMIT || st == SPFC_EINVAL) {
             spfc_cli_msg(err, "cannot use --record for '%s': %s",
-                spfc_cli_shown(cfg->domain, buf, sizeof buf), spfc_status_str(st));
+                spfc_cli_shown(name, buf, sizeof buf), spfc_status_str(st));
             code = SPFC_EXIT_USAGE;
             goto done;
         }
@@ -1082,5 +1097,8 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
 done:
     free(cfg.zones);
     free(cfg.expects);
+    for (size_t i = 0; cfg.records != NULL && i < cfg.n_records; i++)
+        spfc_cli_record_clear(&cfg.records[i]);
+    free(cfg.records);
     return code;
 }

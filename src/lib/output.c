@@ -242,6 +242,21 @@ static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
     size_t off = o->error_offset <= len ? o->error_offset : len;
     size_t elen = o->error_length <= len - off ? o->error_length : len - off;
 
+    if (o->error_domain != NULL) {
+        /* Whose record it is, and the includes that lead there. */
+        spfc_buf_puts(b, "  error in: the record of ");
+        put_disps(b, o->error_domain);
+        for (size_t i = 0; o->error_path != NULL && i < o->n_error_path; i++) {
+            spfc_buf_puts(b, i == 0 ? ", reached by " : " > ");
+            put_disps(b, o->error_path[i].term);
+            if (i == 0) {
+                spfc_buf_puts(b, " (in ");
+                put_disps(b, o->error_path[i].domain);
+                spfc_buf_putc(b, ')');
+            }
+        }
+        spfc_buf_putc(b, '\n');
+    }
     spfc_buf_puts(b, prefix);
     put_disp(b, o->error_record, len);
     spfc_buf_putc(b, '\n');
@@ -259,8 +274,30 @@ static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
     spfc_buf_putc(b, '\n');
 }
 
+/* Whether the record of domain came from an override (--record), not DNS. */
+static int is_override(const char *const *names, size_t n, const char *domain)
+{
+    for (size_t i = 0; names != NULL && domain != NULL && i < n; i++)
+        if (spfc_strcasecmp(names[i], domain) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether ev shows a record given with --record: the RECORD event, and
+ * the TXT lookup that "found" it, of an overridden domain. */
+static int ev_is_override(const spfc_outcome_t *o, const spfc_trace_ev_t *ev)
+{
+    if (ev->kind == SPFC_TRACE_RECORD)
+        return is_override(o->overrides, o->n_overrides, ev->domain);
+    if (ev->kind == SPFC_TRACE_DNS && ev->qtype == SPFC_TYPE_TXT &&
+        ev->text != NULL && ev->domain != NULL &&
+        spfc_strcasecmp(ev->text, ev->domain) == 0)
+        return is_override(o->overrides, o->n_overrides, ev->domain);
+    return 0;
+}
+
 static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
-                            size_t extra, int color)
+                            size_t extra, int color, int override)
 {
     unsigned depth = ev->depth < MAX_INDENT_DEPTH ? ev->depth
                                                   : MAX_INDENT_DEPTH;
@@ -287,9 +324,12 @@ static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
         }
         if (ev->is_void)
             spfc_buf_puts(b, " (void lookup)");
+        if (override)
+            spfc_buf_puts(b, " (override, not from DNS)");
         break;
     case SPFC_TRACE_RECORD:
-        spfc_buf_puts(b, "record: ");
+        spfc_buf_puts(b, override ? "record (override, not from DNS): "
+                                  : "record: ");
         put_disp(b, ev->text, tlen);
         break;
     case SPFC_TRACE_TERM:
@@ -397,7 +437,7 @@ spfc_status_t spfc_output_text_sized(FILE *out, const spfc_request_t *req_in,
                 extra = 2;
             else if ((long)ev->depth <= term_depth)
                 term_depth = -1;
-            put_trace_event(&b, ev, extra, color);
+            put_trace_event(&b, ev, extra, color, ev_is_override(o, ev));
         }
     }
 
@@ -497,7 +537,8 @@ static const char *trace_kind_str(spfc_trace_kind_t k)
     return "note";
 }
 
-static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
+static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
+                             int override)
 {
     size_t tlen = ev_text_len(ev);
     spfc_buf_printf(b, "{\"kind\":\"%s\",\"depth\":%u", trace_kind_str(ev->kind),
@@ -519,6 +560,9 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
         json_key(b, "detail");
         json_cstr(b, ev->detail);
         spfc_buf_printf(b, ",\"void\":%s", ev->is_void ? "true" : "false");
+        if (ev->qtype == SPFC_TYPE_TXT)
+            spfc_buf_printf(b, ",\"source\":\"%s\"",
+                            override ? "override" : "dns");
         break;
     case SPFC_TRACE_RECORD:
     case SPFC_TRACE_NOTE:
@@ -527,6 +571,10 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
             spfc_buf_puts(b, "null");
         else
             json_str(b, ev->text, tlen);
+        /* A record given with --record is no DNS answer. */
+        if (ev->kind == SPFC_TRACE_RECORD)
+            spfc_buf_printf(b, ",\"source\":\"%s\"",
+                            override ? "override" : "dns");
         break;
     case SPFC_TRACE_TERM:
         json_key(b, "term");
@@ -546,6 +594,20 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev)
         break;
     }
     spfc_buf_putc(b, '}');
+}
+
+/* [{"domain":D,"term":T},...] */
+static void json_path(spfc_buf_t *b, const spfc_path_step_t *path, size_t n)
+{
+    spfc_buf_putc(b, '[');
+    for (size_t i = 0; path != NULL && i < n; i++) {
+        spfc_buf_puts(b, i > 0 ? ",{\"domain\":" : "{\"domain\":");
+        json_cstr(b, path[i].domain);
+        json_key(b, "term");
+        json_cstr(b, path[i].term);
+        spfc_buf_putc(b, '}');
+    }
+    spfc_buf_putc(b, ']');
 }
 
 /* The JSON object of one check, written to out: with "line" first when
@@ -584,15 +646,7 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
     json_cstr(&b, o->reason);
 
     json_key(&b, "path");
-    spfc_buf_putc(&b, '[');
-    for (size_t i = 0; o->path != NULL && i < o->n_path; i++) {
-        spfc_buf_puts(&b, i > 0 ? ",{\"domain\":" : "{\"domain\":");
-        json_cstr(&b, o->path[i].domain);
-        json_key(&b, "term");
-        json_cstr(&b, o->path[i].term);
-        spfc_buf_putc(&b, '}');
-    }
-    spfc_buf_putc(&b, ']');
+    json_path(&b, o->path, o->n_path);
 
     spfc_buf_printf(&b, ",\"lookups\":%u,\"void_lookups\":%u,\"queries_sent\":%u",
                     o->lookups, o->void_lookups,
@@ -605,7 +659,14 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
                                                    : len - off;
         spfc_buf_puts(&b, ",\"error\":{\"record\":");
         json_str(&b, o->error_record, len);
-        spfc_buf_printf(&b, ",\"offset\":%zu,\"length\":%zu}", off, elen);
+        spfc_buf_printf(&b, ",\"offset\":%zu,\"length\":%zu", off, elen);
+        /* Where the record is: a syntax error three includes down is
+         * someone else's, and the path says whose. */
+        json_key(&b, "domain");
+        json_cstr(&b, o->error_domain);
+        json_key(&b, "path");
+        json_path(&b, o->error_path, o->n_error_path);
+        spfc_buf_putc(&b, '}');
     }
 
     if (trace) {
@@ -614,7 +675,8 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
         for (size_t i = 0; o->trace != NULL && i < o->n_trace; i++) {
             if (i > 0)
                 spfc_buf_putc(&b, ',');
-            json_trace_event(&b, &o->trace[i]);
+            json_trace_event(&b, &o->trace[i],
+                             ev_is_override(o, &o->trace[i]));
         }
         spfc_buf_putc(&b, ']');
     }
@@ -961,9 +1023,18 @@ spfc_status_t spfc_output_lint_text(FILE *out, const spfc_lint_report_t *r,
                     r->n_errors == 1 ? "" : "s", r->n_warnings,
                     r->n_warnings == 1 ? "" : "s");
     if (r->record != NULL) {
-        spfc_buf_puts(&b, "  record: ");
+        spfc_buf_puts(&b, is_override(r->overrides, r->n_overrides, r->domain)
+                              ? "  record (override, not from DNS): "
+                              : "  record: ");
         put_disp(&b, r->record, r->record_len);
         spfc_buf_putc(&b, '\n');
+    }
+    for (size_t i = 0; i < r->n_overrides; i++) {
+        if (spfc_strcasecmp(r->overrides[i], r->domain) == 0)
+            continue;
+        spfc_buf_puts(&b, "  override: the record of ");
+        put_disps(&b, r->overrides[i]);
+        spfc_buf_puts(&b, " comes from --record, not from DNS\n");
     }
     for (size_t i = 0; i < r->n_findings; i++)
         put_lint_finding(&b, &r->findings[i], color);
@@ -1099,6 +1170,15 @@ spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
         json_str(&b, r->record, r->record_len);
     else
         spfc_buf_puts(&b, "null");
+    /* Records given with --record are no DNS answers: say which. */
+    json_key(&b, "overrides");
+    spfc_buf_putc(&b, '[');
+    for (size_t i = 0; i < r->n_overrides; i++) {
+        if (i > 0)
+            spfc_buf_putc(&b, ',');
+        json_cstr(&b, r->overrides[i]);
+    }
+    spfc_buf_putc(&b, ']');
     spfc_buf_printf(&b, ",\"no_record\":%s,\"dns_failure\":%s",
                     r->no_record ? "true" : "false",
                     r->dns_failure ? "true" : "false");

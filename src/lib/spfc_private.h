@@ -287,4 +287,8 @@ spfc_status_t spfc_resolver_fetch(spfc_resolver_t *resolver,
                                   const spfc_key_t *keys, size_t n,
                                   spfc_resolver_stats_t *stats);
 
+/* Whether name's TXT RRset in view is an override (spfc_view_override_txt):
+ * traces and lint reports mark such records as overrides, not DNS answers. */
+int spfc_view_is_override(const spfc_view_t *view, const char *name);
+
 #endif /* SPFC_PRIVATE_H */
