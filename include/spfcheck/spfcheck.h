@@ -1039,6 +1039,42 @@ SPFC_API spfc_status_t spfc_lint_run(spfc_resolver_t *resolver,
                                      spfc_resolver_stats_t *stats);
 
 /* ------------------------------------------------------------------------ */
+/* Flattening: includes resolved into ip4/ip6 terms                         */
+/* ------------------------------------------------------------------------ */
+
+/** An equivalent policy with includes resolved into ip4/ip6 terms, split
+ *  into chained records of at most SPFC_LINT_MAX_RECORD_LEN octets.
+ *  Allocated by spfc_flatten(); may grow at its end (see "ABI"). */
+typedef struct spfc_flat {
+    const char *domain;          /**< the flattened domain */
+    size_t n_records;            /**< records to publish, at least 1 */
+    const char *const *names;    /**< owner of each: domain, _spf1.domain, ... */
+    const char *const *records;  /**< the record texts, records[0] for domain */
+    size_t n_kept;               /**< terms kept as written */
+    const char *const *kept;     /**< each such term */
+    const char *const *kept_why; /**< and why it could not be flattened */
+    unsigned lookups;            /**< DNS-querying terms left in records[0]
+                                      plus one per chained record (kept
+                                      includes cost more below them) */
+} spfc_flat_t;
+
+/**
+ * Flatten the policy of domain over view, which must already hold the
+ * answers of the whole tree (run a lint over it first; it fetches them).
+ * An include becomes ip4/ip6 terms at its place only when that gives every
+ * address the same result: its tree holds only "+" ip4, ip6, a, mx and
+ * include terms ended by an all that does not pass; other terms (non-pass
+ * qualifiers, exists, ptr, macros, redirect) are kept and listed with the
+ * reason.  The networks are those of today: providers change theirs, so
+ * regenerate.  SPFC_EINVAL when domain has no single parseable record in
+ * the view, SPFC_ELIMIT when the chain would need over 64 records.  Free
+ * with spfc_flat_free().
+ */
+SPFC_API spfc_status_t spfc_flatten(const spfc_view_t *view, const char *domain,
+                                    spfc_flat_t **out);
+SPFC_API void spfc_flat_free(spfc_flat_t *flat);
+
+/* ------------------------------------------------------------------------ */
 /* Output                                                                   */
 /* ------------------------------------------------------------------------ */
 
@@ -1129,6 +1165,16 @@ SPFC_API spfc_status_t spfc_output_lint_text(FILE *out,
 SPFC_API spfc_status_t spfc_output_lint_json(FILE *out,
                                     const spfc_lint_report_t *report,
                                     const spfc_resolver_stats_t *stats);
+
+/**
+ * A flattened policy as master-file lines ready to paste (each record as
+ * quoted strings of at most 255 octets, RFC 1035 5.1), the terms that were
+ * kept and why, and the note that the networks must be regenerated.  With
+ * json, one JSON object instead: domain, records [{name, text}], kept
+ * [{term, why}], lookups.
+ */
+SPFC_API spfc_status_t spfc_output_flat(FILE *out, const spfc_flat_t *flat,
+                                        int json);
 
 /* ------------------------------------------------------------------------ */
 /* Bounces and their diagnosis                                              */

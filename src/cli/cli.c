@@ -56,7 +56,8 @@ enum {
     OPT_EXPECT,
     OPT_EXPECT_FILE,
     OPT_BOUNCE,
-    OPT_RELAY
+    OPT_RELAY,
+    OPT_FLATTEN
 };
 
 /* The values come from where they are defined (the public header for the
@@ -131,6 +132,11 @@ static const spfc_cli_option_t options[] = {
      "with DOMAIN: mail goes out through HOST; diagnose DOMAIN for each of "
      "HOST's addresses",
      OPT_RELAY, 0, 0, 0, 0},
+    {"flatten", 0, NULL,
+     "lint mode: print an equivalent record with includes resolved into "
+     "ip4/ip6 terms, chained records of at most 450 octets, as zone-file "
+     "lines",
+     OPT_FLATTEN, 0, 0, 0, 0},
     {"help", 'h', NULL, "show this help and exit", OPT_HELP, 0, 0, 0, 0},
     {"version", 'V', NULL, "show the version and exit", OPT_VERSION,
      0, 0, 0, 0},
@@ -247,6 +253,7 @@ typedef struct cli_config {
     const char *expect_file; /* --expect-file FILE, or NULL */
     const char *bounce;      /* --bounce FILE, or NULL */
     const char *relay;       /* --relay HOST[:PORT], or NULL */
+    int flatten;             /* --flatten */
 } cli_config_t;
 
 /* ------------------------------------------------------------------------ */
@@ -449,6 +456,9 @@ static int check_option(int c, cli_config_t *cfg, FILE *err)
     case OPT_EXPECT_FILE:
         cfg->expect_file = optarg;
         return 0;
+    case OPT_FLATTEN:
+        cfg->flatten = 1;
+        return 0;
     }
     return -1;
 }
@@ -536,11 +546,13 @@ static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
         }
         return 0;
     }
-    if (cfg->strict || cfg->n_expects > 0 || cfg->expect_file != NULL) {
+    if (cfg->strict || cfg->n_expects > 0 || cfg->expect_file != NULL ||
+        cfg->flatten) {
         spfc_cli_msg(err, "%s applies to lint mode: give DOMAIN without an"
                      " IP (" TRY_HELP ")",
                      cfg->strict ? "--strict" : cfg->n_expects ? "--expect"
-                                                                : "--expect-file");
+                     : cfg->expect_file != NULL ? "--expect-file"
+                                                : "--flatten");
         return SPFC_EXIT_USAGE;
     }
     if (npos == 2) {
@@ -895,6 +907,7 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
         .expects = cfg->expects,
         .n_expects = cfg->n_expects,
         .expect_file = cfg->expect_file,
+        .flatten = cfg->flatten,
         .flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
                  (cfg->verbose ? SPFC_OUT_VERBOSE : 0),
         .ropts = {

@@ -175,6 +175,43 @@ static int walk(const spfc_lint_cmd_t *cmd, spfc_lint_t *lint,
     return 0;
 }
 
+/* --flatten: the walk has put the whole tree into the view; flatten it
+ * there.  A policy with errors is not flattened: its result is permerror
+ * or temperror for some senders, and a flat copy would hide that. */
+static int flatten(const spfc_lint_cmd_t *cmd, const spfc_lint_report_t *r,
+                   FILE *out, FILE *err)
+{
+    if (r->n_errors > 0 || r->no_record || r->dns_failure) {
+        spfc_cli_msg(err, "cannot flatten %s: its policy has %zu error%s; run"
+                     " '%s %s' and fix them first", cmd->domain, r->n_errors,
+                     r->n_errors == 1 ? "" : "s", SPFC_CLI_PROG, cmd->domain);
+        return lint_exit(r, 0);
+    }
+    spfc_flat_t *flat = NULL;
+    spfc_status_t st = spfc_flatten(cmd->view, cmd->domain, &flat);
+    if (st == SPFC_ELIMIT) {
+        spfc_cli_msg(err, "cannot flatten %s: the networks need more than 64"
+                     " chained records", cmd->domain);
+        return SPFC_EXIT_LINT_ERRORS;
+    }
+    if (st != SPFC_OK) {
+        spfc_cli_msg(err, "cannot flatten %s: %s", cmd->domain,
+                     spfc_status_str(st));
+        return SPFC_EXIT_SOFTWARE;
+    }
+    errno = 0;
+    st = spfc_output_flat(out, flat, cmd->json);
+    spfc_flat_free(flat);
+    if (st == SPFC_OK && (fflush(out) != 0 || ferror(out)))
+        st = SPFC_EIO;
+    if (st != SPFC_OK) {
+        spfc_cli_msg(err, "cannot write output: %s",
+                     strerror(errno != 0 ? errno : EIO));
+        return SPFC_EXIT_IOERR;
+    }
+    return SPFC_EXIT_LINT_OK;
+}
+
 int spfc_cli_lint_run(const spfc_lint_cmd_t *cmd, FILE *out, FILE *err)
 {
     spfc_lint_t *lint = NULL;
@@ -200,6 +237,10 @@ int spfc_cli_lint_run(const spfc_lint_cmd_t *cmd, FILE *out, FILE *err)
     if (r == NULL) {
         spfc_cli_msg(err, "internal error: the lint finished without a report");
         code = SPFC_EXIT_SOFTWARE;
+        goto done;
+    }
+    if (cmd->flatten) {
+        code = flatten(cmd, r, out, err);
         goto done;
     }
     const spfc_resolver_stats_t *sp = have_stats ? &stats : NULL;

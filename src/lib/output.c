@@ -1211,6 +1211,96 @@ spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Flattened policy (flatten.c)                                             */
+/* ------------------------------------------------------------------------ */
+
+/* One record as the data of a TXT line: quoted strings of at most 255
+ * octets (RFC 1035 3.3.14), cut after a space when one is near, so a
+ * person reading the line sees whole terms; DNS joins the strings
+ * without adding anything (RFC 7208 3.3). */
+static void put_txt_strings(spfc_buf_t *b, const char *text)
+{
+    size_t len = strlen(text);
+    for (size_t at = 0; at < len;) {
+        size_t n = len - at <= 255 ? len - at : 255;
+        if (at + n < len) {
+            size_t k = n;
+            while (k > 0 && text[at + k - 1] != ' ')
+                k--;
+            if (k > 0)
+                n = k;
+        }
+        spfc_buf_puts(b, at > 0 ? " \"" : "\"");
+        for (size_t i = at; i < at + n; i++) {
+            unsigned char c = (unsigned char)text[i];
+            if (c == '"' || c == '\\')
+                spfc_buf_printf(b, "\\%c", c);
+            else if (c < 0x20 || c > 0x7e)
+                spfc_buf_printf(b, "\\%03u", c);
+            else
+                spfc_buf_putc(b, (char)c);
+        }
+        spfc_buf_putc(b, '"');
+        at += n;
+    }
+}
+
+spfc_status_t spfc_output_flat(FILE *out, const spfc_flat_t *f, int json)
+{
+    if (out == NULL || f == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    if (json) {
+        spfc_buf_puts(&b, "{\"domain\":");
+        json_cstr(&b, f->domain);
+        json_key(&b, "records");
+        spfc_buf_putc(&b, '[');
+        for (size_t i = 0; i < f->n_records; i++) {
+            spfc_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
+            json_cstr(&b, f->names[i]);
+            json_key(&b, "text");
+            json_cstr(&b, f->records[i]);
+            spfc_buf_printf(&b, ",\"length\":%zu}", strlen(f->records[i]));
+        }
+        json_key(&b, "kept");
+        spfc_buf_putc(&b, '[');
+        for (size_t i = 0; i < f->n_kept; i++) {
+            spfc_buf_puts(&b, i ? ",{\"term\":" : "{\"term\":");
+            json_cstr(&b, f->kept[i]);
+            json_key(&b, "why");
+            json_cstr(&b, f->kept_why[i]);
+            spfc_buf_putc(&b, '}');
+        }
+        spfc_buf_printf(&b, "],\"lookups\":%u}\n", f->lookups);
+        return emit(out, &b);
+    }
+    spfc_buf_puts(&b, "; flattened SPF policy of ");
+    put_disps(&b, f->domain);
+    spfc_buf_printf(&b, ": %zu record%s of at most %d octets, %u lookup%s at"
+                    " the top\n", f->n_records, f->n_records == 1 ? "" : "s",
+                    SPFC_LINT_MAX_RECORD_LEN, f->lookups,
+                    f->lookups == 1 ? "" : "s");
+    /* Why this must be regenerated: a flattened record freezes today's
+     * networks of every provider it includes. */
+    spfc_buf_puts(&b, "; providers change their networks: regenerate this"
+                      " (e.g. daily, from CI) or their new senders fail\n");
+    for (size_t i = 0; i < f->n_kept; i++) {
+        spfc_buf_puts(&b, "; kept as written: ");
+        put_disps(&b, f->kept[i]);
+        spfc_buf_puts(&b, " (");
+        put_disps(&b, f->kept_why[i]);
+        spfc_buf_puts(&b, ")\n");
+    }
+    for (size_t i = 0; i < f->n_records; i++) {
+        put_disps(&b, f->names[i]);
+        spfc_buf_puts(&b, ". IN TXT ");
+        put_txt_strings(&b, f->records[i]);
+        spfc_buf_putc(&b, '\n');
+    }
+    return emit(out, &b);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Bounce diagnosis (diagnose.c, bounce.c)                                  */
 /* ------------------------------------------------------------------------ */
 
