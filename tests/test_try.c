@@ -342,6 +342,231 @@ START_TEST(nested_error_through_redirect)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------------ */
+/* --flatten: the flattened chain gives every address the same result       */
+/* ------------------------------------------------------------------------ */
+
+static spfc_view_t *zone_view(void)
+{
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    spfc_zone_error_t zerr;
+    ck_assert_int_eq(spfc_zone_load(v, ZONE, NULL, &zerr), SPFC_OK);
+    spfc_view_set_complete(v, 1);
+    return v;
+}
+
+static spfc_result_t check_one(const spfc_view_t *v, const char *domain,
+                               const spfc_ip_t *ip)
+{
+    char sender[300];
+    snprintf(sender, sizeof sender, "postmaster@%s", domain);
+    spfc_request_t req = {.sender = sender, .ip = *ip, .now = 1};
+    spfc_check_t *c = NULL;
+    ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+    spfc_step_t step;
+    ck_assert_int_eq(spfc_check_eval(c, v, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_DONE);
+    spfc_result_t r = spfc_check_outcome(c)->result;
+    spfc_check_free(c);
+    return r;
+}
+
+/* ip + delta (delta -1 or +1), in place; 0 when it wraps. */
+static int ip_step(spfc_ip_t *ip, int delta)
+{
+    int n = ip->family == 4 ? 4 : 16;
+    for (int i = n - 1; i >= 0; i--) {
+        int v = ip->addr[i] + delta;
+        ip->addr[i] = (uint8_t)v;
+        if (v >= 0 && v <= 255)
+            return 1;
+    }
+    return 0;
+}
+
+/* The probes of one network: its first and last address and the ones
+ * just outside. */
+static size_t probes(const spfc_ip_t *net, unsigned prefix, spfc_ip_t out[4])
+{
+    size_t n = 0;
+    spfc_ip_t first = *net, last = *net;
+    unsigned bits = net->family == 4 ? 32 : 128;
+    for (unsigned b = prefix; b < bits; b++)
+        last.addr[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+    for (unsigned b = prefix; b < bits; b++)
+        first.addr[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+    out[n++] = first;
+    out[n++] = last;
+    spfc_ip_t below = first, above = last;
+    if (ip_step(&below, -1))
+        out[n++] = below;
+    if (ip_step(&above, +1))
+        out[n++] = above;
+    return n;
+}
+
+static void probe_net(const spfc_view_t *orig, const spfc_view_t *flat,
+                      const char *domain, const spfc_ip_t *ip, unsigned prefix,
+                      size_t *count)
+{
+    spfc_ip_t p[4];
+    size_t n = probes(ip, prefix, p);
+    for (size_t i = 0; i < n; i++) {
+        spfc_result_t a = check_one(orig, domain, &p[i]);
+        spfc_result_t b = check_one(flat, domain, &p[i]);
+        char buf[SPFC_IP_STRLEN];
+        spfc_ip_format(&p[i], buf);
+        ck_assert_msg(a == b, "%s %s: original %s, flattened %s", domain, buf,
+                      spfc_result_str(a), spfc_result_str(b));
+        (*count)++;
+    }
+}
+
+/* Every network of a flattened record text ("ip4:..." terms). */
+static void probe_record(const spfc_view_t *orig, const spfc_view_t *flat,
+                         const char *domain, const char *text, size_t *count)
+{
+    spfc_record_t *rec = NULL;
+    ck_assert_int_eq(spfc_record_parse(text, strlen(text), &rec, NULL), SPFC_OK);
+    for (size_t i = 0; i < rec->n_terms; i++) {
+        const spfc_term_t *t = &rec->terms[i];
+        if (t->kind == SPFC_TERM_IP4)
+            probe_net(orig, flat, domain, &t->ip,
+                      t->cidr4 >= 0 ? (unsigned)t->cidr4 : 32, count);
+        else if (t->kind == SPFC_TERM_IP6)
+            probe_net(orig, flat, domain, &t->ip,
+                      t->cidr6 >= 0 ? (unsigned)t->cidr6 : 128, count);
+    }
+    spfc_record_free(rec);
+}
+
+static const struct {
+    const char *domain;
+    size_t records;   /* records of the flattened chain */
+    size_t kept;      /* terms kept as written */
+} flat_cases[] = {
+    {"example.try.test", 1, 0},
+    {"dynamic.try.test", 1, 1},
+    {"soft.try.test", 1, 1},
+    {"big.try.test", 4, 0},
+};
+
+START_TEST(flatten_is_equivalent)
+{
+    const char *domain = flat_cases[_i].domain;
+    spfc_view_t *orig = zone_view();
+    spfc_lint_t *lint = NULL;
+    ck_assert_int_eq(spfc_lint_new(domain, &lint), SPFC_OK);
+    spfc_step_t step;
+    ck_assert_int_eq(spfc_lint_eval(lint, orig, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_DONE);
+    const spfc_lint_report_t *rep = spfc_lint_report(lint);
+    ck_assert_uint_eq(rep->n_errors, 0);
+
+    spfc_flat_t *f = NULL;
+    ck_assert_int_eq(spfc_flatten(orig, domain, &f), SPFC_OK);
+    ck_assert_uint_eq(f->n_records, flat_cases[_i].records);
+    ck_assert_uint_eq(f->n_kept, flat_cases[_i].kept);
+    ck_assert_str_eq(f->names[0], domain);
+
+    /* The flattened chain as overrides over the same data. */
+    spfc_view_t *flat = zone_view();
+    for (size_t i = 0; i < f->n_records; i++) {
+        ck_assert_msg(strlen(f->records[i]) <= SPFC_LINT_MAX_RECORD_LEN,
+                      "%s is %zu octets", f->names[i], strlen(f->records[i]));
+        ck_assert(spfc_record_is_spf(f->records[i], strlen(f->records[i])));
+        ck_assert_int_eq(spfc_view_override_txt(flat, f->names[i], f->records[i],
+                                                strlen(f->records[i])),
+                         SPFC_OK);
+    }
+    /* No include of the original is left, unless kept. */
+    size_t includes = 0;
+    for (size_t i = 0; i < f->n_records; i++)
+        for (const char *p = f->records[i]; (p = strstr(p, "include:")) != NULL; p++)
+            includes += strstr(p, "._spf") == NULL && strncmp(p, "include:_spf", 12) != 0;
+    ck_assert_uint_le(includes, f->n_kept);
+
+    size_t count = 0;
+    /* every network lint found, and every network the chain holds */
+    for (size_t i = 0; i < rep->n_networks; i++)
+        probe_net(orig, flat, domain, &rep->networks[i].ip,
+                  rep->networks[i].prefix, &count);
+    for (size_t i = 0; i < f->n_records; i++)
+        probe_record(orig, flat, domain, f->records[i], &count);
+    /* addresses in kept includes, and addresses nobody lists */
+    static const char *const far[] = {"198.51.100.7", "203.0.113.130",
+                                      "203.0.113.200", "198.18.0.1",
+                                      "2001:db8:10::5", "10.1.2.3",
+                                      "192.0.2.200", "8.8.8.8", "2001:db8:ffff::1",
+                                      "10.200.0.1", "::1"};
+    for (size_t i = 0; i < sizeof far / sizeof far[0]; i++) {
+        spfc_ip_t ip;
+        ck_assert_int_eq(spfc_ip_parse(far[i], &ip), SPFC_OK);
+        ck_assert_int_eq(check_one(orig, domain, &ip), check_one(flat, domain, &ip));
+        count++;
+    }
+    ck_assert_uint_ge(count, 15);
+    spfc_flat_free(f);
+    spfc_lint_free(lint);
+    spfc_view_free(flat);
+    spfc_view_free(orig);
+}
+END_TEST
+
+/* The command: zone-file lines ready to paste, the note to regenerate,
+ * kept terms with the reason; JSON; a policy with errors is refused. */
+START_TEST(flatten_command)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "--flatten", "dynamic.try.test");
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    assert_has(r.out, "; providers change their networks: regenerate this");
+    assert_has(r.out, "; kept as written: exists:%{i}._ip.try.test (it depends"
+                      " on the sender)\n");
+    assert_has(r.out, "dynamic.try.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 "
+                      "exists:%{i}._ip.try.test ip4:198.51.100.0/24 "
+                      "ip4:203.0.113.0/25 ip4:203.0.113.192/26 "
+                      "ip6:2001:db8:10::/48 -all\"\n");
+    run_free(&r);
+
+    r = RUN("--offline", "-z", ZONE, "--flatten", "big.try.test");
+    ck_assert_int_eq(r.code, 0);
+    /* records over 255 octets are split into strings at a space */
+    assert_has(r.out, "big.try.test. IN TXT \"v=spf1 mx ip4:100.64.0.0/24 ");
+    assert_has(r.out, "ip4:100.64.24.0/24 \" \"ip4:100.64.26.0/24");
+    assert_has(r.out, " include:_spf1.big.try.test -ip4:10.0.0.0/8"
+                      " include:_spf3.big.try.test ~all\"\n");
+    assert_has(r.out, "_spf2.big.try.test. IN TXT \"v=spf1 ip6:");
+    run_free(&r);
+
+    r = RUN("--offline", "-z", ZONE, "--flatten", "-j", "soft.try.test");
+    ck_assert_int_eq(r.code, 0);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "domain")), "soft.try.test");
+    json_t *recs = json_object_get(j, "records");
+    ck_assert_uint_eq(json_array_size(recs), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(recs, 0), "text")),
+                     "v=spf1 ?include:_spf.esp.try.test ip4:192.0.2.0/24 -all");
+    json_t *kept = json_array_get(json_object_get(j, "kept"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(kept, "term")),
+                     "?include:_spf.esp.try.test");
+    json_decref(j);
+    run_free(&r);
+
+    r = RUN("--offline", "-z", ZONE, "--flatten", "nested.try.test");
+    ck_assert_int_eq(r.code, 4);
+    ck_assert_str_eq(r.out, "");
+    assert_has(r.err, "cannot flatten nested.try.test: its policy has 1 error");
+    run_free(&r);
+
+    r = RUN("--offline", "-z", ZONE, "--flatten", "example.try.test", "192.0.2.1");
+    ck_assert_int_eq(r.code, 64);
+    assert_has(r.err, "--flatten applies to lint mode");
+    run_free(&r);
+}
+END_TEST
+
 static Suite *try_suite(void)
 {
     Suite *s = suite_create("try");
@@ -360,6 +585,12 @@ static Suite *try_suite(void)
     tcase_add_test(tc, nested_error_text_shows_chain);
     tcase_add_test(tc, nested_error_json_has_domain_and_path);
     tcase_add_test(tc, nested_error_through_redirect);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("flatten");
+    tcase_add_loop_test(tc, flatten_is_equivalent, 0,
+                        sizeof flat_cases / sizeof flat_cases[0]);
+    tcase_add_test(tc, flatten_command);
     suite_add_tcase(s, tc);
     return s;
 }

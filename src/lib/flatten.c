@@ -465,11 +465,13 @@ static spfc_status_t fill(flat_impl_t *f, ctx_t *c, chain_t *ch)
 {
     spfc_flat_t *p = &f->pub;
     char **recs = spfc_arena_alloc(&f->arena, (ch->n + 1) * sizeof(*recs));
+    const char **names = spfc_arena_alloc(&f->arena, (ch->n + 1) * sizeof(*names));
     const char **kept = spfc_arena_alloc(&f->arena, (c->n_kept + 1) * sizeof(*kept));
     const char **why = spfc_arena_alloc(&f->arena, (c->n_kept + 1) * sizeof(*why));
-    if (recs == NULL || kept == NULL || why == NULL)
+    if (recs == NULL || names == NULL || kept == NULL || why == NULL)
         return SPFC_ENOMEM;
     for (size_t i = 0; i < ch->n; i++) {
+        names[i] = ch->names[i]; /* the strings are in the arena already */
         recs[i] = spfc_arena_strndup(&f->arena, ch->bufs[i].data, ch->bufs[i].len);
         if (recs[i] == NULL)
             return SPFC_ENOMEM;
@@ -479,7 +481,7 @@ static spfc_status_t fill(flat_impl_t *f, ctx_t *c, chain_t *ch)
         why[i] = c->why[i];
     }
     p->records = (const char *const *)recs;
-    p->names = ch->names;
+    p->names = names;
     p->n_records = ch->n;
     p->kept = kept;
     p->kept_why = why;

@@ -1262,6 +1262,7 @@ spfc_status_t spfc_output_flat(FILE *out, const spfc_flat_t *f, int json)
             json_cstr(&b, f->records[i]);
             spfc_buf_printf(&b, ",\"length\":%zu}", strlen(f->records[i]));
         }
+        spfc_buf_putc(&b, ']');
         json_key(&b, "kept");
         spfc_buf_putc(&b, '[');
         for (size_t i = 0; i < f->n_kept; i++) {
