@@ -2,7 +2,8 @@
  * test_try.c - trying a record before it is published: --record as people
  * paste it (quoted strings joined, bare text, near misses refused) and
  * NAME=TEXT for any name of the tree, overrides marked as such in every
- * output, and errors inside nested includes that say where they are.
+ * output, errors inside nested includes that say where they are,
+ * --flatten (equivalence proved address by address) and --diff.
  *
  * Runs the command in-process (spfc_cli_main) over tests/zones/try.zone
  * with --offline, and once through the built binary.
@@ -567,6 +568,92 @@ START_TEST(flatten_command)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------------ */
+/* --diff                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Replacing a mailer include by a wider own network: the mailer's hosts
+ * lose authorisation (exit 1), the network is gained, terms and findings
+ * added and removed are named, lookups before and after. */
+START_TEST(diff_loses_authorisation)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "--diff", "-r",
+                  "v=spf1 ip4:192.0.2.0/24 include:_spf.esp.try.test ptr -all",
+                  "example.try.test");
+    ck_assert_msg(r.code == 1, "exit %d: %s%s", r.code, r.out, r.err);
+    assert_has(r.out, "  before: v=spf1 ip4:192.0.2.0/25 include:_spf.esp.try.test"
+                      " include:spf.mailer.try.test ~all\n");
+    assert_has(r.out, "  lose 198.18.0.1/32 (via spf.mailer.try.test)\n");
+    assert_has(r.out, "  lose 2001:db8:20::25/128 (via spf.mailer.try.test)\n");
+    assert_has(r.out, "  gain 192.0.2.0/24 (via example.try.test)\n");
+    ck_assert_ptr_null(strstr(r.out, "lose 192.0.2.0/25"));
+    ck_assert_ptr_null(strstr(r.out, "198.51.100.0/24"));
+    assert_has(r.out, "  term added: ptr\n");
+    assert_has(r.out, "  term removed: include:spf.mailer.try.test\n");
+    assert_has(r.out, "  warning added [ptr] ");
+    assert_has(r.out, "  lookups: 5/10 before, 3/10 after\n");
+    assert_has(r.out, "  4 networks lose authorisation\n");
+    run_free(&r);
+}
+END_TEST
+
+/* A wider netblock deep in a provider: only gains, exit 0; JSON. */
+START_TEST(diff_gain_only_json)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "--diff", "-j", "-r",
+                  "_netblocks.esp.try.test=v=spf1 ip4:203.0.113.0/24 -all",
+                  "example.try.test");
+    ck_assert_msg(r.code == 0, "exit %d: %s%s", r.code, r.out, r.err);
+    json_t *j = parse_json(r.out, r.out_len);
+    ck_assert_uint_eq(json_array_size(json_object_get(j, "lose")), 0);
+    json_t *gain = json_object_get(j, "gain");
+    ck_assert_uint_eq(json_array_size(gain), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(gain, 0),
+                                                       "network")),
+                     "203.0.113.0/24");
+    json_t *v4 = json_object_get(j, "ipv4_addresses");
+    ck_assert_int_eq(json_integer_value(json_object_get(v4, "after")) -
+                         json_integer_value(json_object_get(v4, "before")),
+                     64); /* 203.0.113.128/26 was not authorised */
+    json_decref(j);
+    run_free(&r);
+
+    /* the same split differently: two /26s cover the /25 they replace */
+    r = RUN("--offline", "-z", ZONE, "--diff", "-r",
+            "v=spf1 ip4:192.0.2.0/26 ip4:192.0.2.64/26 include:_spf.esp.try.test"
+            " include:spf.mailer.try.test ~all", "example.try.test");
+    ck_assert_msg(r.code == 0, "exit %d: %s%s", r.code, r.out, r.err);
+    ck_assert_ptr_null(strstr(r.out, "  lose "));
+    assert_has(r.out, "  0 networks lose authorisation\n");
+    run_free(&r);
+}
+END_TEST
+
+/* --zone alone compares with what DNS serves: offline that is nothing. */
+START_TEST(diff_zone_against_dns)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "--diff", "soft.try.test");
+    ck_assert_msg(r.code == 0, "exit %d: %s%s", r.code, r.out, r.err);
+    assert_has(r.out, "  before: (no SPF record)\n");
+    assert_has(r.out, "  gain 192.0.2.0/24 (via soft.try.test)\n");
+    assert_has(r.out, "  error removed [no-record] ");
+    run_free(&r);
+
+    r = RUN("--offline", "--diff", "soft.try.test");
+    ck_assert_int_eq(r.code, 64);
+    assert_has(r.err, "give it with --zone or --record");
+    run_free(&r);
+    r = RUN("--offline", "-z", "-", "--diff", "soft.try.test");
+    ck_assert_int_eq(r.code, 64);
+    run_free(&r);
+    r = RUN("--offline", "-z", ZONE, "--diff", "soft.try.test", "192.0.2.1");
+    ck_assert_int_eq(r.code, 64);
+    assert_has(r.err, "--diff applies to lint mode");
+    run_free(&r);
+}
+END_TEST
+
 static Suite *try_suite(void)
 {
     Suite *s = suite_create("try");
@@ -591,6 +678,12 @@ static Suite *try_suite(void)
     tcase_add_loop_test(tc, flatten_is_equivalent, 0,
                         sizeof flat_cases / sizeof flat_cases[0]);
     tcase_add_test(tc, flatten_command);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("diff");
+    tcase_add_test(tc, diff_loses_authorisation);
+    tcase_add_test(tc, diff_gain_only_json);
+    tcase_add_test(tc, diff_zone_against_dns);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1176,6 +1176,21 @@ SPFC_API spfc_status_t spfc_output_lint_json(FILE *out,
 SPFC_API spfc_status_t spfc_output_flat(FILE *out, const spfc_flat_t *flat,
                                         int json);
 
+/**
+ * What a change does (--diff): before is the lint of what is served now,
+ * after the lint with the change (a zone file, a --record).  Prints the
+ * networks that gain and lose authorisation (a network loses when some of
+ * its addresses are no longer authorised), the terms of the top record
+ * added and removed, the lookups before and after, and the errors and
+ * warnings added or removed (by code, domain and term); with json one
+ * object instead.  *lost (may be NULL) gets the number of networks that
+ * lose authorisation.
+ */
+SPFC_API spfc_status_t spfc_output_lint_diff(FILE *out,
+                                             const spfc_lint_report_t *before,
+                                             const spfc_lint_report_t *after,
+                                             int json, size_t *lost);
+
 /* ------------------------------------------------------------------------ */
 /* Bounces and their diagnosis                                              */
 /* ------------------------------------------------------------------------ */

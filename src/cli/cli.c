@@ -57,7 +57,8 @@ enum {
     OPT_EXPECT_FILE,
     OPT_BOUNCE,
     OPT_RELAY,
-    OPT_FLATTEN
+    OPT_FLATTEN,
+    OPT_DIFF
 };
 
 /* The values come from where they are defined (the public header for the
@@ -137,6 +138,11 @@ static const spfc_cli_option_t options[] = {
      "ip4/ip6 terms, chained records of at most 450 octets, as zone-file "
      "lines",
      OPT_FLATTEN, 0, 0, 0, 0},
+    {"diff", 0, NULL,
+     "lint mode with --zone or --record: what the change does against what "
+     "is served now (networks gained and lost, lookups, findings); exit 1 "
+     "when a network loses authorisation",
+     OPT_DIFF, 0, 0, 0, 0},
     {"help", 'h', NULL, "show this help and exit", OPT_HELP, 0, 0, 0, 0},
     {"version", 'V', NULL, "show the version and exit", OPT_VERSION,
      0, 0, 0, 0},
@@ -254,6 +260,7 @@ typedef struct cli_config {
     const char *bounce;      /* --bounce FILE, or NULL */
     const char *relay;       /* --relay HOST[:PORT], or NULL */
     int flatten;             /* --flatten */
+    int diff;                /* --diff */
 } cli_config_t;
 
 /* ------------------------------------------------------------------------ */
@@ -459,6 +466,9 @@ static int check_option(int c, cli_config_t *cfg, FILE *err)
     case OPT_FLATTEN:
         cfg->flatten = 1;
         return 0;
+    case OPT_DIFF:
+        cfg->diff = 1;
+        return 0;
     }
     return -1;
 }
@@ -544,15 +554,32 @@ static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
                          " prints a report (" TRY_HELP ")");
             return SPFC_EXIT_USAGE;
         }
+        if (cfg->diff && cfg->n_zones == 0 && cfg->n_records == 0) {
+            spfc_cli_msg(err, "--diff compares a change with what is served"
+                         " now: give it with --zone or --record (" TRY_HELP ")");
+            return SPFC_EXIT_USAGE;
+        }
+        for (size_t i = 0; cfg->diff && i < cfg->n_zones; i++)
+            if (strcmp(cfg->zones[i], "-") == 0) {
+                /* The view without the change is built a second time. */
+                spfc_cli_msg(err, "--diff reads each zone twice: give a"
+                             " file, not -z - (" TRY_HELP ")");
+                return SPFC_EXIT_USAGE;
+            }
+        if (cfg->diff && cfg->flatten) {
+            spfc_cli_msg(err, "options --diff and --flatten cannot be combined"
+                         " (" TRY_HELP ")");
+            return SPFC_EXIT_USAGE;
+        }
         return 0;
     }
     if (cfg->strict || cfg->n_expects > 0 || cfg->expect_file != NULL ||
-        cfg->flatten) {
+        cfg->flatten || cfg->diff) {
         spfc_cli_msg(err, "%s applies to lint mode: give DOMAIN without an"
                      " IP (" TRY_HELP ")",
                      cfg->strict ? "--strict" : cfg->n_expects ? "--expect"
                      : cfg->expect_file != NULL ? "--expect-file"
-                                                : "--flatten");
+                     : cfg->flatten ? "--flatten" : "--diff");
         return SPFC_EXIT_USAGE;
     }
     if (npos == 2) {
@@ -751,7 +778,8 @@ static int print_help(FILE *out)
           "5 temperror, 6 none, 64 usage error, 70 internal error,\n"
           "74 output error; with --batch 0 when the batch ran.  Lint mode:\n"
           "0 no errors, 1 warnings with --strict, 4 errors, 5 DNS failure,\n"
-          "6 no record.  With --bounce, 64 also when the bounce does not\n"
+          "6 no record; with --diff 1 when a network loses authorisation.\n"
+          "With --bounce, 64 also when the bounce does not\n"
           "name both the domain and the IP.\n"
           "Colour only on a terminal; NO_COLOR turns it off.\n",
           out);
@@ -788,9 +816,23 @@ static int internal(FILE *err, const char *what, spfc_status_t st)
 
 /* The view every check reads: --zone files, --record, --offline.  Returns
  * 0, or the exit code (the message is on err). */
+static int build_view_as(const cli_config_t *cfg, int before,
+                         spfc_view_t **out_view, FILE *err);
+
 static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
                       FILE *err)
 {
+    return build_view_as(cfg, 0, out_view, err);
+}
+
+/* before: the view as it is served now, for --diff: without the
+ * --record overrides when there are any, else without the --zone files
+ * (what DNS serves). */
+static int build_view_as(const cli_config_t *cfg, int before,
+                         spfc_view_t **out_view, FILE *err)
+{
+    size_t n_zones = before && cfg->n_records == 0 ? 0 : cfg->n_zones;
+    size_t n_records = before ? 0 : cfg->n_records;
     int code = SPFC_EXIT_SOFTWARE;
     spfc_view_t *view = NULL;
     spfc_status_t st;
@@ -801,7 +843,7 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
         code = internal(err, "cannot create a DNS view", st);
         goto done;
     }
-    for (size_t i = 0; i < cfg->n_zones; i++) {
+    for (size_t i = 0; i < n_zones; i++) {
         spfc_zone_error_t zerr;
         memset(&zerr, 0, sizeof zerr);
         /* "-z -": the zone comes on stdin, unless --batch reads it. */
@@ -833,7 +875,7 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
             goto done;
         }
     }
-    for (size_t i = 0; i < cfg->n_records; i++) {
+    for (size_t i = 0; i < n_records; i++) {
         const spfc_cli_record_t *r = &cfg->records[i];
         const char *name = r->name != NULL ? r->name : cfg->domain;
         st = spfc_view_override_txt(view, name, r->text, r->len);
@@ -893,10 +935,14 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
 
 static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
 {
-    spfc_view_t *view = NULL;
+    spfc_view_t *view = NULL, *before = NULL;
     int code = build_view(cfg, &view, err);
-    if (code != 0)
+    if (code == 0 && cfg->diff)
+        code = build_view_as(cfg, 1, &before, err);
+    if (code != 0) {
+        spfc_view_free(view);
         return code;
+    }
     spfc_lint_cmd_t lc = {
         .domain = cfg->domain,
         .view = view,
@@ -908,6 +954,7 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
         .n_expects = cfg->n_expects,
         .expect_file = cfg->expect_file,
         .flatten = cfg->flatten,
+        .before = before,
         .flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
                  (cfg->verbose ? SPFC_OUT_VERBOSE : 0),
         .ropts = {
@@ -918,6 +965,7 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
         },
     };
     code = spfc_cli_lint_run(&lc, out, err);
+    spfc_view_free(before);
     spfc_view_free(view);
     return code;
 }

@@ -212,6 +212,45 @@ static int flatten(const spfc_lint_cmd_t *cmd, const spfc_lint_report_t *r,
     return SPFC_EXIT_LINT_OK;
 }
 
+/* --diff: lint the view without the change too and compare.  Exit 1 when
+ * some network loses authorisation (senders there would start failing),
+ * else 0; --expect pins what must keep passing. */
+static int diff(const spfc_lint_cmd_t *cmd, const spfc_lint_report_t *after,
+                FILE *out, FILE *err)
+{
+    spfc_lint_cmd_t bc = *cmd;
+    bc.view = cmd->before;
+    spfc_lint_t *lint = NULL;
+    spfc_resolver_stats_t stats = {0};
+    int have_stats = 0;
+    if (spfc_lint_new(cmd->domain, &lint) != SPFC_OK) {
+        spfc_cli_msg(err, "out of memory");
+        return SPFC_EXIT_SOFTWARE;
+    }
+    int code = walk(&bc, lint, &stats, &have_stats, err);
+    const spfc_lint_report_t *before = code == 0 ? spfc_lint_report(lint) : NULL;
+    if (code == 0 && before == NULL) {
+        spfc_cli_msg(err, "internal error: the lint finished without a report");
+        code = SPFC_EXIT_SOFTWARE;
+    }
+    if (code == 0) {
+        size_t lost = 0;
+        errno = 0;
+        spfc_status_t st = spfc_output_lint_diff(out, before, after, cmd->json, &lost);
+        if (st == SPFC_OK && (fflush(out) != 0 || ferror(out)))
+            st = SPFC_EIO;
+        if (st != SPFC_OK) {
+            spfc_cli_msg(err, "cannot write output: %s",
+                         strerror(errno != 0 ? errno : EIO));
+            code = SPFC_EXIT_IOERR;
+        } else {
+            code = lost > 0 ? SPFC_EXIT_LINT_WARNINGS : SPFC_EXIT_LINT_OK;
+        }
+    }
+    spfc_lint_free(lint);
+    return code;
+}
+
 int spfc_cli_lint_run(const spfc_lint_cmd_t *cmd, FILE *out, FILE *err)
 {
     spfc_lint_t *lint = NULL;
@@ -241,6 +280,10 @@ int spfc_cli_lint_run(const spfc_lint_cmd_t *cmd, FILE *out, FILE *err)
     }
     if (cmd->flatten) {
         code = flatten(cmd, r, out, err);
+        goto done;
+    }
+    if (cmd->before != NULL) {
+        code = diff(cmd, r, out, err);
         goto done;
     }
     const spfc_resolver_stats_t *sp = have_stats ? &stats : NULL;

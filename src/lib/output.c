@@ -1211,6 +1211,237 @@ spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
 }
 
 /* ------------------------------------------------------------------------ */
+/* What a change does (--diff)                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Whether the networks of r authorise every address of n.  Lint merges
+ * its networks so that none lies inside another; n is covered by one
+ * network that holds it, or by the networks inside it adding up to it
+ * (two /25s cover a /24): sizes counted as fractions of n. */
+static int net_covered(const spfc_lint_report_t *r, const spfc_lint_network_t *n)
+{
+    double part = 0;
+    for (size_t i = 0; i < r->n_networks; i++) {
+        const spfc_lint_network_t *m = &r->networks[i];
+        if (m->ip.family != n->ip.family)
+            continue;
+        if (m->prefix <= n->prefix && spfc_ip_in_net(&n->ip, &m->ip, m->prefix))
+            return 1;
+        if (m->prefix > n->prefix && spfc_ip_in_net(&m->ip, &n->ip, n->prefix)) {
+            double f = 1.0; /* 2^-(prefix difference), at most 2^-128 */
+            for (unsigned d = n->prefix; d < m->prefix; d++)
+                f /= 2;
+            part += f;
+        }
+    }
+    return part >= 1.0 - 1e-12;
+}
+
+/* The top record's terms, split at spaces (RFC 7208 4.6.1), one per call:
+ * *at is the position, returns the length or 0 at the end. */
+static size_t next_term(const char *rec, size_t len, size_t *at, const char **term)
+{
+    size_t i = *at;
+    while (i < len && rec[i] == ' ')
+        i++;
+    size_t start = i;
+    while (i < len && rec[i] != ' ')
+        i++;
+    *at = i;
+    *term = rec + start;
+    return i - start;
+}
+
+static int has_term(const spfc_lint_report_t *r, const char *t, size_t n)
+{
+    size_t at = 0;
+    const char *u;
+    size_t m;
+    if (r->record == NULL)
+        return 0;
+    while ((m = next_term(r->record, r->record_len, &at, &u)) > 0)
+        if (m == n && spfc_strncasecmp(u, t, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int same_finding(const spfc_lint_finding_t *a, const spfc_lint_finding_t *b)
+{
+    return a->code == b->code &&
+           (a->domain == NULL) == (b->domain == NULL) &&
+           (a->domain == NULL || spfc_strcasecmp(a->domain, b->domain) == 0) &&
+           (a->term == NULL) == (b->term == NULL) &&
+           (a->term == NULL || strcmp(a->term, b->term) == 0);
+}
+
+static int has_finding(const spfc_lint_report_t *r, const spfc_lint_finding_t *f)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (same_finding(&r->findings[i], f))
+            return 1;
+    return 0;
+}
+
+/* Networks of from that to does not cover: "lose" (from = before) or
+ * "gain" (from = after). */
+static size_t diff_nets(spfc_buf_t *b, const spfc_lint_report_t *from,
+                        const spfc_lint_report_t *to, const char *word, int json)
+{
+    size_t n = 0;
+    if (json)
+        spfc_buf_printf(b, ",\"%s\":[", word);
+    for (size_t i = 0; i < from->n_networks; i++) {
+        const spfc_lint_network_t *net = &from->networks[i];
+        if (net_covered(to, net))
+            continue;
+        if (json) {
+            spfc_buf_puts(b, n ? ",{\"network\":\"" : "{\"network\":\"");
+            put_network(b, net);
+            spfc_buf_puts(b, "\",\"via\":");
+            json_cstr(b, net->via);
+            spfc_buf_putc(b, '}');
+        } else {
+            spfc_buf_printf(b, "  %s ", word);
+            put_network(b, net);
+            if (net->via != NULL) {
+                spfc_buf_puts(b, " (via ");
+                put_disps(b, net->via);
+                spfc_buf_putc(b, ')');
+            }
+            spfc_buf_putc(b, '\n');
+        }
+        n++;
+    }
+    if (json)
+        spfc_buf_putc(b, ']');
+    return n;
+}
+
+/* Terms of from's top record that to's lacks. */
+static void diff_terms(spfc_buf_t *b, const spfc_lint_report_t *from,
+                       const spfc_lint_report_t *to, const char *word, int json)
+{
+    size_t at = 0, k = 0, n;
+    const char *t;
+    if (json)
+        spfc_buf_printf(b, ",\"terms_%s\":[", word);
+    while (from->record != NULL &&
+           (n = next_term(from->record, from->record_len, &at, &t)) > 0) {
+        if ((n == 6 && spfc_strncasecmp(t, "v=spf1", 6) == 0) || has_term(to, t, n))
+            continue;
+        if (json) {
+            if (k)
+                spfc_buf_putc(b, ',');
+            json_str(b, t, n);
+        } else {
+            spfc_buf_printf(b, "  term %s: ", word);
+            put_disp(b, t, n);
+            spfc_buf_putc(b, '\n');
+        }
+        k++;
+    }
+    if (json)
+        spfc_buf_putc(b, ']');
+}
+
+static void diff_findings(spfc_buf_t *b, const spfc_lint_report_t *from,
+                          const spfc_lint_report_t *to, const char *word, int json)
+{
+    size_t k = 0;
+    if (json)
+        spfc_buf_printf(b, ",\"findings_%s\":[", word);
+    for (size_t i = 0; i < from->n_findings; i++) {
+        const spfc_lint_finding_t *f = &from->findings[i];
+        if (has_finding(to, f))
+            continue;
+        if (json) {
+            spfc_buf_puts(b, k ? ",{\"severity\":" : "{\"severity\":");
+            json_cstr(b, spfc_lint_severity_str(f->severity));
+            spfc_buf_printf(b, ",\"code\":\"%s\"", spfc_lint_code_str(f->code));
+            json_key(b, "domain");
+            json_cstr(b, f->domain);
+            json_key(b, "message");
+            json_cstr(b, f->message);
+            spfc_buf_putc(b, '}');
+        } else {
+            spfc_buf_printf(b, "  %s %s [%s] ", spfc_lint_severity_str(f->severity),
+                            word, spfc_lint_code_str(f->code));
+            put_disps(b, f->message);
+            spfc_buf_putc(b, '\n');
+        }
+        k++;
+    }
+    if (json)
+        spfc_buf_putc(b, ']');
+}
+
+spfc_status_t spfc_output_lint_diff(FILE *out, const spfc_lint_report_t *before,
+                                    const spfc_lint_report_t *after, int json,
+                                    size_t *lost)
+{
+    if (out == NULL || before == NULL || after == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    size_t nlost;
+    if (json) {
+        spfc_buf_puts(&b, "{\"domain\":");
+        json_cstr(&b, after->domain);
+        json_key(&b, "before");
+        if (before->record != NULL)
+            json_str(&b, before->record, before->record_len);
+        else
+            spfc_buf_puts(&b, "null");
+        json_key(&b, "after");
+        if (after->record != NULL)
+            json_str(&b, after->record, after->record_len);
+        else
+            spfc_buf_puts(&b, "null");
+        nlost = diff_nets(&b, before, after, "lose", 1);
+        diff_nets(&b, after, before, "gain", 1);
+        diff_terms(&b, after, before, "added", 1);
+        diff_terms(&b, before, after, "removed", 1);
+        diff_findings(&b, after, before, "added", 1);
+        diff_findings(&b, before, after, "removed", 1);
+        spfc_buf_printf(&b, ",\"lookups\":{\"before\":%u,\"after\":%u},"
+                        "\"ipv4_addresses\":{\"before\":%llu,\"after\":%llu}}\n",
+                        before->lookups, after->lookups,
+                        (unsigned long long)before->ipv4_addresses,
+                        (unsigned long long)after->ipv4_addresses);
+    } else {
+        spfc_buf_puts(&b, "diff ");
+        put_disps(&b, after->domain);
+        spfc_buf_puts(&b, ": what the change does\n  before: ");
+        if (before->record != NULL)
+            put_disp(&b, before->record, before->record_len);
+        else
+            spfc_buf_puts(&b, "(no SPF record)");
+        spfc_buf_puts(&b, "\n  after:  ");
+        if (after->record != NULL)
+            put_disp(&b, after->record, after->record_len);
+        else
+            spfc_buf_puts(&b, "(no SPF record)");
+        spfc_buf_putc(&b, '\n');
+        nlost = diff_nets(&b, before, after, "lose", 0);
+        diff_nets(&b, after, before, "gain", 0);
+        diff_terms(&b, after, before, "added", 0);
+        diff_terms(&b, before, after, "removed", 0);
+        diff_findings(&b, after, before, "added", 0);
+        diff_findings(&b, before, after, "removed", 0);
+        spfc_buf_printf(&b, "  lookups: %u/%d before, %u/%d after\n"
+                        "  IPv4 addresses authorised: %llu before, %llu after\n",
+                        before->lookups, SPFC_MAX_DNS_TERMS, after->lookups,
+                        SPFC_MAX_DNS_TERMS,
+                        (unsigned long long)before->ipv4_addresses,
+                        (unsigned long long)after->ipv4_addresses);
+        spfc_buf_printf(&b, "  %zu network%s lose%s authorisation\n", nlost,
+                        nlost == 1 ? "" : "s", nlost == 1 ? "s" : "");
+    }
+    if (lost != NULL)
+        *lost = nlost;
+    return emit(out, &b);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Flattened policy (flatten.c)                                             */
 /* ------------------------------------------------------------------------ */
 
