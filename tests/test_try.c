@@ -654,6 +654,38 @@ START_TEST(diff_zone_against_dns)
 }
 END_TEST
 
+/* The README's example of --diff and --flatten, on its example zone. */
+START_TEST(readme_example)
+{
+    static const char ex[] = SPFC_SOURCE_DIR "/docs/examples/example.zone";
+    run_t r = RUN("--offline", "-z", ex, "--diff", "-r",
+                  "\"v=spf1 mx \" \"include:_spf.example.org -all\"", "example.net");
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_str_eq(r.out,
+        "diff example.net: what the change does\n"
+        "  before: v=spf1 mx a:mail.example.net include:_spf.example.org ~all\n"
+        "  after:  v=spf1 mx include:_spf.example.org -all\n"
+        "  lose 198.51.100.30/32 (via example.net)\n"
+        "  term added: -all\n"
+        "  term removed: a:mail.example.net\n"
+        "  term removed: ~all\n"
+        "  lookups: 3/10 before, 2/10 after\n"
+        "  IPv4 addresses authorised: 259 before, 258 after\n"
+        "  1 network loses authorisation\n");
+    run_free(&r);
+    r = RUN("--offline", "-z", ex, "--flatten", "example.net");
+    ck_assert_int_eq(r.code, 0);
+    ck_assert_str_eq(r.out,
+        "; flattened SPF policy of example.net: 1 record of at most 450 octets,"
+        " 2 lookups at the top\n"
+        "; providers change their networks: regenerate this (e.g. daily, from"
+        " CI) or their new senders fail\n"
+        "example.net. IN TXT \"v=spf1 mx a:mail.example.net ip4:192.0.2.0/24"
+        " ip6:2001:db8:1000::/48 ~all\"\n");
+    run_free(&r);
+}
+END_TEST
+
 static Suite *try_suite(void)
 {
     Suite *s = suite_create("try");
@@ -684,6 +716,7 @@ static Suite *try_suite(void)
     tcase_add_test(tc, diff_loses_authorisation);
     tcase_add_test(tc, diff_gain_only_json);
     tcase_add_test(tc, diff_zone_against_dns);
+    tcase_add_test(tc, readme_example);
     suite_add_tcase(s, tc);
     return s;
 }
