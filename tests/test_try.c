@@ -698,18 +698,22 @@ static Suite *try_suite(void)
     tcase_add_test(tc, overrides_marked_in_trace);
     tcase_add_test(tc, overrides_marked_in_lint);
     tcase_add_test(tc, record_with_batch);
+    tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("nested-errors");
     tcase_add_test(tc, nested_error_text_shows_chain);
     tcase_add_test(tc, nested_error_json_has_domain_and_path);
     tcase_add_test(tc, nested_error_through_redirect);
+    tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("flatten");
     tcase_add_loop_test(tc, flatten_is_equivalent, 0,
                         sizeof flat_cases / sizeof flat_cases[0]);
     tcase_add_test(tc, flatten_command);
+    /* hundreds of checks per case: room for sanitizers on a loaded machine */
+    tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("diff");
@@ -717,6 +721,7 @@ static Suite *try_suite(void)
     tcase_add_test(tc, diff_gain_only_json);
     tcase_add_test(tc, diff_zone_against_dns);
     tcase_add_test(tc, readme_example);
+    tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
 }
