@@ -315,6 +315,14 @@ typedef struct spfc_syntax_error {
 SPFC_API int spfc_record_is_spf(const char *text, size_t len);
 
 /**
+ * What a TXT text that is not an SPF record probably meant ("v=spf 1",
+ * "spf1 ...", text that still carries its quotes, "v=spf1-all"): one
+ * sentence, or NULL when it does not look like an attempt at SPF.  Static
+ * text, never freed.
+ */
+SPFC_API const char *spfc_record_near_miss(const char *text, size_t len);
+
+/**
  * Parse an SPF record (RFC 7208 section 12 ABNF, macro strings included).
  * text may hold any bytes, NUL included; only len bytes are read.
  * On SPFC_ESYNTAX, *err (when not NULL) says where and why.
@@ -664,6 +672,18 @@ typedef struct spfc_outcome {
      *  (TXT data, RFC 1035 section 3.3.14); 0 means strlen(detail).
      *  NULL: every detail is a C string. */
     const size_t *trace_detail_len;
+    /** The domain whose record holds the error (error_record), or NULL. */
+    const char *error_domain;
+    /** The includes/redirects from the checked domain to error_domain,
+     *  top first (each step: the domain whose record holds the term, and
+     *  the term); n_error_path is 0 when the error is in the top record. */
+    const spfc_path_step_t *error_path;
+    size_t n_error_path;
+    /** The domains whose SPF record this check read from an override
+     *  (spfc_view_override_txt(), --record) instead of DNS or a zone: the
+     *  trace's RECORD events of these domains are overrides. */
+    const char *const *overrides;
+    size_t n_overrides;
 } spfc_outcome_t;
 
 typedef struct spfc_check spfc_check_t;
@@ -1067,6 +1087,10 @@ typedef struct spfc_lint_report {
     const spfc_lint_expectation_t *expectations; /**< in the order added */
     size_t n_expectations;
     size_t n_expectations_failed; /**< those that do not hold */
+    /** The domains whose SPF record the walk read from an override
+     *  (spfc_view_override_txt(), --record) instead of DNS or a zone. */
+    const char *const *overrides;
+    size_t n_overrides;
 } spfc_lint_report_t;
 
 typedef struct spfc_lint spfc_lint_t;
@@ -1152,6 +1176,42 @@ SPFC_API void spfc_lint_summary_free(spfc_lint_summary_t *summary);
 /** Count one finished report (each code once per domain). */
 SPFC_API void spfc_lint_summary_add(spfc_lint_summary_t *summary,
                                     const spfc_lint_report_t *report);
+
+/* ------------------------------------------------------------------------ */
+/* Flattening: includes resolved into ip4/ip6 terms                         */
+/* ------------------------------------------------------------------------ */
+
+/** An equivalent policy with includes resolved into ip4/ip6 terms, split
+ *  into chained records of at most SPFC_LINT_MAX_RECORD_LEN octets.
+ *  Allocated by spfc_flatten(); may grow at its end (see "ABI"). */
+typedef struct spfc_flat {
+    const char *domain;          /**< the flattened domain */
+    size_t n_records;            /**< records to publish, at least 1 */
+    const char *const *names;    /**< owner of each: domain, _spf1.domain, ... */
+    const char *const *records;  /**< the record texts, records[0] for domain */
+    size_t n_kept;               /**< terms kept as written */
+    const char *const *kept;     /**< each such term */
+    const char *const *kept_why; /**< and why it could not be flattened */
+    unsigned lookups;            /**< DNS-querying terms left in records[0]
+                                      plus one per chained record (kept
+                                      includes cost more below them) */
+} spfc_flat_t;
+
+/**
+ * Flatten the policy of domain over view, which must already hold the
+ * answers of the whole tree (run a lint over it first; it fetches them).
+ * An include becomes ip4/ip6 terms at its place only when that gives every
+ * address the same result: its tree holds only "+" ip4, ip6, a, mx and
+ * include terms ended by an all that does not pass; other terms (non-pass
+ * qualifiers, exists, ptr, macros, redirect) are kept and listed with the
+ * reason.  The networks are those of today: providers change theirs, so
+ * regenerate.  SPFC_EINVAL when domain has no single parseable record in
+ * the view, SPFC_ELIMIT when the chain would need over 64 records.  Free
+ * with spfc_flat_free().
+ */
+SPFC_API spfc_status_t spfc_flatten(const spfc_view_t *view, const char *domain,
+                                    spfc_flat_t **out);
+SPFC_API void spfc_flat_free(spfc_flat_t *flat);
 
 /* ------------------------------------------------------------------------ */
 /* Output                                                                   */
@@ -1304,6 +1364,31 @@ SPFC_API spfc_status_t spfc_output_lint_line(FILE *out, unsigned long long line,
 SPFC_API spfc_status_t spfc_output_lint_summary(FILE *out,
                                                 const spfc_lint_summary_t *summary,
                                                 int json);
+
+/**
+ * A flattened policy as master-file lines ready to paste (each record as
+ * quoted strings of at most 255 octets, RFC 1035 5.1), the terms that were
+ * kept and why, and the note that the networks must be regenerated.  With
+ * json, one JSON object instead: domain, records [{name, text}], kept
+ * [{term, why}], lookups.
+ */
+SPFC_API spfc_status_t spfc_output_flat(FILE *out, const spfc_flat_t *flat,
+                                        int json);
+
+/**
+ * What a change does (--diff): before is the lint of what is served now,
+ * after the lint with the change (a zone file, a --record).  Prints the
+ * networks that gain and lose authorisation (a network loses when some of
+ * its addresses are no longer authorised), the terms of the top record
+ * added and removed, the lookups before and after, and the errors and
+ * warnings added or removed (by code, domain and term); with json one
+ * object instead.  *lost (may be NULL) gets the number of networks that
+ * lose authorisation.
+ */
+SPFC_API spfc_status_t spfc_output_lint_diff(FILE *out,
+                                             const spfc_lint_report_t *before,
+                                             const spfc_lint_report_t *after,
+                                             int json, size_t *lost);
 
 /* ------------------------------------------------------------------------ */
 /* Bounces and their diagnosis                                              */

@@ -16,6 +16,7 @@
 #include "ident.h"
 #include "lint_cmd.h"
 #include "msg.h"
+#include "record_arg.h"
 #include "spfcheck/spfcheck.h"
 
 #include <errno.h>
@@ -76,7 +77,9 @@ enum {
     OPT_COMPLETION,
     OPT_AUTH_RESULTS,
     OPT_FAIL_ON,
-    OPT_SUMMARY
+    OPT_SUMMARY,
+    OPT_FLATTEN,
+    OPT_DIFF
 };
 
 /* The values come from where they are defined (the public header for the
@@ -115,8 +118,9 @@ static const spfc_cli_option_t options[] = {
     {"offline", 0, NULL,
      "never use the network: names not in --zone or --record do not exist",
      OPT_OFFLINE, 0, 0, 0, 0},
-    {"record", 'r', "TEXT",
-     "use TEXT as the SPF record of the checked domain", OPT_RECORD,
+    {"record", 'r', "[NAME=]TEXT",
+     "use TEXT (bare, or quoted strings as in a zone file) as the SPF "
+     "record of the checked domain, or of NAME (repeatable)", OPT_RECORD,
      0, 0, 0, 0},
     {"json", 'j', NULL, "print one JSON object", OPT_JSON, 0, 0, 0, 0},
     {"quiet", 'q', NULL, "print the result word only", OPT_QUIET, 0, 0, 0, 0},
@@ -207,6 +211,16 @@ static const spfc_cli_option_t options[] = {
     {"completion", 0, "bash|zsh",
      "print a completion script for the shell and exit", OPT_COMPLETION,
      0, 0, 0, 0},
+    {"flatten", 0, NULL,
+     "lint mode: print an equivalent record with includes resolved into "
+     "ip4/ip6 terms, chained records of at most 450 octets, as zone-file "
+     "lines",
+     OPT_FLATTEN, 0, 0, 0, 0},
+    {"diff", 0, NULL,
+     "lint mode with --zone or --record: what the change does against what "
+     "is served now (networks gained and lost, lookups, findings); exit 1 "
+     "when a network loses authorisation",
+     OPT_DIFF, 0, 0, 0, 0},
     {"help", 'h', NULL, "show this help and exit", OPT_HELP, 0, 0, 0, 0},
     {"version", 'V', NULL, "show the version and exit", OPT_VERSION,
      0, 0, 0, 0},
@@ -301,7 +315,9 @@ typedef struct cli_config {
     spfc_ip_t ip;
     const char **zones;   /* malloc()ed: n_zones paths */
     size_t n_zones;
-    const char *record;
+    spfc_cli_record_t *records; /* malloc()ed: n_records --record values */
+    size_t n_records;
+    const char *record_bare; /* a --record without NAME=, or NULL */
     const char *servers;
     unsigned timeout_ms;
     unsigned tries;
@@ -332,6 +348,8 @@ typedef struct cli_config {
     const char *dns_option;  /* the last resolver option given, or NULL */
     unsigned fail_on;        /* --fail-on: SPFC_BATCH_FAIL_* bits */
     int summary;             /* --summary */
+    int flatten;             /* --flatten */
+    int diff;                /* --diff */
 } cli_config_t;
 
 /* ------------------------------------------------------------------------ */
@@ -515,9 +533,16 @@ static int check_option(int c, cli_config_t *cfg, FILE *err)
     case OPT_OFFLINE:
         cfg->offline = 1;
         return 0;
-    case OPT_RECORD:
-        cfg->record = optarg;
+    case OPT_RECORD: {
+        spfc_cli_record_t *r = &cfg->records[cfg->n_records];
+        int code = spfc_cli_record_parse(optarg, r, err);
+        if (code != 0)
+            return code;
+        cfg->n_records++;
+        if (r->name == NULL)
+            cfg->record_bare = optarg;
         return 0;
+    }
     case OPT_JSON:
         return set_mode(cfg, OUT_JSON, "--json", err) ? 0 : SPFC_EXIT_USAGE;
     case OPT_QUIET:
@@ -539,6 +564,12 @@ static int check_option(int c, cli_config_t *cfg, FILE *err)
         return 0;
     case OPT_EXPECT_FILE:
         cfg->expect_file = optarg;
+        return 0;
+    case OPT_FLATTEN:
+        cfg->flatten = 1;
+        return 0;
+    case OPT_DIFF:
+        cfg->diff = 1;
         return 0;
     }
     return -1;
@@ -713,7 +744,8 @@ static int check_batch_args(const cli_config_t *cfg, int npos, FILE *err)
 {
     const char *clash = npos > 0 ? "a DOMAIN or IP argument"
                         : ident_clash(cfg) != NULL ? ident_clash(cfg)
-                        : cfg->record != NULL ? "--record"
+                        : cfg->record_bare != NULL
+                            ? "--record TEXT without NAME= (give NAME=TEXT)"
                         : cfg->mode == OUT_QUIET ? "--quiet"
                         : cfg->mode == OUT_HEADER ? "--header"
                         : cfg->mode == OUT_AUTH_RESULTS ? "--auth-results"
@@ -752,13 +784,32 @@ static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
                          " prints a report (" TRY_HELP ")", cfg->mode_option);
             return SPFC_EXIT_USAGE;
         }
+        if (cfg->diff && cfg->n_zones == 0 && cfg->n_records == 0) {
+            spfc_cli_msg(err, "--diff compares a change with what is served"
+                         " now: give it with --zone or --record (" TRY_HELP ")");
+            return SPFC_EXIT_USAGE;
+        }
+        for (size_t i = 0; cfg->diff && i < cfg->n_zones; i++)
+            if (strcmp(cfg->zones[i], "-") == 0) {
+                /* The view without the change is built a second time. */
+                spfc_cli_msg(err, "--diff reads each zone twice: give a"
+                             " file, not -z - (" TRY_HELP ")");
+                return SPFC_EXIT_USAGE;
+            }
+        if (cfg->diff && cfg->flatten) {
+            spfc_cli_msg(err, "options --diff and --flatten cannot be combined"
+                         " (" TRY_HELP ")");
+            return SPFC_EXIT_USAGE;
+        }
         return 0;
     }
-    if (cfg->strict || cfg->n_expects > 0 || cfg->expect_file != NULL) {
+    if (cfg->strict || cfg->n_expects > 0 || cfg->expect_file != NULL ||
+        cfg->flatten || cfg->diff) {
         spfc_cli_msg(err, "%s applies to lint mode: give DOMAIN without an"
                      " IP (" TRY_HELP ")",
                      cfg->strict ? "--strict" : cfg->n_expects ? "--expect"
-                                                                : "--expect-file");
+                     : cfg->expect_file != NULL ? "--expect-file"
+                     : cfg->flatten ? "--flatten" : "--diff");
         return SPFC_EXIT_USAGE;
     }
     return 0;
@@ -772,7 +823,7 @@ static int diagnose_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
     const char *clash = cfg->batch != NULL ? "--batch"
                         : cfg->batch_only != NULL ? cfg->batch_only
                         : ident_clash(cfg) != NULL ? ident_clash(cfg)
-                        : cfg->record != NULL ? "--record"
+                        : cfg->n_records > 0 ? "--record"
                         : cfg->mode == OUT_QUIET ? "--quiet"
                         : cfg->mode == OUT_HEADER ? "--header"
                         : cfg->mode == OUT_AUTH_RESULTS ? "--auth-results"
@@ -846,7 +897,8 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
     cfg->memory = (size_t)SPFC_CLI_DEFAULT_MEMORY_MIB << 20;
     cfg->zones = calloc((size_t)argc + 1, sizeof *cfg->zones);
     cfg->expects = calloc((size_t)argc + 1, sizeof *cfg->expects);
-    if (cfg->zones == NULL || cfg->expects == NULL) {
+    cfg->records = calloc((size_t)argc + 1, sizeof *cfg->records);
+    if (cfg->zones == NULL || cfg->expects == NULL || cfg->records == NULL) {
         spfc_cli_msg(err, "out of memory");
         return SPFC_EXIT_SOFTWARE;
     }
@@ -974,7 +1026,8 @@ static int print_help(FILE *out)
           "74 output error; with --batch 0 when the batch ran (1 with\n"
           "--fail-on when a line's result is listed).  Lint mode:\n"
           "0 no errors, 1 warnings with --strict, 4 errors, 5 DNS failure,\n"
-          "6 no record.  With --bounce, 64 also when the bounce does not\n"
+          "6 no record; with --diff 1 when a network loses authorisation.\n"
+          "With --bounce, 64 also when the bounce does not\n"
           "name both the domain and the IP.\n"
           "Colour only on a terminal; NO_COLOR turns it off.\n",
           out);
@@ -1022,9 +1075,23 @@ static int internal(FILE *err, const char *what, spfc_status_t st)
 
 /* The view every check reads: --zone files, --record, --offline.  Returns
  * 0, or the exit code (the message is on err). */
+static int build_view_as(const cli_config_t *cfg, int before,
+                         spfc_view_t **out_view, FILE *err);
+
 static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
                       FILE *err)
 {
+    return build_view_as(cfg, 0, out_view, err);
+}
+
+/* before: the view as it is served now, for --diff: without the
+ * --record overrides when there are any, else without the --zone files
+ * (what DNS serves). */
+static int build_view_as(const cli_config_t *cfg, int before,
+                         spfc_view_t **out_view, FILE *err)
+{
+    size_t n_zones = before && cfg->n_records == 0 ? 0 : cfg->n_zones;
+    size_t n_records = before ? 0 : cfg->n_records;
     int code = SPFC_EXIT_SOFTWARE;
     spfc_view_t *view = NULL;
     spfc_status_t st;
@@ -1035,7 +1102,7 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
         code = internal(err, "cannot create a DNS view", st);
         goto done;
     }
-    for (size_t i = 0; i < cfg->n_zones; i++) {
+    for (size_t i = 0; i < n_zones; i++) {
         spfc_zone_error_t zerr;
         memset(&zerr, 0, sizeof zerr);
         /* "-z -": the zone comes on stdin, unless --batch reads it. */
@@ -1067,17 +1134,19 @@ static int build_view(const cli_config_t *cfg, spfc_view_t **out_view,
             goto done;
         }
     }
-    if (cfg->record != NULL) {
-        st = spfc_view_override_txt(view, cfg->domain, cfg->record,
-                                    strlen(cfg->record));
-        /* A name the view refuses (too long to be a name) is no domain
-         * at all: the check says none (RFC 7208 section 4.3), so the
-         * record has nowhere to go and that is not a usage error. */
-        if (st == SPFC_EINVAL)
+    for (size_t i = 0; i < n_records; i++) {
+        const spfc_cli_record_t *r = &cfg->records[i];
+        const char *name = r->name != NULL ? r->name : cfg->domain;
+        st = spfc_view_override_txt(view, name, r->text, r->len);
+        /* A checked domain the view refuses (too long to be a name) is
+         * no domain at all: the check says none (RFC 7208 section 4.3),
+         * so the record has nowhere to go and that is not a usage
+         * error.  A NAME= the user wrote is. */
+        if (st == SPFC_EINVAL && r->name == NULL)
             st = SPFC_OK;
-        if (st == SPFC_ELIMIT) {
+        if (st == SPFC_ELIMIT || st == SPFC_EINVAL) {
             spfc_cli_msg(err, "cannot use --record for '%s': %s",
-                spfc_cli_shown(cfg->domain, buf, sizeof buf), spfc_status_str(st));
+                spfc_cli_shown(name, buf, sizeof buf), spfc_status_str(st));
             code = SPFC_EXIT_USAGE;
             goto done;
         }
@@ -1131,10 +1200,14 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
 
 static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
 {
-    spfc_view_t *view = NULL;
+    spfc_view_t *view = NULL, *before = NULL;
     int code = build_view(cfg, &view, err);
-    if (code != 0)
+    if (code == 0 && cfg->diff)
+        code = build_view_as(cfg, 1, &before, err);
+    if (code != 0) {
+        spfc_view_free(view);
         return code;
+    }
     spfc_lint_cmd_t lc = {
         .domain = cfg->domain,
         .view = view,
@@ -1145,6 +1218,8 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
         .expects = cfg->expects,
         .n_expects = cfg->n_expects,
         .expect_file = cfg->expect_file,
+        .flatten = cfg->flatten,
+        .before = before,
         .flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
                  (cfg->verbose ? SPFC_OUT_VERBOSE : 0),
         .ropts = {
@@ -1156,6 +1231,7 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
         },
     };
     code = spfc_cli_lint_run(&lc, out, err);
+    spfc_view_free(before);
     spfc_view_free(view);
     return code;
 }
@@ -1363,5 +1439,8 @@ done:
     free(cfg.zones);
     free(cfg.expects);
     spfc_cli_ident_clear(&cfg.ident);
+    for (size_t i = 0; cfg.records != NULL && i < cfg.n_records; i++)
+        spfc_cli_record_clear(&cfg.records[i]);
+    free(cfg.records);
     return code;
 }

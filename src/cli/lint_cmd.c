@@ -175,6 +175,82 @@ static int walk(const spfc_lint_cmd_t *cmd, spfc_lint_t *lint,
     return 0;
 }
 
+/* --flatten: the walk has put the whole tree into the view; flatten it
+ * there.  A policy with errors is not flattened: its result is permerror
+ * or temperror for some senders, and a flat copy would hide that. */
+static int flatten(const spfc_lint_cmd_t *cmd, const spfc_lint_report_t *r,
+                   FILE *out, FILE *err)
+{
+    if (r->n_errors > 0 || r->no_record || r->dns_failure) {
+        spfc_cli_msg(err, "cannot flatten %s: its policy has %zu error%s; run"
+                     " '%s %s' and fix them first", cmd->domain, r->n_errors,
+                     r->n_errors == 1 ? "" : "s", SPFC_CLI_PROG, cmd->domain);
+        return lint_exit(r, 0);
+    }
+    spfc_flat_t *flat = NULL;
+    spfc_status_t st = spfc_flatten(cmd->view, cmd->domain, &flat);
+    if (st == SPFC_ELIMIT) {
+        spfc_cli_msg(err, "cannot flatten %s: the networks need more than 64"
+                     " chained records", cmd->domain);
+        return SPFC_EXIT_LINT_ERRORS;
+    }
+    if (st != SPFC_OK) {
+        spfc_cli_msg(err, "cannot flatten %s: %s", cmd->domain,
+                     spfc_status_str(st));
+        return SPFC_EXIT_SOFTWARE;
+    }
+    errno = 0;
+    st = spfc_output_flat(out, flat, cmd->json);
+    spfc_flat_free(flat);
+    if (st == SPFC_OK && (fflush(out) != 0 || ferror(out)))
+        st = SPFC_EIO;
+    if (st != SPFC_OK) {
+        spfc_cli_msg(err, "cannot write output: %s",
+                     strerror(errno != 0 ? errno : EIO));
+        return SPFC_EXIT_IOERR;
+    }
+    return SPFC_EXIT_LINT_OK;
+}
+
+/* --diff: lint the view without the change too and compare.  Exit 1 when
+ * some network loses authorisation (senders there would start failing),
+ * else 0; --expect pins what must keep passing. */
+static int diff(const spfc_lint_cmd_t *cmd, const spfc_lint_report_t *after,
+                FILE *out, FILE *err)
+{
+    spfc_lint_cmd_t bc = *cmd;
+    bc.view = cmd->before;
+    spfc_lint_t *lint = NULL;
+    spfc_resolver_stats_t stats = {0};
+    int have_stats = 0;
+    if (spfc_lint_new(cmd->domain, &lint) != SPFC_OK) {
+        spfc_cli_msg(err, "out of memory");
+        return SPFC_EXIT_SOFTWARE;
+    }
+    int code = walk(&bc, lint, &stats, &have_stats, err);
+    const spfc_lint_report_t *before = code == 0 ? spfc_lint_report(lint) : NULL;
+    if (code == 0 && before == NULL) {
+        spfc_cli_msg(err, "internal error: the lint finished without a report");
+        code = SPFC_EXIT_SOFTWARE;
+    }
+    if (code == 0) {
+        size_t lost = 0;
+        errno = 0;
+        spfc_status_t st = spfc_output_lint_diff(out, before, after, cmd->json, &lost);
+        if (st == SPFC_OK && (fflush(out) != 0 || ferror(out)))
+            st = SPFC_EIO;
+        if (st != SPFC_OK) {
+            spfc_cli_msg(err, "cannot write output: %s",
+                         strerror(errno != 0 ? errno : EIO));
+            code = SPFC_EXIT_IOERR;
+        } else {
+            code = lost > 0 ? SPFC_EXIT_LINT_WARNINGS : SPFC_EXIT_LINT_OK;
+        }
+    }
+    spfc_lint_free(lint);
+    return code;
+}
+
 int spfc_cli_lint_run(const spfc_lint_cmd_t *cmd, FILE *out, FILE *err)
 {
     spfc_lint_t *lint = NULL;
@@ -200,6 +276,14 @@ int spfc_cli_lint_run(const spfc_lint_cmd_t *cmd, FILE *out, FILE *err)
     if (r == NULL) {
         spfc_cli_msg(err, "internal error: the lint finished without a report");
         code = SPFC_EXIT_SOFTWARE;
+        goto done;
+    }
+    if (cmd->flatten) {
+        code = flatten(cmd, r, out, err);
+        goto done;
+    }
+    if (cmd->before != NULL) {
+        code = diff(cmd, r, out, err);
         goto done;
     }
     const spfc_resolver_stats_t *sp = have_stats ? &stats : NULL;

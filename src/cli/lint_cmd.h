@@ -21,6 +21,8 @@ typedef struct spfc_lint_cmd {
     const char *expect_file;     /**< --expect-file FILE, or NULL */
     int flags;                   /**< SPFC_OUT_COLOR, SPFC_OUT_VERBOSE */
     spfc_resolver_opts_t ropts;  /**< --server, --timeout, --tries */
+    int flatten;                 /**< --flatten: print the flattened policy */
+    spfc_view_t *before;         /**< --diff: the view without the change, or NULL */
 } spfc_lint_cmd_t;
 
 /**

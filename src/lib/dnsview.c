@@ -597,6 +597,15 @@ void spfc_view_override_put(spfc_view_t *view, const char *name,
     n->override = saved;
 }
 
+int spfc_view_is_override(const spfc_view_t *view, const char *name)
+{
+    char key[VIEW_NAME_MAX + 1];
+    if (view == NULL || name == NULL || !canon(name, key))
+        return 0;
+    const node_t *n = find_node(view, key, strlen(key));
+    return n != NULL && n->override != NULL;
+}
+
 /* Whether the view answers for key with authority: complete, an apex at or
  * above it (label-wise), or an exact authority on it. */
 static bool is_authoritative(const spfc_view_t *view, const char *key, size_t len)

@@ -89,6 +89,9 @@ struct spfc_check {
     bool ptr_done;
     const char *err_record;
     size_t err_record_len, err_offset, err_length;
+    const char *err_domain;          /* whose record err_record is */
+    spfc_path_step_t *err_path;      /* includes that lead there (arena) */
+    size_t n_err_path;
 
     bool done;
     spfc_outcome_t outcome;
@@ -220,6 +223,9 @@ static void reset_pass(spfc_check_t *c)
     c->ptr_done = false;
     c->err_record = NULL;
     c->err_record_len = c->err_offset = c->err_length = 0;
+    c->err_domain = NULL;
+    c->err_path = NULL;
+    c->n_err_path = 0;
     c->done = false;
     memset(&c->outcome, 0, sizeof(c->outcome));
     spfc_arena_clear(&c->arena);
@@ -729,6 +735,48 @@ static flow_t none(spfc_check_t *c, const char *why, spfc_result_t *res)
 }
 
 /*
+ * The include/redirect chain from the top to the check_host() at depth,
+ * read back from the trace: the last CHECK event at each depth above it
+ * is its caller.  A syntax error deep in a third-party include must say
+ * where it is, not only which record.
+ */
+static flow_t error_path(spfc_check_t *c, unsigned depth)
+{
+    if (depth == 0)
+        return FLOW_CONTINUE;
+    spfc_path_step_t *steps = spfc_arena_alloc(&c->arena, depth * sizeof(*steps));
+    if (steps == NULL)
+        return FLOW_NOMEM;
+    const spfc_trace_ev_t *callee = NULL;
+    unsigned want = depth;
+    size_t n = 0;
+    for (size_t i = c->n_trace; i-- > 0 && n < depth;) {
+        const spfc_trace_ev_t *ev = &c->trace[i];
+        if (ev->kind != SPFC_TRACE_CHECK || ev->depth != want)
+            continue;
+        if (callee != NULL) {
+            /* ev called callee: the step is ev's term that began it. */
+            const char *how = callee->term_kind == SPFC_TERM_REDIRECT
+                                  ? "redirect=" : "include:";
+            spfc_path_step_t *st = &steps[depth - 1 - n++];
+            st->domain = ev->domain;
+            st->term = spfc_arena_printf(&c->arena, "%s%s", how, callee->domain);
+            if (st->term == NULL)
+                return FLOW_NOMEM;
+        }
+        callee = ev;
+        if (want == 0)
+            break;
+        want--;
+    }
+    if (n != depth)
+        return FLOW_CONTINUE; /* cannot happen: every level has its CHECK */
+    c->err_path = steps;
+    c->n_err_path = n;
+    return FLOW_CONTINUE;
+}
+
+/*
  * The selected SPF record of domain: traced and parsed.  FLOW_CONTINUE
  * with *rec (owned by the pass), FLOW_DONE with a permerror on a syntax
  * error, or FLOW_NOMEM.
@@ -758,6 +806,9 @@ static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
         c->err_record_len = found->len;
         c->err_offset = err.offset;
         c->err_length = err.length;
+        c->err_domain = domain;
+        if (error_path(c, depth) != FLOW_CONTINUE)
+            return FLOW_NOMEM;
         return permerror(c, depth, domain, res,
                          "syntax error in the SPF record of %s at byte %zu: %s",
                          domain, err.offset, err.message);
@@ -1519,6 +1570,36 @@ static spfc_status_t fill_path(spfc_check_t *c, const host_out_t *top)
     return SPFC_OK;
 }
 
+/* The domains whose records this pass read from an override of the view
+ * (--record): the outputs mark them as such, not as DNS answers. */
+static spfc_status_t fill_overrides(spfc_check_t *c)
+{
+    spfc_outcome_t *o = &c->outcome;
+    const char **names = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_trace; i++) {
+        const spfc_trace_ev_t *ev = &c->trace[i];
+        if (ev->kind != SPFC_TRACE_RECORD ||
+            !spfc_view_is_override(c->view, ev->domain))
+            continue;
+        size_t k = 0;
+        while (k < n && spfc_strcasecmp(names[k], ev->domain) != 0)
+            k++;
+        if (k < n)
+            continue;
+        if (names == NULL) {
+            /* At most one name per RECORD event. */
+            names = spfc_arena_alloc(&c->arena, c->n_trace * sizeof(*names));
+            if (names == NULL)
+                return SPFC_ENOMEM;
+        }
+        names[n++] = ev->domain;
+    }
+    o->overrides = names;
+    o->n_overrides = n;
+    return SPFC_OK;
+}
+
 /* The outcome of a finished pass: result res of the top check_host(). */
 static spfc_status_t fill_outcome(spfc_check_t *c, const host_out_t *top,
                                   spfc_result_t res, const char *expl)
@@ -1543,6 +1624,11 @@ static spfc_status_t fill_outcome(spfc_check_t *c, const host_out_t *top,
     o->error_record_len = c->err_record_len;
     o->error_offset = c->err_offset;
     o->error_length = c->err_length;
+    o->error_domain = c->err_domain;
+    o->error_path = c->err_path;
+    o->n_error_path = c->n_err_path;
+    if (fill_overrides(c) != SPFC_OK)
+        return SPFC_ENOMEM;
     if (result_is_verdict(res) && fill_path(c, top) != SPFC_OK)
         return SPFC_ENOMEM;
     o->trace = c->trace;

@@ -89,6 +89,8 @@ struct spfc_lint {
     size_t n_keys, cap_keys;
     seen_t *seen;
     size_t n_seen, cap_seen;
+    const char **overrides;    /* domains whose record is an override */
+    size_t n_overrides, cap_overrides;
     frame_t stack[SPFC_LINT_MAX_DEPTH + 1];
     size_t depth;
     unsigned lookups;
@@ -183,6 +185,7 @@ static void reset_pass(spfc_lint_t *l)
 {
     spfc_arena_clear(&l->arena);
     l->n_findings = l->n_nodes = l->n_nets = l->n_keys = l->n_seen = 0;
+    l->n_overrides = 0;
     l->depth = 0;
     l->lookups = l->void4 = l->void6 = 0;
     l->records = l->targets = 0;
@@ -213,6 +216,7 @@ void spfc_lint_free(spfc_lint_t *l)
     free(l->nets);
     free(l->keys);
     free(l->seen);
+    free(l->overrides);
     free(l->domain);
     free(l);
 }
@@ -735,22 +739,7 @@ static int check_record(spfc_lint_t *l, const where_t *w, const spfc_record_t *r
 /* What a TXT text that is not an SPF record probably meant, or NULL. */
 static const char *near_miss(const char *t, size_t n)
 {
-    if (n > 7 && t[0] == '"' && spfc_strncasecmp(t + 1, "v=spf1", 6) == 0)
-        return "the text still carries its quotes; publish it without them";
-    if (n > 6 && spfc_strncasecmp(t, "v=spf1", 6) == 0)
-        return "\"v=spf1\" must be followed by a space (in a zone file an"
-               " unquoted TXT is split into strings joined without spaces)";
-    if (n >= 7 && spfc_strncasecmp(t, "v=spf 1", 7) == 0)
-        return "it reads \"v=spf 1\"; the version tag is \"v=spf1\" with no space";
-    if (n >= 6 && spfc_strncasecmp(t, "v=spf2", 6) == 0)
-        return "\"v=spf2\" is no SPF version (spf2.0 is Sender ID);"
-               " the record must begin \"v=spf1\"";
-    if (n >= 4 && spfc_strncasecmp(t, "spf1", 4) == 0)
-        return "it begins \"spf1\"; the record must begin \"v=spf1\"";
-    for (size_t i = 0; i + 5 <= n; i++)
-        if (spfc_strncasecmp(t + i, "v=spf", 5) == 0)
-            return "it holds \"v=spf\" but does not begin with \"v=spf1 \"";
-    return NULL;
+    return spfc_record_near_miss(t, n);
 }
 
 /* RFC 7208 4.5: the SPF TXT records of an answer; the first near miss
@@ -805,6 +794,25 @@ static int syntax_finding(spfc_lint_t *l, const where_t *w,
                        glued ? "': two strings joined without a space?)" : "");
 }
 
+/* Remember that domain's record came from an override of the view
+ * (--record), once: the report marks it, not as a DNS answer. */
+static int note_override(spfc_lint_t *l, const char *domain)
+{
+    if (!spfc_view_is_override(l->view, domain))
+        return W_OK;
+    for (size_t i = 0; i < l->n_overrides; i++)
+        if (spfc_strcasecmp(l->overrides[i], domain) == 0)
+            return W_OK;
+    if (!spfc_grow((void **)&l->overrides, &l->cap_overrides, l->n_overrides,
+              sizeof(*l->overrides)))
+        return W_NOMEM;
+    const char *copy = spfc_arena_strdup(&l->arena, domain);
+    if (copy == NULL)
+        return W_NOMEM;
+    l->overrides[l->n_overrides++] = copy;
+    return W_OK;
+}
+
 /* Fetch, select and parse the record of domain.  *rec is NULL unless
  * REC_OK; *text is the selected TXT data in the arena. */
 static int fetch_record(spfc_lint_t *l, const char *domain, spfc_record_t **rec,
@@ -820,6 +828,8 @@ static int fetch_record(spfc_lint_t *l, const char *domain, spfc_record_t **rec,
     if (r == 0)
         return W_OK;
     where_t dw = {.domain = domain};
+    if (note_override(l, domain) != W_OK)
+        return W_NOMEM;
     if (rcode_failed(a.rcode)) {
         *state = REC_BROKEN;
         return dns_failure(l, &dw, NULL, domain, SPFC_TYPE_TXT, a.rcode);
@@ -1407,6 +1417,8 @@ static void finish_report(spfc_lint_t *l)
     rp->void_lookups_v6 = l->void6;
     rp->networks = l->nets;
     rp->n_networks = l->n_nets;
+    rp->overrides = l->overrides;
+    rp->n_overrides = l->n_overrides;
 }
 
 spfc_status_t spfc_lint_eval(spfc_lint_t *l, const spfc_view_t *view,

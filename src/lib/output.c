@@ -303,6 +303,21 @@ static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
     size_t off = o->error_offset <= len ? o->error_offset : len;
     size_t elen = o->error_length <= len - off ? o->error_length : len - off;
 
+    if (o->error_domain != NULL) {
+        /* Whose record it is, and the includes that lead there. */
+        spfc_buf_puts(b, "  error in: the record of ");
+        put_disps(b, o->error_domain);
+        for (size_t i = 0; o->error_path != NULL && i < o->n_error_path; i++) {
+            spfc_buf_puts(b, i == 0 ? ", reached by " : " > ");
+            put_disps(b, o->error_path[i].term);
+            if (i == 0) {
+                spfc_buf_puts(b, " (in ");
+                put_disps(b, o->error_path[i].domain);
+                spfc_buf_putc(b, ')');
+            }
+        }
+        spfc_buf_putc(b, '\n');
+    }
     spfc_buf_puts(b, prefix);
     put_disp(b, o->error_record, len);
     spfc_buf_putc(b, '\n');
@@ -320,8 +335,31 @@ static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
     spfc_buf_putc(b, '\n');
 }
 
+/* Whether the record of domain came from an override (--record), not DNS. */
+static int is_override(const char *const *names, size_t n, const char *domain)
+{
+    for (size_t i = 0; names != NULL && domain != NULL && i < n; i++)
+        if (spfc_strcasecmp(names[i], domain) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether ev shows a record given with --record: the RECORD event, and
+ * the TXT lookup that "found" it, of an overridden domain. */
+static int ev_is_override(const spfc_outcome_t *o, const spfc_trace_ev_t *ev)
+{
+    if (ev->kind == SPFC_TRACE_RECORD)
+        return is_override(o->overrides, o->n_overrides, ev->domain);
+    if (ev->kind == SPFC_TRACE_DNS && ev->qtype == SPFC_TYPE_TXT &&
+        ev->text != NULL && ev->domain != NULL &&
+        spfc_strcasecmp(ev->text, ev->domain) == 0)
+        return is_override(o->overrides, o->n_overrides, ev->domain);
+    return 0;
+}
+
 static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
-                            size_t dlen, size_t extra, int color)
+                            size_t dlen, size_t extra, int color,
+                            int override)
 {
     unsigned depth = ev->depth < MAX_INDENT_DEPTH ? ev->depth
                                                   : MAX_INDENT_DEPTH;
@@ -348,9 +386,12 @@ static void put_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
         }
         if (ev->is_void)
             spfc_buf_puts(b, " (void lookup)");
+        if (override)
+            spfc_buf_puts(b, " (override, not from DNS)");
         break;
     case SPFC_TRACE_RECORD:
-        spfc_buf_puts(b, "record: ");
+        spfc_buf_puts(b, override ? "record (override, not from DNS): "
+                                  : "record: ");
         put_disp(b, ev->text, tlen);
         break;
     case SPFC_TRACE_TERM:
@@ -459,7 +500,8 @@ spfc_status_t spfc_output_text_sized(FILE *out, const spfc_request_t *req_in,
                 extra = 2;
             else if ((long)ev->depth <= term_depth)
                 term_depth = -1;
-            put_trace_event(&b, ev, ev_detail_len(o, i), extra, color);
+            put_trace_event(&b, ev, ev_detail_len(o, i), extra, color,
+                            ev_is_override(o, ev));
         }
     }
 
@@ -580,7 +622,7 @@ static const char *trace_kind_str(spfc_trace_kind_t k)
 }
 
 static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
-                             size_t dlen)
+                             size_t dlen, int override)
 {
     size_t tlen = ev_text_len(ev);
     spfc_buf_printf(b, "{\"kind\":\"%s\",\"depth\":%u", trace_kind_str(ev->kind),
@@ -605,6 +647,9 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
         else
             json_str(b, ev->detail, dlen);
         spfc_buf_printf(b, ",\"void\":%s", ev->is_void ? "true" : "false");
+        if (ev->qtype == SPFC_TYPE_TXT)
+            spfc_buf_printf(b, ",\"source\":\"%s\"",
+                            override ? "override" : "dns");
         break;
     case SPFC_TRACE_RECORD:
     case SPFC_TRACE_NOTE:
@@ -613,6 +658,10 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
             spfc_buf_puts(b, "null");
         else
             json_str(b, ev->text, tlen);
+        /* A record given with --record is no DNS answer. */
+        if (ev->kind == SPFC_TRACE_RECORD)
+            spfc_buf_printf(b, ",\"source\":\"%s\"",
+                            override ? "override" : "dns");
         break;
     case SPFC_TRACE_TERM:
         json_key(b, "term");
@@ -632,6 +681,20 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
         break;
     }
     spfc_buf_putc(b, '}');
+}
+
+/* [{"domain":D,"term":T},...] */
+static void json_path(spfc_buf_t *b, const spfc_path_step_t *path, size_t n)
+{
+    spfc_buf_putc(b, '[');
+    for (size_t i = 0; path != NULL && i < n; i++) {
+        spfc_buf_puts(b, i > 0 ? ",{\"domain\":" : "{\"domain\":");
+        json_cstr(b, path[i].domain);
+        json_key(b, "term");
+        json_cstr(b, path[i].term);
+        spfc_buf_putc(b, '}');
+    }
+    spfc_buf_putc(b, ']');
 }
 
 /* The JSON object of one check, written to out: with "line" first when
@@ -679,15 +742,7 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
     json_cstr(&b, o->reason);
 
     json_key(&b, "path");
-    spfc_buf_putc(&b, '[');
-    for (size_t i = 0; o->path != NULL && i < o->n_path; i++) {
-        spfc_buf_puts(&b, i > 0 ? ",{\"domain\":" : "{\"domain\":");
-        json_cstr(&b, o->path[i].domain);
-        json_key(&b, "term");
-        json_cstr(&b, o->path[i].term);
-        spfc_buf_putc(&b, '}');
-    }
-    spfc_buf_putc(&b, ']');
+    json_path(&b, o->path, o->n_path);
 
     spfc_buf_printf(&b, ",\"lookups\":%u,\"void_lookups\":%u,\"queries_sent\":%u",
                     o->lookups, o->void_lookups,
@@ -700,7 +755,14 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
                                                    : len - off;
         spfc_buf_puts(&b, ",\"error\":{\"record\":");
         json_str(&b, o->error_record, len);
-        spfc_buf_printf(&b, ",\"offset\":%zu,\"length\":%zu}", off, elen);
+        spfc_buf_printf(&b, ",\"offset\":%zu,\"length\":%zu", off, elen);
+        /* Where the record is: a syntax error three includes down is
+         * someone else's, and the path says whose. */
+        json_key(&b, "domain");
+        json_cstr(&b, o->error_domain);
+        json_key(&b, "path");
+        json_path(&b, o->error_path, o->n_error_path);
+        spfc_buf_putc(&b, '}');
     }
 
     if (trace) {
@@ -709,7 +771,8 @@ static spfc_status_t json_object(FILE *out, unsigned long long line,
         for (size_t i = 0; o->trace != NULL && i < o->n_trace; i++) {
             if (i > 0)
                 spfc_buf_putc(&b, ',');
-            json_trace_event(&b, &o->trace[i], ev_detail_len(o, i));
+            json_trace_event(&b, &o->trace[i], ev_detail_len(o, i),
+                             ev_is_override(o, &o->trace[i]));
         }
         spfc_buf_putc(&b, ']');
     }
@@ -1218,9 +1281,18 @@ spfc_status_t spfc_output_lint_text(FILE *out, const spfc_lint_report_t *r,
                     r->n_errors == 1 ? "" : "s", r->n_warnings,
                     r->n_warnings == 1 ? "" : "s");
     if (r->record != NULL) {
-        spfc_buf_puts(&b, "  record: ");
+        spfc_buf_puts(&b, is_override(r->overrides, r->n_overrides, r->domain)
+                              ? "  record (override, not from DNS): "
+                              : "  record: ");
         put_disp(&b, r->record, r->record_len);
         spfc_buf_putc(&b, '\n');
+    }
+    for (size_t i = 0; i < r->n_overrides; i++) {
+        if (spfc_strcasecmp(r->overrides[i], r->domain) == 0)
+            continue;
+        spfc_buf_puts(&b, "  override: the record of ");
+        put_disps(&b, r->overrides[i]);
+        spfc_buf_puts(&b, " comes from --record, not from DNS\n");
     }
     for (size_t i = 0; i < r->n_findings; i++)
         put_lint_finding(&b, &r->findings[i], color);
@@ -1356,6 +1428,15 @@ spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
         json_str(&b, r->record, r->record_len);
     else
         spfc_buf_puts(&b, "null");
+    /* Records given with --record are no DNS answers: say which. */
+    json_key(&b, "overrides");
+    spfc_buf_putc(&b, '[');
+    for (size_t i = 0; i < r->n_overrides; i++) {
+        if (i > 0)
+            spfc_buf_putc(&b, ',');
+        json_cstr(&b, r->overrides[i]);
+    }
+    spfc_buf_putc(&b, ']');
     spfc_buf_printf(&b, ",\"no_record\":%s,\"dns_failure\":%s",
                     r->no_record ? "true" : "false",
                     r->dns_failure ? "true" : "false");
@@ -1384,6 +1465,328 @@ spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
         spfc_buf_printf(&b, ",\"queries_sent\":%u,\"rounds\":%u",
                         stats->queries_sent, stats->rounds);
     spfc_buf_puts(&b, "}\n");
+    return emit(out, &b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* What a change does (--diff)                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Whether the networks of r authorise every address of n.  Lint merges
+ * its networks so that none lies inside another; n is covered by one
+ * network that holds it, or by the networks inside it adding up to it
+ * (two /25s cover a /24): sizes counted as fractions of n. */
+static int net_covered(const spfc_lint_report_t *r, const spfc_lint_network_t *n)
+{
+    double part = 0;
+    for (size_t i = 0; i < r->n_networks; i++) {
+        const spfc_lint_network_t *m = &r->networks[i];
+        if (m->ip.family != n->ip.family)
+            continue;
+        if (m->prefix <= n->prefix && spfc_ip_in_net(&n->ip, &m->ip, m->prefix))
+            return 1;
+        if (m->prefix > n->prefix && spfc_ip_in_net(&m->ip, &n->ip, n->prefix)) {
+            double f = 1.0; /* 2^-(prefix difference), at most 2^-128 */
+            for (unsigned d = n->prefix; d < m->prefix; d++)
+                f /= 2;
+            part += f;
+        }
+    }
+    return part >= 1.0 - 1e-12;
+}
+
+/* The top record's terms, split at spaces (RFC 7208 4.6.1), one per call:
+ * *at is the position, returns the length or 0 at the end. */
+static size_t next_term(const char *rec, size_t len, size_t *at, const char **term)
+{
+    size_t i = *at;
+    while (i < len && rec[i] == ' ')
+        i++;
+    size_t start = i;
+    while (i < len && rec[i] != ' ')
+        i++;
+    *at = i;
+    *term = rec + start;
+    return i - start;
+}
+
+static int has_term(const spfc_lint_report_t *r, const char *t, size_t n)
+{
+    size_t at = 0;
+    const char *u;
+    size_t m;
+    if (r->record == NULL)
+        return 0;
+    while ((m = next_term(r->record, r->record_len, &at, &u)) > 0)
+        if (m == n && spfc_strncasecmp(u, t, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int same_finding(const spfc_lint_finding_t *a, const spfc_lint_finding_t *b)
+{
+    return a->code == b->code &&
+           (a->domain == NULL) == (b->domain == NULL) &&
+           (a->domain == NULL || spfc_strcasecmp(a->domain, b->domain) == 0) &&
+           (a->term == NULL) == (b->term == NULL) &&
+           (a->term == NULL || strcmp(a->term, b->term) == 0);
+}
+
+static int has_finding(const spfc_lint_report_t *r, const spfc_lint_finding_t *f)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (same_finding(&r->findings[i], f))
+            return 1;
+    return 0;
+}
+
+/* Networks of from that to does not cover: "lose" (from = before) or
+ * "gain" (from = after). */
+static size_t diff_nets(spfc_buf_t *b, const spfc_lint_report_t *from,
+                        const spfc_lint_report_t *to, const char *word, int json)
+{
+    size_t n = 0;
+    if (json)
+        spfc_buf_printf(b, ",\"%s\":[", word);
+    for (size_t i = 0; i < from->n_networks; i++) {
+        const spfc_lint_network_t *net = &from->networks[i];
+        if (net_covered(to, net))
+            continue;
+        if (json) {
+            spfc_buf_puts(b, n ? ",{\"network\":\"" : "{\"network\":\"");
+            put_network(b, net);
+            spfc_buf_puts(b, "\",\"via\":");
+            json_cstr(b, net->via);
+            spfc_buf_putc(b, '}');
+        } else {
+            spfc_buf_printf(b, "  %s ", word);
+            put_network(b, net);
+            if (net->via != NULL) {
+                spfc_buf_puts(b, " (via ");
+                put_disps(b, net->via);
+                spfc_buf_putc(b, ')');
+            }
+            spfc_buf_putc(b, '\n');
+        }
+        n++;
+    }
+    if (json)
+        spfc_buf_putc(b, ']');
+    return n;
+}
+
+/* Terms of from's top record that to's lacks. */
+static void diff_terms(spfc_buf_t *b, const spfc_lint_report_t *from,
+                       const spfc_lint_report_t *to, const char *word, int json)
+{
+    size_t at = 0, k = 0, n;
+    const char *t;
+    if (json)
+        spfc_buf_printf(b, ",\"terms_%s\":[", word);
+    while (from->record != NULL &&
+           (n = next_term(from->record, from->record_len, &at, &t)) > 0) {
+        if ((n == 6 && spfc_strncasecmp(t, "v=spf1", 6) == 0) || has_term(to, t, n))
+            continue;
+        if (json) {
+            if (k)
+                spfc_buf_putc(b, ',');
+            json_str(b, t, n);
+        } else {
+            spfc_buf_printf(b, "  term %s: ", word);
+            put_disp(b, t, n);
+            spfc_buf_putc(b, '\n');
+        }
+        k++;
+    }
+    if (json)
+        spfc_buf_putc(b, ']');
+}
+
+static void diff_findings(spfc_buf_t *b, const spfc_lint_report_t *from,
+                          const spfc_lint_report_t *to, const char *word, int json)
+{
+    size_t k = 0;
+    if (json)
+        spfc_buf_printf(b, ",\"findings_%s\":[", word);
+    for (size_t i = 0; i < from->n_findings; i++) {
+        const spfc_lint_finding_t *f = &from->findings[i];
+        if (has_finding(to, f))
+            continue;
+        if (json) {
+            spfc_buf_puts(b, k ? ",{\"severity\":" : "{\"severity\":");
+            json_cstr(b, spfc_lint_severity_str(f->severity));
+            spfc_buf_printf(b, ",\"code\":\"%s\"", spfc_lint_code_str(f->code));
+            json_key(b, "domain");
+            json_cstr(b, f->domain);
+            json_key(b, "message");
+            json_cstr(b, f->message);
+            spfc_buf_putc(b, '}');
+        } else {
+            spfc_buf_printf(b, "  %s %s [%s] ", spfc_lint_severity_str(f->severity),
+                            word, spfc_lint_code_str(f->code));
+            put_disps(b, f->message);
+            spfc_buf_putc(b, '\n');
+        }
+        k++;
+    }
+    if (json)
+        spfc_buf_putc(b, ']');
+}
+
+spfc_status_t spfc_output_lint_diff(FILE *out, const spfc_lint_report_t *before,
+                                    const spfc_lint_report_t *after, int json,
+                                    size_t *lost)
+{
+    if (out == NULL || before == NULL || after == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    size_t nlost;
+    if (json) {
+        spfc_buf_puts(&b, "{\"domain\":");
+        json_cstr(&b, after->domain);
+        json_key(&b, "before");
+        if (before->record != NULL)
+            json_str(&b, before->record, before->record_len);
+        else
+            spfc_buf_puts(&b, "null");
+        json_key(&b, "after");
+        if (after->record != NULL)
+            json_str(&b, after->record, after->record_len);
+        else
+            spfc_buf_puts(&b, "null");
+        nlost = diff_nets(&b, before, after, "lose", 1);
+        diff_nets(&b, after, before, "gain", 1);
+        diff_terms(&b, after, before, "added", 1);
+        diff_terms(&b, before, after, "removed", 1);
+        diff_findings(&b, after, before, "added", 1);
+        diff_findings(&b, before, after, "removed", 1);
+        spfc_buf_printf(&b, ",\"lookups\":{\"before\":%u,\"after\":%u},"
+                        "\"ipv4_addresses\":{\"before\":%llu,\"after\":%llu}}\n",
+                        before->lookups, after->lookups,
+                        (unsigned long long)before->ipv4_addresses,
+                        (unsigned long long)after->ipv4_addresses);
+    } else {
+        spfc_buf_puts(&b, "diff ");
+        put_disps(&b, after->domain);
+        spfc_buf_puts(&b, ": what the change does\n  before: ");
+        if (before->record != NULL)
+            put_disp(&b, before->record, before->record_len);
+        else
+            spfc_buf_puts(&b, "(no SPF record)");
+        spfc_buf_puts(&b, "\n  after:  ");
+        if (after->record != NULL)
+            put_disp(&b, after->record, after->record_len);
+        else
+            spfc_buf_puts(&b, "(no SPF record)");
+        spfc_buf_putc(&b, '\n');
+        nlost = diff_nets(&b, before, after, "lose", 0);
+        diff_nets(&b, after, before, "gain", 0);
+        diff_terms(&b, after, before, "added", 0);
+        diff_terms(&b, before, after, "removed", 0);
+        diff_findings(&b, after, before, "added", 0);
+        diff_findings(&b, before, after, "removed", 0);
+        spfc_buf_printf(&b, "  lookups: %u/%d before, %u/%d after\n"
+                        "  IPv4 addresses authorised: %llu before, %llu after\n",
+                        before->lookups, SPFC_MAX_DNS_TERMS, after->lookups,
+                        SPFC_MAX_DNS_TERMS,
+                        (unsigned long long)before->ipv4_addresses,
+                        (unsigned long long)after->ipv4_addresses);
+        spfc_buf_printf(&b, "  %zu network%s lose%s authorisation\n", nlost,
+                        nlost == 1 ? "" : "s", nlost == 1 ? "s" : "");
+    }
+    if (lost != NULL)
+        *lost = nlost;
+    return emit(out, &b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Flattened policy (flatten.c)                                             */
+/* ------------------------------------------------------------------------ */
+
+/* One record as the data of a TXT line: quoted strings of at most 255
+ * octets (RFC 1035 3.3.14), cut after a space when one is near, so a
+ * person reading the line sees whole terms; DNS joins the strings
+ * without adding anything (RFC 7208 3.3). */
+static void put_txt_strings(spfc_buf_t *b, const char *text)
+{
+    size_t len = strlen(text);
+    for (size_t at = 0; at < len;) {
+        size_t n = len - at <= 255 ? len - at : 255;
+        if (at + n < len) {
+            size_t k = n;
+            while (k > 0 && text[at + k - 1] != ' ')
+                k--;
+            if (k > 0)
+                n = k;
+        }
+        spfc_buf_puts(b, at > 0 ? " \"" : "\"");
+        for (size_t i = at; i < at + n; i++) {
+            unsigned char c = (unsigned char)text[i];
+            if (c == '"' || c == '\\')
+                spfc_buf_printf(b, "\\%c", c);
+            else if (c < 0x20 || c > 0x7e)
+                spfc_buf_printf(b, "\\%03u", c);
+            else
+                spfc_buf_putc(b, (char)c);
+        }
+        spfc_buf_putc(b, '"');
+        at += n;
+    }
+}
+
+spfc_status_t spfc_output_flat(FILE *out, const spfc_flat_t *f, int json)
+{
+    if (out == NULL || f == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    if (json) {
+        spfc_buf_puts(&b, "{\"domain\":");
+        json_cstr(&b, f->domain);
+        json_key(&b, "records");
+        spfc_buf_putc(&b, '[');
+        for (size_t i = 0; i < f->n_records; i++) {
+            spfc_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
+            json_cstr(&b, f->names[i]);
+            json_key(&b, "text");
+            json_cstr(&b, f->records[i]);
+            spfc_buf_printf(&b, ",\"length\":%zu}", strlen(f->records[i]));
+        }
+        spfc_buf_putc(&b, ']');
+        json_key(&b, "kept");
+        spfc_buf_putc(&b, '[');
+        for (size_t i = 0; i < f->n_kept; i++) {
+            spfc_buf_puts(&b, i ? ",{\"term\":" : "{\"term\":");
+            json_cstr(&b, f->kept[i]);
+            json_key(&b, "why");
+            json_cstr(&b, f->kept_why[i]);
+            spfc_buf_putc(&b, '}');
+        }
+        spfc_buf_printf(&b, "],\"lookups\":%u}\n", f->lookups);
+        return emit(out, &b);
+    }
+    spfc_buf_puts(&b, "; flattened SPF policy of ");
+    put_disps(&b, f->domain);
+    spfc_buf_printf(&b, ": %zu record%s of at most %d octets, %u lookup%s at"
+                    " the top\n", f->n_records, f->n_records == 1 ? "" : "s",
+                    SPFC_LINT_MAX_RECORD_LEN, f->lookups,
+                    f->lookups == 1 ? "" : "s");
+    /* Why this must be regenerated: a flattened record freezes today's
+     * networks of every provider it includes. */
+    spfc_buf_puts(&b, "; providers change their networks: regenerate this"
+                      " (e.g. daily, from CI) or their new senders fail\n");
+    for (size_t i = 0; i < f->n_kept; i++) {
+        spfc_buf_puts(&b, "; kept as written: ");
+        put_disps(&b, f->kept[i]);
+        spfc_buf_puts(&b, " (");
+        put_disps(&b, f->kept_why[i]);
+        spfc_buf_puts(&b, ")\n");
+    }
+    for (size_t i = 0; i < f->n_records; i++) {
+        put_disps(&b, f->names[i]);
+        spfc_buf_puts(&b, ". IN TXT ");
+        put_txt_strings(&b, f->records[i]);
+        spfc_buf_putc(&b, '\n');
+    }
     return emit(out, &b);
 }
 

@@ -97,6 +97,30 @@ int spfc_record_is_spf(const char *text, size_t len)
     return len == VERSION_LEN || text[VERSION_LEN] == ' ';
 }
 
+/* What a TXT text that is not an SPF record probably meant (lint's
+ * near-miss finding, the CLI's --record check), or NULL. */
+const char *spfc_record_near_miss(const char *t, size_t n)
+{
+    if (t == NULL)
+        return NULL;
+    if (n > 7 && t[0] == '"' && spfc_strncasecmp(t + 1, "v=spf1", 6) == 0)
+        return "the text still carries its quotes; publish it without them";
+    if (n > 6 && spfc_strncasecmp(t, "v=spf1", 6) == 0)
+        return "\"v=spf1\" must be followed by a space (in a zone file an"
+               " unquoted TXT is split into strings joined without spaces)";
+    if (n >= 7 && spfc_strncasecmp(t, "v=spf 1", 7) == 0)
+        return "it reads \"v=spf 1\"; the version tag is \"v=spf1\" with no space";
+    if (n >= 6 && spfc_strncasecmp(t, "v=spf2", 6) == 0)
+        return "\"v=spf2\" is no SPF version (spf2.0 is Sender ID);"
+               " the record must begin \"v=spf1\"";
+    if (n >= 4 && spfc_strncasecmp(t, "spf1", 4) == 0)
+        return "it begins \"spf1\"; the record must begin \"v=spf1\"";
+    for (size_t i = 0; i + 5 <= n; i++)
+        if (spfc_strncasecmp(t + i, "v=spf", 5) == 0)
+            return "it holds \"v=spf\" but does not begin with \"v=spf1 \"";
+    return NULL;
+}
+
 /*
  * toplabel = ( *alphanum ALPHA *alphanum ) /
  *            ( 1*alphanum "-" *( alphanum / "-" ) alphanum )

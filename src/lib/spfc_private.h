@@ -364,4 +364,8 @@ struct spfc_lint_summary {
     uint64_t max_ipv4;                /* the widest policy's count */
 };
 
+/* Whether name's TXT RRset in view is an override (spfc_view_override_txt):
+ * traces and lint reports mark such records as overrides, not DNS answers. */
+int spfc_view_is_override(const spfc_view_t *view, const char *name);
+
 #endif /* SPFC_PRIVATE_H */
