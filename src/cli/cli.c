@@ -243,61 +243,6 @@ static const spfc_cli_option_t *option_by_id(int id)
     return NULL;
 }
 
-size_t spfc_cli_option_value(const spfc_cli_option_t *o, unsigned long v,
-                             char *buf, size_t cap)
-{
-    unsigned long scale = o->scale > 1 ? o->scale : 1;
-    int n;
-    if (v % scale == 0) {
-        n = snprintf(buf, cap, "%lu", v / scale);
-    } else {
-        /* A fraction of the unit typed (0.5 s): as few decimals as the
-         * value needs, as the parser takes them. */
-        unsigned long frac = v % scale, digits = 0;
-        for (unsigned long s = scale; s > 1; s /= 10)
-            digits++;
-        while (frac % 10 == 0) {
-            frac /= 10;
-            digits--;
-        }
-        n = snprintf(buf, cap, "%lu.%0*lu", v / scale, (int)digits, frac);
-    }
-    return n > 0 ? (size_t)n : 0;
-}
-
-size_t spfc_cli_option_help(const spfc_cli_option_t *o, char *buf, size_t cap)
-{
-    static const struct {
-        const char *token;
-        size_t off; /* of the value in spfc_cli_option_t */
-    } tokens[] = {
-        {"{min}", offsetof(spfc_cli_option_t, min)},
-        {"{max}", offsetof(spfc_cli_option_t, max)},
-        {"{default}", offsetof(spfc_cli_option_t, def)},
-    };
-    size_t n = 0;
-    if (cap == 0)
-        return 0;
-    for (const char *p = o->help; *p != '\0' && n + 1 < cap;) {
-        size_t k = 0;
-        while (k < sizeof tokens / sizeof tokens[0] &&
-               strncmp(p, tokens[k].token, strlen(tokens[k].token)) != 0)
-            k++;
-        if (k == sizeof tokens / sizeof tokens[0]) {
-            buf[n++] = *p++;
-            continue;
-        }
-        unsigned long v;
-        memcpy(&v, (const char *)o + tokens[k].off, sizeof v);
-        n += spfc_cli_option_value(o, v, buf + n, cap - n);
-        if (n >= cap)
-            n = cap - 1;
-        p += strlen(tokens[k].token);
-    }
-    buf[n] = '\0';
-    return n;
-}
-
 /* ------------------------------------------------------------------------ */
 /* The configuration                                                        */
 /* ------------------------------------------------------------------------ */
@@ -1045,20 +990,6 @@ static void print_version(FILE *out)
         fprintf(out, "  %s: %s\n", name, v);
 }
 
-static int result_exit(spfc_result_t r)
-{
-    switch (r) {
-    case SPFC_RESULT_PASS: return SPFC_EXIT_PASS;
-    case SPFC_RESULT_FAIL: return SPFC_EXIT_FAIL;
-    case SPFC_RESULT_SOFTFAIL: return SPFC_EXIT_SOFTFAIL;
-    case SPFC_RESULT_NEUTRAL: return SPFC_EXIT_NEUTRAL;
-    case SPFC_RESULT_PERMERROR: return SPFC_EXIT_PERMERROR;
-    case SPFC_RESULT_TEMPERROR: return SPFC_EXIT_TEMPERROR;
-    case SPFC_RESULT_NONE: return SPFC_EXIT_NONE;
-    }
-    return SPFC_EXIT_SOFTWARE;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Running                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -1317,7 +1248,7 @@ static int print_result(const cli_config_t *cfg, const spfc_request_t *req,
     if (st != SPFC_OK && st != SPFC_EIO)
         return internal(err, "cannot format the result", st);
     int code = finish_output(out, err, st == SPFC_EIO);
-    return code != 0 ? code : result_exit(outcome->result);
+    return code != 0 ? code : spfc_cli_result_exit(outcome->result);
 }
 
 /* One check from the arguments: view, check, evaluation, output. */
@@ -1423,7 +1354,7 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
         break;
     case ACT_COMPLETION:
         errno = 0;
-        code = spfc_cli_completion(cfg.completion, out, err);
+        code = spfc_cli_completion(cfg.completion, options, N_OPTIONS, out, err);
         if (code == 0)
             code = finish_output(out, err, ferror(out));
         break;

@@ -1,13 +1,13 @@
 /*
  * complete.c - bash and zsh completion scripts, written from the options
- * table (spfc_cli_options()), so the table stays the one source of every
+ * table (cli.c passes it in), so the table stays the one source of every
  * option: --help, the documentation test and the completions follow it.
  * The build runs `spfcheck --completion bash|zsh` to make the installed
  * files (src/cli/CMakeLists.txt).
  */
 #include "complete.h"
 
-#include "cli.h"
+#include "options.h"
 #include "msg.h"
 
 #include <string.h>
@@ -32,10 +32,9 @@ static void put_choices(const char *arg, FILE *out)
 }
 
 /* The options of a kind ("--zone|-z") as one bash case pattern. */
-static void bash_pattern(int (*pick)(const spfc_cli_option_t *), FILE *out)
+static void bash_pattern(const spfc_cli_option_t *opts, size_t n,
+                         int (*pick)(const spfc_cli_option_t *), FILE *out)
 {
-    size_t n;
-    const spfc_cli_option_t *opts = spfc_cli_options(&n);
     const char *sep = "";
     for (size_t i = 0; i < n; i++) {
         if (!pick(&opts[i]))
@@ -52,10 +51,8 @@ static int takes_other(const spfc_cli_option_t *o)
     return o->arg_name != NULL && !takes_file(o) && !takes_choice(o);
 }
 
-static void write_bash(FILE *out)
+static void write_bash(const spfc_cli_option_t *opts, size_t n, FILE *out)
 {
-    size_t n;
-    const spfc_cli_option_t *opts = spfc_cli_options(&n);
     fputs("# bash completion for spfcheck (spfcheck --completion bash)\n"
           "_spfcheck()\n"
           "{\n"
@@ -64,7 +61,7 @@ static void write_bash(FILE *out)
           "    case $prev in\n"
           "    ",
           out);
-    bash_pattern(takes_file, out);
+    bash_pattern(opts, n, takes_file, out);
     fputs(")\n"
           "        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
           "        return ;;\n",
@@ -78,7 +75,7 @@ static void write_bash(FILE *out)
         fputs("' -- \"$cur\"))\n        return ;;\n", out);
     }
     fputs("    ", out);
-    bash_pattern(takes_other, out);
+    bash_pattern(opts, n, takes_other, out);
     fputs(")\n"
           "        return ;;\n"
           "    esac\n"
@@ -146,10 +143,8 @@ static void write_zsh_option(const spfc_cli_option_t *o, FILE *out)
     fputs("' \\\n", out);
 }
 
-static void write_zsh(FILE *out)
+static void write_zsh(const spfc_cli_option_t *opts, size_t n, FILE *out)
 {
-    size_t n;
-    const spfc_cli_option_t *opts = spfc_cli_options(&n);
     fputs("#compdef spfcheck\n"
           "# zsh completion for spfcheck (spfcheck --completion zsh)\n"
           "_arguments -s \\\n",
@@ -159,13 +154,14 @@ static void write_zsh(FILE *out)
     fputs("  '*:argument:_default'\n", out);
 }
 
-int spfc_cli_completion(const char *shell, FILE *out, FILE *err)
+int spfc_cli_completion(const char *shell, const spfc_cli_option_t *opts,
+                        size_t n, FILE *out, FILE *err)
 {
     char buf[SPFC_CLI_SHOWN_MAX];
     if (strcmp(shell, "bash") == 0) {
-        write_bash(out);
+        write_bash(opts, n, out);
     } else if (strcmp(shell, "zsh") == 0) {
-        write_zsh(out);
+        write_zsh(opts, n, out);
     } else {
         spfc_cli_msg(err, "bad --completion '%s': give bash or zsh",
                      spfc_cli_shown(shell, buf, sizeof buf));

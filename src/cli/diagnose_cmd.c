@@ -5,8 +5,7 @@
  */
 #include "diagnose_cmd.h"
 
-#include "batch.h" /* spfc_cli_msg */
-#include "cli.h"   /* exit codes */
+#include "msg.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -15,20 +14,6 @@
 /* Addresses of one relay host diagnosed at most (a pool behind one name
  * rarely has more; each costs a full diagnosis). */
 #define MAX_RELAY_ADDRS 16
-
-static int result_code(spfc_result_t r)
-{
-    switch (r) {
-    case SPFC_RESULT_PASS: return SPFC_EXIT_PASS;
-    case SPFC_RESULT_FAIL: return SPFC_EXIT_FAIL;
-    case SPFC_RESULT_SOFTFAIL: return SPFC_EXIT_SOFTFAIL;
-    case SPFC_RESULT_NEUTRAL: return SPFC_EXIT_NEUTRAL;
-    case SPFC_RESULT_PERMERROR: return SPFC_EXIT_PERMERROR;
-    case SPFC_RESULT_TEMPERROR: return SPFC_EXIT_TEMPERROR;
-    case SPFC_RESULT_NONE: return SPFC_EXIT_NONE;
-    }
-    return SPFC_EXIT_SOFTWARE;
-}
 
 static int lib_failed(FILE *err, const char *what, spfc_status_t st)
 {
@@ -121,7 +106,7 @@ static int diagnose_one(const spfc_diag_cmd_t *cmd, spfc_view_t *view,
     st = cmd->json ? spfc_output_diagnosis_json(out, bn, d)
                    : spfc_output_diagnosis_text(out, bn, d,
                                                 cmd->color ? SPFC_OUT_COLOR : 0);
-    int code = st == SPFC_OK ? result_code(d->outcome->result)
+    int code = st == SPFC_OK ? spfc_cli_result_exit(d->outcome->result)
                              : lib_failed(err, "cannot print the diagnosis", st);
     spfc_diagnosis_free(d);
     return code;

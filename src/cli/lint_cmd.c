@@ -4,8 +4,7 @@
  */
 #include "lint_cmd.h"
 
-#include "batch.h" /* spfc_cli_msg */
-#include "cli.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -74,3 +74,17 @@ int spfc_cli_parse_count(const char *s, unsigned long lo, unsigned long hi,
     *out = v;
     return 1;
 }
+
+int spfc_cli_result_exit(spfc_result_t r)
+{
+    switch (r) {
+    case SPFC_RESULT_PASS: return SPFC_EXIT_PASS;
+    case SPFC_RESULT_FAIL: return SPFC_EXIT_FAIL;
+    case SPFC_RESULT_SOFTFAIL: return SPFC_EXIT_SOFTFAIL;
+    case SPFC_RESULT_NEUTRAL: return SPFC_EXIT_NEUTRAL;
+    case SPFC_RESULT_PERMERROR: return SPFC_EXIT_PERMERROR;
+    case SPFC_RESULT_TEMPERROR: return SPFC_EXIT_TEMPERROR;
+    case SPFC_RESULT_NONE: return SPFC_EXIT_NONE;
+    }
+    return SPFC_EXIT_SOFTWARE;
+}

@@ -3,11 +3,15 @@
  * name, the exit codes, the CLI's own ranges, one-line messages and the
  * quoting of user-supplied text in them, and the number parser.
  *
- * The CLI files form a chain, main.c -> cli.c -> batch.c -> msg.c: this
- * module includes none of the others, so none of them include each other.
+ * The CLI files form a chain: main.c -> cli.c -> batch.c, lint_cmd.c,
+ * diagnose_cmd.c, ident.c, record_arg.c, complete.c -> options.c, msg.c.
+ * This module includes none of the others, so no two of them include each
+ * other.
  */
 #ifndef SPFCHECK_CLI_MSG_H
 #define SPFCHECK_CLI_MSG_H
+
+#include "spfcheck/spfcheck.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -88,5 +92,8 @@ const char *spfc_cli_shown_field(const char *s, size_t len, char *buf,
  *  blanks, no base prefix).  1 and *out set, or 0. */
 int spfc_cli_parse_count(const char *s, unsigned long lo, unsigned long hi,
                          unsigned long *out);
+
+/** The exit code of an SPF result (the verdicts above). */
+int spfc_cli_result_exit(spfc_result_t r);
 
 #endif /* SPFCHECK_CLI_MSG_H */
