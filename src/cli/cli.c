@@ -994,6 +994,20 @@ static void print_version(FILE *out)
 /* Running                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* The resolver options every mode passes on (--server, --timeout,
+ * --tries, --deadline, --sequential). */
+static spfc_resolver_opts_t resolver_opts(const cli_config_t *cfg)
+{
+    spfc_resolver_opts_t o = {
+        .servers = cfg->servers,
+        .timeout_ms = cfg->timeout_ms,
+        .tries = cfg->tries,
+        .deadline_ms = cfg->deadline_ms,
+        .sequential = cfg->sequential,
+    };
+    return o;
+}
+
 /* Exit code for a failed library call that has no better message. */
 static int internal(FILE *err, const char *what, spfc_status_t st)
 {
@@ -1116,13 +1130,7 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
         .fail_on = cfg->fail_on,
         .summary = cfg->summary,
         .receiver = cfg->receiver,
-        .ropts = {
-            .servers = cfg->servers,
-            .timeout_ms = cfg->timeout_ms,
-            .tries = cfg->tries,
-            .deadline_ms = cfg->deadline_ms,
-            .sequential = cfg->sequential,
-        },
+        .ropts = resolver_opts(cfg),
     };
     code = spfc_cli_batch_run(&bc, view, stdin, out, err);
     spfc_view_free(view);
@@ -1153,13 +1161,7 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
         .before = before,
         .flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
                  (cfg->verbose ? SPFC_OUT_VERBOSE : 0),
-        .ropts = {
-            .servers = cfg->servers,
-            .timeout_ms = cfg->timeout_ms,
-            .tries = cfg->tries,
-            .deadline_ms = cfg->deadline_ms,
-            .sequential = cfg->sequential,
-        },
+        .ropts = resolver_opts(cfg),
     };
     code = spfc_cli_lint_run(&lc, out, err);
     spfc_view_free(before);
@@ -1188,13 +1190,7 @@ static int evaluate(const cli_config_t *cfg, spfc_view_t *view,
         }
         return 0;
     }
-    spfc_resolver_opts_t ropts = {
-        .servers = cfg->servers,
-        .timeout_ms = cfg->timeout_ms,
-        .tries = cfg->tries,
-        .deadline_ms = cfg->deadline_ms,
-        .sequential = cfg->sequential,
-    };
+    spfc_resolver_opts_t ropts = resolver_opts(cfg);
     char ebuf[256] = "";
     st = spfc_resolver_new(&ropts, view, resolver, ebuf, sizeof ebuf);
     if (st == SPFC_EINVAL) {
@@ -1265,13 +1261,7 @@ static int run_diagnose(const cli_config_t *cfg, FILE *out, FILE *err)
         .json = cfg->mode == OUT_JSON,
         .color = use_color(out),
         .offline = cfg->offline,
-        .ropts = {
-            .servers = cfg->servers,
-            .timeout_ms = cfg->timeout_ms,
-            .tries = cfg->tries,
-            .deadline_ms = cfg->deadline_ms,
-            .sequential = cfg->sequential,
-        },
+        .ropts = resolver_opts(cfg),
     };
     code = spfc_cli_diagnose(&dc, view, stdin, out, err);
     spfc_view_free(view);
