@@ -514,22 +514,28 @@ spfc_status_t spfc_view_set_name_rcode(spfc_view_t *view, const char *name,
     return SPFC_OK;
 }
 
-spfc_status_t spfc_view_add_authority(spfc_view_t *view, const char *apex)
+/* name's node, made if need be, marked authoritative for the names below
+ * it too (a zone apex) or for itself only (exact). */
+static spfc_status_t mark_authority(spfc_view_t *view, const char *name,
+                                    bool exact)
 {
     node_t *n = NULL;
-    spfc_status_t st = node_for(view, apex, &n);
-    if (st == SPFC_OK)
+    spfc_status_t st = node_for(view, name, &n);
+    if (st == SPFC_OK && exact)
+        n->exact_auth = true;
+    else if (st == SPFC_OK)
         n->apex = true;
     return st;
 }
 
+spfc_status_t spfc_view_add_authority(spfc_view_t *view, const char *apex)
+{
+    return mark_authority(view, apex, false);
+}
+
 spfc_status_t spfc_view_add_exact_authority(spfc_view_t *view, const char *name)
 {
-    node_t *n = NULL;
-    spfc_status_t st = node_for(view, name, &n);
-    if (st == SPFC_OK)
-        n->exact_auth = true;
-    return st;
+    return mark_authority(view, name, true);
 }
 
 void spfc_view_set_complete(spfc_view_t *view, int complete)

@@ -1,7 +1,9 @@
 /*
- * output.c - an outcome rendered for a person (text), for a program (JSON)
- * or for a mail header (Received-SPF, RFC 7208 section 9.1;
- * Authentication-Results, RFC 8601).
+ * output.c - the one writer of every output: a check's outcome for a
+ * person (text), for a program (JSON) or for a mail header (Received-SPF,
+ * RFC 7208 section 9.1; Authentication-Results, RFC 8601); batch lines
+ * (text and NDJSON); lint reports, lines, summaries, --diff and
+ * --flatten; bounce diagnoses.
  *
  * Everything in an outcome that came from DNS is hostile: record text,
  * explanations (exp= TXT, RFC 7208 section 6.2) and even domain names may

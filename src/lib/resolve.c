@@ -149,11 +149,12 @@ struct spfc_resolver {
 };
 
 /* Prefetch queries one check may send, whatever its evaluation suggests:
- * the evaluator's own hint budget per pass, RFC 7208 4.6.4's 10 terms
- * each with up to 10 MX/PTR names, now for the whole check.  Blocking
- * queries come on top: at most one per distinct lookup of an evaluation
- * (1 + 10 x 11 + exp + %{p}: 123), since each is pinned once answered. */
-#define HINT_QUERY_CAP 110u
+ * the evaluator's own hint budget per pass (SPFC_MAX_PREFETCH: RFC 7208
+ * 4.6.4's DNS-querying terms each with up to SPFC_MAX_MX_NAMES names), now
+ * for the whole check.  Blocking queries come on top: at most one per
+ * distinct lookup of an evaluation, since each is pinned once answered
+ * (the bound is written out in spfcheck.h, above spfc_resolver_run). */
+#define HINT_QUERY_CAP ((size_t)SPFC_MAX_PREFETCH)
 
 /*
  * Questions on the wire at once: paced to what the server answers, the
@@ -167,7 +168,7 @@ struct spfc_resolver {
  * answers; an answer that needed a retry halves it, at most once per
  * first-try timeout (one burst of losses is one congestion event).  The
  * rest wait in a queue, still deduplicated, and go out as answers come
- * back.  A single check never needs more than its bound of 233.
+ * back.  A single check never needs more than its bound (spfcheck.h).
  */
 #define WIRE_CAP_START 64u
 #define WIRE_CAP_MIN 8u
