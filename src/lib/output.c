@@ -1635,6 +1635,32 @@ static void diff_findings(spfc_buf_t *b, const spfc_lint_report_t *from,
         spfc_buf_putc(b, ']');
 }
 
+/* The record of one side of a diff: JSON string or null, or the text. */
+static void put_diff_record(spfc_buf_t *b, const spfc_lint_report_t *r,
+                            int json)
+{
+    if (r->record != NULL && json)
+        json_str(b, r->record, r->record_len);
+    else if (r->record != NULL)
+        put_disp(b, r->record, r->record_len);
+    else
+        spfc_buf_puts(b, json ? "null" : "(no SPF record)");
+}
+
+/* What changed between the two lints, in either form; returns how many
+ * networks lose authorisation. */
+static size_t diff_parts(spfc_buf_t *b, const spfc_lint_report_t *before,
+                         const spfc_lint_report_t *after, int json)
+{
+    size_t nlost = diff_nets(b, before, after, "lose", json);
+    diff_nets(b, after, before, "gain", json);
+    diff_terms(b, after, before, "added", json);
+    diff_terms(b, before, after, "removed", json);
+    diff_findings(b, after, before, "added", json);
+    diff_findings(b, before, after, "removed", json);
+    return nlost;
+}
+
 spfc_status_t spfc_output_lint_diff(FILE *out, const spfc_lint_report_t *before,
                                     const spfc_lint_report_t *after, int json,
                                     size_t *lost)
@@ -1647,21 +1673,10 @@ spfc_status_t spfc_output_lint_diff(FILE *out, const spfc_lint_report_t *before,
         spfc_buf_puts(&b, "{\"domain\":");
         json_cstr(&b, after->domain);
         json_key(&b, "before");
-        if (before->record != NULL)
-            json_str(&b, before->record, before->record_len);
-        else
-            spfc_buf_puts(&b, "null");
+        put_diff_record(&b, before, 1);
         json_key(&b, "after");
-        if (after->record != NULL)
-            json_str(&b, after->record, after->record_len);
-        else
-            spfc_buf_puts(&b, "null");
-        nlost = diff_nets(&b, before, after, "lose", 1);
-        diff_nets(&b, after, before, "gain", 1);
-        diff_terms(&b, after, before, "added", 1);
-        diff_terms(&b, before, after, "removed", 1);
-        diff_findings(&b, after, before, "added", 1);
-        diff_findings(&b, before, after, "removed", 1);
+        put_diff_record(&b, after, 1);
+        nlost = diff_parts(&b, before, after, 1);
         spfc_buf_printf(&b, ",\"lookups\":{\"before\":%u,\"after\":%u},"
                         "\"ipv4_addresses\":{\"before\":%llu,\"after\":%llu}}\n",
                         before->lookups, after->lookups,
@@ -1671,22 +1686,11 @@ spfc_status_t spfc_output_lint_diff(FILE *out, const spfc_lint_report_t *before,
         spfc_buf_puts(&b, "diff ");
         put_disps(&b, after->domain);
         spfc_buf_puts(&b, ": what the change does\n  before: ");
-        if (before->record != NULL)
-            put_disp(&b, before->record, before->record_len);
-        else
-            spfc_buf_puts(&b, "(no SPF record)");
+        put_diff_record(&b, before, 0);
         spfc_buf_puts(&b, "\n  after:  ");
-        if (after->record != NULL)
-            put_disp(&b, after->record, after->record_len);
-        else
-            spfc_buf_puts(&b, "(no SPF record)");
+        put_diff_record(&b, after, 0);
         spfc_buf_putc(&b, '\n');
-        nlost = diff_nets(&b, before, after, "lose", 0);
-        diff_nets(&b, after, before, "gain", 0);
-        diff_terms(&b, after, before, "added", 0);
-        diff_terms(&b, before, after, "removed", 0);
-        diff_findings(&b, after, before, "added", 0);
-        diff_findings(&b, before, after, "removed", 0);
+        nlost = diff_parts(&b, before, after, 0);
         spfc_buf_printf(&b, "  lookups: %u/%d before, %u/%d after\n"
                         "  IPv4 addresses authorised: %llu before, %llu after\n",
                         before->lookups, SPFC_MAX_DNS_TERMS, after->lookups,
