@@ -66,6 +66,11 @@ static void parse_one(const uint8_t *p, size_t n, size_t errlen)
         if (n > SPFC_BATCH_LINE_MAX + 1)
             abort(); /* over the limit must be an error */
         break;
+    case SPFC_BATCH_LINT:
+        in_buf(out, out->identity);
+        if (n > SPFC_BATCH_LINE_MAX + 1)
+            abort(); /* over the limit must be an error */
+        break;
     case SPFC_BATCH_SKIP:
         break;
     case SPFC_BATCH_ERROR:
@@ -137,6 +142,9 @@ static void run_batch(const uint8_t *data, size_t size)
     /* One output line per input line that is not blank or a comment. */
     size_t want = 0, got = 0;
     const uint8_t *p = data, *end = data + size;
+    /* The runner skips a UTF-8 byte-order mark before the first line. */
+    if (size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+        p += 3;
     spfc_batch_line_t *pl = malloc(sizeof(*pl));
     if (pl == NULL)
         abort();

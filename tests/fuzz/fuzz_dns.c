@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t neg_ttl = 0;
     spfc_status_t st = spfc_dns_decode(qname, qtype, abuf, alen, &arena,
                                        &rcode, &rrs, &n, &neg_ttl, &why);
-    if (st != SPFC_OK || rcode > SPFC_DNS_ERROR)
+    if (st != SPFC_OK || rcode > SPFC_DNS_REFUSED)
         abort();
     /* Only a negative answer takes its TTL from the reply, and never
      * more than the cap. */
@@ -59,6 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (!negative && neg_ttl != SPFC_NEG_TTL_DEFAULT))
         abort();
     if (rcode == SPFC_DNS_ERROR && (n != 0 || why == NULL))
+        abort();
+    /* a failure rcode of the server's carries no records */
+    if ((rcode == SPFC_DNS_SERVFAIL || rcode >= SPFC_DNS_FORMERR) && n != 0)
         abort();
     if (why != NULL)
         (void)strlen(why);
@@ -98,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     spfc_answer_t ans;
     if (st == SPFC_OK && spfc_view_lookup(view, qname, qtype, &ans)) {
-        if (ans.rcode > SPFC_DNS_ERROR)
+        if (ans.rcode > SPFC_DNS_REFUSED)
             abort();
         if (qtype != SPFC_TYPE_CNAME && ans.rcode == SPFC_DNS_NOERROR &&
             ans.n_rrs != n)
