@@ -15,7 +15,8 @@
  * text and JSON render, and the JSON parses (jansson) as UTF-8.
  */
 #define _GNU_SOURCE /* open_memstream */
-#include "spfc_private.h" /* spfc_view_set_answer, _set_name_rcode: test-only */
+#include "fuzz_view.h"
+#include "spfc_private.h" /* spfc_view_set_answer: test-only */
 
 #include <jansson.h>
 #include <stdint.h>
@@ -25,98 +26,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const names[] = {
-    "example.com",
-    "a.example.com",
-    "b.example.com",
-    "c.example.com",
-    "mx.example.com",
-    "mx2.example.com",
-    "1.2.0.192.in-addr.arpa",
-    "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
-    "host.example.com",
-    "example.net",
-    "_spf.example.net",
-    "3.2.0.192.in-addr.arpa",
-    "exp.example.com",
-    "2.0.192.in-addr.arpa",
-    "example",
-    "",
-};
-#define N_NAMES (sizeof(names) / sizeof(names[0]))
-
-
-typedef struct reader {
-    const uint8_t *p;
-    size_t left;
-    char name[256];
-} reader_t;
-
-static int get(reader_t *r, uint8_t *b)
-{
-    if (r->left == 0)
-        return 0;
-    *b = *r->p++;
-    r->left--;
-    return 1;
-}
-
-/* A name reference; points into the table or r->name. */
-static const char *get_name(reader_t *r, char *buf)
-{
-    uint8_t b, len;
-    if (!get(r, &b))
-        return NULL;
-    if (b < 0xF0)
-        return names[b % N_NAMES];
-    if (!get(r, &len) || len > r->left)
-        return NULL;
-    memcpy(buf, r->p, len);
-    buf[len] = '\0';
-    r->p += len;
-    r->left -= len;
-    return buf;
-}
-
-static void check_str(const char *s)
-{
-    if (s != NULL)
-        (void)strlen(s); /* ASan catches a missing NUL */
-}
-
-/* Strict UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t k;
-        unsigned min, cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            k = 1; min = 0x80; cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            k = 2; min = 0x800; cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            k = 3; min = 0x10000; cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (n - i <= k)
-            return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
 
 
 static void render(const spfc_lint_report_t *r)
@@ -254,83 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     spfc_view_set_complete(view, 1);
 
-    for (;;) {
-        uint8_t op, b;
-        char owner_buf[256], target_buf[256];
-        const char *owner;
-        spfc_rr_t rr;
-        memset(&rr, 0, sizeof(rr));
-        rr.ttl = 300;
-        if (!get(&r, &op) || (owner = get_name(&r, owner_buf)) == NULL)
-            break;
-        uint8_t bytes[16];
-        uint8_t *txt = NULL;
-        switch (op & 7) {
-        case 0:
-        case 1: {
-            size_t n = (op & 7) == 0 ? 4 : 16;
-            if (r.left < n)
-                goto ops_done;
-            memcpy(bytes, r.p, n);
-            r.p += n;
-            r.left -= n;
-            rr.type = (op & 7) == 0 ? SPFC_TYPE_A : SPFC_TYPE_AAAA;
-            rr.data = bytes;
-            rr.len = n;
-            break;
-        }
-        case 2:
-        case 7: {
-            size_t n;
-            if ((op & 7) == 2) {
-                uint8_t hi, lo;
-                if (!get(&r, &hi) || !get(&r, &lo))
-                    goto ops_done;
-                n = (size_t)hi << 8 | lo;
-            } else {
-                if (!get(&r, &b))
-                    goto ops_done;
-                n = b;
-            }
-            if (n > r.left)
-                n = r.left;
-            /* Exact-size copy: the view must not read past len. */
-            txt = malloc(n ? n : 1);
-            if (txt == NULL)
-                abort();
-            memcpy(txt, r.p, n);
-            r.p += n;
-            r.left -= n;
-            rr.type = SPFC_TYPE_TXT;
-            rr.data = txt;
-            rr.len = n;
-            break;
-        }
-        case 3:
-            if (!get(&r, &b))
-                goto ops_done;
-            rr.pref = b;
-            /* fall through */
-        case 4:
-        case 5:
-            rr.type = (op & 7) == 3 ? SPFC_TYPE_MX
-                    : (op & 7) == 4 ? SPFC_TYPE_PTR : SPFC_TYPE_CNAME;
-            if ((rr.name = get_name(&r, target_buf)) == NULL)
-                goto ops_done;
-            break;
-        case 6:
-            if (!get(&r, &b))
-                goto ops_done;
-            (void)spfc_view_set_name_rcode(view, owner, (spfc_rcode_t)(b % 5));
-            continue;
-        }
-        /* Names the view refuses (too long, NUL) are an error, not a crash. */
-        spfc_status_t st = spfc_view_add_rr(view, owner, &rr);
-        free(txt);
-        if (st == SPFC_ENOMEM)
-            abort();
-    }
-ops_done:;
+    fill_view(&r, view);
 
     spfc_lint_t *lint = NULL;
     spfc_step_t step;
