@@ -9,6 +9,7 @@
 #define _XOPEN_SOURCE 700 /* posix_openpt */
 
 #include "cli.h"
+#include "cli_run.h"
 #include "run.h"
 #include "spfcheck/spfcheck.h"
 
@@ -42,49 +43,6 @@
 /* Running the command                                                      */
 /* ------------------------------------------------------------------------ */
 
-typedef struct run {
-    int code;
-    char *out;
-    size_t out_len;
-    char *err;
-    size_t err_len;
-} run_t;
-
-/* Run spfcheck in-process with args (NULL-terminated, no argv[0]). */
-static run_t run_cli(const char *const *args)
-{
-    char *argv[MAX_ARGS + 2];
-    int argc = 0;
-    argv[argc++] = strdup("spfcheck");
-    for (size_t i = 0; args[i] != NULL; i++) {
-        ck_assert_int_lt(argc, MAX_ARGS);
-        argv[argc++] = strdup(args[i]);
-    }
-    argv[argc] = NULL;
-
-    run_t r = {0};
-    FILE *out = open_memstream(&r.out, &r.out_len);
-    FILE *err = open_memstream(&r.err, &r.err_len);
-    ck_assert_ptr_nonnull(out);
-    ck_assert_ptr_nonnull(err);
-    /* getopt permutes argv; keep our own copy of the pointers to free */
-    char *owned[MAX_ARGS + 2];
-    memcpy(owned, argv, sizeof(char *) * (size_t)(argc + 1));
-    r.code = spfc_cli_main(argc, argv, out, err);
-    ck_assert_int_eq(fclose(out), 0);
-    ck_assert_int_eq(fclose(err), 0);
-    for (int i = 0; i < argc; i++)
-        free(owned[i]);
-    return r;
-}
-
-static void run_free(run_t *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-#define RUN(...) run_cli((const char *const[]){__VA_ARGS__, NULL})
 
 static int count_lines(const char *s)
 {

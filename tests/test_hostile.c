@@ -16,6 +16,7 @@
 #define _GNU_SOURCE /* open_memstream, wait4, mkdtemp */
 
 #include "cli.h"
+#include "cli_run.h"
 #include "dnsd/spawn.h"
 #include "run.h"
 #include "spfc_private.h"
@@ -593,39 +594,6 @@ END_TEST
 /* 3. The command line                                                      */
 /* ------------------------------------------------------------------------ */
 
-typedef struct run {
-    int code;
-    char *out, *err;
-    size_t out_len, err_len;
-} run_t;
-
-static run_t cli(const char *const *args, size_t n)
-{
-    char **argv = calloc(n + 2, sizeof(char *));
-    char **owned = calloc(n + 2, sizeof(char *));
-    ck_assert_ptr_nonnull(argv);
-    argv[0] = strdup("spfcheck");
-    for (size_t i = 0; i < n; i++)
-        argv[i + 1] = strdup(args[i]);
-    memcpy(owned, argv, (n + 2) * sizeof(char *));
-    run_t r = {0};
-    FILE *out = open_memstream(&r.out, &r.out_len);
-    FILE *err = open_memstream(&r.err, &r.err_len);
-    r.code = spfc_cli_main((int)n + 1, argv, out, err);
-    fclose(out);
-    fclose(err);
-    for (size_t i = 0; i < n + 1; i++)
-        free(owned[i]);
-    free(owned);
-    free(argv);
-    return r;
-}
-
-static void run_free(run_t *r)
-{
-    free(r->out);
-    free(r->err);
-}
 
 /* One message line on stderr, short whatever the argument's size. */
 static void assert_usage(const run_t *r, const char *what)
@@ -661,7 +629,7 @@ START_TEST(cli_hostile_arguments)
     };
     for (size_t i = 0; i < sizeof(none_domains) / sizeof(none_domains[0]); i++) {
         const char *args[] = {"--offline", "-j", "--", none_domains[i], "192.0.2.1"};
-        run_t r = cli(args, 5);
+        run_t r = run_cli_argv(args, 5);
         ck_assert_msg(r.code == 6, "'%s': exit %d %s", none_domains[i], r.code, r.err);
         assert_json(&r, "none", 6);
         run_free(&r);
@@ -671,7 +639,7 @@ START_TEST(cli_hostile_arguments)
     static const char *const empty_domains[] = {"", "@", "x@", "-x.example.com@"};
     for (size_t i = 0; i < sizeof(empty_domains) / sizeof(empty_domains[0]); i++) {
         const char *args[] = {"--offline", "-j", "--", empty_domains[i], "192.0.2.1"};
-        run_t r = cli(args, 5);
+        run_t r = run_cli_argv(args, 5);
         assert_usage(&r, empty_domains[i]);
         ck_assert_ptr_nonnull(strstr(r.err, "empty") != NULL ? r.err
                                                              : strstr(r.err, "nothing after"));
@@ -685,7 +653,7 @@ START_TEST(cli_hostile_arguments)
     };
     for (size_t i = 0; i < sizeof(bad_ips) / sizeof(bad_ips[0]); i++) {
         const char *args[] = {"--offline", "example.com", bad_ips[i]};
-        run_t r = cli(args, 3);
+        run_t r = run_cli_argv(args, 3);
         assert_usage(&r, bad_ips[i]);
         run_free(&r);
     }
@@ -700,49 +668,49 @@ START_TEST(cli_huge_and_binary_arguments)
     char *bigrec = repeat(" ip4:198.51.100.1", 6000, "v=spf1", " ip4:192.0.2.1 -all");
     {
         const char *args[] = {"--offline", "-j", big, "192.0.2.1"};
-        run_t r = cli(args, 4);
+        run_t r = run_cli_argv(args, 4);
         assert_json(&r, "none", 6);
         run_free(&r);
     }
     {
         const char *args[] = {"--offline", "-j", bigdom, "192.0.2.1"};
-        run_t r = cli(args, 4);
+        run_t r = run_cli_argv(args, 4);
         assert_json(&r, "none", 6);
         run_free(&r);
     }
     {
         const char *args[] = {"--offline", "example.com", big};
-        run_t r = cli(args, 3);
+        run_t r = run_cli_argv(args, 3);
         assert_usage(&r, "100 KB IP");
         run_free(&r);
     }
     {
         const char *args[] = {"--offline", "-j", "--helo", big, "192.0.2.1"};
-        run_t r = cli(args, 5);
+        run_t r = run_cli_argv(args, 5);
         assert_json(&r, "none", 6);
         run_free(&r);
     }
     {
         const char *args[] = {"--offline", "-j", "-r", bigrec, "example.com", "192.0.2.1"};
-        run_t r = cli(args, 6);
+        run_t r = run_cli_argv(args, 6);
         assert_json(&r, "pass", 0);
         run_free(&r);
     }
     {
         const char *args[] = {"--offline", "-v", "-r", bigrec, "example.com", "192.0.2.9"};
-        run_t r = cli(args, 6);
+        run_t r = run_cli_argv(args, 6);
         ck_assert_int_eq(r.code, 1);
         run_free(&r);
     }
     {
         const char *args[] = {"--offline", "-z", big, "example.com", "192.0.2.1"};
-        run_t r = cli(args, 5);
+        run_t r = run_cli_argv(args, 5);
         assert_usage(&r, "100 KB zone path");
         run_free(&r);
     }
     {
         const char *args[] = {"--offline", "--server", big, "example.com", "192.0.2.1"};
-        run_t r = cli(args, 5);
+        run_t r = run_cli_argv(args, 5);
         assert_usage(&r, "100 KB server");
         run_free(&r);
     }
@@ -750,7 +718,7 @@ START_TEST(cli_huge_and_binary_arguments)
         const char *args[] = {"--offline", big, "example.com", "192.0.2.1"};
         big[0] = '-';
         big[1] = '-';
-        run_t r = cli(args, 4);
+        run_t r = run_cli_argv(args, 4);
         assert_usage(&r, "100 KB option");
         run_free(&r);
     }
@@ -778,7 +746,7 @@ START_TEST(cli_huge_and_binary_arguments)
         snprintf(record, sizeof record, "v=spf1 %s", garbage[2]);
         const char *args[] = {"--offline", "-j", "--helo", garbage[1], "-r", record,
                               "--", garbage[0], "192.0.2.1"};
-        run_t r = cli(args, 9);
+        run_t r = run_cli_argv(args, 9);
         if (r.code == 64 && round % 2 == 0) {
             assert_usage(&r, "garbage");
             ck_assert_ptr_nonnull(strstr(r.err, "internationalised"));

@@ -14,6 +14,7 @@
 #include "spfc_private.h"
 
 #include "cli.h"
+#include "cli_run.h"
 #include "dnsd/spawn.h"
 
 #include <check.h>
@@ -530,34 +531,6 @@ END_TEST
 /* The command: exit codes and JSON                                         */
 /* ------------------------------------------------------------------------ */
 
-typedef struct run {
-    int code;
-    char *out, *err;
-    size_t out_len, err_len;
-} run_t;
-
-static run_t run_cli(const char *const *args)
-{
-    char *argv[32];
-    int argc = 0;
-    argv[argc++] = strdup("spfcheck");
-    for (size_t i = 0; args[i] != NULL && argc < 30; i++)
-        argv[argc++] = strdup(args[i]);
-    argv[argc] = NULL;
-    char *owned[32];
-    memcpy(owned, argv, sizeof(char *) * (size_t)(argc + 1));
-    run_t r = {0};
-    FILE *out = open_memstream(&r.out, &r.out_len);
-    FILE *err = open_memstream(&r.err, &r.err_len);
-    r.code = spfc_cli_main(argc, argv, out, err);
-    fclose(out);
-    fclose(err);
-    for (int i = 0; i < argc; i++)
-        free(owned[i]);
-    return r;
-}
-
-#define RUN(...) run_cli((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct {
     const char *domain;

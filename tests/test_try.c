@@ -11,6 +11,7 @@
 #define _GNU_SOURCE /* open_memstream, strdup */
 
 #include "cli.h"
+#include "cli_run.h"
 #include "run.h"
 #include "spfcheck/spfcheck.h"
 
@@ -21,48 +22,7 @@
 #include <string.h>
 
 #define ZONE SPFC_TESTS_DIR "/zones/try.zone"
-#define MAX_ARGS 32
 
-typedef struct run {
-    int code;
-    char *out;
-    size_t out_len;
-    char *err;
-    size_t err_len;
-} run_t;
-
-/* Run spfcheck in-process with args (NULL-terminated, no argv[0]). */
-static run_t run_cli(const char *const *args)
-{
-    char *argv[MAX_ARGS + 2], *owned[MAX_ARGS + 2];
-    int argc = 0;
-    argv[argc++] = strdup("spfcheck");
-    for (size_t i = 0; args[i] != NULL; i++) {
-        ck_assert_int_lt(argc, MAX_ARGS);
-        argv[argc++] = strdup(args[i]);
-    }
-    argv[argc] = NULL;
-    memcpy(owned, argv, sizeof(char *) * (size_t)(argc + 1));
-    run_t r = {0};
-    FILE *out = open_memstream(&r.out, &r.out_len);
-    FILE *err = open_memstream(&r.err, &r.err_len);
-    ck_assert_ptr_nonnull(out);
-    ck_assert_ptr_nonnull(err);
-    r.code = spfc_cli_main(argc, argv, out, err);
-    ck_assert_int_eq(fclose(out), 0);
-    ck_assert_int_eq(fclose(err), 0);
-    for (int i = 0; i < argc; i++)
-        free(owned[i]);
-    return r;
-}
-
-static void run_free(run_t *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-#define RUN(...) run_cli((const char *const[]){__VA_ARGS__, NULL})
 
 static json_t *parse_json(const char *text, size_t len)
 {
