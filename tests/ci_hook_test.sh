@@ -79,5 +79,41 @@ batch 1 batch-fail
 grep -qx "fail 203.0.113.9 example.net" "$tmp/out" ||
     { echo "FAIL batch-fail: no fail line"; fails=$((fails + 1)); }
 
+# Every apt-get install of docs/ci.md installs what the build needs: the
+# compiler, cmake, pkg-config and the Debian package of each pkg-config
+# module CMakeLists.txt requires (found through dpkg, so a module added
+# there is checked here without editing this test).
+modules=$(sed -n 's/^set(SPFC_LIB_PKG_MODULES \(.*\))$/\1/p' "$src/CMakeLists.txt" |
+    tr -d '"' | sed 's/[<>=][^ ]*//g')
+[ -n "$modules" ] || { echo "FAIL ci-deps: no SPFC_LIB_PKG_MODULES"; fails=$((fails + 1)); }
+need="build-essential cmake pkg-config"
+for m in $modules; do
+    pc=$(pkg-config --variable=pcfiledir "$m")/$m.pc
+    pkg=$(dpkg -S "$pc" 2>/dev/null | sed -n '1s/[:,].*//p')
+    [ -n "$pkg" ] || { echo "FAIL ci-deps: no Debian package owns $pc"; fails=$((fails + 1)); }
+    need="$need $pkg"
+done
+# One install command a line: join continued lines (a trailing "\" in
+# shell, a deeper indent in YAML lists) before looking at them.
+awk '/apt-get install/ { cmd = $0; ind = match($0, /[^ ]/); next_cont = /\\$/
+        while ((getline l) > 0) {
+            li = match(l, /[^ ]/)
+            if (next_cont || li > ind) { cmd = cmd " " l; next_cont = l ~ /\\$/ }
+            else break
+        }
+        print cmd }' "$src/docs/ci.md" > "$tmp/installs"
+n=$(wc -l < "$tmp/installs")
+[ "$n" -ge 3 ] || { echo "FAIL ci-deps: $n install commands in docs/ci.md"; fails=$((fails + 1)); }
+while IFS= read -r cmd; do
+    for pkg in $need; do
+        case " $(echo "$cmd" | tr -s '\\ ' '  ') " in
+        *" $pkg "*) ;;
+        *) echo "FAIL ci-deps: docs/ci.md installs without $pkg: $cmd"
+           fails=$((fails + 1)) ;;
+        esac
+    done
+done < "$tmp/installs"
+echo "ok   ci-deps ($n install commands, $(echo $need | wc -w) packages)"
+
 [ "$fails" -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
