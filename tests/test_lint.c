@@ -145,6 +145,16 @@ static const struct {
      "IPv6 senders get permerror", 1},
     {"v6warn.lint.test", SPFC_LINT_IPV6_TRAP, SPFC_LINT_WARNING, NULL,
      "v4a.lint.test has an A record and no AAAA", 0},
+    {"rr99.lint.test", SPFC_LINT_SPF_RR_TYPE, SPFC_LINT_WARNING, NULL,
+     "RFC 7208 section 14.1 retired the type and receivers use only TXT", 0},
+    {"rr99diff.lint.test", SPFC_LINT_SPF_RR_TYPE, SPFC_LINT_WARNING, NULL,
+     "type 99 (SPF) record that differs from its TXT record", 0},
+    {"rr99only.lint.test", SPFC_LINT_SPF_RR_ONLY, SPFC_LINT_ERROR, NULL,
+     "publishes SPF only as a type 99 record; receivers read TXT only", 1},
+    {"inc99.lint.test", SPFC_LINT_TARGET_NO_SPF, SPFC_LINT_ERROR,
+     "include:rr99only.lint.test", "rr99only.lint.test publishes SPF only as a"
+     " type 99 record, which receivers do not read; include: needs a domain"
+     " that does in TXT", 2},
 };
 
 START_TEST(each_finding)
@@ -358,6 +368,77 @@ START_TEST(dns_failure_reported)
 }
 END_TEST
 
+/* A domain with only a type 99 record: spf-rr-only in place of no-record
+ * (and still no record: exit 6); a clean record has no type 99 finding
+ * (clean_record_has_no_findings), and the rr99 one only the warning. */
+START_TEST(spf99_only_replaces_no_record)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = lint_offline(v, "rr99only.lint.test");
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_int_eq(r->no_record, 1);
+    ck_assert_ptr_null(find(r, SPFC_LINT_NO_RECORD));
+    ck_assert_ptr_null(find(r, SPFC_LINT_SPF_RR_TYPE));
+    const spfc_lint_finding_t *f = find(r, SPFC_LINT_SPF_RR_ONLY);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_str_eq(f->domain, "rr99only.lint.test");
+    /* the type 99 record is shown, v=spf1 marked */
+    ck_assert_uint_eq(f->record_len, strlen("v=spf1 ip4:192.0.2.0/24 -all"));
+    ck_assert_uint_eq(f->length, 6);
+    ck_assert_uint_eq(count_code(r, SPFC_LINT_SPF_RR_ONLY), 1);
+    spfc_lint_free(l);
+
+    l = lint_offline(v, "rr99.lint.test");
+    r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->n_findings, 1);
+    ck_assert_uint_eq(r->n_warnings, 1);
+    ck_assert_int_eq(r->no_record, 0);
+    ck_assert_ptr_null(strstr(find(r, SPFC_LINT_SPF_RR_TYPE)->message, "differs"));
+    spfc_lint_free(l);
+
+    /* the include target's own error is reported once, beside the
+     * include's */
+    l = lint_offline(v, "inc99.lint.test");
+    r = spfc_lint_report(l);
+    ck_assert_uint_eq(count_code(r, SPFC_LINT_SPF_RR_ONLY), 1);
+    ck_assert_str_eq(find(r, SPFC_LINT_SPF_RR_ONLY)->domain, "rr99only.lint.test");
+    ck_assert_int_eq(r->no_record, 0);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* A --record override is the record under test: its name's type 99 is not
+ * asked (the lint lists no key for it), and it is not judged. */
+START_TEST(spf99_not_asked_for_override)
+{
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    const char *text = "v=spf1 ip4:192.0.2.0/24 -all";
+    ck_assert_int_eq(spfc_view_override_txt(v, "o.l.test", text, strlen(text)),
+                     SPFC_OK);
+    spfc_lint_t *l = NULL;
+    spfc_step_t step;
+    ck_assert_int_eq(spfc_lint_new("o.l.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_eval(l, v, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_DONE);
+    ck_assert_uint_eq(spfc_lint_report(l)->n_findings, 0);
+    spfc_lint_free(l);
+
+    /* without the override the same view needs both, in one round */
+    ck_assert_int_eq(spfc_lint_new("p.l.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_eval(l, v, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_NEED);
+    const spfc_key_t *keys;
+    ck_assert_uint_eq(spfc_lint_needs(l, &keys), 2);
+    ck_assert_uint_eq(keys[0].type, SPFC_TYPE_TXT);
+    ck_assert_uint_eq(keys[1].type, SPFC_TYPE_SPF);
+    ck_assert_str_eq(keys[1].name, "p.l.test");
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Round trips: a copying driver fetches each round from the full view      */
 /* ------------------------------------------------------------------------ */
@@ -400,10 +481,12 @@ START_TEST(round_trips_follow_depth)
     ck_assert_int_eq(spfc_lint_new("deep.lint.test", &l), SPFC_OK);
     size_t fetched;
     /* deep -> d1a, d1b -> d2a, d2b (+ A/AAAA of h1, h2) -> A/AAAA of h3..h6:
-     * 10 lookups, 17 answers, 4 round trips (a sequential walk takes 17). */
+     * 10 lookups, 22 answers (each of the 5 records asked as TXT and as
+     * type 99 in the same round), 4 round trips (a sequential walk takes
+     * 22). */
     unsigned rounds = drive(l, v, &fetched);
     ck_assert_uint_eq(rounds, 4);
-    ck_assert_uint_eq(fetched, 5 + 2 * 6);
+    ck_assert_uint_eq(fetched, 2 * 5 + 2 * 6);
     const spfc_lint_report_t *r = spfc_lint_report(l);
     ck_assert_uint_eq(r->lookups, 10);
     ck_assert_uint_eq(r->n_findings, 0);
@@ -516,7 +599,7 @@ START_TEST(loops_and_huge_mx)
     size_t fetched;
     unsigned rounds = drive(l, v, &fetched);
     ck_assert_uint_eq(rounds, 2);
-    ck_assert_uint_eq(fetched, 2); /* TXT, then MX */
+    ck_assert_uint_eq(fetched, 3); /* TXT and type 99, then MX */
     const spfc_lint_report_t *r = spfc_lint_report(l);
     ck_assert_ptr_nonnull(find(r, SPFC_LINT_TOO_MANY_MX));
     ck_assert_ptr_nonnull(find(r, SPFC_LINT_PTR));
@@ -546,6 +629,10 @@ static const struct {
     {"norecord.lint.test", NULL, 6},
     {"nm-quotes.lint.test", NULL, 6},
     {"nothing.lint.test", NULL, 6},
+    {"rr99.lint.test", NULL, 0},         /* a type 99 record: a warning */
+    {"rr99.lint.test", "--strict", 1},
+    {"rr99only.lint.test", NULL, 6},     /* only type 99: no record */
+    {"inc99.lint.test", NULL, 4},
 };
 
 START_TEST(exit_codes)
@@ -680,7 +767,7 @@ START_TEST(resolver_rounds_and_dns_failure)
     ck_assert_int_eq(spfc_lint_new("deep.lint.test", &l), SPFC_OK);
     ck_assert_int_eq(spfc_lint_run(res, l, &st), SPFC_OK);
     ck_assert_uint_eq(st.rounds, 4);
-    ck_assert_uint_eq(st.queries_sent, 17);
+    ck_assert_uint_eq(st.queries_sent, 22); /* 5 records (TXT, 99), 6 hosts */
     ck_assert_uint_eq(spfc_lint_report(l)->lookups, 10);
     ck_assert_uint_eq(spfc_lint_report(l)->n_findings, 0);
     spfc_lint_free(l);
@@ -700,6 +787,76 @@ START_TEST(resolver_rounds_and_dns_failure)
     free(r.out);
     free(r.err);
     dnsd_stop(&d);
+}
+END_TEST
+
+/* Questions spfc_dnsd's --count-names file lists for (name, type), or
+ * for any name of type when name is NULL (tries over UDP and TCP). */
+static unsigned long asked(const char *file, const char *name, unsigned type)
+{
+    FILE *fp = fopen(file, "r");
+    char line[300], n[260];
+    unsigned t;
+    unsigned long u, c, total = 0;
+    ck_assert_ptr_nonnull(fp);
+    while (fgets(line, sizeof line, fp) != NULL)
+        if (sscanf(line, "%259s %u %lu %lu", n, &t, &u, &c) == 4 && t == type &&
+            (name == NULL || strcmp(n, name) == 0))
+            total += u + c;
+    fclose(fp);
+    return total;
+}
+
+/* spfc_dnsd serves type 99 from its zone: the lint asks it once beside
+ * the TXT lookup and warns; a check never asks for it (RFC 7208 3.1). */
+static void spf99_serve(dnsd_proc_t *d, char *names, char server[64])
+{
+    strcpy(names, "/tmp/spfc_lint_namesXXXXXX");
+    int fd = mkstemp(names);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    const char *args[] = {"--zone", ZONE, "--count-names", names, NULL};
+    ck_assert_int_eq(dnsd_start(d, SPFC_DNSD, args), 0);
+    snprintf(server, 64, "127.0.0.1:%d", d->port);
+}
+
+START_TEST(spf99_over_the_wire)
+{
+    dnsd_proc_t d;
+    char names[40], server[64];
+    spf99_serve(&d, names, server);
+    run_t r = RUN("-s", server, "rr99.lint.test");
+    ck_assert_msg(r.code == 0, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "warning [spf-rr-type] rr99.lint.test"
+                                        " also publishes a type 99"));
+    free(r.out);
+    free(r.err);
+    r = RUN("-s", server, "-j", "rr99only.lint.test");
+    ck_assert_msg(r.code == 6, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "\"code\":\"spf-rr-only\""));
+    ck_assert_ptr_null(strstr(r.out, "\"no-record\""));
+    free(r.out);
+    free(r.err);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    ck_assert_uint_eq(asked(names, "rr99.lint.test", SPFC_TYPE_SPF), 1);
+    ck_assert_uint_eq(asked(names, "rr99only.lint.test", SPFC_TYPE_SPF), 1);
+    unlink(names);
+
+    /* check mode: TXT only, whatever the name publishes */
+    spf99_serve(&d, names, server);
+    r = RUN("-s", server, "rr99.lint.test", "192.0.2.1");
+    ck_assert_ptr_nonnull(strstr(r.out, "pass"));
+    free(r.out);
+    free(r.err);
+    r = RUN("-s", server, "rr99only.lint.test", "192.0.2.1");
+    ck_assert_ptr_nonnull(strstr(r.out, "none"));
+    free(r.out);
+    free(r.err);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    ck_assert_uint_eq(asked(names, "rr99.lint.test", SPFC_TYPE_TXT), 1);
+    ck_assert_uint_eq(asked(names, "rr99only.lint.test", SPFC_TYPE_TXT), 1);
+    ck_assert_uint_eq(asked(names, NULL, SPFC_TYPE_SPF), 0);
+    unlink(names);
 }
 END_TEST
 
@@ -755,21 +912,22 @@ START_TEST(esp_record_round_trips)
     spfc_resolver_stats_t st;
 
     /* TXT esp; its A, AAAA, MX and the four includes' TXT; the MX hosts'
-     * A and AAAA and the four nested includes' TXT: 1 + 7 + 8. */
+     * A and AAAA and the four nested includes' TXT: 1 + 7 + 8; and each
+     * of the 9 records' type 99 beside its TXT, in the same round. */
     lint_esp(server, 0, 0, &st);
     ck_assert_uint_eq(st.rounds, 3);
-    ck_assert_uint_eq(st.queries_sent, 16);
+    ck_assert_uint_eq(st.queries_sent, 16 + 9);
 
     lint_esp(server, 1, 0, &st);
-    ck_assert_uint_eq(st.rounds, 16);
-    ck_assert_uint_eq(st.queries_sent, 16);
+    ck_assert_uint_eq(st.rounds, 16 + 9);
+    ck_assert_uint_eq(st.queries_sent, 16 + 9);
 
-    /* The job form (batch lint lines): the same 16 questions, each sent
+    /* The job form (batch lint lines): the same 25 questions, each sent
      * once; its passes run as answers arrive, at least one a level. */
     lint_esp(server, 0, 1, &st);
-    ck_assert_uint_eq(st.queries_sent, 16);
+    ck_assert_uint_eq(st.queries_sent, 16 + 9);
     ck_assert_uint_ge(st.rounds, 4);
-    ck_assert_uint_le(st.rounds, 17);
+    ck_assert_uint_le(st.rounds, 16 + 9 + 1);
     ck_assert_int_eq(dnsd_stop(&d), 0);
 }
 END_TEST
@@ -1007,6 +1165,8 @@ static Suite *lint_suite(void)
                         (int)(sizeof near_misses / sizeof near_misses[0]));
     tcase_add_test(tc, syntax_error_path);
     tcase_add_test(tc, dns_failure_reported);
+    tcase_add_test(tc, spf99_only_replaces_no_record);
+    tcase_add_test(tc, spf99_not_asked_for_override);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("walk");
@@ -1025,6 +1185,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, resolver_rounds_and_dns_failure);
     tcase_add_test(tc, esp_record_round_trips);
     tcase_add_test(tc, lint_job_deadline_and_cancel);
+    tcase_add_test(tc, spf99_over_the_wire);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 

@@ -448,6 +448,7 @@ const char *spfc_type_str(uint16_t type)
     case SPFC_TYPE_MX: return "MX";
     case SPFC_TYPE_TXT: return "TXT";
     case SPFC_TYPE_AAAA: return "AAAA";
+    case SPFC_TYPE_SPF: return "SPF";
     default: return "OTHER";
     }
 }
