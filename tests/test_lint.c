@@ -136,6 +136,15 @@ static const struct {
      "ip4:10.0.0.0/8", "wider than /16", 0},
     {"wide6.lint.test", SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING,
      "ip6:2001::/16", "wider than /32", 0},
+    {"wide4fail.lint.test", SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING,
+     "-ip4:10.0.0.0/8", "-ip4:10.0.0.0/8 denies a network wider than /16", 0},
+    {"wide4soft.lint.test", SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING,
+     "~ip4:10.0.0.0/8", "~ip4:10.0.0.0/8 soft-fails a network wider than /16", 0},
+    {"wide6neutral.lint.test", SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING,
+     "?ip6:2001::/16", "?ip6:2001::/16 gives neutral to a network wider than /32", 0},
+    {"dupnetq.lint.test", SPFC_LINT_DUPLICATE_NETWORK, SPFC_LINT_WARNING,
+     "-ip4:192.0.2.0/24", "already lists with the qualifier '+' (it authorises"
+     " it): the two disagree", 0},
     {"nullmx.lint.test", SPFC_LINT_NULL_MX, SPFC_LINT_WARNING, "mx", "null MX", 0},
     {"glued.lint.test", SPFC_LINT_GLUED, SPFC_LINT_WARNING,
      "include:_spf.esp.lint.testinclude:clean.lint.test", "joined without a space", -1},
@@ -403,6 +412,34 @@ START_TEST(spf99_only_replaces_no_record)
     ck_assert_uint_eq(count_code(r, SPFC_LINT_SPF_RR_ONLY), 1);
     ck_assert_str_eq(find(r, SPFC_LINT_SPF_RR_ONLY)->domain, "rr99only.lint.test");
     ck_assert_int_eq(r->no_record, 0);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* Only a "+" term authorises: the messages about networks say what the
+ * term's qualifier does, never "authorises" for -, ~ or ?. */
+START_TEST(network_findings_follow_qualifier)
+{
+    static const char *const domains[] = {"wide4fail.lint.test", "wide4soft.lint.test",
+                                          "wide6neutral.lint.test", "dupnetq.lint.test"};
+    spfc_view_t *v = zone_view();
+    for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++) {
+        spfc_lint_t *l = lint_offline(v, domains[i]);
+        const spfc_lint_report_t *r = spfc_lint_report(l);
+        ck_assert_uint_eq(r->n_findings, 1);
+        const char *m = r->findings[0].message;
+        /* the one authorising term of dupnetq is named as the other's */
+        const char *said = strstr(m, "authorises");
+        ck_assert_msg(said == NULL || strstr(m, "(it authorises it)") == said - 4,
+                      "%s: %s", domains[i], m);
+        ck_assert_ptr_null(strstr(m, "than any mail service needs"));
+        spfc_lint_free(l);
+    }
+    /* and a "+" one still says it does */
+    spfc_lint_t *l = lint_offline(v, "wide4.lint.test");
+    ck_assert_ptr_nonnull(strstr(find(spfc_lint_report(l), SPFC_LINT_WIDE_NETWORK)->message,
+                                 "ip4:10.0.0.0/8 authorises a network wider than /16"));
     spfc_lint_free(l);
     spfc_view_free(v);
 }
@@ -1167,6 +1204,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, dns_failure_reported);
     tcase_add_test(tc, spf99_only_replaces_no_record);
     tcase_add_test(tc, spf99_not_asked_for_override);
+    tcase_add_test(tc, network_findings_follow_qualifier);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("walk");

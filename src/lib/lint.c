@@ -46,6 +46,7 @@ typedef struct seen {
     const char *name;     /* include target (canonical) */
     spfc_ip_t ip;         /* network */
     unsigned prefix;
+    char qualifier;       /* of the network's term */
 } seen_t;
 
 /* A failed answer kept across fetch rounds: the resolver stores errors
@@ -595,6 +596,18 @@ static const char *glued_word(const char *spec)
     return NULL;
 }
 
+/* What a term does to the senders it matches (RFC 7208 4.6.2: its
+ * qualifier's result), in a finding's words: only "+" authorises. */
+static const char *qualifier_verb(char qualifier)
+{
+    switch (qualifier) {
+    case '-': return "denies";
+    case '~': return "soft-fails";
+    case '?': return "gives neutral to";
+    default: return "authorises";
+    }
+}
+
 /* ip4/ip6: host bits, width, the same network twice. */
 static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
                          bool authorises)
@@ -615,9 +628,12 @@ static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
     }
     if (r == W_OK && prefix < (v4 ? 16u : 32u))
         r = TERM_FINDING(l, SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING, w, t,
-                         "%s authorises a network wider than /%u: far more"
-                         " addresses than any mail service needs",
-                         t->text, v4 ? 16u : 32u);
+                         "%s %s a network wider than /%u: %s", t->text,
+                         qualifier_verb(t->qualifier), v4 ? 16u : 32u,
+                         t->qualifier == '+'
+                             ? "far more addresses than any mail service needs"
+                             : "far more addresses than one term usually means"
+                               " (is the prefix length right?)");
     for (size_t i = 0; r == W_OK && i < l->n_seen; i++) {
         const seen_t *s = &l->seen[i];
         if (s->name != NULL || s->prefix != prefix || s->ip.family != net.family ||
@@ -625,9 +641,19 @@ static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
             continue;
         if (s->offset == t->offset && spfc_strcasecmp(s->domain, w->domain) == 0)
             break; /* the same term, walked again */
-        r = TERM_FINDING(l, SPFC_LINT_DUPLICATE_NETWORK, SPFC_LINT_WARNING, w, t,
-                         "%s repeats a network already listed in the record"
-                         " of %s", t->text, s->domain);
+        /* Listed with another qualifier, the two terms disagree on what
+         * the network's senders get, and the first one met decides. */
+        if (s->qualifier != t->qualifier)
+            r = TERM_FINDING(l, SPFC_LINT_DUPLICATE_NETWORK, SPFC_LINT_WARNING, w, t,
+                             "%s lists a network that the record of %s already"
+                             " lists with the qualifier '%c' (it %s it): the"
+                             " two disagree, and the first one met decides",
+                             t->text, s->domain, s->qualifier,
+                             qualifier_verb(s->qualifier));
+        else
+            r = TERM_FINDING(l, SPFC_LINT_DUPLICATE_NETWORK, SPFC_LINT_WARNING, w, t,
+                             "%s repeats a network already listed in the record"
+                             " of %s", t->text, s->domain);
         break;
     }
     if (r != W_OK)
@@ -636,7 +662,8 @@ static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
         if (!spfc_grow((void **)&l->seen, &l->cap_seen, l->n_seen, sizeof(*l->seen)))
             return W_NOMEM;
         l->seen[l->n_seen++] = (seen_t){.domain = w->domain, .offset = t->offset,
-                                        .ip = net, .prefix = prefix};
+                                        .ip = net, .prefix = prefix,
+                                        .qualifier = t->qualifier};
     }
     if (authorises && t->qualifier == '+')
         return add_network(l, &net, prefix, w->domain);
