@@ -1113,6 +1113,130 @@ START_TEST(expect_file)
 }
 END_TEST
 
+/* With an IP: the check prints as usual, then each assertion with the
+ * term that decided it; the status is the assertions' (0 all hold, 1 one
+ * does not), not the check's result. */
+START_TEST(expect_with_ip)
+{
+    /* holds, with and without SENDER; the check itself fails (exit 1
+     * without --expect) */
+    run_t r = RUN("--offline", "-z", ZONE, "clean.lint.test", "10.0.0.9", "--expect",
+                  "pass:192.0.2.10", "--expect", "pass:198.51.100.25:bounce@clean.lint.test",
+                  "--expect", "fail:10.0.0.9");
+    ck_assert_msg(r.code == 0, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_int_eq(strncmp(r.out, "fail: 10.0.0.9 is not authorized", 32), 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "\nexpectations: 3 of 3 hold\n"
+                                        "  ok   pass:192.0.2.10 (decided by ip4:192.0.2.0/24)\n"
+                                        "  ok   pass:198.51.100.25:bounce@clean.lint.test"
+                                        " (decided by mx)\n"
+                                        "  ok   fail:10.0.0.9 (decided by -all)\n"));
+    ck_assert_uint_eq(r.err_len, 0);
+    free(r.out);
+    free(r.err);
+
+    /* one differs: exit 1 although the check passes (exit 0 without) */
+    r = RUN("--offline", "-z", ZONE, "clean.lint.test", "192.0.2.10", "--expect",
+            "pass:192.0.2.11", "--expect", "softfail:198.51.100.77");
+    ck_assert_msg(r.code == 1, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_int_eq(strncmp(r.out, "pass: 192.0.2.10", 16), 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "expectations: 1 of 2 hold"));
+    ck_assert_ptr_nonnull(strstr(r.out, "FAIL softfail:198.51.100.77: got pass "
+                                        "(decided by include:_spf.esp.lint.test)"));
+    free(r.out);
+    free(r.err);
+
+    /* --quiet: the check's word only, the status says the rest */
+    r = RUN("--offline", "-z", ZONE, "-q", "clean.lint.test", "192.0.2.10", "--expect",
+            "fail:192.0.2.11");
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_str_eq(r.out, "pass\n");
+    free(r.out);
+    free(r.err);
+
+    /* --expect-file, with a HELO column */
+    char *file = write_tmp("pass 192.0.2.10\n"
+                           "fail 10.0.0.1 x@clean.lint.test helo.example.org\n"
+                           "pass 10.0.0.2  # not a sender\n");
+    r = RUN("--offline", "-z", ZONE, "--expect-file", file, "clean.lint.test",
+            "192.0.2.10");
+    ck_assert_msg(r.code == 1, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "expectations: 2 of 3 hold"));
+    ck_assert_ptr_nonnull(strstr(r.out, "FAIL pass:10.0.0.2: got fail (decided by -all)"));
+    free(r.out);
+    free(r.err);
+    unlink(file);
+    free(file);
+}
+END_TEST
+
+/* spfc_lint_expect_only: the assertions without the walk, so a broken
+ * policy gives no findings, and only the checks' answers are asked. */
+START_TEST(expect_only_no_walk)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = NULL;
+    spfc_ip_t ip;
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &ip), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_new("voids.lint.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_expect_only(l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_expect(l, SPFC_RESULT_PERMERROR, &ip, NULL, NULL), SPFC_OK);
+    size_t fetched;
+    unsigned rounds = drive(l, v, &fetched);
+    ck_assert_uint_ge(rounds, 1);
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->n_findings, 0);
+    ck_assert_uint_eq(r->n_nodes, 0);
+    ck_assert_int_eq(r->no_record, 0);
+    ck_assert_uint_eq(r->n_expectations, 1);
+    ck_assert_uint_eq(r->n_expectations_failed, 0);
+    spfc_lint_free(l);
+    /* and the walk's own questions (type 99) are not among them */
+    ck_assert_int_eq(spfc_lint_new("clean.lint.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_expect_only(l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_expect(l, SPFC_RESULT_PASS, &ip, NULL, NULL), SPFC_OK);
+    spfc_view_t *empty = NULL;
+    ck_assert_int_eq(spfc_view_new(&empty), SPFC_OK);
+    spfc_step_t step;
+    ck_assert_int_eq(spfc_lint_eval(l, empty, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_NEED);
+    const spfc_key_t *keys;
+    size_t n = spfc_lint_needs(l, &keys);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_ne(keys[i].type, SPFC_TYPE_SPF);
+    spfc_view_free(empty);
+    spfc_lint_free(l);
+    ck_assert_int_eq(spfc_lint_expect_only(NULL), SPFC_EINVAL);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* With an IP and --json: the check's object, then the assertions' object
+ * on its own line. */
+START_TEST(expect_with_ip_json)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "-j", "clean.lint.test", "192.0.2.10",
+                  "--expect", "neutral:10.0.0.1", "--expect", "pass:192.0.2.10");
+    ck_assert_int_eq(r.code, 1);
+    char *nl = memchr(r.out, '\n', r.out_len);
+    ck_assert_ptr_nonnull(nl);
+    json_t *check = json_loadb(r.out, (size_t)(nl + 1 - r.out), 0, NULL);
+    json_t *e = json_loadb(nl + 1, r.out_len - (size_t)(nl + 1 - r.out), 0, NULL);
+    ck_assert_ptr_nonnull(check);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(json_string_value(json_object_get(check, "result")), "pass");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "domain")), "clean.lint.test");
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "expectations_failed")), 1);
+    json_t *x = json_array_get(json_object_get(e, "expectations"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(x, "got")), "fail");
+    ck_assert_str_eq(json_string_value(json_object_get(x, "mechanism")), "-all");
+    ck_assert(json_is_false(json_object_get(x, "holds")));
+    json_decref(check);
+    json_decref(e);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
 static const struct {
     const char *args[8];
     const char *mention;
@@ -1120,9 +1244,15 @@ static const struct {
     {{"--expect", "pass", "clean.lint.test"}, "give RESULT:IP[:SENDER]"},
     {{"--expect", "maybe:192.0.2.1", "clean.lint.test"}, "'maybe' is not a result"},
     {{"--expect", "pass:192.0.2.256", "clean.lint.test"}, "not an IP address"},
-    {{"--expect", "pass:192.0.2.1", "clean.lint.test", "192.0.2.1"},
-     "--expect applies to lint mode"},
     {{"--expect-file", "/nonexistent/x", "clean.lint.test"}, "cannot open"},
+    /* with an IP: a bad assertion stops before the check prints anything */
+    {{"--expect", "maybe:192.0.2.1", "clean.lint.test", "192.0.2.1"},
+     "'maybe' is not a result"},
+    {{"--expect-file", "/nonexistent/x", "clean.lint.test", "192.0.2.1"}, "cannot open"},
+    {{"--expect", "pass:192.0.2.1", "--header", "clean.lint.test", "192.0.2.1"},
+     "--expect cannot be combined with --header"},
+    {{"--expect", "pass:192.0.2.1", "--batch", "-"}, "--batch cannot be combined"
+     " with --expect"},
 };
 
 START_TEST(expect_usage_errors)
@@ -1234,6 +1364,9 @@ static Suite *lint_suite(void)
     tcase_add_loop_test(tc, expect_usage_errors, 0,
                         (int)(sizeof expect_usage / sizeof expect_usage[0]));
     tcase_add_test(tc, expect_with_driver);
+    tcase_add_test(tc, expect_with_ip);
+    tcase_add_test(tc, expect_only_no_walk);
+    tcase_add_test(tc, expect_with_ip_json);
     tcase_add_test(tc, ipv6_trap_agrees_with_evaluator);
     suite_add_tcase(s, tc);
     return s;

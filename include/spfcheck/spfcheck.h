@@ -1123,6 +1123,14 @@ SPFC_API spfc_status_t spfc_lint_expect(spfc_lint_t *lint, spfc_result_t want,
                                const char *helo);
 
 /**
+ * Check only the expectations (spfc_lint_expect), not the policy: no
+ * walk, no findings, no lookups of its own; the report holds the domain
+ * and the expectations.  For a check that also asserts what other
+ * clients get (spfcheck DOMAIN IP --expect ...).
+ */
+SPFC_API spfc_status_t spfc_lint_expect_only(spfc_lint_t *lint);
+
+/**
  * Walk the whole policy over view, from the start.  Pure like
  * spfc_check_eval(): SPFC_STEP_DONE when the report is complete, else
  * SPFC_STEP_NEED with every answer the next level of the tree needs
@@ -1350,6 +1358,18 @@ SPFC_API spfc_status_t spfc_output_lint_text(FILE *out,
 
 /** The same facts as one JSON object (and a newline); every finding has
  *  a stable "code".  Valid UTF-8 JSON whatever the DNS data holds. */
+/**
+ * The expectations of a lint report alone: text as lint mode lists them
+ * ("expectations: N of M hold", then one line each with the term that
+ * decided it; flags: SPFC_OUT_COLOR), or one JSON object on one line
+ * ({"domain", "expectations_failed", "expectations": [...]}, members as in
+ * spfc_output_lint_json()).  Nothing is written for a report without
+ * expectations.
+ */
+SPFC_API spfc_status_t spfc_output_lint_expectations(FILE *out,
+                                                     const spfc_lint_report_t *report,
+                                                     int json, int flags);
+
 SPFC_API spfc_status_t spfc_output_lint_json(FILE *out,
                                     const spfc_lint_report_t *report,
                                     const spfc_resolver_stats_t *stats);

@@ -102,6 +102,7 @@ struct spfc_lint {
     size_t n_trap_a;           /* of them, a-term targets (void for IPv6) */
 
     bool done;
+    bool expect_only;          /* spfc_lint_expect_only: no walk */
     spfc_lint_report_t report;
 };
 
@@ -181,6 +182,14 @@ spfc_status_t spfc_lint_new(const char *domain, spfc_lint_t **out)
         return SPFC_ENOMEM;
     }
     *out = l;
+    return SPFC_OK;
+}
+
+spfc_status_t spfc_lint_expect_only(spfc_lint_t *l)
+{
+    if (l == NULL)
+        return SPFC_EINVAL;
+    l->expect_only = true;
     return SPFC_OK;
 }
 
@@ -1547,7 +1556,9 @@ spfc_status_t spfc_lint_eval(spfc_lint_t *l, const spfc_view_t *view,
     int r = W_OK;
     rec_state_t state = REC_PENDING;
     unsigned cost = 0;
-    if (!spfc_domain_is_valid(l->domain)) {
+    if (l->expect_only) {
+        state = REC_OK; /* nothing walked, nothing to say about it */
+    } else if (!spfc_domain_is_valid(l->domain)) {
         l->report.no_record = 1;
         r = add_finding(l, SPFC_LINT_NO_RECORD, SPFC_LINT_ERROR, NULL, NULL, 0, 0,
                         "'%s' is not a domain SPF can check (RFC 7208 4.3)",
@@ -1572,7 +1583,7 @@ spfc_status_t spfc_lint_eval(spfc_lint_t *l, const spfc_view_t *view,
     if (state == REC_NONE)
         r = add_finding(l, SPFC_LINT_NO_RECORD, SPFC_LINT_ERROR, NULL, NULL, 0, 0,
                         "%s publishes no SPF record", l->domain);
-    if (r == W_OK)
+    if (r == W_OK && !l->expect_only)
         r = judge(l);
     if (r != W_OK || l->trap.failed)
         return SPFC_ENOMEM;
