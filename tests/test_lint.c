@@ -583,6 +583,30 @@ START_TEST(thousand_includes_bounded)
 }
 END_TEST
 
+/* A type 99 lookup that fails (old servers refuse the type) is no
+ * finding and no DNS failure: receivers never make it. */
+START_TEST(spf99_failure_is_no_finding)
+{
+    static const spfc_rcode_t rcodes[] = {SPFC_DNS_SERVFAIL, SPFC_DNS_NOTIMP,
+                                          SPFC_DNS_TIMEOUT, SPFC_DNS_NXDOMAIN};
+    for (size_t i = 0; i < sizeof rcodes / sizeof rcodes[0]; i++) {
+        spfc_view_t *v = NULL;
+        ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+        add_txt(v, "f.l.test", "v=spf1 ip4:192.0.2.0/24 -all");
+        ck_assert_int_eq(spfc_view_set_answer(v, "f.l.test", SPFC_TYPE_SPF, rcodes[i],
+                                              NULL, 0), SPFC_OK);
+        spfc_lint_t *l = lint_offline(v, "f.l.test");
+        const spfc_lint_report_t *r = spfc_lint_report(l);
+        ck_assert_uint_eq(r->n_findings, 0);
+        ck_assert_int_eq(r->dns_failure, 0);
+        ck_assert_uint_eq(r->void_lookups_v4, 0);
+        ck_assert_uint_eq(r->lookups, 0);
+        spfc_lint_free(l);
+        spfc_view_free(v);
+    }
+}
+END_TEST
+
 START_TEST(exponential_includes_bounded)
 {
     /* e0 includes e1 twice, e1 includes e2 twice...: 2^40 paths. */
@@ -1334,6 +1358,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, dns_failure_reported);
     tcase_add_test(tc, spf99_only_replaces_no_record);
     tcase_add_test(tc, spf99_not_asked_for_override);
+    tcase_add_test(tc, spf99_failure_is_no_finding);
     tcase_add_test(tc, network_findings_follow_qualifier);
     suite_add_tcase(s, tc);
 
