@@ -651,12 +651,12 @@ static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
         if (s->offset == t->offset && spfc_strcasecmp(s->domain, w->domain) == 0)
             break; /* the same term, walked again */
         /* Listed with another qualifier, the two terms disagree on what
-         * the network's senders get, and the first one met decides. */
+         * the network's senders get (within one record the first wins). */
         if (s->qualifier != t->qualifier)
             r = TERM_FINDING(l, SPFC_LINT_DUPLICATE_NETWORK, SPFC_LINT_WARNING, w, t,
                              "%s lists a network that the record of %s already"
                              " lists with the qualifier '%c' (it %s it): the"
-                             " two disagree, and the first one met decides",
+                             " two disagree on what its senders get",
                              t->text, s->domain, s->qualifier,
                              qualifier_verb(s->qualifier));
         else
