@@ -171,6 +171,32 @@ START_TEST(decode_txt_joined)
 }
 END_TEST
 
+/* Type SPF (99) has TXT's format (RFC 4408 3.1.1): its strings are joined
+ * like TXT's, not kept as opaque bytes with their length octets. */
+START_TEST(decode_spf99_joined)
+{
+    pkt_t p;
+    decoded_t d;
+    p_query(&p, 0, 2, "example.com", SPFC_TYPE_SPF);
+    p_rr_ptr(&p, SPFC_TYPE_SPF, 1 + 7 + 1 + 4);
+    p_u8(&p, 7);
+    p_bytes(&p, "v=spf1 ", 7);
+    p_u8(&p, 4);
+    p_bytes(&p, "-all", 4);
+    /* a TXT record in a type 99 answer does not answer it */
+    p_rr_ptr(&p, SPFC_TYPE_TXT, 1 + 3);
+    p_u8(&p, 3);
+    p_bytes(&p, "txt", 3);
+    decode(&d, "example.com", SPFC_TYPE_SPF, &p);
+    ck_assert_int_eq(d.rcode, SPFC_DNS_NOERROR);
+    ck_assert_uint_eq(d.n, 1);
+    ck_assert_uint_eq(d.rrs[0].type, SPFC_TYPE_SPF);
+    ck_assert_uint_eq(d.rrs[0].len, 11);
+    ck_assert_mem_eq(d.rrs[0].data, "v=spf1 -all", 11);
+    spfc_arena_clear(&d.arena);
+}
+END_TEST
+
 START_TEST(decode_mx_compressed)
 {
     pkt_t p;
@@ -441,6 +467,17 @@ static void b_txt_string_lies(pkt_t *p)
     p_bytes(p, "\0\0\0\0\0\0\0\0", 8);
 }
 
+/* The same lie in a type 99 record: its lengths are checked as TXT's. */
+static void b_spf99_string_lies(pkt_t *p)
+{
+    p_query(p, 0, 1, "example.com", SPFC_TYPE_SPF);
+    p_rr_ptr(p, SPFC_TYPE_SPF, 9);
+    p_u8(p, 7);
+    p_bytes(p, "v=spf1 ", 7);
+    p_u8(p, 255); /* the second string says 255, the rdata ends here */
+    p_bytes(p, "-all\0\0\0\0", 8);
+}
+
 static void b_cname_loop(pkt_t *p)
 {
     p_query(p, 0, 2, "a.example.com", SPFC_TYPE_A);
@@ -495,6 +532,7 @@ static const struct {
     {"MX of 2 bytes", b_mx_short, "example.com", SPFC_TYPE_MX},
     {"MX name past rdata", b_mx_name_past_rdata, "example.com", SPFC_TYPE_MX},
     {"TXT string length lies", b_txt_string_lies, "example.com", SPFC_TYPE_TXT},
+    {"type 99 string length lies", b_spf99_string_lies, "example.com", SPFC_TYPE_SPF},
     {"CNAME loop", b_cname_loop, "a.example.com", SPFC_TYPE_A},
     {"opcode not QUERY", b_opcode, "example.com", SPFC_TYPE_A},
     {"name over 255 octets", b_long_name, "example.com", SPFC_TYPE_A},
@@ -866,6 +904,7 @@ static Suite *dnswire_suite(void)
     TCase *tc = tcase_create("decode");
     tcase_add_test(tc, decode_a_records);
     tcase_add_test(tc, decode_txt_joined);
+    tcase_add_test(tc, decode_spf99_joined);
     tcase_add_test(tc, decode_mx_compressed);
     tcase_add_test(tc, decode_cname_chain);
     tcase_add_test(tc, decode_wrong_type_is_nodata);

@@ -136,6 +136,15 @@ static const struct {
      "ip4:10.0.0.0/8", "wider than /16", 0},
     {"wide6.lint.test", SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING,
      "ip6:2001::/16", "wider than /32", 0},
+    {"wide4fail.lint.test", SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING,
+     "-ip4:10.0.0.0/8", "-ip4:10.0.0.0/8 denies a network wider than /16", 0},
+    {"wide4soft.lint.test", SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING,
+     "~ip4:10.0.0.0/8", "~ip4:10.0.0.0/8 soft-fails a network wider than /16", 0},
+    {"wide6neutral.lint.test", SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING,
+     "?ip6:2001::/16", "?ip6:2001::/16 gives neutral to a network wider than /32", 0},
+    {"dupnetq.lint.test", SPFC_LINT_DUPLICATE_NETWORK, SPFC_LINT_WARNING,
+     "-ip4:192.0.2.0/24", "already lists with the qualifier '+' (it authorises"
+     " it): the two disagree", 0},
     {"nullmx.lint.test", SPFC_LINT_NULL_MX, SPFC_LINT_WARNING, "mx", "null MX", 0},
     {"glued.lint.test", SPFC_LINT_GLUED, SPFC_LINT_WARNING,
      "include:_spf.esp.lint.testinclude:clean.lint.test", "joined without a space", -1},
@@ -145,6 +154,16 @@ static const struct {
      "IPv6 senders get permerror", 1},
     {"v6warn.lint.test", SPFC_LINT_IPV6_TRAP, SPFC_LINT_WARNING, NULL,
      "v4a.lint.test has an A record and no AAAA", 0},
+    {"rr99.lint.test", SPFC_LINT_SPF_RR_TYPE, SPFC_LINT_WARNING, NULL,
+     "RFC 7208 section 14.1 retired the type and receivers use only TXT", 0},
+    {"rr99diff.lint.test", SPFC_LINT_SPF_RR_TYPE, SPFC_LINT_WARNING, NULL,
+     "type 99 (SPF) record that differs from its TXT record", 0},
+    {"rr99only.lint.test", SPFC_LINT_SPF_RR_ONLY, SPFC_LINT_ERROR, NULL,
+     "publishes SPF only as a type 99 record; receivers read TXT only", 1},
+    {"inc99.lint.test", SPFC_LINT_TARGET_NO_SPF, SPFC_LINT_ERROR,
+     "include:rr99only.lint.test", "rr99only.lint.test publishes SPF only as a"
+     " type 99 record, which receivers do not read; include: needs a domain"
+     " that does in TXT", 2},
 };
 
 START_TEST(each_finding)
@@ -358,6 +377,105 @@ START_TEST(dns_failure_reported)
 }
 END_TEST
 
+/* A domain with only a type 99 record: spf-rr-only in place of no-record
+ * (and still no record: exit 6); a clean record has no type 99 finding
+ * (clean_record_has_no_findings), and the rr99 one only the warning. */
+START_TEST(spf99_only_replaces_no_record)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = lint_offline(v, "rr99only.lint.test");
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_int_eq(r->no_record, 1);
+    ck_assert_ptr_null(find(r, SPFC_LINT_NO_RECORD));
+    ck_assert_ptr_null(find(r, SPFC_LINT_SPF_RR_TYPE));
+    const spfc_lint_finding_t *f = find(r, SPFC_LINT_SPF_RR_ONLY);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_str_eq(f->domain, "rr99only.lint.test");
+    /* the type 99 record is shown, v=spf1 marked */
+    ck_assert_uint_eq(f->record_len, strlen("v=spf1 ip4:192.0.2.0/24 -all"));
+    ck_assert_uint_eq(f->length, 6);
+    ck_assert_uint_eq(count_code(r, SPFC_LINT_SPF_RR_ONLY), 1);
+    spfc_lint_free(l);
+
+    l = lint_offline(v, "rr99.lint.test");
+    r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->n_findings, 1);
+    ck_assert_uint_eq(r->n_warnings, 1);
+    ck_assert_int_eq(r->no_record, 0);
+    ck_assert_ptr_null(strstr(find(r, SPFC_LINT_SPF_RR_TYPE)->message, "differs"));
+    spfc_lint_free(l);
+
+    /* the include target's own error is reported once, beside the
+     * include's */
+    l = lint_offline(v, "inc99.lint.test");
+    r = spfc_lint_report(l);
+    ck_assert_uint_eq(count_code(r, SPFC_LINT_SPF_RR_ONLY), 1);
+    ck_assert_str_eq(find(r, SPFC_LINT_SPF_RR_ONLY)->domain, "rr99only.lint.test");
+    ck_assert_int_eq(r->no_record, 0);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* Only a "+" term authorises: the messages about networks say what the
+ * term's qualifier does, never "authorises" for -, ~ or ?. */
+START_TEST(network_findings_follow_qualifier)
+{
+    static const char *const domains[] = {"wide4fail.lint.test", "wide4soft.lint.test",
+                                          "wide6neutral.lint.test", "dupnetq.lint.test"};
+    spfc_view_t *v = zone_view();
+    for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++) {
+        spfc_lint_t *l = lint_offline(v, domains[i]);
+        const spfc_lint_report_t *r = spfc_lint_report(l);
+        ck_assert_uint_eq(r->n_findings, 1);
+        const char *m = r->findings[0].message;
+        /* the one authorising term of dupnetq is named as the other's */
+        const char *said = strstr(m, "authorises");
+        ck_assert_msg(said == NULL || strstr(m, "(it authorises it)") == said - 4,
+                      "%s: %s", domains[i], m);
+        ck_assert_ptr_null(strstr(m, "than any mail service needs"));
+        spfc_lint_free(l);
+    }
+    /* and a "+" one still says it does */
+    spfc_lint_t *l = lint_offline(v, "wide4.lint.test");
+    ck_assert_ptr_nonnull(strstr(find(spfc_lint_report(l), SPFC_LINT_WIDE_NETWORK)->message,
+                                 "ip4:10.0.0.0/8 authorises a network wider than /16"));
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* A --record override is the record under test: its name's type 99 is not
+ * asked (the lint lists no key for it), and it is not judged. */
+START_TEST(spf99_not_asked_for_override)
+{
+    spfc_view_t *v = NULL;
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    const char *text = "v=spf1 ip4:192.0.2.0/24 -all";
+    ck_assert_int_eq(spfc_view_override_txt(v, "o.l.test", text, strlen(text)),
+                     SPFC_OK);
+    spfc_lint_t *l = NULL;
+    spfc_step_t step;
+    ck_assert_int_eq(spfc_lint_new("o.l.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_eval(l, v, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_DONE);
+    ck_assert_uint_eq(spfc_lint_report(l)->n_findings, 0);
+    spfc_lint_free(l);
+
+    /* without the override the same view needs both, in one round */
+    ck_assert_int_eq(spfc_lint_new("p.l.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_eval(l, v, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_NEED);
+    const spfc_key_t *keys;
+    ck_assert_uint_eq(spfc_lint_needs(l, &keys), 2);
+    ck_assert_uint_eq(keys[0].type, SPFC_TYPE_TXT);
+    ck_assert_uint_eq(keys[1].type, SPFC_TYPE_SPF);
+    ck_assert_str_eq(keys[1].name, "p.l.test");
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Round trips: a copying driver fetches each round from the full view      */
 /* ------------------------------------------------------------------------ */
@@ -400,10 +518,12 @@ START_TEST(round_trips_follow_depth)
     ck_assert_int_eq(spfc_lint_new("deep.lint.test", &l), SPFC_OK);
     size_t fetched;
     /* deep -> d1a, d1b -> d2a, d2b (+ A/AAAA of h1, h2) -> A/AAAA of h3..h6:
-     * 10 lookups, 17 answers, 4 round trips (a sequential walk takes 17). */
+     * 10 lookups, 22 answers (each of the 5 records asked as TXT and as
+     * type 99 in the same round), 4 round trips (a sequential walk takes
+     * 22). */
     unsigned rounds = drive(l, v, &fetched);
     ck_assert_uint_eq(rounds, 4);
-    ck_assert_uint_eq(fetched, 5 + 2 * 6);
+    ck_assert_uint_eq(fetched, 2 * 5 + 2 * 6);
     const spfc_lint_report_t *r = spfc_lint_report(l);
     ck_assert_uint_eq(r->lookups, 10);
     ck_assert_uint_eq(r->n_findings, 0);
@@ -463,6 +583,30 @@ START_TEST(thousand_includes_bounded)
 }
 END_TEST
 
+/* A type 99 lookup that fails (old servers refuse the type) is no
+ * finding and no DNS failure: receivers never make it. */
+START_TEST(spf99_failure_is_no_finding)
+{
+    static const spfc_rcode_t rcodes[] = {SPFC_DNS_SERVFAIL, SPFC_DNS_NOTIMP,
+                                          SPFC_DNS_TIMEOUT, SPFC_DNS_NXDOMAIN};
+    for (size_t i = 0; i < sizeof rcodes / sizeof rcodes[0]; i++) {
+        spfc_view_t *v = NULL;
+        ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+        add_txt(v, "f.l.test", "v=spf1 ip4:192.0.2.0/24 -all");
+        ck_assert_int_eq(spfc_view_set_answer(v, "f.l.test", SPFC_TYPE_SPF, rcodes[i],
+                                              NULL, 0), SPFC_OK);
+        spfc_lint_t *l = lint_offline(v, "f.l.test");
+        const spfc_lint_report_t *r = spfc_lint_report(l);
+        ck_assert_uint_eq(r->n_findings, 0);
+        ck_assert_int_eq(r->dns_failure, 0);
+        ck_assert_uint_eq(r->void_lookups_v4, 0);
+        ck_assert_uint_eq(r->lookups, 0);
+        spfc_lint_free(l);
+        spfc_view_free(v);
+    }
+}
+END_TEST
+
 START_TEST(exponential_includes_bounded)
 {
     /* e0 includes e1 twice, e1 includes e2 twice...: 2^40 paths. */
@@ -516,7 +660,7 @@ START_TEST(loops_and_huge_mx)
     size_t fetched;
     unsigned rounds = drive(l, v, &fetched);
     ck_assert_uint_eq(rounds, 2);
-    ck_assert_uint_eq(fetched, 2); /* TXT, then MX */
+    ck_assert_uint_eq(fetched, 3); /* TXT and type 99, then MX */
     const spfc_lint_report_t *r = spfc_lint_report(l);
     ck_assert_ptr_nonnull(find(r, SPFC_LINT_TOO_MANY_MX));
     ck_assert_ptr_nonnull(find(r, SPFC_LINT_PTR));
@@ -546,6 +690,10 @@ static const struct {
     {"norecord.lint.test", NULL, 6},
     {"nm-quotes.lint.test", NULL, 6},
     {"nothing.lint.test", NULL, 6},
+    {"rr99.lint.test", NULL, 0},         /* a type 99 record: a warning */
+    {"rr99.lint.test", "--strict", 1},
+    {"rr99only.lint.test", NULL, 6},     /* only type 99: no record */
+    {"inc99.lint.test", NULL, 4},
 };
 
 START_TEST(exit_codes)
@@ -680,7 +828,7 @@ START_TEST(resolver_rounds_and_dns_failure)
     ck_assert_int_eq(spfc_lint_new("deep.lint.test", &l), SPFC_OK);
     ck_assert_int_eq(spfc_lint_run(res, l, &st), SPFC_OK);
     ck_assert_uint_eq(st.rounds, 4);
-    ck_assert_uint_eq(st.queries_sent, 17);
+    ck_assert_uint_eq(st.queries_sent, 22); /* 5 records (TXT, 99), 6 hosts */
     ck_assert_uint_eq(spfc_lint_report(l)->lookups, 10);
     ck_assert_uint_eq(spfc_lint_report(l)->n_findings, 0);
     spfc_lint_free(l);
@@ -700,6 +848,76 @@ START_TEST(resolver_rounds_and_dns_failure)
     free(r.out);
     free(r.err);
     dnsd_stop(&d);
+}
+END_TEST
+
+/* Questions spfc_dnsd's --count-names file lists for (name, type), or
+ * for any name of type when name is NULL (tries over UDP and TCP). */
+static unsigned long asked(const char *file, const char *name, unsigned type)
+{
+    FILE *fp = fopen(file, "r");
+    char line[300], n[260];
+    unsigned t;
+    unsigned long u, c, total = 0;
+    ck_assert_ptr_nonnull(fp);
+    while (fgets(line, sizeof line, fp) != NULL)
+        if (sscanf(line, "%259s %u %lu %lu", n, &t, &u, &c) == 4 && t == type &&
+            (name == NULL || strcmp(n, name) == 0))
+            total += u + c;
+    fclose(fp);
+    return total;
+}
+
+/* spfc_dnsd serves type 99 from its zone: the lint asks it once beside
+ * the TXT lookup and warns; a check never asks for it (RFC 7208 3.1). */
+static void spf99_serve(dnsd_proc_t *d, char *names, char server[64])
+{
+    strcpy(names, "/tmp/spfc_lint_namesXXXXXX");
+    int fd = mkstemp(names);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    const char *args[] = {"--zone", ZONE, "--count-names", names, NULL};
+    ck_assert_int_eq(dnsd_start(d, SPFC_DNSD, args), 0);
+    snprintf(server, 64, "127.0.0.1:%d", d->port);
+}
+
+START_TEST(spf99_over_the_wire)
+{
+    dnsd_proc_t d;
+    char names[40], server[64];
+    spf99_serve(&d, names, server);
+    run_t r = RUN("-s", server, "rr99.lint.test");
+    ck_assert_msg(r.code == 0, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "warning [spf-rr-type] rr99.lint.test"
+                                        " also publishes a type 99"));
+    free(r.out);
+    free(r.err);
+    r = RUN("-s", server, "-j", "rr99only.lint.test");
+    ck_assert_msg(r.code == 6, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "\"code\":\"spf-rr-only\""));
+    ck_assert_ptr_null(strstr(r.out, "\"no-record\""));
+    free(r.out);
+    free(r.err);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    ck_assert_uint_eq(asked(names, "rr99.lint.test", SPFC_TYPE_SPF), 1);
+    ck_assert_uint_eq(asked(names, "rr99only.lint.test", SPFC_TYPE_SPF), 1);
+    unlink(names);
+
+    /* check mode: TXT only, whatever the name publishes */
+    spf99_serve(&d, names, server);
+    r = RUN("-s", server, "rr99.lint.test", "192.0.2.1");
+    ck_assert_ptr_nonnull(strstr(r.out, "pass"));
+    free(r.out);
+    free(r.err);
+    r = RUN("-s", server, "rr99only.lint.test", "192.0.2.1");
+    ck_assert_ptr_nonnull(strstr(r.out, "none"));
+    free(r.out);
+    free(r.err);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    ck_assert_uint_eq(asked(names, "rr99.lint.test", SPFC_TYPE_TXT), 1);
+    ck_assert_uint_eq(asked(names, "rr99only.lint.test", SPFC_TYPE_TXT), 1);
+    ck_assert_uint_eq(asked(names, NULL, SPFC_TYPE_SPF), 0);
+    unlink(names);
 }
 END_TEST
 
@@ -755,21 +973,22 @@ START_TEST(esp_record_round_trips)
     spfc_resolver_stats_t st;
 
     /* TXT esp; its A, AAAA, MX and the four includes' TXT; the MX hosts'
-     * A and AAAA and the four nested includes' TXT: 1 + 7 + 8. */
+     * A and AAAA and the four nested includes' TXT: 1 + 7 + 8; and each
+     * of the 9 records' type 99 beside its TXT, in the same round. */
     lint_esp(server, 0, 0, &st);
     ck_assert_uint_eq(st.rounds, 3);
-    ck_assert_uint_eq(st.queries_sent, 16);
+    ck_assert_uint_eq(st.queries_sent, 16 + 9);
 
     lint_esp(server, 1, 0, &st);
-    ck_assert_uint_eq(st.rounds, 16);
-    ck_assert_uint_eq(st.queries_sent, 16);
+    ck_assert_uint_eq(st.rounds, 16 + 9);
+    ck_assert_uint_eq(st.queries_sent, 16 + 9);
 
-    /* The job form (batch lint lines): the same 16 questions, each sent
+    /* The job form (batch lint lines): the same 25 questions, each sent
      * once; its passes run as answers arrive, at least one a level. */
     lint_esp(server, 0, 1, &st);
-    ck_assert_uint_eq(st.queries_sent, 16);
+    ck_assert_uint_eq(st.queries_sent, 16 + 9);
     ck_assert_uint_ge(st.rounds, 4);
-    ck_assert_uint_le(st.rounds, 17);
+    ck_assert_uint_le(st.rounds, 16 + 9 + 1);
     ck_assert_int_eq(dnsd_stop(&d), 0);
 }
 END_TEST
@@ -918,6 +1137,130 @@ START_TEST(expect_file)
 }
 END_TEST
 
+/* With an IP: the check prints as usual, then each assertion with the
+ * term that decided it; the status is the assertions' (0 all hold, 1 one
+ * does not), not the check's result. */
+START_TEST(expect_with_ip)
+{
+    /* holds, with and without SENDER; the check itself fails (exit 1
+     * without --expect) */
+    run_t r = RUN("--offline", "-z", ZONE, "clean.lint.test", "10.0.0.9", "--expect",
+                  "pass:192.0.2.10", "--expect", "pass:198.51.100.25:bounce@clean.lint.test",
+                  "--expect", "fail:10.0.0.9");
+    ck_assert_msg(r.code == 0, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_int_eq(strncmp(r.out, "fail: 10.0.0.9 is not authorized", 32), 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "\nexpectations: 3 of 3 hold\n"
+                                        "  ok   pass:192.0.2.10 (decided by ip4:192.0.2.0/24)\n"
+                                        "  ok   pass:198.51.100.25:bounce@clean.lint.test"
+                                        " (decided by mx)\n"
+                                        "  ok   fail:10.0.0.9 (decided by -all)\n"));
+    ck_assert_uint_eq(r.err_len, 0);
+    free(r.out);
+    free(r.err);
+
+    /* one differs: exit 1 although the check passes (exit 0 without) */
+    r = RUN("--offline", "-z", ZONE, "clean.lint.test", "192.0.2.10", "--expect",
+            "pass:192.0.2.11", "--expect", "softfail:198.51.100.77");
+    ck_assert_msg(r.code == 1, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_int_eq(strncmp(r.out, "pass: 192.0.2.10", 16), 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "expectations: 1 of 2 hold"));
+    ck_assert_ptr_nonnull(strstr(r.out, "FAIL softfail:198.51.100.77: got pass "
+                                        "(decided by include:_spf.esp.lint.test)"));
+    free(r.out);
+    free(r.err);
+
+    /* --quiet: the check's word only, the status says the rest */
+    r = RUN("--offline", "-z", ZONE, "-q", "clean.lint.test", "192.0.2.10", "--expect",
+            "fail:192.0.2.11");
+    ck_assert_int_eq(r.code, 1);
+    ck_assert_str_eq(r.out, "pass\n");
+    free(r.out);
+    free(r.err);
+
+    /* --expect-file, with a HELO column */
+    char *file = write_tmp("pass 192.0.2.10\n"
+                           "fail 10.0.0.1 x@clean.lint.test helo.example.org\n"
+                           "pass 10.0.0.2  # not a sender\n");
+    r = RUN("--offline", "-z", ZONE, "--expect-file", file, "clean.lint.test",
+            "192.0.2.10");
+    ck_assert_msg(r.code == 1, "exit %d\n%s%s", r.code, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "expectations: 2 of 3 hold"));
+    ck_assert_ptr_nonnull(strstr(r.out, "FAIL pass:10.0.0.2: got fail (decided by -all)"));
+    free(r.out);
+    free(r.err);
+    unlink(file);
+    free(file);
+}
+END_TEST
+
+/* spfc_lint_expect_only: the assertions without the walk, so a broken
+ * policy gives no findings, and only the checks' answers are asked. */
+START_TEST(expect_only_no_walk)
+{
+    spfc_view_t *v = zone_view();
+    spfc_lint_t *l = NULL;
+    spfc_ip_t ip;
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &ip), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_new("voids.lint.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_expect_only(l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_expect(l, SPFC_RESULT_PERMERROR, &ip, NULL, NULL), SPFC_OK);
+    size_t fetched;
+    unsigned rounds = drive(l, v, &fetched);
+    ck_assert_uint_ge(rounds, 1);
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->n_findings, 0);
+    ck_assert_uint_eq(r->n_nodes, 0);
+    ck_assert_int_eq(r->no_record, 0);
+    ck_assert_uint_eq(r->n_expectations, 1);
+    ck_assert_uint_eq(r->n_expectations_failed, 0);
+    spfc_lint_free(l);
+    /* and the walk's own questions (type 99) are not among them */
+    ck_assert_int_eq(spfc_lint_new("clean.lint.test", &l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_expect_only(l), SPFC_OK);
+    ck_assert_int_eq(spfc_lint_expect(l, SPFC_RESULT_PASS, &ip, NULL, NULL), SPFC_OK);
+    spfc_view_t *empty = NULL;
+    ck_assert_int_eq(spfc_view_new(&empty), SPFC_OK);
+    spfc_step_t step;
+    ck_assert_int_eq(spfc_lint_eval(l, empty, &step), SPFC_OK);
+    ck_assert_int_eq(step, SPFC_STEP_NEED);
+    const spfc_key_t *keys;
+    size_t n = spfc_lint_needs(l, &keys);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_ne(keys[i].type, SPFC_TYPE_SPF);
+    spfc_view_free(empty);
+    spfc_lint_free(l);
+    ck_assert_int_eq(spfc_lint_expect_only(NULL), SPFC_EINVAL);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* With an IP and --json: the check's object, then the assertions' object
+ * on its own line. */
+START_TEST(expect_with_ip_json)
+{
+    run_t r = RUN("--offline", "-z", ZONE, "-j", "clean.lint.test", "192.0.2.10",
+                  "--expect", "neutral:10.0.0.1", "--expect", "pass:192.0.2.10");
+    ck_assert_int_eq(r.code, 1);
+    char *nl = memchr(r.out, '\n', r.out_len);
+    ck_assert_ptr_nonnull(nl);
+    json_t *check = json_loadb(r.out, (size_t)(nl + 1 - r.out), 0, NULL);
+    json_t *e = json_loadb(nl + 1, r.out_len - (size_t)(nl + 1 - r.out), 0, NULL);
+    ck_assert_ptr_nonnull(check);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(json_string_value(json_object_get(check, "result")), "pass");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "domain")), "clean.lint.test");
+    ck_assert_int_eq(json_integer_value(json_object_get(e, "expectations_failed")), 1);
+    json_t *x = json_array_get(json_object_get(e, "expectations"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(x, "got")), "fail");
+    ck_assert_str_eq(json_string_value(json_object_get(x, "mechanism")), "-all");
+    ck_assert(json_is_false(json_object_get(x, "holds")));
+    json_decref(check);
+    json_decref(e);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
 static const struct {
     const char *args[8];
     const char *mention;
@@ -925,9 +1268,15 @@ static const struct {
     {{"--expect", "pass", "clean.lint.test"}, "give RESULT:IP[:SENDER]"},
     {{"--expect", "maybe:192.0.2.1", "clean.lint.test"}, "'maybe' is not a result"},
     {{"--expect", "pass:192.0.2.256", "clean.lint.test"}, "not an IP address"},
-    {{"--expect", "pass:192.0.2.1", "clean.lint.test", "192.0.2.1"},
-     "--expect applies to lint mode"},
     {{"--expect-file", "/nonexistent/x", "clean.lint.test"}, "cannot open"},
+    /* with an IP: a bad assertion stops before the check prints anything */
+    {{"--expect", "maybe:192.0.2.1", "clean.lint.test", "192.0.2.1"},
+     "'maybe' is not a result"},
+    {{"--expect-file", "/nonexistent/x", "clean.lint.test", "192.0.2.1"}, "cannot open"},
+    {{"--expect", "pass:192.0.2.1", "--header", "clean.lint.test", "192.0.2.1"},
+     "--expect cannot be combined with --header"},
+    {{"--expect", "pass:192.0.2.1", "--batch", "-"}, "--batch cannot be combined"
+     " with --expect"},
 };
 
 START_TEST(expect_usage_errors)
@@ -1007,6 +1356,10 @@ static Suite *lint_suite(void)
                         (int)(sizeof near_misses / sizeof near_misses[0]));
     tcase_add_test(tc, syntax_error_path);
     tcase_add_test(tc, dns_failure_reported);
+    tcase_add_test(tc, spf99_only_replaces_no_record);
+    tcase_add_test(tc, spf99_not_asked_for_override);
+    tcase_add_test(tc, spf99_failure_is_no_finding);
+    tcase_add_test(tc, network_findings_follow_qualifier);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("walk");
@@ -1025,6 +1378,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, resolver_rounds_and_dns_failure);
     tcase_add_test(tc, esp_record_round_trips);
     tcase_add_test(tc, lint_job_deadline_and_cancel);
+    tcase_add_test(tc, spf99_over_the_wire);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 
@@ -1035,6 +1389,9 @@ static Suite *lint_suite(void)
     tcase_add_loop_test(tc, expect_usage_errors, 0,
                         (int)(sizeof expect_usage / sizeof expect_usage[0]));
     tcase_add_test(tc, expect_with_driver);
+    tcase_add_test(tc, expect_with_ip);
+    tcase_add_test(tc, expect_only_no_walk);
+    tcase_add_test(tc, expect_with_ip_json);
     tcase_add_test(tc, ipv6_trap_agrees_with_evaluator);
     suite_add_tcase(s, tc);
     return s;

@@ -369,6 +369,47 @@ START_TEST(test_long_generic)
 }
 END_TEST
 
+/* Type SPF (99) loads as TXT does, strings joined, under its keyword in
+ * either case and in the generic form (RFC 3597), beside TXT or alone:
+ * the lint reads it (lint.c); it never answers a TXT question. */
+START_TEST(test_spf99)
+{
+    spfc_view_t *v = NULL;
+    spfc_zone_error_t err;
+    spfc_answer_t a;
+    spfc_status_t st = load_text("both.test. TXT \"v=spf1 -all\"\n"
+                                 "both.test. SPF \"v=spf1 \" \"-all\"\n"
+                                 "only.test. spf \"v=spf1 ip4:192.0.2.1 -all\"\n"
+                                 "gen.test. TYPE99 \\# 5 04763d7370\n", &v, &err);
+    ck_assert_msg(st == SPFC_OK, "%s:%u: %s", err.file, err.line, err.message);
+    ck_assert_int_eq(spfc_view_lookup(v, "both.test", SPFC_TYPE_SPF, &a), 1);
+    ck_assert_uint_eq(a.n_rrs, 1);
+    ck_assert_uint_eq(a.rrs[0].type, SPFC_TYPE_SPF);
+    ck_assert_uint_eq(a.rrs[0].len, 11);
+    ck_assert_mem_eq(a.rrs[0].data, "v=spf1 -all", 11);
+    ck_assert_int_eq(spfc_view_lookup(v, "both.test", SPFC_TYPE_TXT, &a), 1);
+    ck_assert_uint_eq(a.n_rrs, 1);
+    ck_assert_uint_eq(a.rrs[0].type, SPFC_TYPE_TXT);
+    ck_assert_int_eq(spfc_view_lookup(v, "only.test", SPFC_TYPE_SPF, &a), 1);
+    ck_assert_uint_eq(a.n_rrs, 1);
+    ck_assert_uint_eq(a.rrs[0].len, strlen("v=spf1 ip4:192.0.2.1 -all"));
+    /* the name exists (NODATA for TXT), and has no TXT record */
+    ck_assert_int_eq(spfc_view_lookup(v, "only.test", SPFC_TYPE_TXT, &a), 1);
+    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
+    ck_assert_uint_eq(a.n_rrs, 0);
+    ck_assert_int_eq(spfc_view_lookup(v, "gen.test", SPFC_TYPE_SPF, &a), 1);
+    ck_assert_uint_eq(a.n_rrs, 1);
+    ck_assert_uint_eq(a.rrs[0].len, 4);
+    ck_assert_mem_eq(a.rrs[0].data, "v=sp", 4);
+    spfc_view_free(v);
+    /* a string length that lies in generic type 99 data is refused */
+    st = load_text("bad.test. TYPE99 \\# 3 09763d\n", &v, &err);
+    ck_assert_int_eq(st, SPFC_EZONE);
+    ck_assert_uint_eq(err.line, 1);
+    spfc_view_free(v);
+}
+END_TEST
+
 /* A zone from a stream: the name given stands for it in errors, and a
  * relative $INCLUDE is taken from the name's directory. */
 START_TEST(test_stream)
@@ -759,6 +800,7 @@ static Suite *zone_suite(void)
     tcase_add_loop_test(tc, test_texts, 0, (int)(sizeof(text_cases) / sizeof(text_cases[0])));
     tcase_add_loop_test(tc, test_long_strings, 0, (int)(sizeof(long_cases) / sizeof(long_cases[0])));
     tcase_add_test(tc, test_long_generic);
+    tcase_add_test(tc, test_spf99);
     tcase_add_test(tc, test_stream);
     suite_add_tcase(s, tc);
     tc = tcase_create("binary");

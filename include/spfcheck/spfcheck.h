@@ -379,14 +379,18 @@ SPFC_API int spfc_macro_uses(const char *spec, size_t len, char letter);
 /* DNS view                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/** The RR types SPF evaluation reads. */
+/** The RR types SPF evaluation reads, and SPFC_TYPE_SPF, which only the
+ *  lint reads: RFC 7208 section 3.1 evaluates TXT alone, and section 14.1
+ *  retired type 99, so a check never asks for it; its data has the TXT
+ *  format and the view holds it joined, as for TXT. */
 enum {
     SPFC_TYPE_A = 1,
     SPFC_TYPE_CNAME = 5,
     SPFC_TYPE_PTR = 12,
     SPFC_TYPE_MX = 15,
     SPFC_TYPE_TXT = 16,
-    SPFC_TYPE_AAAA = 28
+    SPFC_TYPE_AAAA = 28,
+    SPFC_TYPE_SPF = 99
 };
 
 /** "A", "TXT", ...; "TYPEnnn" style names are not needed here. */
@@ -984,6 +988,13 @@ typedef enum spfc_lint_code {
     SPFC_LINT_EXP_MISSING,        /**< "exp-missing" (6.2) */
     SPFC_LINT_DNS_FAILURE,        /**< "dns-failure" (temperror) */
     SPFC_LINT_NEAR_MISS,          /**< "near-miss": almost an SPF record */
+    SPFC_LINT_SPF_RR_ONLY,        /**< "spf-rr-only": SPF as type 99 only
+                                       (3.1, 14.1): no policy; in place of
+                                       no-record for the checked domain */
+    /* An error or a warning: an error when IPv6 senders get permerror
+     * (void lookups) and IPv4 senders do not, a warning when the hosts
+     * lack AAAA records but the outcome is the same for both families.
+     * Counted with the errors in a lint summary. */
     SPFC_LINT_IPV6_TRAP,          /**< "ipv6-trap": A but no AAAA */
     /* Warnings. */
     SPFC_LINT_PTR,                /**< "ptr" (5.5: do not use) */
@@ -1002,6 +1013,8 @@ typedef enum spfc_lint_code {
     SPFC_LINT_NULL_MX,            /**< "null-mx" (RFC 7505) under mx */
     SPFC_LINT_GLUED,              /**< "glued-terms": strings split badly */
     SPFC_LINT_WALK_TRUNCATED,     /**< "walk-truncated": walk limits hit */
+    SPFC_LINT_SPF_RR_TYPE,        /**< "spf-rr-type": a type 99 record
+                                       beside TXT (14.1: retired) */
     /* Notes. */
     SPFC_LINT_DEPENDS_ON_SENDER   /**< "depends-on-sender": %{i} %{s}... */
 } spfc_lint_code_t;
@@ -1108,6 +1121,14 @@ SPFC_API void spfc_lint_free(spfc_lint_t *lint);
 SPFC_API spfc_status_t spfc_lint_expect(spfc_lint_t *lint, spfc_result_t want,
                                const spfc_ip_t *ip, const char *sender,
                                const char *helo);
+
+/**
+ * Check only the expectations (spfc_lint_expect), not the policy: no
+ * walk, no findings, no lookups of its own; the report holds the domain
+ * and the expectations.  For a check that also asserts what other
+ * clients get (spfcheck DOMAIN IP --expect ...).
+ */
+SPFC_API spfc_status_t spfc_lint_expect_only(spfc_lint_t *lint);
 
 /**
  * Walk the whole policy over view, from the start.  Pure like
@@ -1337,6 +1358,18 @@ SPFC_API spfc_status_t spfc_output_lint_text(FILE *out,
 
 /** The same facts as one JSON object (and a newline); every finding has
  *  a stable "code".  Valid UTF-8 JSON whatever the DNS data holds. */
+/**
+ * The expectations of a lint report alone: text as lint mode lists them
+ * ("expectations: N of M hold", then one line each with the term that
+ * decided it; flags: SPFC_OUT_COLOR), or one JSON object on one line
+ * ({"domain", "expectations_failed", "expectations": [...]}, members as in
+ * spfc_output_lint_json()).  Nothing is written for a report without
+ * expectations.
+ */
+SPFC_API spfc_status_t spfc_output_lint_expectations(FILE *out,
+                                                     const spfc_lint_report_t *report,
+                                                     int json, int flags);
+
 SPFC_API spfc_status_t spfc_output_lint_json(FILE *out,
                                     const spfc_lint_report_t *report,
                                     const spfc_resolver_stats_t *stats);

@@ -173,12 +173,12 @@ static const spfc_cli_option_t options[] = {
      "lint mode (DOMAIN without IP): exit 1 when there are warnings",
      OPT_STRICT, 0, 0, 0, 0},
     {"expect", 0, "RESULT:IP[:SENDER]",
-     "lint mode: assert that IP gets RESULT; exit 1 when one does not hold "
-     "(repeatable)",
+     "lint mode or with an IP: assert that IP gets RESULT; exit 1 when one "
+     "does not hold (repeatable)",
      OPT_EXPECT, 0, 0, 0, 0},
     {"expect-file", 0, "FILE",
-     "lint mode: assertions 'RESULT IP [SENDER [HELO]]', one a line, '#' "
-     "comments",
+     "lint mode or with an IP: assertions 'RESULT IP [SENDER [HELO]]', one "
+     "a line, '#' comments",
      OPT_EXPECT_FILE, 0, 0, 0, 0},
     {"bounce", 0, "FILE",
      "read a bounce ('-': stdin), find its SPF domain and IP, and diagnose "
@@ -694,11 +694,35 @@ static int check_batch_args(const cli_config_t *cfg, int npos, FILE *err)
                         : cfg->mode == OUT_QUIET ? "--quiet"
                         : cfg->mode == OUT_HEADER ? "--header"
                         : cfg->mode == OUT_AUTH_RESULTS ? "--auth-results"
+                        : cfg->n_expects > 0 ? "--expect"
+                        : cfg->expect_file != NULL ? "--expect-file"
                         : NULL;
     if (clash != NULL) {
         spfc_cli_msg(err, "--batch cannot be combined with %s: each line gives "
                  "IP IDENTITY [HELO] (" TRY_HELP ")",
             clash);
+        return SPFC_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* --expect and --expect-file with an IP: assertions about other clients
+ * of the checked domain, listed after the check.  A header field is a
+ * format other programs read, so nothing may follow it. */
+static int check_expect_args(const cli_config_t *cfg, FILE *err)
+{
+    if (cfg->n_expects == 0 && cfg->expect_file == NULL)
+        return 0;
+    const char *opt = cfg->n_expects > 0 ? "--expect" : "--expect-file";
+    if (cfg->mode == OUT_HEADER || cfg->mode == OUT_AUTH_RESULTS) {
+        spfc_cli_msg(err, "%s cannot be combined with %s (" TRY_HELP ")",
+                     opt, cfg->mode_option);
+        return SPFC_EXIT_USAGE;
+    }
+    if (cfg->domain == NULL) {
+        spfc_cli_msg(err, "%s needs the domain checked (DOMAIN IP or"
+                     " --sender): the HELO identity alone has none (" TRY_HELP ")",
+                     opt);
         return SPFC_EXIT_USAGE;
     }
     return 0;
@@ -748,16 +772,14 @@ static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
         }
         return 0;
     }
-    if (cfg->strict || cfg->n_expects > 0 || cfg->expect_file != NULL ||
-        cfg->flatten || cfg->diff) {
+    if (cfg->strict || cfg->flatten || cfg->diff) {
         spfc_cli_msg(err, "%s applies to lint mode: give DOMAIN without an"
                      " IP (" TRY_HELP ")",
-                     cfg->strict ? "--strict" : cfg->n_expects ? "--expect"
-                     : cfg->expect_file != NULL ? "--expect-file"
-                     : cfg->flatten ? "--flatten" : "--diff");
+                     cfg->strict ? "--strict" : cfg->flatten ? "--flatten"
+                     : "--diff");
         return SPFC_EXIT_USAGE;
     }
-    return 0;
+    return check_expect_args(cfg, err);
 }
 
 /* --bounce FILE (no argument) or --relay HOST DOMAIN: the diagnosis
@@ -1137,16 +1159,10 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
     return code;
 }
 
-static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
+/* What lint mode, and a check's --expect, need from the config. */
+static spfc_lint_cmd_t lint_cmd_of(const cli_config_t *cfg, spfc_view_t *view,
+                                   spfc_view_t *before, FILE *out)
 {
-    spfc_view_t *view = NULL, *before = NULL;
-    int code = build_view(cfg, &view, err);
-    if (code == 0 && cfg->diff)
-        code = build_view_as(cfg, 1, &before, err);
-    if (code != 0) {
-        spfc_view_free(view);
-        return code;
-    }
     spfc_lint_cmd_t lc = {
         .domain = cfg->domain,
         .view = view,
@@ -1163,6 +1179,20 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
                  (cfg->verbose ? SPFC_OUT_VERBOSE : 0),
         .ropts = resolver_opts(cfg),
     };
+    return lc;
+}
+
+static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
+{
+    spfc_view_t *view = NULL, *before = NULL;
+    int code = build_view(cfg, &view, err);
+    if (code == 0 && cfg->diff)
+        code = build_view_as(cfg, 1, &before, err);
+    if (code != 0) {
+        spfc_view_free(view);
+        return code;
+    }
+    spfc_lint_cmd_t lc = lint_cmd_of(cfg, view, before, out);
     code = spfc_cli_lint_run(&lc, out, err);
     spfc_view_free(before);
     spfc_view_free(view);
@@ -1247,6 +1277,29 @@ static int print_result(const cli_config_t *cfg, const spfc_request_t *req,
     return code != 0 ? code : spfc_cli_result_exit(outcome->result);
 }
 
+/* A check's --expect and --expect-file, read before the check runs (a
+ * malformed one is a usage error with nothing printed): a lint that
+ * checks them alone, or NULL when there are none.  0 or the exit code. */
+static int expect_prepare(const spfc_lint_cmd_t *lc, spfc_lint_t **out,
+                          FILE *err)
+{
+    spfc_lint_t *lint = NULL;
+    *out = NULL;
+    if (lc->n_expects == 0 && lc->expect_file == NULL)
+        return 0;
+    spfc_status_t st = spfc_lint_new(lc->domain, &lint);
+    if (st == SPFC_OK)
+        st = spfc_lint_expect_only(lint);
+    int code = st != SPFC_OK ? internal(err, "cannot start the assertions", st)
+                             : spfc_cli_expect_parse(lc, lint, err);
+    if (code != 0) {
+        spfc_lint_free(lint);
+        return code;
+    }
+    *out = lint;
+    return 0;
+}
+
 /* One check from the arguments: view, check, evaluation, output. */
 static int run_diagnose(const cli_config_t *cfg, FILE *out, FILE *err)
 {
@@ -1275,9 +1328,14 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
     spfc_check_t *check = NULL;
     spfc_resolver_t *resolver = NULL;
     spfc_resolver_stats_t stats = {0};
+    spfc_lint_t *expect = NULL;
     spfc_status_t st;
 
     code = build_view(cfg, &view, err);
+    if (code != 0)
+        goto done;
+    spfc_lint_cmd_t lc = lint_cmd_of(cfg, view, NULL, out);
+    code = expect_prepare(&lc, &expect, err);
     if (code != 0)
         goto done;
 
@@ -1307,8 +1365,13 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
     /* Offline there is no resolver and no query count. */
     code = print_result(cfg, &req, outcome, resolver != NULL ? &stats : NULL,
                         out, err);
+    /* With --expect the status is the assertions' (0 all hold, 1 one does
+     * not): the check's own result is in its output. */
+    if (expect != NULL && code <= SPFC_EXIT_NONE)
+        code = spfc_cli_expect_run(&lc, expect, out, err);
 
 done:
+    spfc_lint_free(expect);
     spfc_resolver_free(resolver);
     spfc_check_free(check);
     spfc_view_free(view);

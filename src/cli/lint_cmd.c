@@ -141,6 +141,17 @@ static int read_expect_file(spfc_lint_t *lint, const char *path, FILE *err)
     return code;
 }
 
+int spfc_cli_expect_parse(const spfc_lint_cmd_t *cmd, spfc_lint_t *lint,
+                          FILE *err)
+{
+    int code = 0;
+    for (size_t i = 0; code == 0 && i < cmd->n_expects; i++)
+        code = parse_expect_arg(lint, cmd->expects[i], err);
+    if (code == 0 && cmd->expect_file != NULL)
+        code = read_expect_file(lint, cmd->expect_file, err);
+    return code;
+}
+
 /* Run the lint to its report, offline or through a resolver. */
 static int walk(const spfc_lint_cmd_t *cmd, spfc_lint_t *lint,
                 spfc_resolver_stats_t *stats, int *have_stats, FILE *err)
@@ -250,6 +261,49 @@ static int diff(const spfc_lint_cmd_t *cmd, const spfc_lint_report_t *after,
     return code;
 }
 
+/* A report on out, or the exit code of why it could not be written. */
+static int written(spfc_status_t st, FILE *out, FILE *err)
+{
+    if (st == SPFC_OK && (fflush(out) != 0 || ferror(out)))
+        st = SPFC_EIO;
+    if (st == SPFC_EIO) {
+        spfc_cli_msg(err, "cannot write output: %s",
+                     strerror(errno != 0 ? errno : EIO));
+        return SPFC_EXIT_IOERR;
+    }
+    if (st != SPFC_OK) {
+        spfc_cli_msg(err, "cannot format the report: %s", spfc_status_str(st));
+        return SPFC_EXIT_SOFTWARE;
+    }
+    return 0;
+}
+
+int spfc_cli_expect_run(const spfc_lint_cmd_t *cmd, spfc_lint_t *lint,
+                        FILE *out, FILE *err)
+{
+    spfc_resolver_stats_t stats;
+    int have_stats = 0;
+    /* The check's answers are in the view already: assertions about the
+     * same domain reuse them (the resolver caches in the view). */
+    int code = walk(cmd, lint, &stats, &have_stats, err);
+    if (code != 0)
+        return code;
+    const spfc_lint_report_t *r = spfc_lint_report(lint);
+    if (r == NULL) {
+        spfc_cli_msg(err, "internal error: the assertions finished without a report");
+        return SPFC_EXIT_SOFTWARE;
+    }
+    errno = 0;
+    /* --quiet: the check's word alone; the status says the rest. */
+    code = cmd->quiet ? 0
+         : written(spfc_output_lint_expectations(out, r, cmd->json, cmd->flags),
+                   out, err);
+    if (code != 0)
+        return code;
+    return r->n_expectations_failed > 0 ? SPFC_EXIT_EXPECT_FAILED
+                                        : SPFC_EXIT_EXPECT_OK;
+}
+
 int spfc_cli_lint_run(const spfc_lint_cmd_t *cmd, FILE *out, FILE *err)
 {
     spfc_lint_t *lint = NULL;
@@ -262,11 +316,7 @@ int spfc_cli_lint_run(const spfc_lint_cmd_t *cmd, FILE *out, FILE *err)
         spfc_cli_msg(err, "cannot start the lint: %s", spfc_status_str(st));
         return SPFC_EXIT_SOFTWARE;
     }
-    code = 0;
-    for (size_t i = 0; code == 0 && i < cmd->n_expects; i++)
-        code = parse_expect_arg(lint, cmd->expects[i], err);
-    if (code == 0 && cmd->expect_file != NULL)
-        code = read_expect_file(lint, cmd->expect_file, err);
+    code = spfc_cli_expect_parse(cmd, lint, err);
     if (code == 0)
         code = walk(cmd, lint, &stats, &have_stats, err);
     if (code != 0)
@@ -295,18 +345,9 @@ int spfc_cli_lint_run(const spfc_lint_cmd_t *cmd, FILE *out, FILE *err)
                  ? SPFC_EIO : SPFC_OK;
     else
         st = spfc_output_lint_text(out, r, sp, cmd->flags);
-    if (st == SPFC_OK && (fflush(out) != 0 || ferror(out)))
-        st = SPFC_EIO;
-    if (st == SPFC_EIO) {
-        spfc_cli_msg(err, "cannot write output: %s",
-                     strerror(errno != 0 ? errno : EIO));
-        code = SPFC_EXIT_IOERR;
-    } else if (st != SPFC_OK) {
-        spfc_cli_msg(err, "cannot format the report: %s", spfc_status_str(st));
-        code = SPFC_EXIT_SOFTWARE;
-    } else {
+    code = written(st, out, err);
+    if (code == 0)
         code = lint_exit(r, cmd->strict);
-    }
 done:
     spfc_lint_free(lint);
     return code;

@@ -34,4 +34,21 @@ typedef struct spfc_lint_cmd {
  */
 int spfc_cli_lint_run(const spfc_lint_cmd_t *cmd, FILE *out, FILE *err);
 
+/**
+ * Add cmd's --expect and --expect-file assertions to lint; a malformed
+ * one is a usage error (the message on err).  Returns 0 or the exit code.
+ */
+int spfc_cli_expect_parse(const spfc_lint_cmd_t *cmd, spfc_lint_t *lint,
+                          FILE *err);
+
+/**
+ * A check with --expect (DOMAIN IP): evaluate the assertions of lint
+ * (spfc_lint_expect_only(), then spfc_cli_expect_parse()) over cmd->view,
+ * offline or through a resolver as cmd says, and print them after the
+ * check's output.  Returns SPFC_EXIT_EXPECT_OK when every one holds,
+ * SPFC_EXIT_EXPECT_FAILED when one does not, or an internal/output code.
+ */
+int spfc_cli_expect_run(const spfc_lint_cmd_t *cmd, spfc_lint_t *lint,
+                        FILE *out, FILE *err);
+
 #endif /* SPFCHECK_LINT_CMD_H */

@@ -40,7 +40,11 @@ enum {
     SPFC_EXIT_LINT_DNS = 5,        /**< a DNS lookup failed during the walk */
     SPFC_EXIT_LINT_NO_RECORD = 6,  /**< the domain publishes no SPF record */
     /* --batch --fail-on: a line's result is in the set. */
-    SPFC_EXIT_FAIL_ON = 1
+    SPFC_EXIT_FAIL_ON = 1,
+    /* A check with --expect: every assertion holds (0), or one does not;
+     * the check's result is printed, not returned. */
+    SPFC_EXIT_EXPECT_OK = 0,
+    SPFC_EXIT_EXPECT_FAILED = 1
 };
 
 /* The command's own ranges and --batch defaults (the resolver's defaults

@@ -189,14 +189,10 @@ static rrset_t *get_set(node_t *n, uint16_t type)
     rrset_t *set = find_set(n, type);
     if (set != NULL)
         return set;
-    if (n->n_sets == n->cap_sets) {
-        size_t cap = n->cap_sets ? n->cap_sets * 2 : 2;
-        rrset_t *s = realloc(n->sets, cap * sizeof(*s));
-        if (s == NULL)
-            return NULL;
-        n->sets = s;
-        n->cap_sets = cap;
-    }
+    /* A handful of types per name: from 2, not the library's 16. */
+    if (!spfc_grow_from((void **)&n->sets, &n->cap_sets, n->n_sets,
+                        sizeof(*n->sets), 2))
+        return NULL;
     set = &n->sets[n->n_sets++];
     memset(set, 0, sizeof(*set));
     set->type = type;
@@ -241,20 +237,12 @@ static spfc_status_t copy_rr(spfc_rr_t *dst, const spfc_rr_t *src)
 }
 
 /* Room for one more record (amortised doubling: many records for one
- * name stay O(n)). */
+ * name stay O(n)).  From 1: most RRsets hold one record, and the cache
+ * counts the capacity in its bytes (entry_bytes). */
 static spfc_status_t rrset_reserve(rrset_t *set)
 {
-    if (set->n_rrs < set->cap)
-        return SPFC_OK;
-    size_t cap = set->cap ? set->cap * 2 : 1;
-    if (cap > SIZE_MAX / sizeof(spfc_rr_t))
-        return SPFC_ENOMEM;
-    spfc_rr_t *r = realloc(set->rrs, cap * sizeof(*r));
-    if (r == NULL)
-        return SPFC_ENOMEM;
-    set->rrs = r;
-    set->cap = cap;
-    return SPFC_OK;
+    return spfc_grow_from((void **)&set->rrs, &set->cap, set->n_rrs,
+                          sizeof(*set->rrs), 1) ? SPFC_OK : SPFC_ENOMEM;
 }
 
 static spfc_status_t rrset_append(rrset_t *set, const spfc_rr_t *rr)
@@ -265,6 +253,22 @@ static spfc_status_t rrset_append(rrset_t *set, const spfc_rr_t *rr)
     if (st == SPFC_OK)
         set->n_rrs++;
     return st;
+}
+
+/* A new RRset of copies of rrs in *fresh, built aside so that a failure
+ * leaves the set it is to replace intact (and *fresh empty). */
+static spfc_status_t rrset_build(rrset_t *fresh, uint16_t type, spfc_rcode_t rcode,
+                                 const spfc_rr_t *rrs, size_t n_rrs)
+{
+    *fresh = (rrset_t){.type = type, .rcode = rcode};
+    for (size_t i = 0; i < n_rrs; i++) {
+        spfc_status_t st = rrset_append(fresh, &rrs[i]);
+        if (st != SPFC_OK) {
+            rrset_clear(fresh);
+            return st;
+        }
+    }
+    return SPFC_OK;
 }
 
 /* Whether two names are the same, ignoring ASCII case and a final dot. */
@@ -471,25 +475,33 @@ spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
     return mark_exists(view, n);
 }
 
+/* The start of storing an answer: the node of name (*n stays NULL when
+ * it cannot be had) and the new RRset, built aside in *fresh. */
+static spfc_status_t prepare_answer(spfc_view_t *view, const char *name,
+                                    uint16_t type, spfc_rcode_t rcode,
+                                    const spfc_rr_t *rrs, size_t n_rrs,
+                                    node_t **n, rrset_t *fresh)
+{
+    *n = NULL;
+    *fresh = (rrset_t){.type = type};
+    if (n_rrs > 0 && rrs == NULL)
+        return SPFC_EINVAL;
+    spfc_status_t st = node_for(view, name, n);
+    if (st != SPFC_OK)
+        *n = NULL;
+    return st == SPFC_OK ? rrset_build(fresh, type, rcode, rrs, n_rrs) : st;
+}
+
 spfc_status_t spfc_view_set_answer(spfc_view_t *view, const char *name,
                                    uint16_t type, spfc_rcode_t rcode,
                                    const spfc_rr_t *rrs, size_t n_rrs)
 {
-    if (n_rrs > 0 && rrs == NULL)
-        return SPFC_EINVAL;
-    node_t *n = NULL;
-    spfc_status_t st = node_for(view, name, &n);
+    node_t *n;
+    rrset_t fresh;
+    spfc_status_t st = prepare_answer(view, name, type, rcode, rrs, n_rrs,
+                                      &n, &fresh);
     if (st != SPFC_OK)
         return st;
-    /* Build the new RRset aside, so a failure leaves the old one intact. */
-    rrset_t fresh = {.type = type, .rcode = rcode};
-    for (size_t i = 0; i < n_rrs; i++) {
-        st = rrset_append(&fresh, &rrs[i]);
-        if (st != SPFC_OK) {
-            rrset_clear(&fresh);
-            return st;
-        }
-    }
     rrset_t *set = get_set(n, type);
     if (set == NULL) {
         rrset_clear(&fresh);
@@ -553,9 +565,9 @@ spfc_status_t spfc_view_override_txt(spfc_view_t *view, const char *name,
     spfc_status_t st = node_for(view, name, &n);
     if (st != SPFC_OK)
         return st;
-    rrset_t fresh = {.type = SPFC_TYPE_TXT, .rcode = SPFC_DNS_NOERROR};
+    rrset_t fresh;
     spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .data = (const uint8_t *)text, .len = len};
-    st = rrset_append(&fresh, &rr);
+    st = rrset_build(&fresh, SPFC_TYPE_TXT, SPFC_DNS_NOERROR, &rr, 1);
     if (st != SPFC_OK)
         return st;
     if (n->override == NULL) {
@@ -839,22 +851,27 @@ static void enforce_limit(spfc_view_t *view, const spfc_view_entry_t *keep)
     }
 }
 
-spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_entries)
+/* A bound of the cache was set: it holds from now on, so evict at once. */
+static spfc_status_t limit_set(spfc_view_t *view)
 {
     if (view == NULL)
         return SPFC_EINVAL;
-    view->cache_limit = max_entries;
     enforce_limit(view, NULL);
     return SPFC_OK;
 }
 
+spfc_status_t spfc_view_set_cache_limit(spfc_view_t *view, size_t max_entries)
+{
+    if (view != NULL)
+        view->cache_limit = max_entries;
+    return limit_set(view);
+}
+
 spfc_status_t spfc_view_set_cache_bytes(spfc_view_t *view, size_t max_bytes)
 {
-    if (view == NULL)
-        return SPFC_EINVAL;
-    view->cache_bytes_limit = max_bytes;
-    enforce_limit(view, NULL);
-    return SPFC_OK;
+    if (view != NULL)
+        view->cache_bytes_limit = max_bytes;
+    return limit_set(view);
 }
 
 size_t spfc_view_cache_bytes(const spfc_view_t *view, size_t *pinned)
@@ -888,14 +905,14 @@ spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
 {
     if (entry != NULL)
         *entry = NULL;
-    if (n_rrs > 0 && rrs == NULL)
-        return SPFC_EINVAL;
-    node_t *n = NULL;
-    spfc_status_t st = node_for(view, name, &n);
-    if (st != SPFC_OK)
+    node_t *n;
+    rrset_t fresh;
+    spfc_status_t st = prepare_answer(view, name, type, rcode, rrs, n_rrs,
+                                      &n, &fresh);
+    if (st != SPFC_OK && n == NULL)
         return st;
-    /* Build the new RRset aside, so a failure leaves the old one intact. */
-    rrset_t fresh = {.type = type, .rcode = rcode};
+    if (st != SPFC_OK)
+        goto fail;
     /* Negative answers (NXDOMAIN, NODATA) last as long as the reply's SOA
      * says (RFC 2308 section 5, found by the decoder), never over the
      * cap, whoever the caller is. */
@@ -906,9 +923,6 @@ spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
         /* RFC 2181 5.2: one TTL per RRset; the smallest is the safe one. */
         if (i == 0 || rrs[i].ttl < ttl)
             ttl = rrs[i].ttl;
-        st = rrset_append(&fresh, &rrs[i]);
-        if (st != SPFC_OK)
-            goto fail;
     }
     spfc_view_entry_t *e = n->cache;
     while (e != NULL && e->set.type != type)

@@ -383,8 +383,8 @@ static spfc_status_t rdata_address(decoder_t *d, const raw_rr_t *rr,
     return SPFC_OK;
 }
 
-/* TXT (RFC 1035 3.3.14): one or more <character-string>s; SPF joins them
- * without separators (RFC 7208 3.3).  The strings are measured first, so
+/* TXT (RFC 1035 3.3.14), and type SPF (99) in the same format: one or more
+ * <character-string>s; SPF joins them without separators (RFC 7208 3.3).  The strings are measured first, so
  * one allocation holds the joined text. */
 static spfc_status_t rdata_txt(decoder_t *d, const raw_rr_t *rr, spfc_rr_t *o)
 {
@@ -474,6 +474,7 @@ static spfc_status_t decode_rdata(decoder_t *d, const raw_rr_t *rr,
     case SPFC_TYPE_AAAA:
         return rdata_address(d, rr, o);
     case SPFC_TYPE_TXT:
+    case SPFC_TYPE_SPF: /* RFC 4408 3.1.1: the same format as TXT */
         return rdata_txt(d, rr, o);
     case SPFC_TYPE_MX:
     case SPFC_TYPE_PTR:

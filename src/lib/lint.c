@@ -46,6 +46,7 @@ typedef struct seen {
     const char *name;     /* include target (canonical) */
     spfc_ip_t ip;         /* network */
     unsigned prefix;
+    char qualifier;       /* of the network's term */
 } seen_t;
 
 /* A failed answer kept across fetch rounds: the resolver stores errors
@@ -101,6 +102,7 @@ struct spfc_lint {
     size_t n_trap_a;           /* of them, a-term targets (void for IPv6) */
 
     bool done;
+    bool expect_only;          /* spfc_lint_expect_only: no walk */
     spfc_lint_report_t report;
 };
 
@@ -122,6 +124,7 @@ const char *spfc_lint_code_str(spfc_lint_code_t code)
     case SPFC_LINT_EXP_MISSING: return "exp-missing";
     case SPFC_LINT_DNS_FAILURE: return "dns-failure";
     case SPFC_LINT_NEAR_MISS: return "near-miss";
+    case SPFC_LINT_SPF_RR_ONLY: return "spf-rr-only";
     case SPFC_LINT_IPV6_TRAP: return "ipv6-trap";
     case SPFC_LINT_PTR: return "ptr";
     case SPFC_LINT_PASS_ALL: return "pass-all";
@@ -139,6 +142,7 @@ const char *spfc_lint_code_str(spfc_lint_code_t code)
     case SPFC_LINT_NULL_MX: return "null-mx";
     case SPFC_LINT_GLUED: return "glued-terms";
     case SPFC_LINT_WALK_TRUNCATED: return "walk-truncated";
+    case SPFC_LINT_SPF_RR_TYPE: return "spf-rr-type";
     case SPFC_LINT_DEPENDS_ON_SENDER: return "depends-on-sender";
     }
     return "unknown";
@@ -178,6 +182,14 @@ spfc_status_t spfc_lint_new(const char *domain, spfc_lint_t **out)
         return SPFC_ENOMEM;
     }
     *out = l;
+    return SPFC_OK;
+}
+
+spfc_status_t spfc_lint_expect_only(spfc_lint_t *l)
+{
+    if (l == NULL)
+        return SPFC_EINVAL;
+    l->expect_only = true;
     return SPFC_OK;
 }
 
@@ -593,6 +605,18 @@ static const char *glued_word(const char *spec)
     return NULL;
 }
 
+/* What a term does to the senders it matches (RFC 7208 4.6.2: its
+ * qualifier's result), in a finding's words: only "+" authorises. */
+static const char *qualifier_verb(char qualifier)
+{
+    switch (qualifier) {
+    case '-': return "denies";
+    case '~': return "soft-fails";
+    case '?': return "gives neutral to";
+    default: return "authorises";
+    }
+}
+
 /* ip4/ip6: host bits, width, the same network twice. */
 static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
                          bool authorises)
@@ -613,9 +637,12 @@ static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
     }
     if (r == W_OK && prefix < (v4 ? 16u : 32u))
         r = TERM_FINDING(l, SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING, w, t,
-                         "%s authorises a network wider than /%u: far more"
-                         " addresses than any mail service needs",
-                         t->text, v4 ? 16u : 32u);
+                         "%s %s a network wider than /%u: %s", t->text,
+                         qualifier_verb(t->qualifier), v4 ? 16u : 32u,
+                         t->qualifier == '+'
+                             ? "far more addresses than any mail service needs"
+                             : "far more addresses than one term usually means"
+                               " (is the prefix length right?)");
     for (size_t i = 0; r == W_OK && i < l->n_seen; i++) {
         const seen_t *s = &l->seen[i];
         if (s->name != NULL || s->prefix != prefix || s->ip.family != net.family ||
@@ -623,9 +650,19 @@ static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
             continue;
         if (s->offset == t->offset && spfc_strcasecmp(s->domain, w->domain) == 0)
             break; /* the same term, walked again */
-        r = TERM_FINDING(l, SPFC_LINT_DUPLICATE_NETWORK, SPFC_LINT_WARNING, w, t,
-                         "%s repeats a network already listed in the record"
-                         " of %s", t->text, s->domain);
+        /* Listed with another qualifier, the two terms disagree on what
+         * the network's senders get (within one record the first wins). */
+        if (s->qualifier != t->qualifier)
+            r = TERM_FINDING(l, SPFC_LINT_DUPLICATE_NETWORK, SPFC_LINT_WARNING, w, t,
+                             "%s lists a network that the record of %s already"
+                             " lists with the qualifier '%c' (it %s it): the"
+                             " two disagree on what its senders get",
+                             t->text, s->domain, s->qualifier,
+                             qualifier_verb(s->qualifier));
+        else
+            r = TERM_FINDING(l, SPFC_LINT_DUPLICATE_NETWORK, SPFC_LINT_WARNING, w, t,
+                             "%s repeats a network already listed in the record"
+                             " of %s", t->text, s->domain);
         break;
     }
     if (r != W_OK)
@@ -634,7 +671,8 @@ static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
         if (!spfc_grow((void **)&l->seen, &l->cap_seen, l->n_seen, sizeof(*l->seen)))
             return W_NOMEM;
         l->seen[l->n_seen++] = (seen_t){.domain = w->domain, .offset = t->offset,
-                                        .ip = net, .prefix = prefix};
+                                        .ip = net, .prefix = prefix,
+                                        .qualifier = t->qualifier};
     }
     if (authorises && t->qualifier == '+')
         return add_network(l, &net, prefix, w->domain);
@@ -766,8 +804,9 @@ static size_t spf_records(const spfc_answer_t *a, const spfc_rr_t **found,
     return count;
 }
 
-/* How a record fetch ended. */
-typedef enum { REC_OK, REC_NONE, REC_BROKEN, REC_PENDING } rec_state_t;
+/* How a record fetch ended.  REC_SPF_ONLY: no SPF record in TXT, but one
+ * of type SPF (99): as good as none to a receiver. */
+typedef enum { REC_OK, REC_NONE, REC_SPF_ONLY, REC_BROKEN, REC_PENDING } rec_state_t;
 
 static int walk_record(spfc_lint_t *l, const char *domain, bool authorises,
                        unsigned *cost, rec_state_t *state);
@@ -813,17 +852,93 @@ static int note_override(spfc_lint_t *l, const char *domain)
     return W_OK;
 }
 
+/*
+ * The type SPF (99) answer of domain.  RFC 7208 section 3.1 has receivers
+ * read TXT only and section 14.1 retired type 99, yet zones still carry
+ * it, sometimes instead of TXT: the lint asks for it beside the TXT
+ * lookup, so in the same round trip.  It is no DNS-querying term (4.6.4):
+ * not counted, and never a void lookup; a failure is no finding (old
+ * servers refuse the type).  An override (--record) is the record under
+ * test, so what DNS serves at its name is not asked.  1 and *a (no
+ * records unless NOERROR) when known, 0 while pending, or W_NOMEM.
+ */
+static int lookup_spf99(spfc_lint_t *l, const char *domain, spfc_answer_t *a)
+{
+    static const spfc_rr_t no_rrs[1];
+    bool skip = spfc_view_is_override(l->view, domain);
+    int r = skip ? 1 : lookup(l, domain, SPFC_TYPE_SPF, a);
+    if (r == 1 && (skip || a->rcode != SPFC_DNS_NOERROR)) {
+        memset(a, 0, sizeof(*a));
+        a->rrs = no_rrs;
+    }
+    return r;
+}
+
+/* The SPF records (v=spf1) among a type SPF answer; *first: the first. */
+static size_t spf99_records(const spfc_answer_t *a, const spfc_rr_t **first)
+{
+    size_t count = 0;
+    *first = NULL;
+    for (size_t i = 0; i < a->n_rrs; i++) {
+        const spfc_rr_t *rr = &a->rrs[i];
+        if (rr->type != SPFC_TYPE_SPF ||
+            !spfc_record_is_spf((const char *)rr->data, rr->len))
+            continue;
+        if (count++ == 0)
+            *first = rr;
+    }
+    return count;
+}
+
+/*
+ * What domain's type SPF records mean beside its TXT answer (txt: the one
+ * TXT SPF record, or NULL when there is none).  Only type 99: an error,
+ * since receivers then find no policy at all (*state REC_SPF_ONLY, which
+ * replaces the caller's no-record text).  Both: a warning to remove it.
+ */
+static int judge_spf99(spfc_lint_t *l, const char *domain, const spfc_answer_t *a99,
+                       const spfc_rr_t *txt, size_t n_txt, rec_state_t *state)
+{
+    const spfc_rr_t *rr = NULL;
+    size_t n = spf99_records(a99, &rr);
+    where_t dw = {.domain = domain};
+    if (n_txt == 0 && n > 0) {
+        *state = REC_SPF_ONLY;
+        where_t rw = {.domain = domain, .record_len = rr->len,
+                      .record = spfc_arena_strndup(&l->arena, (const char *)rr->data,
+                                                   rr->len)};
+        if (rw.record == NULL)
+            return W_NOMEM;
+        return add_finding(l, SPFC_LINT_SPF_RR_ONLY, SPFC_LINT_ERROR, &rw, NULL, 0,
+                           rr->len < 6 ? rr->len : 6,
+                           "%s publishes SPF only as a type 99 record; receivers"
+                           " read TXT only (RFC 7208 3.1, 14.1), so it has no SPF"
+                           " policy: publish the record as TXT", domain);
+    }
+    if (a99->n_rrs == 0 || n_txt == 0)
+        return W_OK;
+    /* One of each that differ: one of them was not updated. */
+    bool differs = n == 1 && txt != NULL &&
+                   (rr->len != txt->len || memcmp(rr->data, txt->data, rr->len) != 0);
+    return add_finding(l, SPFC_LINT_SPF_RR_TYPE, SPFC_LINT_WARNING, &dw, NULL, 0, 0,
+                       "%s also publishes a type 99 (SPF) record%s; RFC 7208"
+                       " section 14.1 retired the type and receivers use only"
+                       " TXT, so remove it", domain,
+                       differs ? " that differs from its TXT record" : "");
+}
+
 /* Fetch, select and parse the record of domain.  *rec is NULL unless
  * REC_OK; *text is the selected TXT data in the arena. */
 static int fetch_record(spfc_lint_t *l, const char *domain, spfc_record_t **rec,
                         where_t *w, rec_state_t *state, const char **why)
 {
-    spfc_answer_t a;
+    spfc_answer_t a, a99;
     *rec = NULL;
     *why = NULL;
     int r = lookup(l, domain, SPFC_TYPE_TXT, &a);
-    if (r < 0)
-        return r;
+    int r99 = r < 0 ? r : lookup_spf99(l, domain, &a99);
+    if (r < 0 || r99 < 0)
+        return W_NOMEM;
     *state = REC_PENDING;
     if (r == 0)
         return W_OK;
@@ -837,8 +952,13 @@ static int fetch_record(spfc_lint_t *l, const char *domain, spfc_record_t **rec,
     const spfc_rr_t *found = NULL, *miss = NULL;
     const char *meant = NULL;
     size_t count = a.rcode == SPFC_DNS_NOERROR ? spf_records(&a, &found, &miss, &meant) : 0;
+    /* Type 99 while it is pending: judged on the pass that has it. */
+    if (r99 == 1 && (r = judge_spf99(l, domain, &a99, count == 1 ? found : NULL,
+                                     count, state)) != W_OK)
+        return r;
     if (count == 0) {
-        *state = REC_NONE;
+        if (*state != REC_SPF_ONLY)
+            *state = REC_NONE;
         if (miss == NULL || a.rcode != SPFC_DNS_NOERROR)
             return W_OK;
         where_t mw = {.domain = domain, .record = spfc_arena_strndup(
@@ -1135,13 +1255,16 @@ static int walk_nested(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
         return r;
     node = &l->nodes[idx]; /* the walk may have moved the array */
     node->cost += sub;
-    if (state != REC_NONE)
+    if (state != REC_NONE && state != REC_SPF_ONLY)
         return W_OK;
-    node->note = "no SPF record";
+    bool only99 = state == REC_SPF_ONLY;
+    node->note = only99 ? "SPF only as type 99" : "no SPF record";
     return TERM_FINDING(l, SPFC_LINT_TARGET_NO_SPF, SPFC_LINT_ERROR, w, t,
-                        "%s publishes no SPF record; %s needs a domain that"
-                        " does, so every sender reaching it gets permerror",
-                        target, inc ? "include:" : "redirect=");
+                        "%s publishes %s; %s needs a domain that does%s, so"
+                        " every sender reaching it gets permerror", target,
+                        only99 ? "SPF only as a type 99 record, which receivers"
+                                 " do not read" : "no SPF record",
+                        inc ? "include:" : "redirect=", only99 ? " in TXT" : "");
 }
 
 /* One DNS-querying term (5.2-5.7, 6.1): count it, resolve its target. */
@@ -1433,7 +1556,9 @@ spfc_status_t spfc_lint_eval(spfc_lint_t *l, const spfc_view_t *view,
     int r = W_OK;
     rec_state_t state = REC_PENDING;
     unsigned cost = 0;
-    if (!spfc_domain_is_valid(l->domain)) {
+    if (l->expect_only) {
+        state = REC_OK; /* nothing walked, nothing to say about it */
+    } else if (!spfc_domain_is_valid(l->domain)) {
         l->report.no_record = 1;
         r = add_finding(l, SPFC_LINT_NO_RECORD, SPFC_LINT_ERROR, NULL, NULL, 0, 0,
                         "'%s' is not a domain SPF can check (RFC 7208 4.3)",
@@ -1451,12 +1576,14 @@ spfc_status_t spfc_lint_eval(spfc_lint_t *l, const spfc_view_t *view,
     if (*step == SPFC_STEP_NEED)
         return SPFC_OK;
 
-    if (state == REC_NONE) {
+    /* Only a type 99 record: no record all the same (exit 6), and the
+     * spf-rr-only error already says why, in place of no-record. */
+    if (state == REC_NONE || state == REC_SPF_ONLY)
         l->report.no_record = 1;
+    if (state == REC_NONE)
         r = add_finding(l, SPFC_LINT_NO_RECORD, SPFC_LINT_ERROR, NULL, NULL, 0, 0,
                         "%s publishes no SPF record", l->domain);
-    }
-    if (r == W_OK)
+    if (r == W_OK && !l->expect_only)
         r = judge(l);
     if (r != W_OK || l->trap.failed)
         return SPFC_ENOMEM;
@@ -1523,9 +1650,10 @@ static spfc_status_t keep_failures(spfc_lint_t *l, const spfc_view_t *view,
  * most one include/redirect deeper (plus the MX hosts' addresses); an
  * expectation's check may wait for up to CHECK_MAX_BLOCKING answers. */
 #define MAX_ROUNDS (2 * SPFC_LINT_MAX_DEPTH + 4 + CHECK_MAX_BLOCKING)
-/* Sequential: one round per answer, at most every record and both
- * address types of every target, plus the expectations' checks. */
-#define MAX_SEQ_ROUNDS (1 + SPFC_LINT_MAX_RECORDS + 3 * SPFC_LINT_MAX_TARGETS + \
+/* Sequential: one round per answer, at most every record (TXT and type
+ * 99) and both address types of every target, plus the expectations'
+ * checks. */
+#define MAX_SEQ_ROUNDS (1 + 2 * SPFC_LINT_MAX_RECORDS + 3 * SPFC_LINT_MAX_TARGETS + \
                         CHECK_MAX_BLOCKING)
 
 spfc_status_t spfc_lint_run(spfc_resolver_t *resolver, spfc_lint_t *lint,

@@ -1417,6 +1417,25 @@ static void json_lint_expectations(spfc_buf_t *b, const spfc_lint_report_t *r)
     spfc_buf_putc(b, ']');
 }
 
+spfc_status_t spfc_output_lint_expectations(FILE *out, const spfc_lint_report_t *r,
+                                            int json, int flags)
+{
+    if (out == NULL || r == NULL)
+        return SPFC_EINVAL;
+    spfc_buf_t b = {0};
+    if (r->n_expectations == 0)
+        return emit(out, &b);
+    if (json) {
+        spfc_buf_puts(&b, "{\"domain\":");
+        json_cstr(&b, r->domain);
+        json_lint_expectations(&b, r);
+        spfc_buf_puts(&b, "}\n");
+    } else {
+        put_lint_expectations(&b, r, (flags & SPFC_OUT_COLOR) != 0);
+    }
+    return emit(out, &b);
+}
+
 spfc_status_t spfc_output_lint_json(FILE *out, const spfc_lint_report_t *r,
                                     const spfc_resolver_stats_t *stats)
 {

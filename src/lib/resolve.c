@@ -945,8 +945,9 @@ static void run_job(spfc_resolver_t *r, job_t *j)
 
 /* Questions one lint job may send besides those it blocks on: a level of
  * the tree is at most SPFC_LINT_MAX_TARGETS targets with two address
- * types each, plus the records. */
-#define LINT_QUERY_CAP (2u * SPFC_LINT_MAX_TARGETS + SPFC_LINT_MAX_RECORDS)
+ * types each, plus the records, each asked as TXT and as type 99 (lint.c
+ * reads the retired type in the same round). */
+#define LINT_QUERY_CAP (2u * SPFC_LINT_MAX_TARGETS + 2u * SPFC_LINT_MAX_RECORDS)
 
 /*
  * One pass of a lint job.  The lint lists every answer the next level of

@@ -74,6 +74,10 @@ char *spfc_buf_take(spfc_buf_t *b);
  * ENOMEM or when the size would overflow.  The one growth helper of the
  * library, e.g. spfc_grow((void **)&a->items, &a->cap, a->n, sizeof(*a->items)). */
 bool spfc_grow(void **arr, size_t *cap, size_t n, size_t elem);
+/* The same, starting at first elements: for arrays that most often hold
+ * one or two (the view's RRsets, a million of them in a large cache),
+ * where 16 would multiply the memory. */
+bool spfc_grow_from(void **arr, size_t *cap, size_t n, size_t elem, size_t first);
 
 /* ------------------------------------------------------------------------ */
 /* Hash table: the one the view's names and the resolver's questions use.   */

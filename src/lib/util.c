@@ -149,12 +149,16 @@ static bool buf_reserve(spfc_buf_t *b, size_t extra)
 
 bool spfc_grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
+    return spfc_grow_from(arr, cap, n, elem, 16);
+}
+
+bool spfc_grow_from(void **arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
     if (n < *cap)
         return true;
-    size_t ncap = *cap ? *cap : 8;
-    if (ncap > SIZE_MAX / 2 / elem)
+    if (*cap > SIZE_MAX / 2 / elem || first > SIZE_MAX / elem)
         return false;
-    ncap *= 2;
+    size_t ncap = *cap ? *cap * 2 : first ? first : 1;
     void *p = realloc(*arr, ncap * elem);
     if (p == NULL)
         return false;
@@ -448,6 +452,7 @@ const char *spfc_type_str(uint16_t type)
     case SPFC_TYPE_MX: return "MX";
     case SPFC_TYPE_TXT: return "TXT";
     case SPFC_TYPE_AAAA: return "AAAA";
+    case SPFC_TYPE_SPF: return "SPF";
     default: return "OTHER";
     }
 }

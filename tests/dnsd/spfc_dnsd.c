@@ -230,8 +230,9 @@ static void add_rrs(dnsw_msg_t *m, const dnsw_query_t *q, const char *owner,
                 continue;
             dnsw_add_rr(m, q, owner, rr->type, rr->ttl, nb, nl);
             break;
-        case SPFC_TYPE_TXT: {
-            /* RFC 1035 3.3.14: <character-string>s of at most 255 bytes;
+        case SPFC_TYPE_TXT:
+        case SPFC_TYPE_SPF: {
+            /* RFC 1035 3.3.14 (and RFC 4408 3.1.1 for type SPF): <character-string>s of at most 255 bytes;
              * SPF joins them again (RFC 7208 3.3). */
             dnsw_msg_t rd = {0};
             size_t off = 0;

@@ -148,7 +148,8 @@ void fill_view(reader_t *r, spfc_view_t *view)
             memcpy(txt, r->p, n);
             r->p += n;
             r->left -= n;
-            rr.type = SPFC_TYPE_TXT;
+            /* op 7 with bit 3: type SPF (99), which only the lint reads */
+            rr.type = (op & 0xF) == 0xF ? SPFC_TYPE_SPF : SPFC_TYPE_TXT;
             rr.data = txt;
             rr.len = n;
             break;

@@ -31,7 +31,8 @@ void check_str(const char *s);
 int valid_utf8(const unsigned char *s, size_t n);
 
 /* Read ops until the input ends or one is cut short, adding A, AAAA,
- * TXT, MX, PTR, CNAME records and name rcodes to view. */
+ * TXT, SPF (type 99: op 7 with bit 3 set), MX, PTR, CNAME records and
+ * name rcodes to view. */
 void fill_view(reader_t *r, spfc_view_t *view);
 
 #endif
