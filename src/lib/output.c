@@ -1542,97 +1542,148 @@ static int has_finding(const spfc_lint_report_t *r, const spfc_lint_finding_t *f
     return 0;
 }
 
-/* Networks of from that to does not cover: "lose" (from = before) or
- * "gain" (from = after). */
-static size_t diff_nets(spfc_buf_t *b, const spfc_lint_report_t *from,
+/*
+ * The three lists of --diff (networks, terms of the top record, findings)
+ * differ only in their items: how to step through one report's, whether
+ * the other report has one, and how to write one.  One walker writes
+ * every list, so the JSON array and the text lines are framed once.
+ */
+typedef enum diff_what { DIFF_NETS, DIFF_TERMS, DIFF_FINDINGS } diff_what_t;
+
+typedef struct diff_item {
+    size_t at;        /* cursor: index, or offset in the record */
+    const void *item; /* the network or finding; the term's text */
+    size_t len;       /* the term's length */
+} diff_item_t;
+
+/* The next item of r's list after it->at; 0 at the end.  The version
+ * ("v=spf1") is on both sides and never listed. */
+static int diff_next(diff_what_t what, const spfc_lint_report_t *r,
+                     diff_item_t *it)
+{
+    const char *t;
+    switch (what) {
+    case DIFF_NETS:
+        it->item = it->at < r->n_networks ? &r->networks[it->at++] : NULL;
+        return it->item != NULL;
+    case DIFF_FINDINGS:
+        it->item = it->at < r->n_findings ? &r->findings[it->at++] : NULL;
+        return it->item != NULL;
+    case DIFF_TERMS:
+        do {
+            if (r->record == NULL ||
+                (it->len = next_term(r->record, r->record_len, &it->at, &t)) == 0)
+                return 0;
+        } while (it->len == 6 && spfc_strncasecmp(t, "v=spf1", 6) == 0);
+        it->item = t;
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether r has it too: a network covering it, the term, the finding. */
+static int diff_has(diff_what_t what, const spfc_lint_report_t *r,
+                    const diff_item_t *it)
+{
+    switch (what) {
+    case DIFF_NETS: return net_covered(r, it->item);
+    case DIFF_TERMS: return has_term(r, it->item, it->len);
+    case DIFF_FINDINGS: return has_finding(r, it->item);
+    }
+    return 0;
+}
+
+/* A network one side authorises and the other does not: "lose" (from =
+ * before) or "gain" (from = after). */
+static void put_diff_net(spfc_buf_t *b, const diff_item_t *it,
+                         const char *word, int json)
+{
+    const spfc_lint_network_t *net = it->item;
+    if (json) {
+        spfc_buf_puts(b, "{\"network\":\"");
+        put_network(b, net);
+        spfc_buf_puts(b, "\",\"via\":");
+        json_cstr(b, net->via);
+        spfc_buf_putc(b, '}');
+        return;
+    }
+    spfc_buf_printf(b, "  %s ", word);
+    put_network(b, net);
+    if (net->via != NULL) {
+        spfc_buf_puts(b, " (via ");
+        put_disps(b, net->via);
+        spfc_buf_putc(b, ')');
+    }
+    spfc_buf_putc(b, '\n');
+}
+
+/* The top record's terms but its version ("v=spf1" is on both sides). */
+static void put_diff_term(spfc_buf_t *b, const diff_item_t *it,
+                          const char *word, int json)
+{
+    if (json) {
+        json_str(b, it->item, it->len);
+        return;
+    }
+    spfc_buf_printf(b, "  term %s: ", word);
+    put_disp(b, it->item, it->len);
+    spfc_buf_putc(b, '\n');
+}
+
+static void put_diff_finding(spfc_buf_t *b, const diff_item_t *it,
+                             const char *word, int json)
+{
+    const spfc_lint_finding_t *f = it->item;
+    if (json) {
+        spfc_buf_puts(b, "{\"severity\":");
+        json_cstr(b, spfc_lint_severity_str(f->severity));
+        spfc_buf_printf(b, ",\"code\":\"%s\"", spfc_lint_code_str(f->code));
+        json_key(b, "domain");
+        json_cstr(b, f->domain);
+        json_key(b, "message");
+        json_cstr(b, f->message);
+        spfc_buf_putc(b, '}');
+        return;
+    }
+    spfc_buf_printf(b, "  %s %s [%s] ", spfc_lint_severity_str(f->severity),
+                    word, spfc_lint_code_str(f->code));
+    put_disps(b, f->message);
+    spfc_buf_putc(b, '\n');
+}
+
+static void diff_put(diff_what_t what, spfc_buf_t *b, const diff_item_t *it,
+                     const char *word, int json)
+{
+    switch (what) {
+    case DIFF_NETS: put_diff_net(b, it, word, json); return;
+    case DIFF_TERMS: put_diff_term(b, it, word, json); return;
+    case DIFF_FINDINGS: put_diff_finding(b, it, word, json); return;
+    }
+}
+
+/* The items of from's list that to lacks, as the JSON member
+ * ",\"[terms_|findings_]WORD\":[...]" or as text lines; returns how many. */
+static size_t diff_list(spfc_buf_t *b, diff_what_t what,
+                        const spfc_lint_report_t *from,
                         const spfc_lint_report_t *to, const char *word, int json)
 {
+    static const char *const prefix[] = {
+        [DIFF_NETS] = "", [DIFF_TERMS] = "terms_", [DIFF_FINDINGS] = "findings_"};
+    diff_item_t it = {0};
     size_t n = 0;
     if (json)
-        spfc_buf_printf(b, ",\"%s\":[", word);
-    for (size_t i = 0; i < from->n_networks; i++) {
-        const spfc_lint_network_t *net = &from->networks[i];
-        if (net_covered(to, net))
+        spfc_buf_printf(b, ",\"%s%s\":[", prefix[what], word);
+    while (diff_next(what, from, &it)) {
+        if (diff_has(what, to, &it))
             continue;
-        if (json) {
-            spfc_buf_puts(b, n ? ",{\"network\":\"" : "{\"network\":\"");
-            put_network(b, net);
-            spfc_buf_puts(b, "\",\"via\":");
-            json_cstr(b, net->via);
-            spfc_buf_putc(b, '}');
-        } else {
-            spfc_buf_printf(b, "  %s ", word);
-            put_network(b, net);
-            if (net->via != NULL) {
-                spfc_buf_puts(b, " (via ");
-                put_disps(b, net->via);
-                spfc_buf_putc(b, ')');
-            }
-            spfc_buf_putc(b, '\n');
-        }
+        if (json && n > 0)
+            spfc_buf_putc(b, ',');
+        diff_put(what, b, &it, word, json);
         n++;
     }
     if (json)
         spfc_buf_putc(b, ']');
     return n;
-}
-
-/* Terms of from's top record that to's lacks. */
-static void diff_terms(spfc_buf_t *b, const spfc_lint_report_t *from,
-                       const spfc_lint_report_t *to, const char *word, int json)
-{
-    size_t at = 0, k = 0, n;
-    const char *t;
-    if (json)
-        spfc_buf_printf(b, ",\"terms_%s\":[", word);
-    while (from->record != NULL &&
-           (n = next_term(from->record, from->record_len, &at, &t)) > 0) {
-        if ((n == 6 && spfc_strncasecmp(t, "v=spf1", 6) == 0) || has_term(to, t, n))
-            continue;
-        if (json) {
-            if (k)
-                spfc_buf_putc(b, ',');
-            json_str(b, t, n);
-        } else {
-            spfc_buf_printf(b, "  term %s: ", word);
-            put_disp(b, t, n);
-            spfc_buf_putc(b, '\n');
-        }
-        k++;
-    }
-    if (json)
-        spfc_buf_putc(b, ']');
-}
-
-static void diff_findings(spfc_buf_t *b, const spfc_lint_report_t *from,
-                          const spfc_lint_report_t *to, const char *word, int json)
-{
-    size_t k = 0;
-    if (json)
-        spfc_buf_printf(b, ",\"findings_%s\":[", word);
-    for (size_t i = 0; i < from->n_findings; i++) {
-        const spfc_lint_finding_t *f = &from->findings[i];
-        if (has_finding(to, f))
-            continue;
-        if (json) {
-            spfc_buf_puts(b, k ? ",{\"severity\":" : "{\"severity\":");
-            json_cstr(b, spfc_lint_severity_str(f->severity));
-            spfc_buf_printf(b, ",\"code\":\"%s\"", spfc_lint_code_str(f->code));
-            json_key(b, "domain");
-            json_cstr(b, f->domain);
-            json_key(b, "message");
-            json_cstr(b, f->message);
-            spfc_buf_putc(b, '}');
-        } else {
-            spfc_buf_printf(b, "  %s %s [%s] ", spfc_lint_severity_str(f->severity),
-                            word, spfc_lint_code_str(f->code));
-            put_disps(b, f->message);
-            spfc_buf_putc(b, '\n');
-        }
-        k++;
-    }
-    if (json)
-        spfc_buf_putc(b, ']');
 }
 
 /* The record of one side of a diff: JSON string or null, or the text. */
@@ -1652,12 +1703,12 @@ static void put_diff_record(spfc_buf_t *b, const spfc_lint_report_t *r,
 static size_t diff_parts(spfc_buf_t *b, const spfc_lint_report_t *before,
                          const spfc_lint_report_t *after, int json)
 {
-    size_t nlost = diff_nets(b, before, after, "lose", json);
-    diff_nets(b, after, before, "gain", json);
-    diff_terms(b, after, before, "added", json);
-    diff_terms(b, before, after, "removed", json);
-    diff_findings(b, after, before, "added", json);
-    diff_findings(b, before, after, "removed", json);
+    size_t nlost = diff_list(b, DIFF_NETS, before, after, "lose", json);
+    diff_list(b, DIFF_NETS, after, before, "gain", json);
+    diff_list(b, DIFF_TERMS, after, before, "added", json);
+    diff_list(b, DIFF_TERMS, before, after, "removed", json);
+    diff_list(b, DIFF_FINDINGS, after, before, "added", json);
+    diff_list(b, DIFF_FINDINGS, before, after, "removed", json);
     return nlost;
 }
 
