@@ -131,7 +131,7 @@ static int result_is_verdict(spfc_result_t r)
 /* ------------------------------------------------------------------------ */
 
 /* Bytes shown as one column each; see the file comment. */
-static int disp_plain(unsigned char c)
+static bool disp_plain(unsigned char c)
 {
     return c >= 0x20 && c < 0x7f && c != '\\';
 }
@@ -147,25 +147,18 @@ static size_t disp_width(const char *s, size_t len)
     return w;
 }
 
+static void put_disp_byte(spfc_buf_t *b, unsigned char c)
+{
+    if (c == '\\')
+        spfc_buf_append(b, "\\\\", 2);
+    else
+        spfc_buf_printf(b, "\\x%02x", c);
+}
+
 static void put_disp(spfc_buf_t *b, const char *s, size_t len)
 {
-    if (s == NULL)
-        return;
-    size_t run = 0; /* plain bytes not yet copied, ending at i */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (disp_plain(c)) {
-            run++;
-            continue;
-        }
-        spfc_buf_append(b, s + i - run, run);
-        run = 0;
-        if (c == '\\')
-            spfc_buf_append(b, "\\\\", 2);
-        else
-            spfc_buf_printf(b, "\\x%02x", c);
-    }
-    spfc_buf_append(b, s + len - run, run);
+    if (s != NULL)
+        spfc_buf_escape(b, s, len, disp_plain, put_disp_byte);
 }
 
 static void put_disps(spfc_buf_t *b, const char *s)
