@@ -412,6 +412,21 @@ static int count_arg(int id, const char *arg, unsigned long *v, FILE *err)
     return 0;
 }
 
+/* A time option's argument in seconds (--timeout, --deadline), at most
+ * max_ms, or a usage message that gives example as a valid value.
+ * Returns 1 and *ms, or 0. */
+static int seconds_arg(int id, const char *arg, unsigned long max_ms,
+                       const char *example, unsigned *ms, FILE *err)
+{
+    char buf[SHOWN_MAX];
+    if (parse_timeout(arg, max_ms, ms))
+        return 1;
+    spfc_cli_msg(err, "bad --%s '%s': give seconds, more than 0 and at most "
+                 "%lu, such as %s", option_by_id(id)->long_name,
+                 spfc_cli_shown(arg, buf, sizeof buf), max_ms / 1000, example);
+    return 0;
+}
+
 /* The options of the resolver.  Returns 0, the exit code, or -1 when c
  * is not one of them. */
 static int dns_option(int c, cli_config_t *cfg, FILE *err)
@@ -432,13 +447,9 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
         cfg->dns_option = "--server";
         return 0;
     case OPT_TIMEOUT:
-        if (!parse_timeout(optarg, SPFC_CLI_MAX_TIMEOUT_MS, &cfg->timeout_ms)) {
-            spfc_cli_msg(err, "bad --timeout '%s': give seconds, more than 0 and "
-                     "at most %u, such as 5 or 0.5",
-                spfc_cli_shown(optarg, buf, sizeof buf),
-                SPFC_CLI_MAX_TIMEOUT_MS / 1000);
+        if (!seconds_arg(c, optarg, SPFC_CLI_MAX_TIMEOUT_MS, "5 or 0.5",
+                         &cfg->timeout_ms, err))
             return SPFC_EXIT_USAGE;
-        }
         cfg->dns_option = "--timeout";
         return 0;
     case OPT_TRIES:
@@ -448,13 +459,9 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
         cfg->dns_option = "--tries";
         return 0;
     case OPT_DEADLINE:
-        if (!parse_timeout(optarg, SPFC_CLI_MAX_DEADLINE_MS, &cfg->deadline_ms)) {
-            spfc_cli_msg(err, "bad --deadline '%s': give seconds, more than 0 "
-                     "and at most %u, such as 20 or 2.5",
-                spfc_cli_shown(optarg, buf, sizeof buf),
-                SPFC_CLI_MAX_DEADLINE_MS / 1000);
+        if (!seconds_arg(c, optarg, SPFC_CLI_MAX_DEADLINE_MS, "20 or 2.5",
+                         &cfg->deadline_ms, err))
             return SPFC_EXIT_USAGE;
-        }
         return 0;
     case OPT_SEQUENTIAL:
         cfg->sequential = 1;
@@ -922,6 +929,14 @@ static int use_color(FILE *out)
     return 1;
 }
 
+/* The SPFC_OUT_* flags of the text outputs: colour on a terminal, the
+ * whole tree with --verbose. */
+static int out_flags(const cli_config_t *cfg, FILE *out)
+{
+    return (use_color(out) ? SPFC_OUT_COLOR : 0) |
+           (cfg->verbose ? SPFC_OUT_VERBOSE : 0);
+}
+
 static int print_help(FILE *out)
 {
     size_t width = 0;
@@ -1111,12 +1126,13 @@ done:
     return code;
 }
 
-static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
+/* Each mode runs on the view the options built (the caller frees it). */
+typedef int (*view_mode_t)(const cli_config_t *cfg, spfc_view_t *view,
+                           FILE *out, FILE *err);
+
+static int run_batch(const cli_config_t *cfg, spfc_view_t *view, FILE *out,
+                     FILE *err)
 {
-    spfc_view_t *view = NULL;
-    int code = build_view(cfg, &view, err);
-    if (code != 0)
-        return code;
     spfc_batch_config_t bc = {
         .path = cfg->batch,
         .concurrency = cfg->concurrency,
@@ -1132,21 +1148,17 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
         .receiver = cfg->receiver,
         .ropts = resolver_opts(cfg),
     };
-    code = spfc_cli_batch_run(&bc, view, stdin, out, err);
-    spfc_view_free(view);
-    return code;
+    return spfc_cli_batch_run(&bc, view, stdin, out, err);
 }
 
-static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
+static int run_lint(const cli_config_t *cfg, spfc_view_t *view, FILE *out,
+                    FILE *err)
 {
-    spfc_view_t *view = NULL, *before = NULL;
-    int code = build_view(cfg, &view, err);
-    if (code == 0 && cfg->diff)
-        code = build_view_as(cfg, 1, &before, err);
-    if (code != 0) {
-        spfc_view_free(view);
+    spfc_view_t *before = NULL;
+    /* --diff compares with the view as it is served now (build_view_as). */
+    int code = cfg->diff ? build_view_as(cfg, 1, &before, err) : 0;
+    if (code != 0)
         return code;
-    }
     spfc_lint_cmd_t lc = {
         .domain = cfg->domain,
         .view = view,
@@ -1159,13 +1171,11 @@ static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
         .expect_file = cfg->expect_file,
         .flatten = cfg->flatten,
         .before = before,
-        .flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
-                 (cfg->verbose ? SPFC_OUT_VERBOSE : 0),
+        .flags = out_flags(cfg, out),
         .ropts = resolver_opts(cfg),
     };
     code = spfc_cli_lint_run(&lc, out, err);
     spfc_view_free(before);
-    spfc_view_free(view);
     return code;
 }
 
@@ -1219,8 +1229,7 @@ static int print_result(const cli_config_t *cfg, const spfc_request_t *req,
                         FILE *err)
 {
     spfc_status_t st = SPFC_OK;
-    int flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
-                (cfg->verbose ? SPFC_OUT_VERBOSE : 0);
+    int flags = out_flags(cfg, out);
     errno = 0;
     switch (cfg->mode) {
     case OUT_TEXT:
@@ -1247,13 +1256,9 @@ static int print_result(const cli_config_t *cfg, const spfc_request_t *req,
     return code != 0 ? code : spfc_cli_result_exit(outcome->result);
 }
 
-/* One check from the arguments: view, check, evaluation, output. */
-static int run_diagnose(const cli_config_t *cfg, FILE *out, FILE *err)
+static int run_diagnose(const cli_config_t *cfg, spfc_view_t *view,
+                        FILE *out, FILE *err)
 {
-    spfc_view_t *view = NULL;
-    int code = build_view(cfg, &view, err);
-    if (code != 0)
-        return code;
     spfc_diag_cmd_t dc = {
         .bounce = cfg->bounce,
         .relay = cfg->relay,
@@ -1263,23 +1268,18 @@ static int run_diagnose(const cli_config_t *cfg, FILE *out, FILE *err)
         .offline = cfg->offline,
         .ropts = resolver_opts(cfg),
     };
-    code = spfc_cli_diagnose(&dc, view, stdin, out, err);
-    spfc_view_free(view);
-    return code;
+    return spfc_cli_diagnose(&dc, view, stdin, out, err);
 }
 
-static int run(const cli_config_t *cfg, FILE *out, FILE *err)
+/* One check from the arguments: check, evaluation, output. */
+static int run_check(const cli_config_t *cfg, spfc_view_t *view, FILE *out,
+                     FILE *err)
 {
     int code = SPFC_EXIT_SOFTWARE;
-    spfc_view_t *view = NULL;
     spfc_check_t *check = NULL;
     spfc_resolver_t *resolver = NULL;
     spfc_resolver_stats_t stats = {0};
     spfc_status_t st;
-
-    code = build_view(cfg, &view, err);
-    if (code != 0)
-        goto done;
 
     spfc_request_t req = {
         .sender = cfg->sender,
@@ -1311,6 +1311,16 @@ static int run(const cli_config_t *cfg, FILE *out, FILE *err)
 done:
     spfc_resolver_free(resolver);
     spfc_check_free(check);
+    return code;
+}
+
+/* Build the view from the options, run mode on it, free it. */
+static int run(const cli_config_t *cfg, view_mode_t mode, FILE *out, FILE *err)
+{
+    spfc_view_t *view = NULL;
+    int code = build_view(cfg, &view, err);
+    if (code == 0)
+        code = mode(cfg, view, out, err);
     spfc_view_free(view);
     return code;
 }
@@ -1349,11 +1359,12 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
             code = finish_output(out, err, ferror(out));
         break;
     case ACT_RUN:
-        code = cfg.bounce != NULL || cfg.relay != NULL
-                   ? run_diagnose(&cfg, out, err)
-               : cfg.batch != NULL ? run_batch(&cfg, out, err)
-               : cfg.lint        ? run_lint(&cfg, out, err)
-                                 : run(&cfg, out, err);
+        code = run(&cfg,
+                   cfg.bounce != NULL || cfg.relay != NULL ? run_diagnose
+                   : cfg.batch != NULL                     ? run_batch
+                   : cfg.lint                              ? run_lint
+                                                           : run_check,
+                   out, err);
         break;
     }
 done:
