@@ -288,16 +288,41 @@ static void put_path(spfc_buf_t *b, const spfc_outcome_t *o)
     }
 }
 
+/* "  record: TEXT" and a caret line under bytes [offset, offset+length)
+ * of it, clamped to the record, as jq's locfile.c draws them.  An empty
+ * span gets one caret when point is set (a position, such as a syntax
+ * error's), and no caret line otherwise. */
+static void put_record_carets(spfc_buf_t *b, const char *rec, size_t len,
+                              size_t offset, size_t length, int point,
+                              int color)
+{
+    static const char prefix[] = "  record: ";
+    size_t off = offset <= len ? offset : len;
+    size_t elen = length <= len - off ? length : len - off;
+
+    spfc_buf_puts(b, prefix);
+    put_disp(b, rec, len);
+    spfc_buf_putc(b, '\n');
+    size_t carets = disp_width(rec + off, elen);
+    if (carets == 0 && !point)
+        return;
+    put_spaces(b, sizeof prefix - 1 + disp_width(rec, off));
+    if (carets == 0)
+        carets = 1;
+    if (color)
+        spfc_buf_puts(b, "\033[1;31m");
+    for (size_t i = 0; i < carets; i++)
+        spfc_buf_putc(b, '^');
+    if (color)
+        spfc_buf_puts(b, ANSI_RESET);
+    spfc_buf_putc(b, '\n');
+}
+
 /* The record of a syntax error and a caret line under the offending bytes
- * (RFC 7208 section 4.6 permerror), as jq's locfile.c draws them. */
+ * (RFC 7208 section 4.6 permerror). */
 static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
                              int color)
 {
-    static const char prefix[] = "  record: ";
-    size_t len = o->error_record_len;
-    size_t off = o->error_offset <= len ? o->error_offset : len;
-    size_t elen = o->error_length <= len - off ? o->error_length : len - off;
-
     if (o->error_domain != NULL) {
         /* Whose record it is, and the includes that lead there. */
         spfc_buf_puts(b, "  error in: the record of ");
@@ -313,21 +338,8 @@ static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
         }
         spfc_buf_putc(b, '\n');
     }
-    spfc_buf_puts(b, prefix);
-    put_disp(b, o->error_record, len);
-    spfc_buf_putc(b, '\n');
-
-    put_spaces(b, sizeof prefix - 1 + disp_width(o->error_record, off));
-    size_t carets = disp_width(o->error_record + off, elen);
-    if (carets == 0)
-        carets = 1;
-    if (color)
-        spfc_buf_puts(b, "\033[1;31m");
-    for (size_t i = 0; i < carets; i++)
-        spfc_buf_putc(b, '^');
-    if (color)
-        spfc_buf_puts(b, ANSI_RESET);
-    spfc_buf_putc(b, '\n');
+    put_record_carets(b, o->error_record, o->error_record_len,
+                      o->error_offset, o->error_length, 1, color);
 }
 
 /* Whether the record of domain came from an override (--record), not DNS. */
@@ -589,12 +601,18 @@ static void json_str(spfc_buf_t *b, const char *s, size_t len)
     spfc_buf_putc(b, '"');
 }
 
-static void json_cstr(spfc_buf_t *b, const char *s)
+/* s[0..len) as a JSON string, or null when s is NULL. */
+static void json_str_or_null(spfc_buf_t *b, const char *s, size_t len)
 {
     if (s == NULL)
         spfc_buf_puts(b, "null");
     else
-        json_str(b, s, strlen(s));
+        json_str(b, s, len);
+}
+
+static void json_cstr(spfc_buf_t *b, const char *s)
+{
+    json_str_or_null(b, s, s != NULL ? strlen(s) : 0);
 }
 
 /* ,"key": */
@@ -629,18 +647,12 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
         break;
     case SPFC_TRACE_DNS:
         json_key(b, "name");
-        if (ev->text == NULL)
-            spfc_buf_puts(b, "null");
-        else
-            json_str(b, ev->text, tlen);
+        json_str_or_null(b, ev->text, tlen);
         spfc_buf_printf(b, ",\"type\":\"%s\",\"rcode\":\"%s\",\"answers\":%zu",
                         spfc_type_str(ev->qtype), spfc_rcode_str(ev->rcode),
                         ev->n_rrs);
         json_key(b, "detail");
-        if (ev->detail == NULL)
-            spfc_buf_puts(b, "null");
-        else
-            json_str(b, ev->detail, dlen);
+        json_str_or_null(b, ev->detail, dlen);
         spfc_buf_printf(b, ",\"void\":%s", ev->is_void ? "true" : "false");
         if (ev->qtype == SPFC_TYPE_TXT)
             spfc_buf_printf(b, ",\"source\":\"%s\"",
@@ -649,10 +661,7 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
     case SPFC_TRACE_RECORD:
     case SPFC_TRACE_NOTE:
         json_key(b, "text");
-        if (ev->text == NULL)
-            spfc_buf_puts(b, "null");
-        else
-            json_str(b, ev->text, tlen);
+        json_str_or_null(b, ev->text, tlen);
         /* A record given with --record is no DNS answer. */
         if (ev->kind == SPFC_TRACE_RECORD)
             spfc_buf_printf(b, ",\"source\":\"%s\"",
@@ -660,10 +669,7 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
         break;
     case SPFC_TRACE_TERM:
         json_key(b, "term");
-        if (ev->text == NULL)
-            spfc_buf_puts(b, "null");
-        else
-            json_str(b, ev->text, tlen);
+        json_str_or_null(b, ev->text, tlen);
         json_key(b, "target");
         json_cstr(b, ev->detail);
         spfc_buf_printf(b, ",\"matched\":%s", ev->matched ? "true" : "false");
@@ -854,21 +860,27 @@ static char header_byte(unsigned char c)
     return (c >= 0x20 && c < 0x7f) ? (char)c : '?';
 }
 
+/* A quoted-string (RFC 5322 section 3.2.4): '"' and '\\' as quoted-pairs,
+ * a byte a header may not carry as '?'. */
+static void header_quoted(spfc_buf_t *b, const char *s)
+{
+    spfc_buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            spfc_buf_putc(b, '\\');
+        spfc_buf_putc(b, header_byte(*p));
+    }
+    spfc_buf_putc(b, '"');
+}
+
 /* key=value; the value as a dot-atom when it is one, else quoted. */
 static void header_pair(spfc_buf_t *b, const char *key, const char *value)
 {
     spfc_buf_printf(b, " %s=", key);
-    if (is_dot_atom(value)) {
+    if (is_dot_atom(value))
         spfc_buf_puts(b, value);
-    } else {
-        spfc_buf_putc(b, '"');
-        for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                spfc_buf_putc(b, '\\');
-            spfc_buf_putc(b, header_byte(*p));
-        }
-        spfc_buf_putc(b, '"');
-    }
+    else
+        header_quoted(b, value);
     spfc_buf_putc(b, ';');
 }
 
@@ -947,19 +959,36 @@ static char *envelope_from(const char *sender)
     return s;
 }
 
+/* What both header fields start from: the request copied in (the ABI
+ * rule of spfcheck.h), the client IP as text, and the identity their
+ * comment names. */
+typedef struct header_start {
+    spfc_request_t req;
+    char ip[SPFC_IP_STRLEN];
+    const char *who;
+} header_start_t;
+
+/* false when an argument is invalid (SPFC_EINVAL). */
+static bool header_start(header_start_t *h, FILE *out,
+                         const spfc_request_t *req_in, size_t req_size,
+                         const spfc_outcome_t *o)
+{
+    if (out == NULL || o == NULL || !request_copy_in(&h->req, req_in, req_size))
+        return false;
+    spfc_ip_format(&h->req.ip, h->ip);
+    h->who = o->sender != NULL ? o->sender : outcome_domain(&h->req, o);
+    return true;
+}
+
 spfc_status_t spfc_output_header_sized(FILE *out, const spfc_request_t *req_in,
                                        size_t req_size, const spfc_outcome_t *o)
 {
-    spfc_request_t req_copy;
-    const spfc_request_t *req = &req_copy;
-
-    if (out == NULL || o == NULL || !request_copy_in(&req_copy, req_in, req_size))
+    header_start_t h;
+    if (!header_start(&h, out, req_in, req_size, o))
         return SPFC_EINVAL;
-
+    const spfc_request_t *req = &h.req;
+    const char *ip = h.ip, *who = h.who;
     spfc_buf_t b = {0};
-    char ip[SPFC_IP_STRLEN];
-    spfc_ip_format(&req->ip, ip);
-    const char *who = o->sender != NULL ? o->sender : outcome_domain(req, o);
 
     spfc_buf_printf(&b, "Received-SPF: %s ", spfc_result_str(o->result));
     header_comment(&b, o->result, who, ip);
@@ -1038,17 +1067,10 @@ static int is_ldh_domain(const char *s, size_t len)
 /* value = token / quoted-string; a byte a header may not carry is '?'. */
 static void ar_value(spfc_buf_t *b, const char *v)
 {
-    if (is_mime_token(v)) {
+    if (is_mime_token(v))
         spfc_buf_puts(b, v);
-        return;
-    }
-    spfc_buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            spfc_buf_putc(b, '\\');
-        spfc_buf_putc(b, header_byte(*p));
-    }
-    spfc_buf_putc(b, '"');
+    else
+        header_quoted(b, v);
 }
 
 /* pvalue of RFC 8601 section 2.2: [[local-part] "@"] domain-name as is
@@ -1078,16 +1100,12 @@ spfc_status_t spfc_output_auth_results_sized(FILE *out,
                                              size_t req_size,
                                              const spfc_outcome_t *o)
 {
-    spfc_request_t req_copy;
-    const spfc_request_t *req = &req_copy;
-
-    if (out == NULL || o == NULL || !request_copy_in(&req_copy, req_in, req_size))
+    header_start_t h;
+    if (!header_start(&h, out, req_in, req_size, o))
         return SPFC_EINVAL;
-
+    const spfc_request_t *req = &h.req;
+    const char *ip = h.ip, *who = h.who;
     spfc_buf_t b = {0};
-    char ip[SPFC_IP_STRLEN];
-    spfc_ip_format(&req->ip, ip);
-    const char *who = o->sender != NULL ? o->sender : outcome_domain(req, o);
 
     /* RFC 8601 section 2.5: the authserv-id names the service that did
      * the check, so that a reader trusts only its own.  That is the
@@ -1127,30 +1145,13 @@ spfc_status_t spfc_output_auth_results_sized(FILE *out,
 /* Lint reports                                                             */
 /* ------------------------------------------------------------------------ */
 
-/* The caret line under the term a finding points at (as put_error_record
- * does for a check's syntax error). */
+/* The caret line under the term a finding points at, when it points at
+ * one. */
 static void put_lint_record(spfc_buf_t *b, const spfc_lint_finding_t *f,
                             int color)
 {
-    static const char prefix[] = "  record: ";
-    size_t len = f->record_len;
-    size_t off = f->offset <= len ? f->offset : len;
-    size_t elen = f->length <= len - off ? f->length : len - off;
-
-    spfc_buf_puts(b, prefix);
-    put_disp(b, f->record, len);
-    spfc_buf_putc(b, '\n');
-    if (elen == 0)
-        return;
-    put_spaces(b, sizeof prefix - 1 + disp_width(f->record, off));
-    if (color)
-        spfc_buf_puts(b, "\033[1;31m");
-    size_t carets = disp_width(f->record + off, elen);
-    for (size_t i = 0; i < carets; i++)
-        spfc_buf_putc(b, '^');
-    if (color)
-        spfc_buf_puts(b, ANSI_RESET);
-    spfc_buf_putc(b, '\n');
+    put_record_carets(b, f->record, f->record_len, f->offset, f->length, 0,
+                      color);
 }
 
 static void put_lint_finding(spfc_buf_t *b, const spfc_lint_finding_t *f,
