@@ -902,42 +902,38 @@ static void header_comment(spfc_buf_t *b, spfc_result_t result,
                            const char *who, const char *ip)
 {
     spfc_buf_puts(b, "(spfcheck: ");
-    /* The comment wording follows the examples of RFC 7208 section 9.1. */
+    /* The comment wording follows the examples of RFC 7208 section 9.1:
+     * LEAD WHO, then "VERB IP as permitted sender" or a TAIL. */
+    const char *lead = "domain of ", *verb = NULL, *tail = "";
     switch (result) {
     case SPFC_RESULT_PASS:
-        spfc_buf_puts(b, "domain of ");
-        header_ctext(b, who);
-        spfc_buf_printf(b, " designates %s as permitted sender", ip);
+        verb = "designates";
         break;
     case SPFC_RESULT_FAIL:
-        spfc_buf_puts(b, "domain of ");
-        header_ctext(b, who);
-        spfc_buf_printf(b, " does not designate %s as permitted sender", ip);
+        verb = "does not designate";
         break;
     case SPFC_RESULT_SOFTFAIL:
-        spfc_buf_puts(b, "domain of transitioning ");
-        header_ctext(b, who);
-        spfc_buf_printf(b, " does not designate %s as permitted sender", ip);
+        lead = "domain of transitioning ";
+        verb = "does not designate";
         break;
     case SPFC_RESULT_NEUTRAL:
-        spfc_buf_printf(b, "%s is neither permitted nor denied by domain of ",
-                        ip);
-        header_ctext(b, who);
+        spfc_buf_printf(b, "%s is neither permitted nor denied by ", ip);
         break;
     case SPFC_RESULT_NONE:
-        spfc_buf_puts(b, "domain of ");
-        header_ctext(b, who);
-        spfc_buf_puts(b, " does not designate permitted sender hosts");
+        tail = " does not designate permitted sender hosts";
         break;
     case SPFC_RESULT_TEMPERROR:
-        spfc_buf_puts(b, "temporary error in processing during lookup of ");
-        header_ctext(b, who);
+        lead = "temporary error in processing during lookup of ";
         break;
     case SPFC_RESULT_PERMERROR:
-        spfc_buf_puts(b, "permanent error in processing domain of ");
-        header_ctext(b, who);
+        lead = "permanent error in processing domain of ";
         break;
     }
+    spfc_buf_puts(b, lead);
+    header_ctext(b, who);
+    if (verb != NULL)
+        spfc_buf_printf(b, " %s %s as permitted sender", verb, ip);
+    spfc_buf_puts(b, tail);
     spfc_buf_putc(b, ')');
 }
 
@@ -987,13 +983,12 @@ spfc_status_t spfc_output_header_sized(FILE *out, const spfc_request_t *req_in,
     if (!header_start(&h, out, req_in, req_size, o))
         return SPFC_EINVAL;
     const spfc_request_t *req = &h.req;
-    const char *ip = h.ip, *who = h.who;
     spfc_buf_t b = {0};
 
     spfc_buf_printf(&b, "Received-SPF: %s ", spfc_result_str(o->result));
-    header_comment(&b, o->result, who, ip);
+    header_comment(&b, o->result, h.who, h.ip);
 
-    header_pair(&b, "client-ip", ip);
+    header_pair(&b, "client-ip", h.ip);
     if (req->sender != NULL && req->sender[0] != '\0') {
         /* RFC 7208 section 4.3: a sender without a local-part is
          * postmaster@domain, and 9.1's envelope-from records that
@@ -1104,7 +1099,6 @@ spfc_status_t spfc_output_auth_results_sized(FILE *out,
     if (!header_start(&h, out, req_in, req_size, o))
         return SPFC_EINVAL;
     const spfc_request_t *req = &h.req;
-    const char *ip = h.ip, *who = h.who;
     spfc_buf_t b = {0};
 
     /* RFC 8601 section 2.5: the authserv-id names the service that did
@@ -1118,7 +1112,7 @@ spfc_status_t spfc_output_auth_results_sized(FILE *out,
     /* RFC 7208 section 9.2: the method is "spf", its result the SPF
      * result word. */
     spfc_buf_printf(&b, "; spf=%s ", spfc_result_str(o->result));
-    header_comment(&b, o->result, who, ip);
+    header_comment(&b, o->result, h.who, h.ip);
     /* RFC 8601 section 2.2 reasonspec: why an error, as "problem" says in
      * Received-SPF. */
     if ((o->result == SPFC_RESULT_TEMPERROR ||
