@@ -28,6 +28,8 @@
 
 #define PROG SPFC_CLI_PROG
 #define SHOWN_MAX SPFC_CLI_SHOWN_MAX
+/* Room for "--" and the longest option name. */
+#define OPT_NAME_MAX 32
 #define TRY_HELP "see '" PROG " --help'"
 
 /* ------------------------------------------------------------------------ */
@@ -273,7 +275,7 @@ typedef struct cli_config {
     cli_mode_t mode;
     const char *mode_option; /* the option that chose mode */
     const char *batch;       /* --batch FILE, or NULL */
-    const char *batch_only;  /* a --batch option, given with or without it */
+    char batch_only[OPT_NAME_MAX]; /* a --batch option given ("--NAME"), or "" */
     unsigned concurrency;
     size_t cache_size;
     size_t memory;           /* --memory in bytes */
@@ -290,7 +292,7 @@ typedef struct cli_config {
     const char *helo_option; /* the option that gave helo */
     const char *ip_option, *id_option, *scope_option; /* same, for these */
     const char *completion;  /* --completion SHELL */
-    const char *dns_option;  /* the last resolver option given, or NULL */
+    char dns_option[OPT_NAME_MAX]; /* the last resolver option given, or "" */
     unsigned fail_on;        /* --fail-on: SPFC_BATCH_FAIL_* bits */
     int summary;             /* --summary */
     int flatten;             /* --flatten */
@@ -427,6 +429,12 @@ static int seconds_arg(int id, const char *arg, unsigned long max_ms,
     return 0;
 }
 
+/* "--NAME" of option id into name. */
+static void option_name(int id, char name[OPT_NAME_MAX])
+{
+    snprintf(name, OPT_NAME_MAX, "--%s", option_by_id(id)->long_name);
+}
+
 /* The options of the resolver.  Returns 0, the exit code, or -1 when c
  * is not one of them. */
 static int dns_option(int c, cli_config_t *cfg, FILE *err)
@@ -444,20 +452,17 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
             return SPFC_EXIT_USAGE;
         }
         cfg->servers = optarg;
-        cfg->dns_option = "--server";
-        return 0;
+        break;
     case OPT_TIMEOUT:
         if (!seconds_arg(c, optarg, SPFC_CLI_MAX_TIMEOUT_MS, "5 or 0.5",
                          &cfg->timeout_ms, err))
             return SPFC_EXIT_USAGE;
-        cfg->dns_option = "--timeout";
-        return 0;
+        break;
     case OPT_TRIES:
         if (!count_arg(c, optarg, &v, err))
             return SPFC_EXIT_USAGE;
         cfg->tries = (unsigned)v;
-        cfg->dns_option = "--tries";
-        return 0;
+        break;
     case OPT_DEADLINE:
         if (!seconds_arg(c, optarg, SPFC_CLI_MAX_DEADLINE_MS, "20 or 2.5",
                          &cfg->deadline_ms, err))
@@ -465,10 +470,13 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
         return 0;
     case OPT_SEQUENTIAL:
         cfg->sequential = 1;
-        cfg->dns_option = "--sequential";
-        return 0;
+        break;
+    default:
+        return -1;
     }
-    return -1;
+    /* Named when --offline leaves it nothing to do (idle_options). */
+    option_name(c, cfg->dns_option);
+    return 0;
 }
 
 /* The options that say what the check reads and how it prints.  Returns
@@ -607,11 +615,58 @@ static int memory_arg(const char *arg, size_t *bytes, FILE *err)
     return 0;
 }
 
+/* The options that mean something only with --batch.  Returns 0, the
+ * exit code, or -1 when c is not one of them. */
+static int batch_only_option(int c, cli_config_t *cfg, FILE *err)
+{
+    unsigned long v;
+    char why[256], buf[SHOWN_MAX];
+    switch (c) {
+    case OPT_CONCURRENCY:
+        if (!count_arg(c, optarg, &v, err))
+            return SPFC_EXIT_USAGE;
+        cfg->concurrency = (unsigned)v;
+        break;
+    case OPT_CACHE_SIZE:
+        if (!count_arg(c, optarg, &v, err))
+            return SPFC_EXIT_USAGE;
+        cfg->cache_size = (size_t)v;
+        break;
+    case OPT_MEMORY:
+        if (!memory_arg(optarg, &cfg->memory, err))
+            return SPFC_EXIT_USAGE;
+        break;
+    case OPT_STATS:
+        cfg->stats = 1;
+        break;
+    case OPT_UNORDERED:
+        cfg->unordered = 1;
+        break;
+    case OPT_FAIL_ON:
+        if (!spfc_cli_batch_fail_on(optarg, &cfg->fail_on, why, sizeof why)) {
+            spfc_cli_msg(err, "bad --fail-on '%s': %s",
+                         spfc_cli_shown(optarg, buf, sizeof buf), why);
+            return SPFC_EXIT_USAGE;
+        }
+        break;
+    case OPT_SUMMARY:
+        cfg->summary = 1;
+        break;
+    default:
+        return -1;
+    }
+    /* Named when --batch is missing (check_args, diagnose_args). */
+    option_name(c, cfg->batch_only);
+    return 0;
+}
+
 /* --batch and its options, and --help/--version.  Returns 0, the exit
  * code, or -1 when c is not one of them. */
 static int batch_option(int c, cli_config_t *cfg, FILE *err)
 {
-    unsigned long v;
+    int code = batch_only_option(c, cfg, err);
+    if (code >= 0)
+        return code;
     switch (c) {
     case OPT_BATCH:
     case OPT_FILE:
@@ -627,45 +682,6 @@ static int batch_option(int c, cli_config_t *cfg, FILE *err)
         return 0;
     case OPT_RELAY:
         cfg->relay = optarg;
-        return 0;
-    case OPT_CONCURRENCY:
-        if (!count_arg(c, optarg, &v, err))
-            return SPFC_EXIT_USAGE;
-        cfg->concurrency = (unsigned)v;
-        cfg->batch_only = "--concurrency";
-        return 0;
-    case OPT_CACHE_SIZE:
-        if (!count_arg(c, optarg, &v, err))
-            return SPFC_EXIT_USAGE;
-        cfg->cache_size = (size_t)v;
-        cfg->batch_only = "--cache-size";
-        return 0;
-    case OPT_MEMORY:
-        if (!memory_arg(optarg, &cfg->memory, err))
-            return SPFC_EXIT_USAGE;
-        cfg->batch_only = "--memory";
-        return 0;
-    case OPT_STATS:
-        cfg->stats = 1;
-        cfg->batch_only = "--stats";
-        return 0;
-    case OPT_UNORDERED:
-        cfg->unordered = 1;
-        cfg->batch_only = "--unordered";
-        return 0;
-    case OPT_FAIL_ON: {
-        char why[256], buf[SHOWN_MAX];
-        if (!spfc_cli_batch_fail_on(optarg, &cfg->fail_on, why, sizeof why)) {
-            spfc_cli_msg(err, "bad --fail-on '%s': %s",
-                         spfc_cli_shown(optarg, buf, sizeof buf), why);
-            return SPFC_EXIT_USAGE;
-        }
-        cfg->batch_only = "--fail-on";
-        return 0;
-    }
-    case OPT_SUMMARY:
-        cfg->summary = 1;
-        cfg->batch_only = "--summary";
         return 0;
     case OPT_HELP:
         cfg->action = ACT_HELP;
@@ -716,7 +732,7 @@ static int check_batch_args(const cli_config_t *cfg, int npos, FILE *err)
  * Returns 0 or the exit code. */
 static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
 {
-    if (cfg->batch_only != NULL) {
+    if (cfg->batch_only[0] != '\0') {
         spfc_cli_msg(err, "option %s needs --batch (" TRY_HELP ")",
                      cfg->batch_only);
         return SPFC_EXIT_USAGE;
@@ -773,7 +789,7 @@ static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
 static int diagnose_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
 {
     const char *clash = cfg->batch != NULL ? "--batch"
-                        : cfg->batch_only != NULL ? cfg->batch_only
+                        : cfg->batch_only[0] != '\0' ? cfg->batch_only
                         : ident_clash(cfg) != NULL ? ident_clash(cfg)
                         : cfg->n_records > 0 ? "--record"
                         : cfg->mode == OUT_QUIET ? "--quiet"
@@ -823,7 +839,7 @@ static int idle_options(const cli_config_t *cfg, FILE *err)
     } else if (cfg->receiver != NULL && (cfg->lint || diag)) {
         a = "--receiver", b = cfg->lint ? "lint mode" : "the diagnosis",
         why = "%{r} is expanded only for one message's check";
-    } else if (cfg->offline && cfg->dns_option != NULL) {
+    } else if (cfg->offline && cfg->dns_option[0] != '\0') {
         a = cfg->dns_option, b = "--offline", why = "no DNS query is sent";
     }
     if (a == NULL)
