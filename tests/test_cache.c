@@ -15,6 +15,16 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A new check of sender from the address ip. */
+static spfc_check_t *check_of(const char *sender, const char *ip)
+{
+    spfc_request_t req = {.sender = sender};
+    ck_assert_int_eq(spfc_ip_parse(ip, &req.ip), SPFC_OK);
+    spfc_check_t *c = NULL;
+    ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+    return c;
+}
+
 static void cache_txt(spfc_view_t *v, const char *name, const char *text,
                       uint32_t ttl, spfc_view_entry_t **e)
 {
@@ -292,10 +302,7 @@ START_TEST(embedder_ttl)
     long long t1 = spfc_now_ms();
     ck_assert_uint_eq(spfc_view_cache_count(v), 2);
     /* a check reads them like any answer */
-    spfc_request_t req = {.sender = "e.test"};
-    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
-    spfc_check_t *c = NULL;
-    ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+    spfc_check_t *c = check_of("e.test", "192.0.2.1");
     spfc_step_t step;
     ck_assert_int_eq(spfc_check_eval(c, v, &step), SPFC_OK);
     ck_assert_int_eq(step, SPFC_STEP_DONE);
@@ -419,10 +426,7 @@ START_TEST(async_many_checks)
     for (unsigned i = 0; i < N_ASYNC; i++) {
         char sender[64];
         snprintf(sender, sizeof sender, "u@c%u.cust.test", i);
-        spfc_request_t req = {.sender = sender};
-        ck_assert_int_eq(spfc_ip_parse(i % 2 ? "198.51.100.1" : "192.0.2.1",
-                                       &req.ip), SPFC_OK);
-        ck_assert_int_eq(spfc_check_new(&req, &checks[i]), SPFC_OK);
+        checks[i] = check_of(sender, i % 2 ? "198.51.100.1" : "192.0.2.1");
         ck_assert_int_eq(spfc_resolver_submit(r, checks[i], on_done, &recs[i]),
                          SPFC_OK);
     }
@@ -451,10 +455,7 @@ START_TEST(async_many_checks)
     }
     /* process on an idle resolver is a no-op; it takes new checks */
     ck_assert_int_eq(spfc_resolver_process(r, 0), SPFC_OK);
-    spfc_check_t *extra = NULL;
-    spfc_request_t xreq = {.sender = "x.test"};
-    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &xreq.ip), SPFC_OK);
-    ck_assert_int_eq(spfc_check_new(&xreq, &extra), SPFC_OK);
+    spfc_check_t *extra = check_of("x.test", "192.0.2.1");
     ck_assert_int_eq(spfc_resolver_submit(r, extra, on_done, &recs[0]),
                      SPFC_OK);
     while (spfc_resolver_pending(r) > 0)
@@ -497,9 +498,7 @@ START_TEST(async_free_in_flight)
     for (unsigned i = 0; i < 10; i++) {
         char sender[64];
         snprintf(sender, sizeof sender, "c%u.cust.test", i);
-        spfc_request_t req = {.sender = sender};
-        ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
-        ck_assert_int_eq(spfc_check_new(&req, &c[i]), SPFC_OK);
+        c[i] = check_of(sender, "192.0.2.1");
         ck_assert_int_eq(spfc_resolver_submit(r, c[i], on_done, &rec), SPFC_OK);
     }
     /* Until the first answers are in, counted as events: the checks then
@@ -541,10 +540,7 @@ START_TEST(sync_wrapper)
     for (unsigned i = 0; i < 3; i++) {
         char sender[64];
         snprintf(sender, sizeof sender, "c%u.cust.test", i);
-        spfc_request_t req = {.sender = sender};
-        ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
-        spfc_check_t *c = NULL;
-        ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+        spfc_check_t *c = check_of(sender, "192.0.2.1");
         spfc_resolver_stats_t st;
         ck_assert_int_eq(spfc_resolver_run(r, c, &st), SPFC_OK);
         ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_PASS);
@@ -597,10 +593,7 @@ START_TEST(query_bound)
         spfc_view_t *v = NULL;
         ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
         spfc_resolver_t *r = resolver_for(&d, v, 3000, 2, seq);
-        spfc_request_t req = {.sender = "big.test"};
-        ck_assert_int_eq(spfc_ip_parse("192.0.2.99", &req.ip), SPFC_OK);
-        spfc_check_t *c = NULL;
-        ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+        spfc_check_t *c = check_of("big.test", "192.0.2.99");
         spfc_resolver_stats_t st;
         ck_assert_int_eq(spfc_resolver_run(r, c, &st), SPFC_OK);
         ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_FAIL);
@@ -657,10 +650,7 @@ START_TEST(hint_answer_wakes)
     spfc_view_t *v = NULL;
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
     spfc_resolver_t *r = resolver_for(&d, v, 700, 1, 0);
-    spfc_request_t req = {.sender = "top.wake.test"};
-    ck_assert_int_eq(spfc_ip_parse("192.0.2.1", &req.ip), SPFC_OK);
-    spfc_check_t *c = NULL;
-    ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+    spfc_check_t *c = check_of("top.wake.test", "192.0.2.1");
     spfc_resolver_stats_t st;
     ck_assert_int_eq(spfc_resolver_run(r, c, &st), SPFC_OK);
     ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_TEMPERROR);
