@@ -241,10 +241,11 @@ static void customers_new(customers_t *c, unsigned n)
 
 static void customers_free(customers_t *c)
 {
-    unlink(c->zone);
-    unlink(c->batch);
-    free(c->zone);
-    free(c->batch);
+    char *files[] = {c->zone, c->batch};
+    for (size_t i = 0; i < 2; i++) {
+        unlink(files[i]);
+        free(files[i]);
+    }
     free(c->kinds);
 }
 

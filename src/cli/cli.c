@@ -463,14 +463,14 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
             return SPFC_EXIT_USAGE;
         cfg->tries = (unsigned)v;
         break;
-    case OPT_DEADLINE:
+    case OPT_SEQUENTIAL:
+        cfg->sequential = 1;
+        break;
+    case OPT_DEADLINE: /* not named below: idle_options does not list it */
         if (!seconds_arg(c, optarg, SPFC_CLI_MAX_DEADLINE_MS, "20 or 2.5",
                          &cfg->deadline_ms, err))
             return SPFC_EXIT_USAGE;
         return 0;
-    case OPT_SEQUENTIAL:
-        cfg->sequential = 1;
-        break;
     default:
         return -1;
     }
@@ -660,8 +660,8 @@ static int batch_only_option(int c, cli_config_t *cfg, FILE *err)
     return 0;
 }
 
-/* --batch and its options, and --help/--version.  Returns 0, the exit
- * code, or -1 when c is not one of them. */
+/* --batch and its options, --bounce and --relay: the runs other than
+ * one check.  Returns 0, the exit code, or -1 when c is not one of them. */
 static int batch_option(int c, cli_config_t *cfg, FILE *err)
 {
     int code = batch_only_option(c, cfg, err);
@@ -672,23 +672,32 @@ static int batch_option(int c, cli_config_t *cfg, FILE *err)
     case OPT_FILE:
         cfg->batch = optarg;
         return 0;
-    case OPT_COMPLETION:
-        cfg->completion = optarg;
-        if (cfg->action != ACT_HELP)
-            cfg->action = ACT_COMPLETION;
-        return 0;
     case OPT_BOUNCE:
         cfg->bounce = optarg;
         return 0;
     case OPT_RELAY:
         cfg->relay = optarg;
         return 0;
+    }
+    return -1;
+}
+
+/* --help, --version and --completion: an action instead of a run (--help
+ * wins over the others).  Returns 0, or -1 when c is not one of them. */
+static int action_option(int c, cli_config_t *cfg)
+{
+    switch (c) {
     case OPT_HELP:
         cfg->action = ACT_HELP;
         return 0;
     case OPT_VERSION:
         if (cfg->action != ACT_HELP)
             cfg->action = ACT_VERSION;
+        return 0;
+    case OPT_COMPLETION:
+        cfg->completion = optarg;
+        if (cfg->action != ACT_HELP)
+            cfg->action = ACT_COMPLETION;
         return 0;
     }
     return -1;
@@ -882,6 +891,8 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
             code = check_option(c, cfg, err);
         if (code < 0)
             code = batch_option(c, cfg, err);
+        if (code < 0)
+            code = action_option(c, cfg);
         if (code < 0)
             code = ident_option(c, cfg, err);
         if (code < 0) {
