@@ -49,6 +49,19 @@ static void append(char **buf, size_t *len, size_t *cap, const char *d, size_t n
     (*buf)[*len] = '\0';
 }
 
+/* The command line of spfcheck with args (NULL-terminated, without
+ * argv[0]) into argv (cap entries, NULL-terminated). */
+static void spfcheck_argv(char **argv, size_t cap, const char *const args[])
+{
+    size_t n = 0;
+    argv[n++] = (char *)SPFC_BINARY;
+    for (size_t i = 0; args[i] != NULL; i++) {
+        ck_assert_uint_lt(n, cap - 1);
+        argv[n++] = (char *)args[i];
+    }
+    argv[n] = NULL;
+}
+
 /*
  * Run spfcheck with args (NULL-terminated, without argv[0]), feeding in
  * (may be NULL) on stdin.  With slow_ms > 0 stdout is read 512 bytes at a
@@ -58,11 +71,7 @@ static run_t run_spfcheck(const char *const args[], const char *in,
                           unsigned slow_ms)
 {
     char *argv[64];
-    size_t n = 0;
-    argv[n++] = (char *)SPFC_BINARY;
-    for (size_t i = 0; args[i] != NULL && n < 63; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
+    spfcheck_argv(argv, 64, args);
     run_spec_t spec = {.argv = argv, .in = in != NULL ? in : "",
                        .slow_ms = slow_ms};
     run_t r;
@@ -106,6 +115,9 @@ static char **lines_of(char *out, size_t *n)
     return v;
 }
 
+/* The start of every zone these tests write. */
+#define ZONE_HEAD "$TTL 3600\ntest. IN SOA ns.test. host.test. 1 3600 600 86400 300\n"
+
 /*
  * A zone of n customer domains c<i>.cust.test, each including the shared
  * provider record; customers with i % 7 == 3 end in "~all" and an include
@@ -117,8 +129,7 @@ static char *customer_zone(unsigned n)
     size_t len = 0, cap = 0;
     char line[256];
     const char *head =
-        "$TTL 3600\n"
-        "test. IN SOA ns.test. host.test. 1 3600 600 86400 300\n"
+        ZONE_HEAD
         "_spf.provider.test. IN TXT \"v=spf1 ip4:192.0.2.0/25 -all\"\n"
         "_spf.other.test. IN TXT \"v=spf1 ip4:198.51.100.0/24 -all\"\n";
     append(&buf, &len, &cap, head, strlen(head));
@@ -146,6 +157,32 @@ static const char *expected(unsigned i, const char **ip)
     if (i % 2 == 0)
         return "pass";
     return i % 7 == 3 ? "softfail" : "fail";
+}
+
+/*
+ * The batch input "IP user<i>@c<i>.cust.test" for customers 0..n-1, with
+ * the IPs expected() gives, and the line extra (may be NULL) before
+ * customer extra_at; kinds (may be NULL) receives each customer line's
+ * index.  Returns the text (malloc()ed), *len its length.
+ */
+static char *customer_lines(unsigned n, const char *extra, unsigned extra_at,
+                            long *kinds, size_t *len)
+{
+    char *buf = NULL;
+    size_t cap = 0;
+    char line[128];
+    *len = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (extra != NULL && i == extra_at)
+            append(&buf, len, &cap, extra, strlen(extra));
+        const char *ip;
+        expected(i, &ip);
+        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
+        append(&buf, len, &cap, line, (size_t)w);
+        if (kinds != NULL)
+            kinds[i] = (long)i;
+    }
+    return buf;
 }
 
 /*
@@ -187,6 +224,31 @@ static char *customer_batch(unsigned n, long *kinds, size_t *n_out)
     return path;
 }
 
+/* A zone of n customers and a customer_batch() over them. */
+typedef struct customers {
+    char *zone, *batch; /* files, removed by customers_free() */
+    long *kinds;        /* per output line, as customer_batch() says */
+    size_t n_kinds;
+} customers_t;
+
+static void customers_new(customers_t *c, unsigned n)
+{
+    c->zone = customer_zone(n);
+    c->kinds = malloc(2 * (size_t)n * sizeof *c->kinds);
+    ck_assert_ptr_nonnull(c->kinds);
+    c->batch = customer_batch(n, c->kinds, &c->n_kinds);
+}
+
+static void customers_free(customers_t *c)
+{
+    char *files[] = {c->zone, c->batch};
+    for (size_t i = 0; i < 2; i++) {
+        unlink(files[i]);
+        free(files[i]);
+    }
+    free(c->kinds);
+}
+
 /* Check text output against kinds[]. */
 static void check_text(char *out, const long *kinds, size_t n_kinds)
 {
@@ -221,39 +283,32 @@ static const char *const concurrencies[] = {"1", "7", "64", "10000"};
 
 START_TEST(offline_order_and_counts)
 {
-    char *zone = customer_zone(N_OFFLINE);
-    long *kinds = malloc(2 * N_OFFLINE * sizeof *kinds);
-    size_t n_kinds = 0;
-    char *batch = customer_batch(N_OFFLINE, kinds, &n_kinds);
-    const char *args[] = {"--offline", "--zone", zone, "--batch", batch,
+    customers_t cu;
+    customers_new(&cu, N_OFFLINE);
+    const char *args[] = {"--offline", "--zone", cu.zone, "--batch", cu.batch,
                           "--concurrency", concurrencies[_i], NULL};
     run_t r = run_spfcheck(args, NULL, 0);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
     ck_assert_str_eq(r.err, "");
-    check_text(r.out, kinds, n_kinds);
+    check_text(r.out, cu.kinds, cu.n_kinds);
     run_free(&r);
-    unlink(zone);
-    unlink(batch);
-    free(zone);
-    free(batch);
-    free(kinds);
+    customers_free(&cu);
 }
 END_TEST
 
 START_TEST(offline_ndjson)
 {
-    char *zone = customer_zone(200);
-    long *kinds = malloc(400 * sizeof *kinds);
-    size_t n_kinds = 0;
-    char *batch = customer_batch(200, kinds, &n_kinds);
+    customers_t cu;
+    customers_new(&cu, 200);
+    const long *kinds = cu.kinds;
     for (int verbose = 0; verbose < 2; verbose++) {
-        const char *args[] = {"--offline", "--zone", zone, "--batch", batch,
+        const char *args[] = {"--offline", "--zone", cu.zone, "--batch", cu.batch,
                               "--json", verbose ? "--verbose" : NULL, NULL};
         run_t r = run_spfcheck(args, NULL, 0);
         ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
         size_t n = 0;
         char **v = lines_of(r.out, &n);
-        ck_assert_uint_eq(n, n_kinds);
+        ck_assert_uint_eq(n, cu.n_kinds);
         long prev_line = 0;
         for (size_t k = 0; k < n; k++) {
             json_error_t je;
@@ -303,11 +358,7 @@ START_TEST(offline_ndjson)
         free(v);
         run_free(&r);
     }
-    unlink(zone);
-    unlink(batch);
-    free(zone);
-    free(batch);
-    free(kinds);
+    customers_free(&cu);
 }
 END_TEST
 
@@ -375,21 +426,12 @@ END_TEST
 START_TEST(stdin_batch)
 {
     char *zone = customer_zone(50);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    char line[128];
-    for (unsigned i = 0; i < 50; i++) {
-        const char *ip;
-        expected(i, &ip);
-        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
-        append(&buf, &len, &cap, line, (size_t)w);
-    }
+    long kinds[50];
+    size_t len;
+    char *buf = customer_lines(50, NULL, 0, kinds, &len);
     const char *args[] = {"--offline", "--zone", zone, "--batch", "-", NULL};
     run_t r = run_spfcheck(args, buf, 0);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
-    long kinds[50];
-    for (long i = 0; i < 50; i++)
-        kinds[i] = i;
     check_text(r.out, kinds, 50);
     run_free(&r);
 
@@ -408,22 +450,16 @@ END_TEST
  * full pipe many times, and every line still arrives, in order. */
 START_TEST(slow_pipe)
 {
-    char *zone = customer_zone(2000);
-    long *kinds = malloc(4000 * sizeof *kinds);
-    size_t n_kinds = 0;
-    char *batch = customer_batch(2000, kinds, &n_kinds);
-    const char *args[] = {"--offline", "--zone", zone, "--batch", batch,
+    customers_t cu;
+    customers_new(&cu, 2000);
+    const char *args[] = {"--offline", "--zone", cu.zone, "--batch", cu.batch,
                           "--concurrency", "16", NULL};
     run_t r = run_spfcheck(args, NULL, 1);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
     ck_assert_uint_gt(r.out_len, 65536); /* more than a pipe holds */
-    check_text(r.out, kinds, n_kinds);
+    check_text(r.out, cu.kinds, cu.n_kinds);
     run_free(&r);
-    unlink(zone);
-    unlink(batch);
-    free(zone);
-    free(batch);
-    free(kinds);
+    customers_free(&cu);
 }
 END_TEST
 
@@ -742,6 +778,76 @@ static char *count_file(void)
     return path;
 }
 
+/* spfc_dnsd serving one zone file for a test. */
+typedef struct server {
+    dnsd_proc_t d;
+    char addr[64];   /* what --server takes */
+    char *zone;      /* the zone file, removed by server_stop() */
+    char *countfile; /* with counting: the responder's --count file */
+} server_t;
+
+/* Serve zone (a file the server now owns) with the responder options
+ * more (NULL-terminated, may be NULL); count: count the questions. */
+static void server_start(server_t *s, char *zone, bool count,
+                         const char *const more[])
+{
+    const char *args[16];
+    size_t n = 0;
+    args[n++] = "--zone";
+    args[n++] = zone;
+    s->zone = zone;
+    s->countfile = count ? count_file() : NULL;
+    if (count) {
+        args[n++] = "--count";
+        args[n++] = s->countfile;
+    }
+    for (size_t i = 0; more != NULL && more[i] != NULL; i++) {
+        ck_assert_uint_lt(n, 15);
+        args[n++] = more[i];
+    }
+    args[n] = NULL;
+    ck_assert_int_eq(dnsd_start(&s->d, SPFC_DNSD, args), 0);
+    snprintf(s->addr, sizeof s->addr, "127.0.0.1:%d", s->d.port);
+}
+
+/* Stop the server and remove its files.  With counting, returns the
+ * questions it received and *peak (when not NULL) the most outstanding
+ * at once; 0 otherwise. */
+static unsigned long server_stop(server_t *s, unsigned long *peak)
+{
+    unsigned long n = 0;
+    ck_assert_int_eq(dnsd_stop(&s->d), 0);
+    if (s->countfile != NULL) {
+        n = read_count(s->countfile, peak);
+        unlink(s->countfile);
+        free(s->countfile);
+    }
+    unlink(s->zone);
+    free(s->zone);
+    return n;
+}
+
+/* The slow server of the overlap tests: every answer 50 ms late. */
+static const char *const slow50[] = {"--delay-ms", "50", NULL};
+/* A server where dead.cust.test never answers. */
+static const char *const dead[] = {"--rcode", "dead.cust.test=TIMEOUT", NULL};
+
+/*
+ * The end of a batch of the 200 customers against the slow server: the
+ * server answered queries questions in all (each name asked once per
+ * type asked), and the lines overlapped: lines are admitted while others are in flight
+ * (the batch's first admission is 8, then one more per finished one: see
+ * --memory), far above sequential's 2.  Removes batch (a file).
+ */
+static void stop_overlapped(server_t *srv, char *batch, unsigned long queries)
+{
+    unsigned long peak = 0;
+    ck_assert_uint_eq(server_stop(srv, &peak), queries);
+    ck_assert_msg(peak >= 8, "at most %lu queries outstanding at once", peak);
+    unlink(batch);
+    free(batch);
+}
+
 /*
  * 200 checks, each two round trips deep (customer record, then the
  * providers' include), at 50 ms per answer.  The checks overlap: the
@@ -751,53 +857,24 @@ static char *count_file(void)
  */
 START_TEST(dnsd_overlap_and_shared_cache)
 {
-    char *zone = customer_zone(200);
-    char *countfile = count_file();
-    const char *dargs[] = {"--zone", zone, "--delay-ms", "50", "--count",
-                           countfile, NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    char line[128];
+    server_t srv;
+    server_start(&srv, customer_zone(200), true, slow50);
     long kinds[200];
-    for (unsigned i = 0; i < 200; i++) {
-        const char *ip;
-        expected(i, &ip);
-        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
-        append(&buf, &len, &cap, line, (size_t)w);
-        kinds[i] = (long)i;
-    }
+    size_t len;
+    char *buf = customer_lines(200, NULL, 0, kinds, &len);
     char *batch = temp_file(buf, len);
     free(buf);
 
-    const char *args[] = {"--server", server, "--timeout", "5", "--batch",
+    const char *args[] = {"--server", srv.addr, "--timeout", "5", "--batch",
                           batch, NULL};
     run_t r = run_spfcheck(args, NULL, 0);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
     check_text(r.out, kinds, 200);
     run_free(&r);
 
-    ck_assert_int_eq(dnsd_stop(&d), 0);
     /* 200 customer records + the two providers' records, once each (TXT
      * only: a check never asks type 99, RFC 7208 3.1) */
-    unsigned long peak = 0;
-    ck_assert_uint_eq(read_count(countfile, &peak), 202);
-    /* Lines are admitted while up to --concurrency (default 256) checks
-     * are in flight, so the customer queries go out together; 10 leaves
-     * room for a loaded machine and is far above sequential's 2. */
-    /* lints in flight together: at least the batch's first admission
-     * (8 checks, then one more per finished one: see --memory) */
-    ck_assert_msg(peak >= 8, "at most %lu queries outstanding at once", peak);
-    unlink(countfile);
-    free(countfile);
-    unlink(batch);
-    unlink(zone);
-    free(batch);
-    free(zone);
+    stop_overlapped(&srv, batch, 200 + 2);
 }
 END_TEST
 
@@ -805,14 +882,8 @@ END_TEST
  * the providers' records (asked once each), and the lints overlap. */
 START_TEST(dnsd_lint_lines_shared_cache)
 {
-    char *zone = customer_zone(200);
-    char *countfile = count_file();
-    const char *dargs[] = {"--zone", zone, "--delay-ms", "50", "--count",
-                           countfile, NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    server_t srv;
+    server_start(&srv, customer_zone(200), true, slow50);
     char *buf = NULL;
     size_t len = 0, cap = 0;
     char line[128];
@@ -822,7 +893,7 @@ START_TEST(dnsd_lint_lines_shared_cache)
     }
     char *batch = temp_file(buf, len);
     free(buf);
-    const char *args[] = {"--server", server, "--timeout", "5", "--batch",
+    const char *args[] = {"--server", srv.addr, "--timeout", "5", "--batch",
                           batch, "--summary", "--fail-on", "errors", NULL};
     run_t r = run_spfcheck(args, NULL, 0);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
@@ -842,19 +913,8 @@ START_TEST(dnsd_lint_lines_shared_cache)
                              "over-16777216 0; most 384");
     free(v);
     run_free(&r);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
-    unsigned long peak = 0;
     /* 200 customers and 2 providers, each asked TXT and type 99 once */
-    ck_assert_uint_eq(read_count(countfile, &peak), 2 * 202);
-    /* lints in flight together: at least the batch's first admission
-     * (8 checks, then one more per finished one: see --memory) */
-    ck_assert_msg(peak >= 8, "at most %lu queries outstanding at once", peak);
-    unlink(countfile);
-    free(countfile);
-    unlink(batch);
-    unlink(zone);
-    free(batch);
-    free(zone);
+    stop_overlapped(&srv, batch, 2 * (200 + 2));
 }
 END_TEST
 
@@ -864,42 +924,23 @@ END_TEST
  * providers' are cached after their first use). */
 START_TEST(dnsd_concurrency_one)
 {
-    char *zone = customer_zone(20);
-    char *countfile = count_file();
-    const char *dargs[] = {"--zone", zone, "--delay-ms", "50", "--count",
-                           countfile, NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    char line[128];
+    server_t srv;
+    server_start(&srv, customer_zone(20), true, slow50);
     long kinds[20];
-    for (unsigned i = 0; i < 20; i++) {
-        const char *ip;
-        expected(i, &ip);
-        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
-        append(&buf, &len, &cap, line, (size_t)w);
-        kinds[i] = (long)i;
-    }
-    const char *args[] = {"--server", server, "--batch", "-", "--concurrency",
+    size_t len;
+    char *buf = customer_lines(20, NULL, 0, kinds, &len);
+    const char *args[] = {"--server", srv.addr, "--batch", "-", "--concurrency",
                           "1", NULL};
     run_t r = run_spfcheck(args, buf, 0);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
     check_text(r.out, kinds, 20);
     run_free(&r);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
     /* 20 customer records, the provider's once, the other provider's
      * once (customer 3 includes it) */
     unsigned long peak = 0;
-    ck_assert_uint_eq(read_count(countfile, &peak), 22);
+    ck_assert_uint_eq(server_stop(&srv, &peak), 22);
     ck_assert_uint_eq(peak, 1);
-    unlink(countfile);
-    free(countfile);
     free(buf);
-    unlink(zone);
-    free(zone);
 }
 END_TEST
 
@@ -911,28 +952,16 @@ END_TEST
  */
 START_TEST(dnsd_slow_head_line)
 {
-    char *zone = customer_zone(600);
-    const char *dargs[] = {"--zone", zone, "--rcode", "slow.cust.test=TIMEOUT",
-                           NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    char line[128];
-    append(&buf, &len, &cap, "192.0.2.10 slow.cust.test\n", 26);
+    const char *dargs[] = {"--rcode", "slow.cust.test=TIMEOUT", NULL};
+    server_t srv;
+    server_start(&srv, customer_zone(600), false, dargs);
     long kinds[600];
-    for (unsigned i = 0; i < 600; i++) {
-        const char *ip;
-        expected(i, &ip);
-        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
-        append(&buf, &len, &cap, line, (size_t)w);
-        kinds[i] = (long)i;
-    }
+    size_t len;
+    char *buf = customer_lines(600, "192.0.2.10 slow.cust.test\n", 0, kinds,
+                               &len);
     char *batch = temp_file(buf, len);
     free(buf);
-    const char *args[] = {"--server", server, "--timeout", "0.5", "--tries",
+    const char *args[] = {"--server", srv.addr, "--timeout", "0.5", "--tries",
                           "1", "--concurrency", "4", "--batch", batch, NULL};
     run_t r = run_spfcheck(args, NULL, 0);
     ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
@@ -944,11 +973,9 @@ START_TEST(dnsd_slow_head_line)
     ck_assert_ptr_nonnull(rest);
     check_text((char *)rest + 1, kinds, 600);
     run_free(&r);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
+    server_stop(&srv, NULL);
     unlink(batch);
-    unlink(zone);
     free(batch);
-    free(zone);
 }
 END_TEST
 
@@ -960,11 +987,7 @@ END_TEST
 static void interactive(const char *const args[])
 {
     char *argv[32];
-    size_t n = 0;
-    argv[n++] = (char *)SPFC_BINARY;
-    for (size_t i = 0; args[i] != NULL && n < 31; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
+    spfcheck_argv(argv, 32, args);
     run_pipe_t c;
     ck_assert_int_eq(run_pipe_open(&c, argv), 0);
     for (unsigned i = 0; i < 5; i++) {
@@ -997,16 +1020,11 @@ START_TEST(interactive_pipe)
     char *zone = customer_zone(10);
     const char *off[] = {"--offline", "--zone", zone, "--batch", "-", NULL};
     interactive(off);
-    const char *dargs[] = {"--zone", zone, NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    const char *net[] = {"--server", server, "--batch", "-", NULL};
+    server_t srv;
+    server_start(&srv, zone, false, NULL);
+    const char *net[] = {"--server", srv.addr, "--batch", "-", NULL};
     interactive(net);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
-    unlink(zone);
-    free(zone);
+    server_stop(&srv, NULL);
 }
 END_TEST
 
@@ -1014,12 +1032,10 @@ END_TEST
  * as for a single check. */
 START_TEST(full_disk)
 {
-    char *zone = customer_zone(300);
-    long *kinds = malloc(600 * sizeof *kinds);
-    size_t n_kinds = 0;
-    char *batch = customer_batch(300, kinds, &n_kinds);
-    char *argv[] = {SPFC_BINARY, "--offline", "--zone", zone, "--batch",
-                    batch, NULL};
+    customers_t cu;
+    customers_new(&cu, 300);
+    char *argv[] = {SPFC_BINARY, "--offline", "--zone", cu.zone, "--batch",
+                    cu.batch, NULL};
     run_spec_t spec = {.argv = argv, .out_path = "/dev/full"};
     run_t r;
     ck_assert_int_eq(run_cmd(&spec, &r), 0);
@@ -1027,11 +1043,7 @@ START_TEST(full_disk)
     ck_assert_msg(strncmp(r.err, "spfcheck: cannot write output", 29) == 0,
                   "%s", r.err);
     run_free(&r);
-    unlink(zone);
-    unlink(batch);
-    free(zone);
-    free(batch);
-    free(kinds);
+    customers_free(&cu);
 }
 END_TEST
 
@@ -1071,11 +1083,7 @@ static int run_with_closed_fd(const char *const args[], int closed,
                               const char *in_path, char **err)
 {
     char *argv[32];
-    size_t n = 0;
-    argv[n++] = (char *)SPFC_BINARY;
-    for (size_t i = 0; args[i] != NULL && n < 31; i++)
-        argv[n++] = (char *)args[i];
-    argv[n] = NULL;
+    spfcheck_argv(argv, 32, args);
     char errpath[] = "/tmp/spfc_batch_errXXXXXX";
     int efd = mkstemp(errpath);
     ck_assert_int_ge(efd, 0);
@@ -1114,25 +1122,13 @@ static int run_with_closed_fd(const char *const args[], int closed,
  */
 START_TEST(closed_std_fds)
 {
-    char *zone = customer_zone(20);
-    char *countfile = count_file();
-    const char *dargs[] = {"--zone", zone, "--count", countfile, NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    char line[128];
-    for (unsigned i = 0; i < 20; i++) {
-        const char *ip;
-        expected(i, &ip);
-        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
-        append(&buf, &len, &cap, line, (size_t)w);
-    }
+    server_t srv;
+    server_start(&srv, customer_zone(20), true, NULL);
+    size_t len;
+    char *buf = customer_lines(20, NULL, 0, NULL, &len);
     char *batch = temp_file(buf, len);
     free(buf);
-    const char *args[] = {"--server", server, "--batch", "-", NULL};
+    const char *args[] = {"--server", srv.addr, "--batch", "-", NULL};
     char *err = NULL;
     int code = run_with_closed_fd(args, 1, batch, &err);
     ck_assert_msg(code == 0, "exit %d: %s", code, err);
@@ -1142,14 +1138,9 @@ START_TEST(closed_std_fds)
     ck_assert_msg(code == 0, "exit %d: %s", code, err);
     ck_assert_str_eq(err, "");
     free(err);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
-    ck_assert_uint_eq(read_count(countfile, NULL), 22);
-    unlink(countfile);
-    free(countfile);
+    ck_assert_uint_eq(server_stop(&srv, NULL), 22);
     unlink(batch);
     free(batch);
-    unlink(zone);
-    free(zone);
 }
 END_TEST
 
@@ -1186,33 +1177,29 @@ static ssize_t read_line_fd(int fd, char *line, size_t cap, int timeout_ms)
  */
 static const int stop_signals[] = {SIGTERM, SIGINT};
 
+/* spfcheck --json --batch - on a pipe, against a server where
+ * dead.cust.test never answers, fed 60 customer lines with the dead one
+ * before customer dead_at; the input stays open. */
+static void start_dead_batch(server_t *srv, run_pipe_t *c, unsigned dead_at)
+{
+    server_start(srv, customer_zone(60), false, dead);
+    char *argv[] = {SPFC_BINARY, "--server", srv->addr, "--timeout", "30",
+                    "--json", "--batch", "-", NULL};
+    ck_assert_int_eq(run_pipe_open(c, argv), 0);
+    size_t len;
+    char *buf = customer_lines(60, "192.0.2.10 dead.cust.test\n", dead_at,
+                               NULL, &len);
+    ck_assert_int_eq(write(c->in_fd, buf, len), (ssize_t)len);
+    free(buf);
+}
+
 START_TEST(signal_mid_batch)
 {
     int sig = stop_signals[_i];
-    char *zone = customer_zone(60);
-    const char *dargs[] = {"--zone", zone, "--rcode", "dead.cust.test=TIMEOUT",
-                           NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    char *argv[] = {SPFC_BINARY, "--server", server, "--timeout", "30",
-                    "--json", "--batch", "-", NULL};
+    server_t srv;
     run_pipe_t c;
-    ck_assert_int_eq(run_pipe_open(&c, argv), 0);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    start_dead_batch(&srv, &c, 30);
     char line[4096];
-    for (unsigned i = 0; i < 60; i++) {
-        const char *ip;
-        expected(i, &ip);
-        if (i == 30)
-            append(&buf, &len, &cap, "192.0.2.10 dead.cust.test\n", 26);
-        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
-        append(&buf, &len, &cap, line, (size_t)w);
-    }
-    ck_assert_int_eq(write(c.in_fd, buf, len), (ssize_t)len);
-    free(buf);
     /* The 30 lines before the dead one come out while the input is open. */
     for (unsigned i = 0; i < 30; i++)
         ck_assert_int_ge(read_line_fd(c.out_fd, line, sizeof line, 10000), 0);
@@ -1222,9 +1209,7 @@ START_TEST(signal_mid_batch)
         more++;
     ck_assert_uint_eq(more, 0);
     ck_assert_int_eq(run_pipe_close(&c, 10000), 128 + sig);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
-    unlink(zone);
-    free(zone);
+    server_stop(&srv, NULL);
 }
 END_TEST
 
@@ -1232,30 +1217,10 @@ END_TEST
  * is whole JSON carrying its number, in order. */
 START_TEST(signal_json_lines_whole)
 {
-    char *zone = customer_zone(60);
-    const char *dargs[] = {"--zone", zone, "--rcode", "dead.cust.test=TIMEOUT",
-                           NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    char *argv[] = {SPFC_BINARY, "--server", server, "--timeout", "30",
-                    "--json", "--batch", "-", NULL};
+    server_t srv;
     run_pipe_t c;
-    ck_assert_int_eq(run_pipe_open(&c, argv), 0);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
+    start_dead_batch(&srv, &c, 45);
     char line[4096];
-    for (unsigned i = 0; i < 60; i++) {
-        const char *ip;
-        expected(i, &ip);
-        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
-        append(&buf, &len, &cap, line, (size_t)w);
-        if (i == 44)
-            append(&buf, &len, &cap, "192.0.2.10 dead.cust.test\n", 26);
-    }
-    ck_assert_int_eq(write(c.in_fd, buf, len), (ssize_t)len);
-    free(buf);
     unsigned got = 0;
     for (; got < 45; got++) {
         ck_assert_int_ge(read_line_fd(c.out_fd, line, sizeof line, 10000), 0);
@@ -1273,9 +1238,7 @@ START_TEST(signal_json_lines_whole)
         got++;
     ck_assert_uint_eq(got, 45);
     ck_assert_int_eq(run_pipe_close(&c, 10000), 143);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
-    unlink(zone);
-    free(zone);
+    server_stop(&srv, NULL);
 }
 END_TEST
 
@@ -1287,24 +1250,12 @@ END_TEST
  */
 START_TEST(unordered_json)
 {
-    char *zone = customer_zone(30);
-    const char *dargs[] = {"--zone", zone, "--rcode", "dead.cust.test=TIMEOUT",
-                           NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    char line[128];
-    append(&buf, &len, &cap, "192.0.2.10 dead.cust.test\n", 26);
-    for (unsigned i = 0; i < 30; i++) {
-        const char *ip;
-        expected(i, &ip);
-        int w = snprintf(line, sizeof line, "%s user%u@c%u.cust.test\n", ip, i, i);
-        append(&buf, &len, &cap, line, (size_t)w);
-    }
-    const char *args[] = {"--server", server, "--timeout", "1", "--tries", "1",
+    server_t srv;
+    server_start(&srv, customer_zone(30), false, dead);
+    size_t len;
+    char *buf = customer_lines(30, "192.0.2.10 dead.cust.test\n", 0, NULL,
+                               &len);
+    const char *args[] = {"--server", srv.addr, "--timeout", "1", "--tries", "1",
                           "--json", "--unordered", "--batch", "-", NULL};
     run_t r = run_spfcheck(args, buf, 0);
     free(buf);
@@ -1332,9 +1283,7 @@ START_TEST(unordered_json)
     }
     free(v);
     run_free(&r);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
-    unlink(zone);
-    free(zone);
+    server_stop(&srv, NULL);
 }
 END_TEST
 
@@ -1460,9 +1409,7 @@ START_TEST(memory_big_txt)
 {
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    const char *head = "$TTL 3600\ntest. IN SOA ns.test. host.test. 1 3600 "
-                       "600 86400 300\n";
-    append(&buf, &len, &cap, head, strlen(head));
+    append(&buf, &len, &cap, ZONE_HEAD, strlen(ZONE_HEAD));
     char owner[64];
     const char *target = "one.big.test. IN TXT \"v=spf1 ip4:192.0.2.0/24 "
                          "-all\"\n";
@@ -1475,15 +1422,12 @@ START_TEST(memory_big_txt)
     }
     char *zone = temp_file(buf, len);
     free(buf);
-    const char *dargs[] = {"--zone", zone, NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    server_t srv;
+    server_start(&srv, zone, false, NULL);
 
     long rss = 0;
     const char *tight[] = {"--memory", "8M", "--timeout", "30", NULL};
-    stats_t st = run_bounded(server, "b", "big.test", 1500, "192.0.2.1",
+    stats_t st = run_bounded(srv.addr, "b", "big.test", 1500, "192.0.2.1",
                              "pass", tight, &rss);
     ck_assert_uint_eq(st.bound, 8u << 20);
     ck_assert_uint_le(st.peak, st.bound);
@@ -1494,15 +1438,13 @@ START_TEST(memory_big_txt)
                       "cached)", rss, st.peak, st.cached);
 
     const char *loose[] = {"--memory", "1G", "--timeout", "30", NULL};
-    st = run_bounded(server, "b", "big.test", 1500, "192.0.2.1", "pass", loose,
+    st = run_bounded(srv.addr, "b", "big.test", 1500, "192.0.2.1", "pass", loose,
                      &rss);
     ck_assert_uint_eq(st.evicted, 0);
     ck_assert_uint_ge(st.peak, 1500u * 59520);
     if (RSS_CHECKED) /* what the bound saves: the ceiling above means it */
         ck_assert_msg(rss > 80 * 1024, "peak RSS %ld KiB unbounded", rss);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
-    unlink(zone);
-    free(zone);
+    server_stop(&srv, NULL);
 }
 END_TEST
 
@@ -1517,9 +1459,7 @@ START_TEST(memory_long_mx_names)
 {
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    const char *head = "$TTL 3600\ntest. IN SOA ns.test. host.test. 1 3600 "
-                       "600 86400 300\n";
-    append(&buf, &len, &cap, head, strlen(head));
+    append(&buf, &len, &cap, ZONE_HEAD, strlen(ZONE_HEAD));
     char pad[200];
     memset(pad, 'p', sizeof pad);
     for (unsigned k = 60; k < sizeof pad; k += 61)
@@ -1539,24 +1479,19 @@ START_TEST(memory_long_mx_names)
     }
     char *zone = temp_file(buf, len);
     free(buf);
-    const char *dargs[] = {"--zone", zone, NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    server_t srv;
+    server_start(&srv, zone, false, NULL);
     long rss = 0;
     /* a long timeout: under ASan on a loaded machine a 60 KB answer over
      * TCP can take seconds, and this test is about memory */
     const char *tight[] = {"--memory", "8", "--timeout", "30", NULL};
-    stats_t st = run_bounded(server, "m", "mx.test", 1000, "192.0.2.1",
+    stats_t st = run_bounded(srv.addr, "m", "mx.test", 1000, "192.0.2.1",
                              "permerror", tight, &rss);
     ck_assert_uint_le(st.peak, st.bound);
     ck_assert_uint_gt(st.evicted, 900);
     if (RSS_CHECKED)
         ck_assert_msg(rss < 48 * 1024, "peak RSS %ld KiB", rss);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
-    unlink(zone);
-    free(zone);
+    server_stop(&srv, NULL);
 }
 END_TEST
 
@@ -1575,9 +1510,7 @@ START_TEST(memory_dead_include)
 {
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    const char *head = "$TTL 3600\ntest. IN SOA ns.test. host.test. 1 3600 "
-                       "600 86400 300\n";
-    append(&buf, &len, &cap, head, strlen(head));
+    append(&buf, &len, &cap, ZONE_HEAD, strlen(ZONE_HEAD));
     char owner[128];
     for (unsigned i = 0; i < N_SMALL; i++) {
         int w = snprintf(owner, sizeof owner, "w%u.wait.test. IN TXT \"v=spf1 "
@@ -1593,22 +1526,17 @@ START_TEST(memory_dead_include)
     }
     char *zone = temp_file(buf, len);
     free(buf);
-    const char *dargs[] = {"--zone", zone, "--rcode", "dead.test=TIMEOUT",
-                           NULL};
-    dnsd_proc_t d;
-    ck_assert_int_eq(dnsd_start(&d, SPFC_DNSD, dargs), 0);
-    char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%d", d.port);
+    const char *dargs[] = {"--rcode", "dead.test=TIMEOUT", NULL};
+    server_t srv;
+    server_start(&srv, zone, false, dargs);
     long rss = 0;
     const char *tight[] = {"--memory", "8", "--timeout", "1", "--tries", "1",
                            NULL};
-    stats_t st = run_bounded(server, "w", "wait.test", N_SMALL + 60,
+    stats_t st = run_bounded(srv.addr, "w", "wait.test", N_SMALL + 60,
                              "192.0.2.1", "temperror", tight, &rss);
     ck_assert_uint_le(st.peak, st.bound);
     ck_assert_uint_eq(st.checks, N_SMALL + 60);
-    ck_assert_int_eq(dnsd_stop(&d), 0);
-    unlink(zone);
-    free(zone);
+    server_stop(&srv, NULL);
 }
 END_TEST
 

@@ -501,21 +501,29 @@ static const struct {
     {{"-dash@example.com", "192.0.2.1"}, "unknown"},
 };
 
-START_TEST(usage_error)
+/* Case i of a table of usage errors: "--offline" and args (at most 14,
+ * NULL-terminated) exit 64 with one message that contains mention, and
+ * print nothing on stdout. */
+static void assert_usage(int i, const char *const *args_in, size_t max,
+                         const char *mention)
 {
     const char *args[16] = {"--offline"};
     size_t n = 1;
-    for (size_t i = 0; usage_cases[_i].args[i] != NULL; i++)
-        args[n++] = usage_cases[_i].args[i];
+    for (size_t k = 0; k < max && args_in[k] != NULL; k++)
+        args[n++] = args_in[k];
     args[n] = NULL;
     run_t r = run_cli(args);
-    ck_assert_msg(r.code == 64, "case %d: exit %d: %s", _i, r.code, r.err);
+    ck_assert_msg(r.code == 64, "case %d: exit %d: %s", i, r.code, r.err);
     ck_assert_uint_eq(r.out_len, 0);
     assert_one_message(&r);
-    ck_assert_msg(strstr(r.err, usage_cases[_i].mention) != NULL,
-                  "case %d: '%s' not in: %s", _i, usage_cases[_i].mention,
-                  r.err);
+    ck_assert_msg(strstr(r.err, mention) != NULL, "case %d: '%s' not in: %s",
+                  i, mention, r.err);
     run_free(&r);
+}
+
+START_TEST(usage_error)
+{
+    assert_usage(_i, usage_cases[_i].args, 8, usage_cases[_i].mention);
 }
 END_TEST
 
@@ -1166,7 +1174,9 @@ END_TEST
 /* temperror through the resolver: a loopback server that never answers     */
 /* ------------------------------------------------------------------------ */
 
-START_TEST(timeout_is_temperror)
+/* A loopback UDP socket that never answers; server receives the --server
+ * argument that reaches it.  Returns the socket (the caller closes it). */
+static int silent_server(char *server, size_t cap)
 {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     ck_assert_int_ge(fd, 0);
@@ -1176,8 +1186,14 @@ START_TEST(timeout_is_temperror)
     ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
     socklen_t sl = sizeof sa;
     ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    snprintf(server, cap, "127.0.0.1:%u", ntohs(sa.sin_port));
+    return fd;
+}
+
+START_TEST(timeout_is_temperror)
+{
     char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%u", ntohs(sa.sin_port));
+    int fd = silent_server(server, sizeof server);
 
     run_t r = RUN("-j", "--server", server, "--timeout", "0.2", "--tries",
                   "1", "silent.example.com", "192.0.2.1");
@@ -1196,16 +1212,8 @@ END_TEST
  * deadline, after the one query the server received. */
 START_TEST(deadline_is_temperror)
 {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    ck_assert_int_ge(fd, 0);
-    struct sockaddr_in sa = {0};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    socklen_t sl = sizeof sa;
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
     char server[64];
-    snprintf(server, sizeof server, "127.0.0.1:%u", ntohs(sa.sin_port));
+    int fd = silent_server(server, sizeof server);
 
     run_t r = RUN("-j", "--server", server, "--timeout", "300", "--tries",
                   "1", "--deadline", "0.2", "silent.example.com",
@@ -1359,19 +1367,7 @@ static const struct {
 
 START_TEST(conventions_usage)
 {
-    const char *args[16] = {"--offline"};
-    size_t n = 1;
-    for (size_t i = 0; conv_usage[_i].args[i] != NULL; i++)
-        args[n++] = conv_usage[_i].args[i];
-    args[n] = NULL;
-    run_t r = run_cli(args);
-    ck_assert_msg(r.code == 64, "case %d: exit %d: %s", _i, r.code, r.err);
-    ck_assert_uint_eq(r.out_len, 0);
-    assert_one_message(&r);
-    ck_assert_msg(strstr(r.err, conv_usage[_i].mention) != NULL,
-                  "case %d: '%s' not in: %s", _i, conv_usage[_i].mention,
-                  r.err);
-    run_free(&r);
+    assert_usage(_i, conv_usage[_i].args, 10, conv_usage[_i].mention);
 }
 END_TEST
 

@@ -164,18 +164,48 @@ START_TEST(no_ptr_no_provider)
 }
 END_TEST
 
-/* A PTR whose name does not lead back: reported as such; its parents are
- * still searched (the include is judged by its own SPF, not the PTR). */
-START_TEST(ptr_not_confirmed)
+/* Where the fix comes from: the PTR name's provider when the name leads
+ * back to the IP (or its parents' record when it does not: the include is
+ * judged by its own SPF, not the PTR); without a provider, the address
+ * itself, with ip6: for IPv6. */
+static const struct {
+    const char *record, *ip;
+    const char *rev, *ptr, *ptr_ip; /* the PTR (NULL: none), its address */
+    const char *isp;                /* isp.example's record, or NULL */
+    spfc_ptr_state_t ptr_state;
+    const char *provider;           /* or NULL */
+    const char *suggestion;
+} fixes[] = {
+    {"v=spf1 ~all", "192.0.2.78", "78.2.0.192.in-addr.arpa",
+     "host.isp.example", "192.0.2.200", "v=spf1 ip4:192.0.2.0/24 -all",
+     SPFC_PTR_UNCONFIRMED, "isp.example", "v=spf1 include:isp.example ~all"},
+    {"v=spf1 a ~all", "2001:db8::25",
+     "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
+     "relay6.isp.example", "2001:db8::25", "v=spf1 ip6:2001:db8::/64 -all",
+     SPFC_PTR_CONFIRMED, "isp.example", "v=spf1 a include:isp.example ~all"},
+    {"v=spf1 ~all", "2001:db8::26", NULL, NULL, NULL, NULL, SPFC_PTR_NONE,
+     NULL, "v=spf1 ip6:2001:db8::26 ~all"},
+};
+
+START_TEST(fix_source)
 {
-    spfc_view_t *v = new_view("v=spf1 ~all");
-    add_ptr(v, "78.2.0.192.in-addr.arpa", "host.isp.example");
-    add_addr(v, "host.isp.example", "192.0.2.200");
-    add_txt(v, "isp.example", "v=spf1 ip4:192.0.2.0/24 -all");
-    spfc_diagnosis_t *d = diagnose(v, "192.0.2.78", NULL);
-    ck_assert_int_eq(d->ptr_state, SPFC_PTR_UNCONFIRMED);
-    ck_assert(!name_of(d, "host.isp.example")->confirmed);
-    ck_assert_str_eq(d->suggestion, "v=spf1 include:isp.example ~all");
+    spfc_view_t *v = new_view(fixes[_i].record);
+    if (fixes[_i].rev != NULL) {
+        add_ptr(v, fixes[_i].rev, fixes[_i].ptr);
+        add_addr(v, fixes[_i].ptr, fixes[_i].ptr_ip);
+    }
+    if (fixes[_i].isp != NULL)
+        add_txt(v, "isp.example", fixes[_i].isp);
+    spfc_diagnosis_t *d = diagnose(v, fixes[_i].ip, NULL);
+    ck_assert_int_eq(d->ptr_state, fixes[_i].ptr_state);
+    if (fixes[_i].ptr != NULL)
+        ck_assert_int_eq(name_of(d, fixes[_i].ptr)->confirmed,
+                         fixes[_i].ptr_state == SPFC_PTR_CONFIRMED);
+    if (fixes[_i].provider != NULL)
+        ck_assert_str_eq(d->provider, fixes[_i].provider);
+    else
+        ck_assert_ptr_null(d->provider);
+    ck_assert_str_eq(d->suggestion, fixes[_i].suggestion);
     assert_good_fix(d);
     spfc_diagnosis_free(d);
     spfc_view_free(v);
@@ -198,35 +228,6 @@ START_TEST(parents_without_spf)
     ck_assert(!name_of(d, "isp2.example")->has_spf);
     ck_assert_ptr_null(d->provider);
     ck_assert_str_eq(d->suggestion, "v=spf1 mx ip4:192.0.2.79 ~all");
-    assert_good_fix(d);
-    spfc_diagnosis_free(d);
-    spfc_view_free(v);
-}
-END_TEST
-
-START_TEST(ipv6_relay)
-{
-    spfc_view_t *v = new_view("v=spf1 a ~all");
-    add_ptr(v, "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa",
-            "relay6.isp.example");
-    add_addr(v, "relay6.isp.example", "2001:db8::25");
-    add_txt(v, "isp.example", "v=spf1 ip6:2001:db8::/64 -all");
-    spfc_diagnosis_t *d = diagnose(v, "2001:db8::25", NULL);
-    ck_assert_int_eq(d->ptr_state, SPFC_PTR_CONFIRMED);
-    ck_assert_str_eq(d->provider, "isp.example");
-    ck_assert_str_eq(d->suggestion, "v=spf1 a include:isp.example ~all");
-    assert_good_fix(d);
-    spfc_diagnosis_free(d);
-    spfc_view_free(v);
-}
-END_TEST
-
-/* Without a provider, an IPv6 address is named with ip6:. */
-START_TEST(ipv6_no_provider)
-{
-    spfc_view_t *v = new_view("v=spf1 ~all");
-    spfc_diagnosis_t *d = diagnose(v, "2001:db8::26", NULL);
-    ck_assert_str_eq(d->suggestion, "v=spf1 ip6:2001:db8::26 ~all");
     assert_good_fix(d);
     spfc_diagnosis_free(d);
     spfc_view_free(v);
@@ -715,10 +716,8 @@ static Suite *diagnose_suite(void)
     TCase *tc = tcase_create("views");
     tcase_add_test(tc, story_from_zone);
     tcase_add_test(tc, no_ptr_no_provider);
-    tcase_add_test(tc, ptr_not_confirmed);
+    tcase_add_loop_test(tc, fix_source, 0, sizeof fixes / sizeof fixes[0]);
     tcase_add_test(tc, parents_without_spf);
-    tcase_add_test(tc, ipv6_relay);
-    tcase_add_test(tc, ipv6_no_provider);
     tcase_add_test(tc, never_over_ten_lookups);
     tcase_add_test(tc, keeps_senders);
     tcase_add_test(tc, no_record_yet);

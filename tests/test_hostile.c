@@ -20,6 +20,7 @@
 #include "dnsd/spawn.h"
 #include "run.h"
 #include "spfc_private.h"
+#include "test_limits.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -108,8 +109,8 @@ static spfc_check_t *eval_full(const spfc_view_t *v, const char *sender,
     const spfc_outcome_t *o = spfc_check_outcome(c);
     ck_assert_ptr_nonnull(o);
     /* RFC 7208 4.6.4: the term that trips a limit is counted, no more. */
-    ck_assert_uint_le(o->lookups, 11);
-    ck_assert_uint_le(o->void_lookups, 3);
+    ck_assert_uint_le(o->lookups, SPFC_MAX_DNS_TERMS + 1);
+    ck_assert_uint_le(o->void_lookups, SPFC_MAX_VOID_LOOKUPS + 1);
     return c;
 }
 
@@ -937,7 +938,7 @@ END_TEST
  * with data built for a long chain: every round of the evaluation waits
  * one delay.  Asserted as events: every query is answered once (no
  * timeout, no retry: the responder's count equals the queries sent), and
- * the rounds stay within the 123 blocking lookups of the worst case, so
+ * the rounds stay within the blocking lookups of the worst case, so
  * the check ends within rounds x timeout (bench/ measures the seconds).
  */
 START_TEST(time_bound_slow_server)
@@ -988,10 +989,10 @@ START_TEST(time_bound_slow_server)
         const spfc_outcome_t *out = spfc_check_outcome(c);
         /* 8 includes + 9 mx = 17 DNS terms: the 11th is a permerror. */
         ck_assert_int_eq(out->result, SPFC_RESULT_PERMERROR);
-        ck_assert_uint_eq(out->lookups, 11);
-        ck_assert_uint_le(st.queries_sent, 123 + 110);
+        ck_assert_uint_eq(out->lookups, SPFC_MAX_DNS_TERMS + 1);
+        ck_assert_uint_le(st.queries_sent, SPFC_TEST_MAX_QUERIES);
         /* One pass per blocking lookup at most, and one to finish. */
-        ck_assert_uint_le(st.rounds, 123 + 1);
+        ck_assert_uint_le(st.rounds, SPFC_TEST_MAX_BLOCKING + 1);
         sent += st.queries_sent;
         /* Sequential: one query per round, so queries = rounds - 1. */
         if (sequential)
@@ -1027,7 +1028,7 @@ static void tree_record(FILE *f, const char *owner, const char *text)
 /*
  * Prefetch fan-out: a 10-ary include tree of depth 2 whose 100 leaves
  * each hold 10 mx terms of 10 hosts (11,111 names in all).  Each pass asks
- * at most 110 prefetch keys, only for the first DNS-querying terms in
+ * at most SPFC_MAX_PREFETCH prefetch keys, only for the first DNS-querying terms in
  * depth-first order, so the whole check sends a few more queries than it
  * evaluates, not thousands (docs/security.md, memory).
  */
@@ -1077,11 +1078,13 @@ START_TEST(prefetch_fanout_bound)
     json_error_t jerr;
     json_t *j = json_loadb(c.out, strlen(c.out), 0, &jerr);
     ck_assert_msg(j != NULL, "JSON: %s", jerr.text);
-    ck_assert_int_eq(json_integer_value(json_object_get(j, "lookups")), 11);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "lookups")),
+                     SPFC_MAX_DNS_TERMS + 1);
     json_int_t sent = json_integer_value(json_object_get(j, "queries_sent"));
     /* 11 terms evaluated: 2 includes and 9 mx of 10 hosts = 102 queries
      * the evaluation needs; prefetching may add a little, not thousands. */
-    ck_assert_msg(sent >= 50 && sent <= 233, "queries_sent %lld", (long long)sent);
+    ck_assert_msg(sent >= 50 && sent <= SPFC_TEST_MAX_QUERIES, "queries_sent %lld",
+                  (long long)sent);
     fprintf(stderr, "include tree: %lld queries, peak RSS %ld KiB\n",
             (long long)sent, c.maxrss_kb);
     json_decref(j);

@@ -53,6 +53,25 @@ static spfc_lint_t *lint_offline(spfc_view_t *v, const char *domain)
     return l;
 }
 
+/* A lint over the test zone, offline, with the view it read. */
+typedef struct zone_lint {
+    spfc_view_t *v;
+    spfc_lint_t *l;
+} zone_lint_t;
+
+static const spfc_lint_report_t *zone_lint(zone_lint_t *z, const char *domain)
+{
+    z->v = zone_view();
+    z->l = lint_offline(z->v, domain);
+    return spfc_lint_report(z->l);
+}
+
+static void zone_lint_free(zone_lint_t *z)
+{
+    spfc_lint_free(z->l);
+    spfc_view_free(z->v);
+}
+
 static const spfc_lint_finding_t *find(const spfc_lint_report_t *r,
                                        spfc_lint_code_t code)
 {
@@ -168,9 +187,8 @@ static const struct {
 
 START_TEST(each_finding)
 {
-    spfc_view_t *v = zone_view();
-    spfc_lint_t *l = lint_offline(v, cases[_i].domain);
-    const spfc_lint_report_t *r = spfc_lint_report(l);
+    zone_lint_t z;
+    const spfc_lint_report_t *r = zone_lint(&z, cases[_i].domain);
     const spfc_lint_finding_t *f = find(r, cases[_i].code);
     if (f == NULL)
         dump(r);
@@ -194,8 +212,7 @@ START_TEST(each_finding)
             dump(r);
         ck_assert_uint_eq(r->n_errors, (size_t)cases[_i].errors);
     }
-    spfc_lint_free(l);
-    spfc_view_free(v);
+    zone_lint_free(&z);
 }
 END_TEST
 
@@ -208,17 +225,15 @@ static const char *const clean_domains[] = {
 
 START_TEST(clean_record_has_no_findings)
 {
-    spfc_view_t *v = zone_view();
-    spfc_lint_t *l = lint_offline(v, clean_domains[_i]);
-    const spfc_lint_report_t *r = spfc_lint_report(l);
+    zone_lint_t z;
+    const spfc_lint_report_t *r = zone_lint(&z, clean_domains[_i]);
     if (r->n_findings != 0)
         dump(r);
     ck_assert_uint_eq(r->n_findings, 0);
     ck_assert_int_eq(r->no_record, 0);
     ck_assert_int_eq(r->dns_failure, 0);
     ck_assert_ptr_nonnull(r->record);
-    spfc_lint_free(l);
-    spfc_view_free(v);
+    zone_lint_free(&z);
 }
 END_TEST
 
@@ -228,9 +243,8 @@ END_TEST
 
 START_TEST(true_total_and_include_costs)
 {
-    spfc_view_t *v = zone_view();
-    spfc_lint_t *l = lint_offline(v, "toomany.lint.test");
-    const spfc_lint_report_t *r = spfc_lint_report(l);
+    zone_lint_t z;
+    const spfc_lint_report_t *r = zone_lint(&z, "toomany.lint.test");
     ck_assert_uint_eq(r->lookups, 14);
     const spfc_lint_finding_t *f = find(r, SPFC_LINT_TOO_MANY_LOOKUPS);
     ck_assert_ptr_nonnull(f);
@@ -260,16 +274,14 @@ START_TEST(true_total_and_include_costs)
     ck_assert(tenth < mark && mark < eleventh);
     ck_assert_ptr_nonnull(strstr(buf, "lookups 14/10"));
     free(buf);
-    spfc_lint_free(l);
-    spfc_view_free(v);
+    zone_lint_free(&z);
 }
 END_TEST
 
 START_TEST(summary_networks)
 {
-    spfc_view_t *v = zone_view();
-    spfc_lint_t *l = lint_offline(v, "clean.lint.test");
-    const spfc_lint_report_t *r = spfc_lint_report(l);
+    zone_lint_t z;
+    const spfc_lint_report_t *r = zone_lint(&z, "clean.lint.test");
     /* 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 (the MX hosts lie
      * inside them and are merged away), 2001:db8::/32 (holds the rest) */
     ck_assert_uint_eq(r->ipv4_addresses, 768);
@@ -283,16 +295,14 @@ START_TEST(summary_networks)
     ck_assert_uint_eq(r->lookups, 2);
     ck_assert_uint_eq(r->void_lookups_v4, 0);
     ck_assert_uint_eq(r->void_lookups_v6, 0);
-    spfc_lint_free(l);
-    spfc_view_free(v);
+    zone_lint_free(&z);
 }
 END_TEST
 
 START_TEST(ipv6_trap_names_hosts)
 {
-    spfc_view_t *v = zone_view();
-    spfc_lint_t *l = lint_offline(v, "v6trap.lint.test");
-    const spfc_lint_report_t *r = spfc_lint_report(l);
+    zone_lint_t z;
+    const spfc_lint_report_t *r = zone_lint(&z, "v6trap.lint.test");
     ck_assert_uint_eq(r->void_lookups_v4, 0);
     ck_assert_uint_eq(r->void_lookups_v6, 3);
     const spfc_lint_finding_t *f = find(r, SPFC_LINT_IPV6_TRAP);
@@ -304,8 +314,7 @@ START_TEST(ipv6_trap_names_hosts)
     /* not reported as plain too-many-void: IPv4 senders are fine */
     ck_assert_ptr_null(find(r, SPFC_LINT_TOO_MANY_VOID));
     ck_assert_ptr_nonnull(strstr(r->nodes[0].note, "IPv6"));
-    spfc_lint_free(l);
-    spfc_view_free(v);
+    zone_lint_free(&z);
 }
 END_TEST
 
@@ -322,33 +331,29 @@ static const struct {
 
 START_TEST(near_miss_says_what_was_meant)
 {
-    spfc_view_t *v = zone_view();
-    spfc_lint_t *l = lint_offline(v, near_misses[_i].domain);
-    const spfc_lint_report_t *r = spfc_lint_report(l);
+    zone_lint_t z;
+    const spfc_lint_report_t *r = zone_lint(&z, near_misses[_i].domain);
     const spfc_lint_finding_t *f = find(r, SPFC_LINT_NEAR_MISS);
     ck_assert_ptr_nonnull(f);
     ck_assert_msg(strstr(f->message, near_misses[_i].meant) != NULL, "%s",
                   f->message);
     ck_assert_ptr_nonnull(f->record); /* what was found */
     ck_assert_int_eq(r->no_record, 1);
-    spfc_lint_free(l);
-    spfc_view_free(v);
+    zone_lint_free(&z);
 }
 END_TEST
 
 START_TEST(syntax_error_path)
 {
-    spfc_view_t *v = zone_view();
-    spfc_lint_t *l = lint_offline(v, "nested.lint.test");
-    const spfc_lint_report_t *r = spfc_lint_report(l);
+    zone_lint_t z;
+    const spfc_lint_report_t *r = zone_lint(&z, "nested.lint.test");
     const spfc_lint_finding_t *f = find(r, SPFC_LINT_SYNTAX);
     ck_assert_ptr_nonnull(f);
     ck_assert_str_eq(f->domain, "broken.lint.test");
     ck_assert_str_eq(f->path, "nested.lint.test include:mid.lint.test > "
                               "mid.lint.test include:broken.lint.test");
     ck_assert_int_eq(strncmp(f->record + f->offset, "33", 2), 0);
-    spfc_lint_free(l);
-    spfc_view_free(v);
+    zone_lint_free(&z);
 }
 END_TEST
 

@@ -123,15 +123,23 @@ static void fetch1(fixture_t *f, const char *name, uint16_t type,
                   "%s/%s not in the view", name, spfc_type_str(type));
 }
 
+/* fetch1(), and the answer's rcode and number of records. */
+static void fetch_want(fixture_t *f, const char *name, uint16_t type,
+                       spfc_rcode_t rcode, size_t n_rrs, spfc_answer_t *a)
+{
+    fetch1(f, name, type, a);
+    ck_assert_msg(a->rcode == rcode, "%s/%s: %s", name, spfc_type_str(type),
+                  spfc_rcode_str(a->rcode));
+    ck_assert_uint_eq(a->n_rrs, n_rrs);
+}
+
 START_TEST(net_types)
 {
     fixture_t f;
     spfc_answer_t a;
     fx_start(&f, NULL, 2000, 2, 0);
 
-    fetch1(&f, "host.res.example", SPFC_TYPE_A, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    ck_assert_uint_eq(a.n_rrs, 2);
+    fetch_want(&f, "host.res.example", SPFC_TYPE_A, SPFC_DNS_NOERROR, 2, &a);
     int seen10 = 0, seen11 = 0;
     for (size_t i = 0; i < a.n_rrs; i++) {
         ck_assert_uint_eq(a.rrs[i].len, 4);
@@ -140,16 +148,12 @@ START_TEST(net_types)
     }
     ck_assert(seen10 && seen11);
 
-    fetch1(&f, "host.res.example", SPFC_TYPE_AAAA, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    ck_assert_uint_eq(a.n_rrs, 1);
+    fetch_want(&f, "host.res.example", SPFC_TYPE_AAAA, SPFC_DNS_NOERROR, 1, &a);
     ck_assert_uint_eq(a.rrs[0].len, 16);
     ck_assert_mem_eq(a.rrs[0].data,
                      "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x10", 16);
 
-    fetch1(&f, "MAIL.res.example", SPFC_TYPE_MX, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    ck_assert_uint_eq(a.n_rrs, 2);
+    fetch_want(&f, "MAIL.res.example", SPFC_TYPE_MX, SPFC_DNS_NOERROR, 2, &a);
     for (size_t i = 0; i < a.n_rrs; i++) {
         if (a.rrs[i].pref == 10)
             ck_assert_str_eq(a.rrs[i].name, "mx1.res.example");
@@ -159,16 +163,13 @@ START_TEST(net_types)
         }
     }
 
-    fetch1(&f, "txt.res.example", SPFC_TYPE_TXT, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    ck_assert_uint_eq(a.n_rrs, 1);
+    fetch_want(&f, "txt.res.example", SPFC_TYPE_TXT, SPFC_DNS_NOERROR, 1, &a);
     ck_assert_uint_eq(a.rrs[0].len, strlen("v=spf1 ip4:192.0.2.0/24 -all"));
     ck_assert_mem_eq(a.rrs[0].data, "v=spf1 ip4:192.0.2.0/24 -all",
                      a.rrs[0].len);
 
-    fetch1(&f, "10.2.0.192.in-addr.arpa", SPFC_TYPE_PTR, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    ck_assert_uint_eq(a.n_rrs, 1);
+    fetch_want(&f, "10.2.0.192.in-addr.arpa", SPFC_TYPE_PTR, SPFC_DNS_NOERROR,
+               1, &a);
     ck_assert_str_eq(a.rrs[0].name, "host.res.example");
     fx_stop(&f);
 }
@@ -179,12 +180,8 @@ START_TEST(net_nxdomain_nodata_servfail)
     fixture_t f;
     spfc_answer_t a;
     fx_start(&f, NULL, 2000, 2, 0);
-    fetch1(&f, "nothere.res.example", SPFC_TYPE_TXT, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_NXDOMAIN);
-    ck_assert_uint_eq(a.n_rrs, 0);
-    fetch1(&f, "nodata.res.example", SPFC_TYPE_A, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    ck_assert_uint_eq(a.n_rrs, 0);
+    fetch_want(&f, "nothere.res.example", SPFC_TYPE_TXT, SPFC_DNS_NXDOMAIN, 0, &a);
+    fetch_want(&f, "nodata.res.example", SPFC_TYPE_A, SPFC_DNS_NOERROR, 0, &a);
     fetch1(&f, "sf.res.example", SPFC_TYPE_TXT, &a);
     ck_assert_int_eq(a.rcode, SPFC_DNS_SERVFAIL);
     /* a CNAME loop: the responder's view says ERROR, it sends SERVFAIL */
@@ -295,9 +292,7 @@ START_TEST(net_big_txt_over_tcp)
     close(fd);
     const char *extra[] = {"--count", countfile, NULL};
     fx_start(&f, extra, 2000, 2, 0);
-    fetch1(&f, "big.res.example", SPFC_TYPE_TXT, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    ck_assert_uint_eq(a.n_rrs, 1);
+    fetch_want(&f, "big.res.example", SPFC_TYPE_TXT, SPFC_DNS_NOERROR, 1, &a);
     ck_assert_uint_gt(a.rrs[0].len, 3000);
     ck_assert_mem_eq(a.rrs[0].data, "v=spf1 ip4:198.51.0.0 ip4:198.51.0.1 ", 37);
     ck_assert_mem_eq(a.rrs[0].data + a.rrs[0].len - 5, " -all", 5);
@@ -317,9 +312,7 @@ START_TEST(net_cname_chain)
     fixture_t f;
     spfc_answer_t a;
     fx_start(&f, NULL, 2000, 2, 0);
-    fetch1(&f, "alias.res.example", SPFC_TYPE_A, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    ck_assert_uint_eq(a.n_rrs, 2);
+    fetch_want(&f, "alias.res.example", SPFC_TYPE_A, SPFC_DNS_NOERROR, 2, &a);
     ck_assert_uint_eq(a.rrs[0].len, 4);
     fx_stop(&f);
 }
@@ -386,9 +379,7 @@ START_TEST(net_max_udp_forces_tcp)
     close(fd);
     const char *extra[] = {"--max-udp", "60", "--count", countfile, NULL};
     fx_start(&f, extra, 2000, 1, 0);
-    fetch1(&f, "host.res.example", SPFC_TYPE_A, &a);
-    ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    ck_assert_uint_eq(a.n_rrs, 2);
+    fetch_want(&f, "host.res.example", SPFC_TYPE_A, SPFC_DNS_NOERROR, 2, &a);
     fx_stop(&f);
     ck_assert_uint_eq(read_count(countfile), 2);
 }

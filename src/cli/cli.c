@@ -28,6 +28,8 @@
 
 #define PROG SPFC_CLI_PROG
 #define SHOWN_MAX SPFC_CLI_SHOWN_MAX
+/* Room for "--" and the longest option name. */
+#define OPT_NAME_MAX 32
 #define TRY_HELP "see '" PROG " --help'"
 
 /* ------------------------------------------------------------------------ */
@@ -273,7 +275,7 @@ typedef struct cli_config {
     cli_mode_t mode;
     const char *mode_option; /* the option that chose mode */
     const char *batch;       /* --batch FILE, or NULL */
-    const char *batch_only;  /* a --batch option, given with or without it */
+    char batch_only[OPT_NAME_MAX]; /* a --batch option given ("--NAME"), or "" */
     unsigned concurrency;
     size_t cache_size;
     size_t memory;           /* --memory in bytes */
@@ -290,7 +292,7 @@ typedef struct cli_config {
     const char *helo_option; /* the option that gave helo */
     const char *ip_option, *id_option, *scope_option; /* same, for these */
     const char *completion;  /* --completion SHELL */
-    const char *dns_option;  /* the last resolver option given, or NULL */
+    char dns_option[OPT_NAME_MAX]; /* the last resolver option given, or "" */
     unsigned fail_on;        /* --fail-on: SPFC_BATCH_FAIL_* bits */
     int summary;             /* --summary */
     int flatten;             /* --flatten */
@@ -412,6 +414,27 @@ static int count_arg(int id, const char *arg, unsigned long *v, FILE *err)
     return 0;
 }
 
+/* A time option's argument in seconds (--timeout, --deadline), at most
+ * max_ms, or a usage message that gives example as a valid value.
+ * Returns 1 and *ms, or 0. */
+static int seconds_arg(int id, const char *arg, unsigned long max_ms,
+                       const char *example, unsigned *ms, FILE *err)
+{
+    char buf[SHOWN_MAX];
+    if (parse_timeout(arg, max_ms, ms))
+        return 1;
+    spfc_cli_msg(err, "bad --%s '%s': give seconds, more than 0 and at most "
+                 "%lu, such as %s", option_by_id(id)->long_name,
+                 spfc_cli_shown(arg, buf, sizeof buf), max_ms / 1000, example);
+    return 0;
+}
+
+/* "--NAME" of option id into name. */
+static void option_name(int id, char name[OPT_NAME_MAX])
+{
+    snprintf(name, OPT_NAME_MAX, "--%s", option_by_id(id)->long_name);
+}
+
 /* The options of the resolver.  Returns 0, the exit code, or -1 when c
  * is not one of them. */
 static int dns_option(int c, cli_config_t *cfg, FILE *err)
@@ -429,39 +452,31 @@ static int dns_option(int c, cli_config_t *cfg, FILE *err)
             return SPFC_EXIT_USAGE;
         }
         cfg->servers = optarg;
-        cfg->dns_option = "--server";
-        return 0;
+        break;
     case OPT_TIMEOUT:
-        if (!parse_timeout(optarg, SPFC_CLI_MAX_TIMEOUT_MS, &cfg->timeout_ms)) {
-            spfc_cli_msg(err, "bad --timeout '%s': give seconds, more than 0 and "
-                     "at most %u, such as 5 or 0.5",
-                spfc_cli_shown(optarg, buf, sizeof buf),
-                SPFC_CLI_MAX_TIMEOUT_MS / 1000);
+        if (!seconds_arg(c, optarg, SPFC_CLI_MAX_TIMEOUT_MS, "5 or 0.5",
+                         &cfg->timeout_ms, err))
             return SPFC_EXIT_USAGE;
-        }
-        cfg->dns_option = "--timeout";
-        return 0;
+        break;
     case OPT_TRIES:
         if (!count_arg(c, optarg, &v, err))
             return SPFC_EXIT_USAGE;
         cfg->tries = (unsigned)v;
-        cfg->dns_option = "--tries";
-        return 0;
-    case OPT_DEADLINE:
-        if (!parse_timeout(optarg, SPFC_CLI_MAX_DEADLINE_MS, &cfg->deadline_ms)) {
-            spfc_cli_msg(err, "bad --deadline '%s': give seconds, more than 0 "
-                     "and at most %u, such as 20 or 2.5",
-                spfc_cli_shown(optarg, buf, sizeof buf),
-                SPFC_CLI_MAX_DEADLINE_MS / 1000);
-            return SPFC_EXIT_USAGE;
-        }
-        return 0;
+        break;
     case OPT_SEQUENTIAL:
         cfg->sequential = 1;
-        cfg->dns_option = "--sequential";
+        break;
+    case OPT_DEADLINE: /* not named below: idle_options does not list it */
+        if (!seconds_arg(c, optarg, SPFC_CLI_MAX_DEADLINE_MS, "20 or 2.5",
+                         &cfg->deadline_ms, err))
+            return SPFC_EXIT_USAGE;
         return 0;
+    default:
+        return -1;
     }
-    return -1;
+    /* Named when --offline leaves it nothing to do (idle_options). */
+    option_name(c, cfg->dns_option);
+    return 0;
 }
 
 /* The options that say what the check reads and how it prints.  Returns
@@ -600,20 +615,62 @@ static int memory_arg(const char *arg, size_t *bytes, FILE *err)
     return 0;
 }
 
-/* --batch and its options, and --help/--version.  Returns 0, the exit
- * code, or -1 when c is not one of them. */
-static int batch_option(int c, cli_config_t *cfg, FILE *err)
+/* The options that mean something only with --batch.  Returns 0, the
+ * exit code, or -1 when c is not one of them. */
+static int batch_only_option(int c, cli_config_t *cfg, FILE *err)
 {
     unsigned long v;
+    char why[256], buf[SHOWN_MAX];
+    switch (c) {
+    case OPT_CONCURRENCY:
+        if (!count_arg(c, optarg, &v, err))
+            return SPFC_EXIT_USAGE;
+        cfg->concurrency = (unsigned)v;
+        break;
+    case OPT_CACHE_SIZE:
+        if (!count_arg(c, optarg, &v, err))
+            return SPFC_EXIT_USAGE;
+        cfg->cache_size = (size_t)v;
+        break;
+    case OPT_MEMORY:
+        if (!memory_arg(optarg, &cfg->memory, err))
+            return SPFC_EXIT_USAGE;
+        break;
+    case OPT_STATS:
+        cfg->stats = 1;
+        break;
+    case OPT_UNORDERED:
+        cfg->unordered = 1;
+        break;
+    case OPT_FAIL_ON:
+        if (!spfc_cli_batch_fail_on(optarg, &cfg->fail_on, why, sizeof why)) {
+            spfc_cli_msg(err, "bad --fail-on '%s': %s",
+                         spfc_cli_shown(optarg, buf, sizeof buf), why);
+            return SPFC_EXIT_USAGE;
+        }
+        break;
+    case OPT_SUMMARY:
+        cfg->summary = 1;
+        break;
+    default:
+        return -1;
+    }
+    /* Named when --batch is missing (check_args, diagnose_args). */
+    option_name(c, cfg->batch_only);
+    return 0;
+}
+
+/* --batch and its options, --bounce and --relay: the runs other than
+ * one check.  Returns 0, the exit code, or -1 when c is not one of them. */
+static int batch_option(int c, cli_config_t *cfg, FILE *err)
+{
+    int code = batch_only_option(c, cfg, err);
+    if (code >= 0)
+        return code;
     switch (c) {
     case OPT_BATCH:
     case OPT_FILE:
         cfg->batch = optarg;
-        return 0;
-    case OPT_COMPLETION:
-        cfg->completion = optarg;
-        if (cfg->action != ACT_HELP)
-            cfg->action = ACT_COMPLETION;
         return 0;
     case OPT_BOUNCE:
         cfg->bounce = optarg;
@@ -621,51 +678,26 @@ static int batch_option(int c, cli_config_t *cfg, FILE *err)
     case OPT_RELAY:
         cfg->relay = optarg;
         return 0;
-    case OPT_CONCURRENCY:
-        if (!count_arg(c, optarg, &v, err))
-            return SPFC_EXIT_USAGE;
-        cfg->concurrency = (unsigned)v;
-        cfg->batch_only = "--concurrency";
-        return 0;
-    case OPT_CACHE_SIZE:
-        if (!count_arg(c, optarg, &v, err))
-            return SPFC_EXIT_USAGE;
-        cfg->cache_size = (size_t)v;
-        cfg->batch_only = "--cache-size";
-        return 0;
-    case OPT_MEMORY:
-        if (!memory_arg(optarg, &cfg->memory, err))
-            return SPFC_EXIT_USAGE;
-        cfg->batch_only = "--memory";
-        return 0;
-    case OPT_STATS:
-        cfg->stats = 1;
-        cfg->batch_only = "--stats";
-        return 0;
-    case OPT_UNORDERED:
-        cfg->unordered = 1;
-        cfg->batch_only = "--unordered";
-        return 0;
-    case OPT_FAIL_ON: {
-        char why[256], buf[SHOWN_MAX];
-        if (!spfc_cli_batch_fail_on(optarg, &cfg->fail_on, why, sizeof why)) {
-            spfc_cli_msg(err, "bad --fail-on '%s': %s",
-                         spfc_cli_shown(optarg, buf, sizeof buf), why);
-            return SPFC_EXIT_USAGE;
-        }
-        cfg->batch_only = "--fail-on";
-        return 0;
     }
-    case OPT_SUMMARY:
-        cfg->summary = 1;
-        cfg->batch_only = "--summary";
-        return 0;
+    return -1;
+}
+
+/* --help, --version and --completion: an action instead of a run (--help
+ * wins over the others).  Returns 0, or -1 when c is not one of them. */
+static int action_option(int c, cli_config_t *cfg)
+{
+    switch (c) {
     case OPT_HELP:
         cfg->action = ACT_HELP;
         return 0;
     case OPT_VERSION:
         if (cfg->action != ACT_HELP)
             cfg->action = ACT_VERSION;
+        return 0;
+    case OPT_COMPLETION:
+        cfg->completion = optarg;
+        if (cfg->action != ACT_HELP)
+            cfg->action = ACT_COMPLETION;
         return 0;
     }
     return -1;
@@ -733,7 +765,7 @@ static int check_expect_args(const cli_config_t *cfg, FILE *err)
  * Returns 0 or the exit code. */
 static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
 {
-    if (cfg->batch_only != NULL) {
+    if (cfg->batch_only[0] != '\0') {
         spfc_cli_msg(err, "option %s needs --batch (" TRY_HELP ")",
                      cfg->batch_only);
         return SPFC_EXIT_USAGE;
@@ -788,7 +820,7 @@ static int check_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
 static int diagnose_args(cli_config_t *cfg, int npos, char **pos, FILE *err)
 {
     const char *clash = cfg->batch != NULL ? "--batch"
-                        : cfg->batch_only != NULL ? cfg->batch_only
+                        : cfg->batch_only[0] != '\0' ? cfg->batch_only
                         : ident_clash(cfg) != NULL ? ident_clash(cfg)
                         : cfg->n_records > 0 ? "--record"
                         : cfg->mode == OUT_QUIET ? "--quiet"
@@ -838,7 +870,7 @@ static int idle_options(const cli_config_t *cfg, FILE *err)
     } else if (cfg->receiver != NULL && (cfg->lint || diag)) {
         a = "--receiver", b = cfg->lint ? "lint mode" : "the diagnosis",
         why = "%{r} is expanded only for one message's check";
-    } else if (cfg->offline && cfg->dns_option != NULL) {
+    } else if (cfg->offline && cfg->dns_option[0] != '\0') {
         a = cfg->dns_option, b = "--offline", why = "no DNS query is sent";
     }
     if (a == NULL)
@@ -881,6 +913,8 @@ static int parse_args(int argc, char **argv, cli_config_t *cfg, FILE *err)
             code = check_option(c, cfg, err);
         if (code < 0)
             code = batch_option(c, cfg, err);
+        if (code < 0)
+            code = action_option(c, cfg);
         if (code < 0)
             code = ident_option(c, cfg, err);
         if (code < 0) {
@@ -942,6 +976,14 @@ static int use_color(FILE *out)
     if (term != NULL && strcmp(term, "dumb") == 0)
         return 0;
     return 1;
+}
+
+/* The SPFC_OUT_* flags of the text outputs: colour on a terminal, the
+ * whole tree with --verbose. */
+static int out_flags(const cli_config_t *cfg, FILE *out)
+{
+    return (use_color(out) ? SPFC_OUT_COLOR : 0) |
+           (cfg->verbose ? SPFC_OUT_VERBOSE : 0);
 }
 
 static int print_help(FILE *out)
@@ -1133,12 +1175,13 @@ done:
     return code;
 }
 
-static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
+/* Each mode runs on the view the options built (the caller frees it). */
+typedef int (*view_mode_t)(const cli_config_t *cfg, spfc_view_t *view,
+                           FILE *out, FILE *err);
+
+static int run_batch(const cli_config_t *cfg, spfc_view_t *view, FILE *out,
+                     FILE *err)
 {
-    spfc_view_t *view = NULL;
-    int code = build_view(cfg, &view, err);
-    if (code != 0)
-        return code;
     spfc_batch_config_t bc = {
         .path = cfg->batch,
         .concurrency = cfg->concurrency,
@@ -1154,9 +1197,7 @@ static int run_batch(const cli_config_t *cfg, FILE *out, FILE *err)
         .receiver = cfg->receiver,
         .ropts = resolver_opts(cfg),
     };
-    code = spfc_cli_batch_run(&bc, view, stdin, out, err);
-    spfc_view_free(view);
-    return code;
+    return spfc_cli_batch_run(&bc, view, stdin, out, err);
 }
 
 /* What lint mode, and a check's --expect, need from the config. */
@@ -1175,27 +1216,23 @@ static spfc_lint_cmd_t lint_cmd_of(const cli_config_t *cfg, spfc_view_t *view,
         .expect_file = cfg->expect_file,
         .flatten = cfg->flatten,
         .before = before,
-        .flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
-                 (cfg->verbose ? SPFC_OUT_VERBOSE : 0),
+        .flags = out_flags(cfg, out),
         .ropts = resolver_opts(cfg),
     };
     return lc;
 }
 
-static int run_lint(const cli_config_t *cfg, FILE *out, FILE *err)
+static int run_lint(const cli_config_t *cfg, spfc_view_t *view, FILE *out,
+                    FILE *err)
 {
-    spfc_view_t *view = NULL, *before = NULL;
-    int code = build_view(cfg, &view, err);
-    if (code == 0 && cfg->diff)
-        code = build_view_as(cfg, 1, &before, err);
-    if (code != 0) {
-        spfc_view_free(view);
+    spfc_view_t *before = NULL;
+    /* --diff compares with the view as it is served now (build_view_as). */
+    int code = cfg->diff ? build_view_as(cfg, 1, &before, err) : 0;
+    if (code != 0)
         return code;
-    }
     spfc_lint_cmd_t lc = lint_cmd_of(cfg, view, before, out);
     code = spfc_cli_lint_run(&lc, out, err);
     spfc_view_free(before);
-    spfc_view_free(view);
     return code;
 }
 
@@ -1249,8 +1286,7 @@ static int print_result(const cli_config_t *cfg, const spfc_request_t *req,
                         FILE *err)
 {
     spfc_status_t st = SPFC_OK;
-    int flags = (use_color(out) ? SPFC_OUT_COLOR : 0) |
-                (cfg->verbose ? SPFC_OUT_VERBOSE : 0);
+    int flags = out_flags(cfg, out);
     errno = 0;
     switch (cfg->mode) {
     case OUT_TEXT:
@@ -1301,12 +1337,9 @@ static int expect_prepare(const spfc_lint_cmd_t *lc, spfc_lint_t **out,
 }
 
 /* One check from the arguments: view, check, evaluation, output. */
-static int run_diagnose(const cli_config_t *cfg, FILE *out, FILE *err)
+static int run_diagnose(const cli_config_t *cfg, spfc_view_t *view,
+                        FILE *out, FILE *err)
 {
-    spfc_view_t *view = NULL;
-    int code = build_view(cfg, &view, err);
-    if (code != 0)
-        return code;
     spfc_diag_cmd_t dc = {
         .bounce = cfg->bounce,
         .relay = cfg->relay,
@@ -1316,24 +1349,20 @@ static int run_diagnose(const cli_config_t *cfg, FILE *out, FILE *err)
         .offline = cfg->offline,
         .ropts = resolver_opts(cfg),
     };
-    code = spfc_cli_diagnose(&dc, view, stdin, out, err);
-    spfc_view_free(view);
-    return code;
+    return spfc_cli_diagnose(&dc, view, stdin, out, err);
 }
 
-static int run(const cli_config_t *cfg, FILE *out, FILE *err)
+/* One check from the arguments: check, evaluation, output. */
+static int run_check(const cli_config_t *cfg, spfc_view_t *view, FILE *out,
+                     FILE *err)
 {
     int code = SPFC_EXIT_SOFTWARE;
-    spfc_view_t *view = NULL;
     spfc_check_t *check = NULL;
     spfc_resolver_t *resolver = NULL;
     spfc_resolver_stats_t stats = {0};
     spfc_lint_t *expect = NULL;
     spfc_status_t st;
 
-    code = build_view(cfg, &view, err);
-    if (code != 0)
-        goto done;
     spfc_lint_cmd_t lc = lint_cmd_of(cfg, view, NULL, out);
     code = expect_prepare(&lc, &expect, err);
     if (code != 0)
@@ -1374,6 +1403,16 @@ done:
     spfc_lint_free(expect);
     spfc_resolver_free(resolver);
     spfc_check_free(check);
+    return code;
+}
+
+/* Build the view from the options, run mode on it, free it. */
+static int run(const cli_config_t *cfg, view_mode_t mode, FILE *out, FILE *err)
+{
+    spfc_view_t *view = NULL;
+    int code = build_view(cfg, &view, err);
+    if (code == 0)
+        code = mode(cfg, view, out, err);
     spfc_view_free(view);
     return code;
 }
@@ -1412,11 +1451,12 @@ int spfc_cli_main(int argc, char **argv, FILE *out, FILE *err)
             code = finish_output(out, err, ferror(out));
         break;
     case ACT_RUN:
-        code = cfg.bounce != NULL || cfg.relay != NULL
-                   ? run_diagnose(&cfg, out, err)
-               : cfg.batch != NULL ? run_batch(&cfg, out, err)
-               : cfg.lint        ? run_lint(&cfg, out, err)
-                                 : run(&cfg, out, err);
+        code = run(&cfg,
+                   cfg.bounce != NULL || cfg.relay != NULL ? run_diagnose
+                   : cfg.batch != NULL                     ? run_batch
+                   : cfg.lint                              ? run_lint
+                                                           : run_check,
+                   out, err);
         break;
     }
 done:

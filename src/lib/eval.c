@@ -87,13 +87,10 @@ struct spfc_check {
     const char *reason;
     const char *ptr_name;  /* %{p} once computed this pass */
     bool ptr_done;
-    const char *err_record;
-    size_t err_record_len, err_offset, err_length;
-    const char *err_domain;          /* whose record err_record is */
-    spfc_path_step_t *err_path;      /* includes that lead there (arena) */
-    size_t n_err_path;
 
     bool done;
+    /* Filled as the pass goes where a field has one writer (the syntax
+     * error's record, offset and path), the rest by fill_outcome(). */
     spfc_outcome_t outcome;
     const char *expired; /* spfc_check_expire(): unknown answers time out */
 };
@@ -221,14 +218,19 @@ static void reset_pass(spfc_check_t *c)
     c->reason = NULL;
     c->ptr_name = NULL;
     c->ptr_done = false;
-    c->err_record = NULL;
-    c->err_record_len = c->err_offset = c->err_length = 0;
-    c->err_domain = NULL;
-    c->err_path = NULL;
-    c->n_err_path = 0;
     c->done = false;
     memset(&c->outcome, 0, sizeof(c->outcome));
     spfc_arena_clear(&c->arena);
+}
+
+/* The strings the check owns (the request's copies and what is derived
+ * from them): one list, so that freeing and counting them agree. */
+#define N_OWNED_STRS 6
+static void owned_strs(const spfc_check_t *c, char *strs[N_OWNED_STRS])
+{
+    char *all[N_OWNED_STRS] = {c->sender_arg, c->helo, c->receiver,
+                               c->default_exp, c->sender, c->domain};
+    memcpy(strs, all, sizeof all);
 }
 
 void spfc_check_free(spfc_check_t *c)
@@ -241,12 +243,10 @@ void spfc_check_free(spfc_check_t *c)
     free(c->detail_lens);
     free(c->keys);
     free(c->hinted);
-    free(c->sender_arg);
-    free(c->helo);
-    free(c->receiver);
-    free(c->default_exp);
-    free(c->sender);
-    free(c->domain);
+    char *strs[N_OWNED_STRS];
+    owned_strs(c, strs);
+    for (size_t i = 0; i < N_OWNED_STRS; i++)
+        free(strs[i]);
     free(c);
 }
 
@@ -258,9 +258,9 @@ size_t spfc_check_bytes(const spfc_check_t *c)
     if (c == NULL)
         return 0;
     size_t b = sizeof(*c) + spfc_arena_bytes(&c->arena) + 16 * 10;
-    const char *strs[] = {c->sender_arg, c->helo, c->receiver,
-                          c->default_exp, c->sender, c->domain};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+    char *strs[N_OWNED_STRS];
+    owned_strs(c, strs);
+    for (size_t i = 0; i < N_OWNED_STRS; i++)
         b += strs[i] != NULL ? strlen(strs[i]) + 1 : 0;
     b += c->cap_records * sizeof(*c->records) +
          c->cap_trace * sizeof(*c->trace) + c->cap_keys * sizeof(*c->keys) +
@@ -771,8 +771,8 @@ static flow_t error_path(spfc_check_t *c, unsigned depth)
     }
     if (n != depth)
         return FLOW_CONTINUE; /* cannot happen: every level has its CHECK */
-    c->err_path = steps;
-    c->n_err_path = n;
+    c->outcome.error_path = steps;
+    c->outcome.n_error_path = n;
     return FLOW_CONTINUE;
 }
 
@@ -802,11 +802,11 @@ static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
         return FLOW_NOMEM;
     if (st != SPFC_OK) {
         /* 4.6: any syntax error anywhere -> permerror before any term. */
-        c->err_record = text;
-        c->err_record_len = found->len;
-        c->err_offset = err.offset;
-        c->err_length = err.length;
-        c->err_domain = domain;
+        c->outcome.error_record = text;
+        c->outcome.error_record_len = found->len;
+        c->outcome.error_offset = err.offset;
+        c->outcome.error_length = err.length;
+        c->outcome.error_domain = domain;
         if (error_path(c, depth) != FLOW_CONTINUE)
             return FLOW_NOMEM;
         return permerror(c, depth, domain, res,
@@ -1620,13 +1620,6 @@ static spfc_status_t fill_outcome(spfc_check_t *c, const host_out_t *top,
         o->reason = NULL;
     o->lookups = c->lookups;
     o->void_lookups = c->voids;
-    o->error_record = c->err_record;
-    o->error_record_len = c->err_record_len;
-    o->error_offset = c->err_offset;
-    o->error_length = c->err_length;
-    o->error_domain = c->err_domain;
-    o->error_path = c->err_path;
-    o->n_error_path = c->n_err_path;
     if (fill_overrides(c) != SPFC_OK)
         return SPFC_ENOMEM;
     if (result_is_verdict(res) && fill_path(c, top) != SPFC_OK)

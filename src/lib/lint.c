@@ -1181,12 +1181,9 @@ static int walk_exists(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
     spfc_answer_t a;
     /* 5.7: always an A query, whatever the sender's family. */
     int r = target_answer(l, w, t, node, target, SPFC_TYPE_A, &a);
-    if (r <= 0)
-        return r;
-    if (is_void(&a)) {
+    if (r > 0 && is_void(&a))
         void_lookup(l, node, "void lookup (no match)");
-    }
-    return W_OK;
+    return r > 0 ? W_OK : r;
 }
 
 /* Whether target is already on the include/redirect path. */

@@ -334,26 +334,27 @@ static bool is_unreserved(unsigned char c)
            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
+static void put_pct(spfc_buf_t *b, unsigned char c)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+    spfc_buf_append(b, esc, 3);
+}
+
 static void out_value(out_t *o, const char *s, size_t n, bool escape)
 {
     if (!escape) {
         out_raw(o, s, n);
         return;
     }
-    static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0; /* bytes not needing escapes, copied in one go */
-    for (size_t i = 0; i < n && out_ok(o); i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_unreserved(c)) {
-            run++;
-            continue;
-        }
-        out_raw(o, s + i - run, run);
-        run = 0;
-        char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-        out_raw(o, esc, 3);
-    }
-    out_raw(o, s + n - run, run);
+    if (!out_ok(o))
+        return;
+    /* The limit is checked after the value: it may pass it by at most
+     * three times the value's length, which is already in memory. */
+    if (!spfc_buf_escape(&o->buf, s, n, is_unreserved, put_pct))
+        o->status = SPFC_ENOMEM;
+    else if (o->buf.len > MACRO_OUT_MAX)
+        o->status = SPFC_ELIMIT;
 }
 
 /*

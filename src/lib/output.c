@@ -131,7 +131,7 @@ static int result_is_verdict(spfc_result_t r)
 /* ------------------------------------------------------------------------ */
 
 /* Bytes shown as one column each; see the file comment. */
-static int disp_plain(unsigned char c)
+static bool disp_plain(unsigned char c)
 {
     return c >= 0x20 && c < 0x7f && c != '\\';
 }
@@ -147,25 +147,18 @@ static size_t disp_width(const char *s, size_t len)
     return w;
 }
 
+static void put_disp_byte(spfc_buf_t *b, unsigned char c)
+{
+    if (c == '\\')
+        spfc_buf_append(b, "\\\\", 2);
+    else
+        spfc_buf_printf(b, "\\x%02x", c);
+}
+
 static void put_disp(spfc_buf_t *b, const char *s, size_t len)
 {
-    if (s == NULL)
-        return;
-    size_t run = 0; /* plain bytes not yet copied, ending at i */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (disp_plain(c)) {
-            run++;
-            continue;
-        }
-        spfc_buf_append(b, s + i - run, run);
-        run = 0;
-        if (c == '\\')
-            spfc_buf_append(b, "\\\\", 2);
-        else
-            spfc_buf_printf(b, "\\x%02x", c);
-    }
-    spfc_buf_append(b, s + len - run, run);
+    if (s != NULL)
+        spfc_buf_escape(b, s, len, disp_plain, put_disp_byte);
 }
 
 static void put_disps(spfc_buf_t *b, const char *s)
@@ -295,16 +288,41 @@ static void put_path(spfc_buf_t *b, const spfc_outcome_t *o)
     }
 }
 
+/* "  record: TEXT" and a caret line under bytes [offset, offset+length)
+ * of it, clamped to the record, as jq's locfile.c draws them.  An empty
+ * span gets one caret when point is set (a position, such as a syntax
+ * error's), and no caret line otherwise. */
+static void put_record_carets(spfc_buf_t *b, const char *rec, size_t len,
+                              size_t offset, size_t length, int point,
+                              int color)
+{
+    static const char prefix[] = "  record: ";
+    size_t off = offset <= len ? offset : len;
+    size_t elen = length <= len - off ? length : len - off;
+
+    spfc_buf_puts(b, prefix);
+    put_disp(b, rec, len);
+    spfc_buf_putc(b, '\n');
+    size_t carets = disp_width(rec + off, elen);
+    if (carets == 0 && !point)
+        return;
+    put_spaces(b, sizeof prefix - 1 + disp_width(rec, off));
+    if (carets == 0)
+        carets = 1;
+    if (color)
+        spfc_buf_puts(b, "\033[1;31m");
+    for (size_t i = 0; i < carets; i++)
+        spfc_buf_putc(b, '^');
+    if (color)
+        spfc_buf_puts(b, ANSI_RESET);
+    spfc_buf_putc(b, '\n');
+}
+
 /* The record of a syntax error and a caret line under the offending bytes
- * (RFC 7208 section 4.6 permerror), as jq's locfile.c draws them. */
+ * (RFC 7208 section 4.6 permerror). */
 static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
                              int color)
 {
-    static const char prefix[] = "  record: ";
-    size_t len = o->error_record_len;
-    size_t off = o->error_offset <= len ? o->error_offset : len;
-    size_t elen = o->error_length <= len - off ? o->error_length : len - off;
-
     if (o->error_domain != NULL) {
         /* Whose record it is, and the includes that lead there. */
         spfc_buf_puts(b, "  error in: the record of ");
@@ -320,21 +338,8 @@ static void put_error_record(spfc_buf_t *b, const spfc_outcome_t *o,
         }
         spfc_buf_putc(b, '\n');
     }
-    spfc_buf_puts(b, prefix);
-    put_disp(b, o->error_record, len);
-    spfc_buf_putc(b, '\n');
-
-    put_spaces(b, sizeof prefix - 1 + disp_width(o->error_record, off));
-    size_t carets = disp_width(o->error_record + off, elen);
-    if (carets == 0)
-        carets = 1;
-    if (color)
-        spfc_buf_puts(b, "\033[1;31m");
-    for (size_t i = 0; i < carets; i++)
-        spfc_buf_putc(b, '^');
-    if (color)
-        spfc_buf_puts(b, ANSI_RESET);
-    spfc_buf_putc(b, '\n');
+    put_record_carets(b, o->error_record, o->error_record_len,
+                      o->error_offset, o->error_length, 1, color);
 }
 
 /* Whether the record of domain came from an override (--record), not DNS. */
@@ -596,12 +601,18 @@ static void json_str(spfc_buf_t *b, const char *s, size_t len)
     spfc_buf_putc(b, '"');
 }
 
-static void json_cstr(spfc_buf_t *b, const char *s)
+/* s[0..len) as a JSON string, or null when s is NULL. */
+static void json_str_or_null(spfc_buf_t *b, const char *s, size_t len)
 {
     if (s == NULL)
         spfc_buf_puts(b, "null");
     else
-        json_str(b, s, strlen(s));
+        json_str(b, s, len);
+}
+
+static void json_cstr(spfc_buf_t *b, const char *s)
+{
+    json_str_or_null(b, s, s != NULL ? strlen(s) : 0);
 }
 
 /* ,"key": */
@@ -636,18 +647,12 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
         break;
     case SPFC_TRACE_DNS:
         json_key(b, "name");
-        if (ev->text == NULL)
-            spfc_buf_puts(b, "null");
-        else
-            json_str(b, ev->text, tlen);
+        json_str_or_null(b, ev->text, tlen);
         spfc_buf_printf(b, ",\"type\":\"%s\",\"rcode\":\"%s\",\"answers\":%zu",
                         spfc_type_str(ev->qtype), spfc_rcode_str(ev->rcode),
                         ev->n_rrs);
         json_key(b, "detail");
-        if (ev->detail == NULL)
-            spfc_buf_puts(b, "null");
-        else
-            json_str(b, ev->detail, dlen);
+        json_str_or_null(b, ev->detail, dlen);
         spfc_buf_printf(b, ",\"void\":%s", ev->is_void ? "true" : "false");
         if (ev->qtype == SPFC_TYPE_TXT)
             spfc_buf_printf(b, ",\"source\":\"%s\"",
@@ -656,10 +661,7 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
     case SPFC_TRACE_RECORD:
     case SPFC_TRACE_NOTE:
         json_key(b, "text");
-        if (ev->text == NULL)
-            spfc_buf_puts(b, "null");
-        else
-            json_str(b, ev->text, tlen);
+        json_str_or_null(b, ev->text, tlen);
         /* A record given with --record is no DNS answer. */
         if (ev->kind == SPFC_TRACE_RECORD)
             spfc_buf_printf(b, ",\"source\":\"%s\"",
@@ -667,10 +669,7 @@ static void json_trace_event(spfc_buf_t *b, const spfc_trace_ev_t *ev,
         break;
     case SPFC_TRACE_TERM:
         json_key(b, "term");
-        if (ev->text == NULL)
-            spfc_buf_puts(b, "null");
-        else
-            json_str(b, ev->text, tlen);
+        json_str_or_null(b, ev->text, tlen);
         json_key(b, "target");
         json_cstr(b, ev->detail);
         spfc_buf_printf(b, ",\"matched\":%s", ev->matched ? "true" : "false");
@@ -861,21 +860,27 @@ static char header_byte(unsigned char c)
     return (c >= 0x20 && c < 0x7f) ? (char)c : '?';
 }
 
+/* A quoted-string (RFC 5322 section 3.2.4): '"' and '\\' as quoted-pairs,
+ * a byte a header may not carry as '?'. */
+static void header_quoted(spfc_buf_t *b, const char *s)
+{
+    spfc_buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            spfc_buf_putc(b, '\\');
+        spfc_buf_putc(b, header_byte(*p));
+    }
+    spfc_buf_putc(b, '"');
+}
+
 /* key=value; the value as a dot-atom when it is one, else quoted. */
 static void header_pair(spfc_buf_t *b, const char *key, const char *value)
 {
     spfc_buf_printf(b, " %s=", key);
-    if (is_dot_atom(value)) {
+    if (is_dot_atom(value))
         spfc_buf_puts(b, value);
-    } else {
-        spfc_buf_putc(b, '"');
-        for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                spfc_buf_putc(b, '\\');
-            spfc_buf_putc(b, header_byte(*p));
-        }
-        spfc_buf_putc(b, '"');
-    }
+    else
+        header_quoted(b, value);
     spfc_buf_putc(b, ';');
 }
 
@@ -897,42 +902,38 @@ static void header_comment(spfc_buf_t *b, spfc_result_t result,
                            const char *who, const char *ip)
 {
     spfc_buf_puts(b, "(spfcheck: ");
-    /* The comment wording follows the examples of RFC 7208 section 9.1. */
+    /* The comment wording follows the examples of RFC 7208 section 9.1:
+     * LEAD WHO, then "VERB IP as permitted sender" or a TAIL. */
+    const char *lead = "domain of ", *verb = NULL, *tail = "";
     switch (result) {
     case SPFC_RESULT_PASS:
-        spfc_buf_puts(b, "domain of ");
-        header_ctext(b, who);
-        spfc_buf_printf(b, " designates %s as permitted sender", ip);
+        verb = "designates";
         break;
     case SPFC_RESULT_FAIL:
-        spfc_buf_puts(b, "domain of ");
-        header_ctext(b, who);
-        spfc_buf_printf(b, " does not designate %s as permitted sender", ip);
+        verb = "does not designate";
         break;
     case SPFC_RESULT_SOFTFAIL:
-        spfc_buf_puts(b, "domain of transitioning ");
-        header_ctext(b, who);
-        spfc_buf_printf(b, " does not designate %s as permitted sender", ip);
+        lead = "domain of transitioning ";
+        verb = "does not designate";
         break;
     case SPFC_RESULT_NEUTRAL:
-        spfc_buf_printf(b, "%s is neither permitted nor denied by domain of ",
-                        ip);
-        header_ctext(b, who);
+        spfc_buf_printf(b, "%s is neither permitted nor denied by ", ip);
         break;
     case SPFC_RESULT_NONE:
-        spfc_buf_puts(b, "domain of ");
-        header_ctext(b, who);
-        spfc_buf_puts(b, " does not designate permitted sender hosts");
+        tail = " does not designate permitted sender hosts";
         break;
     case SPFC_RESULT_TEMPERROR:
-        spfc_buf_puts(b, "temporary error in processing during lookup of ");
-        header_ctext(b, who);
+        lead = "temporary error in processing during lookup of ";
         break;
     case SPFC_RESULT_PERMERROR:
-        spfc_buf_puts(b, "permanent error in processing domain of ");
-        header_ctext(b, who);
+        lead = "permanent error in processing domain of ";
         break;
     }
+    spfc_buf_puts(b, lead);
+    header_ctext(b, who);
+    if (verb != NULL)
+        spfc_buf_printf(b, " %s %s as permitted sender", verb, ip);
+    spfc_buf_puts(b, tail);
     spfc_buf_putc(b, ')');
 }
 
@@ -954,24 +955,40 @@ static char *envelope_from(const char *sender)
     return s;
 }
 
+/* What both header fields start from: the request copied in (the ABI
+ * rule of spfcheck.h), the client IP as text, and the identity their
+ * comment names. */
+typedef struct header_start {
+    spfc_request_t req;
+    char ip[SPFC_IP_STRLEN];
+    const char *who;
+} header_start_t;
+
+/* false when an argument is invalid (SPFC_EINVAL). */
+static bool header_start(header_start_t *h, FILE *out,
+                         const spfc_request_t *req_in, size_t req_size,
+                         const spfc_outcome_t *o)
+{
+    if (out == NULL || o == NULL || !request_copy_in(&h->req, req_in, req_size))
+        return false;
+    spfc_ip_format(&h->req.ip, h->ip);
+    h->who = o->sender != NULL ? o->sender : outcome_domain(&h->req, o);
+    return true;
+}
+
 spfc_status_t spfc_output_header_sized(FILE *out, const spfc_request_t *req_in,
                                        size_t req_size, const spfc_outcome_t *o)
 {
-    spfc_request_t req_copy;
-    const spfc_request_t *req = &req_copy;
-
-    if (out == NULL || o == NULL || !request_copy_in(&req_copy, req_in, req_size))
+    header_start_t h;
+    if (!header_start(&h, out, req_in, req_size, o))
         return SPFC_EINVAL;
-
+    const spfc_request_t *req = &h.req;
     spfc_buf_t b = {0};
-    char ip[SPFC_IP_STRLEN];
-    spfc_ip_format(&req->ip, ip);
-    const char *who = o->sender != NULL ? o->sender : outcome_domain(req, o);
 
     spfc_buf_printf(&b, "Received-SPF: %s ", spfc_result_str(o->result));
-    header_comment(&b, o->result, who, ip);
+    header_comment(&b, o->result, h.who, h.ip);
 
-    header_pair(&b, "client-ip", ip);
+    header_pair(&b, "client-ip", h.ip);
     if (req->sender != NULL && req->sender[0] != '\0') {
         /* RFC 7208 section 4.3: a sender without a local-part is
          * postmaster@domain, and 9.1's envelope-from records that
@@ -1045,17 +1062,10 @@ static int is_ldh_domain(const char *s, size_t len)
 /* value = token / quoted-string; a byte a header may not carry is '?'. */
 static void ar_value(spfc_buf_t *b, const char *v)
 {
-    if (is_mime_token(v)) {
+    if (is_mime_token(v))
         spfc_buf_puts(b, v);
-        return;
-    }
-    spfc_buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            spfc_buf_putc(b, '\\');
-        spfc_buf_putc(b, header_byte(*p));
-    }
-    spfc_buf_putc(b, '"');
+    else
+        header_quoted(b, v);
 }
 
 /* pvalue of RFC 8601 section 2.2: [[local-part] "@"] domain-name as is
@@ -1085,16 +1095,11 @@ spfc_status_t spfc_output_auth_results_sized(FILE *out,
                                              size_t req_size,
                                              const spfc_outcome_t *o)
 {
-    spfc_request_t req_copy;
-    const spfc_request_t *req = &req_copy;
-
-    if (out == NULL || o == NULL || !request_copy_in(&req_copy, req_in, req_size))
+    header_start_t h;
+    if (!header_start(&h, out, req_in, req_size, o))
         return SPFC_EINVAL;
-
+    const spfc_request_t *req = &h.req;
     spfc_buf_t b = {0};
-    char ip[SPFC_IP_STRLEN];
-    spfc_ip_format(&req->ip, ip);
-    const char *who = o->sender != NULL ? o->sender : outcome_domain(req, o);
 
     /* RFC 8601 section 2.5: the authserv-id names the service that did
      * the check, so that a reader trusts only its own.  That is the
@@ -1107,7 +1112,7 @@ spfc_status_t spfc_output_auth_results_sized(FILE *out,
     /* RFC 7208 section 9.2: the method is "spf", its result the SPF
      * result word. */
     spfc_buf_printf(&b, "; spf=%s ", spfc_result_str(o->result));
-    header_comment(&b, o->result, who, ip);
+    header_comment(&b, o->result, h.who, h.ip);
     /* RFC 8601 section 2.2 reasonspec: why an error, as "problem" says in
      * Received-SPF. */
     if ((o->result == SPFC_RESULT_TEMPERROR ||
@@ -1134,30 +1139,13 @@ spfc_status_t spfc_output_auth_results_sized(FILE *out,
 /* Lint reports                                                             */
 /* ------------------------------------------------------------------------ */
 
-/* The caret line under the term a finding points at (as put_error_record
- * does for a check's syntax error). */
+/* The caret line under the term a finding points at, when it points at
+ * one. */
 static void put_lint_record(spfc_buf_t *b, const spfc_lint_finding_t *f,
                             int color)
 {
-    static const char prefix[] = "  record: ";
-    size_t len = f->record_len;
-    size_t off = f->offset <= len ? f->offset : len;
-    size_t elen = f->length <= len - off ? f->length : len - off;
-
-    spfc_buf_puts(b, prefix);
-    put_disp(b, f->record, len);
-    spfc_buf_putc(b, '\n');
-    if (elen == 0)
-        return;
-    put_spaces(b, sizeof prefix - 1 + disp_width(f->record, off));
-    if (color)
-        spfc_buf_puts(b, "\033[1;31m");
-    size_t carets = disp_width(f->record + off, elen);
-    for (size_t i = 0; i < carets; i++)
-        spfc_buf_putc(b, '^');
-    if (color)
-        spfc_buf_puts(b, ANSI_RESET);
-    spfc_buf_putc(b, '\n');
+    put_record_carets(b, f->record, f->record_len, f->offset, f->length, 0,
+                      color);
 }
 
 static void put_lint_finding(spfc_buf_t *b, const spfc_lint_finding_t *f,
@@ -1561,97 +1549,148 @@ static int has_finding(const spfc_lint_report_t *r, const spfc_lint_finding_t *f
     return 0;
 }
 
-/* Networks of from that to does not cover: "lose" (from = before) or
- * "gain" (from = after). */
-static size_t diff_nets(spfc_buf_t *b, const spfc_lint_report_t *from,
+/*
+ * The three lists of --diff (networks, terms of the top record, findings)
+ * differ only in their items: how to step through one report's, whether
+ * the other report has one, and how to write one.  One walker writes
+ * every list, so the JSON array and the text lines are framed once.
+ */
+typedef enum diff_what { DIFF_NETS, DIFF_TERMS, DIFF_FINDINGS } diff_what_t;
+
+typedef struct diff_item {
+    size_t at;        /* cursor: index, or offset in the record */
+    const void *item; /* the network or finding; the term's text */
+    size_t len;       /* the term's length */
+} diff_item_t;
+
+/* The next item of r's list after it->at; 0 at the end.  The version
+ * ("v=spf1") is on both sides and never listed. */
+static int diff_next(diff_what_t what, const spfc_lint_report_t *r,
+                     diff_item_t *it)
+{
+    const char *t;
+    switch (what) {
+    case DIFF_NETS:
+        it->item = it->at < r->n_networks ? &r->networks[it->at++] : NULL;
+        return it->item != NULL;
+    case DIFF_FINDINGS:
+        it->item = it->at < r->n_findings ? &r->findings[it->at++] : NULL;
+        return it->item != NULL;
+    case DIFF_TERMS:
+        do {
+            if (r->record == NULL ||
+                (it->len = next_term(r->record, r->record_len, &it->at, &t)) == 0)
+                return 0;
+        } while (it->len == 6 && spfc_strncasecmp(t, "v=spf1", 6) == 0);
+        it->item = t;
+        return 1;
+    }
+    return 0;
+}
+
+/* Whether r has it too: a network covering it, the term, the finding. */
+static int diff_has(diff_what_t what, const spfc_lint_report_t *r,
+                    const diff_item_t *it)
+{
+    switch (what) {
+    case DIFF_NETS: return net_covered(r, it->item);
+    case DIFF_TERMS: return has_term(r, it->item, it->len);
+    case DIFF_FINDINGS: return has_finding(r, it->item);
+    }
+    return 0;
+}
+
+/* A network one side authorises and the other does not: "lose" (from =
+ * before) or "gain" (from = after). */
+static void put_diff_net(spfc_buf_t *b, const diff_item_t *it,
+                         const char *word, int json)
+{
+    const spfc_lint_network_t *net = it->item;
+    if (json) {
+        spfc_buf_puts(b, "{\"network\":\"");
+        put_network(b, net);
+        spfc_buf_puts(b, "\",\"via\":");
+        json_cstr(b, net->via);
+        spfc_buf_putc(b, '}');
+        return;
+    }
+    spfc_buf_printf(b, "  %s ", word);
+    put_network(b, net);
+    if (net->via != NULL) {
+        spfc_buf_puts(b, " (via ");
+        put_disps(b, net->via);
+        spfc_buf_putc(b, ')');
+    }
+    spfc_buf_putc(b, '\n');
+}
+
+/* The top record's terms but its version ("v=spf1" is on both sides). */
+static void put_diff_term(spfc_buf_t *b, const diff_item_t *it,
+                          const char *word, int json)
+{
+    if (json) {
+        json_str(b, it->item, it->len);
+        return;
+    }
+    spfc_buf_printf(b, "  term %s: ", word);
+    put_disp(b, it->item, it->len);
+    spfc_buf_putc(b, '\n');
+}
+
+static void put_diff_finding(spfc_buf_t *b, const diff_item_t *it,
+                             const char *word, int json)
+{
+    const spfc_lint_finding_t *f = it->item;
+    if (json) {
+        spfc_buf_puts(b, "{\"severity\":");
+        json_cstr(b, spfc_lint_severity_str(f->severity));
+        spfc_buf_printf(b, ",\"code\":\"%s\"", spfc_lint_code_str(f->code));
+        json_key(b, "domain");
+        json_cstr(b, f->domain);
+        json_key(b, "message");
+        json_cstr(b, f->message);
+        spfc_buf_putc(b, '}');
+        return;
+    }
+    spfc_buf_printf(b, "  %s %s [%s] ", spfc_lint_severity_str(f->severity),
+                    word, spfc_lint_code_str(f->code));
+    put_disps(b, f->message);
+    spfc_buf_putc(b, '\n');
+}
+
+static void diff_put(diff_what_t what, spfc_buf_t *b, const diff_item_t *it,
+                     const char *word, int json)
+{
+    switch (what) {
+    case DIFF_NETS: put_diff_net(b, it, word, json); return;
+    case DIFF_TERMS: put_diff_term(b, it, word, json); return;
+    case DIFF_FINDINGS: put_diff_finding(b, it, word, json); return;
+    }
+}
+
+/* The items of from's list that to lacks, as the JSON member
+ * ",\"[terms_|findings_]WORD\":[...]" or as text lines; returns how many. */
+static size_t diff_list(spfc_buf_t *b, diff_what_t what,
+                        const spfc_lint_report_t *from,
                         const spfc_lint_report_t *to, const char *word, int json)
 {
+    static const char *const prefix[] = {
+        [DIFF_NETS] = "", [DIFF_TERMS] = "terms_", [DIFF_FINDINGS] = "findings_"};
+    diff_item_t it = {0};
     size_t n = 0;
     if (json)
-        spfc_buf_printf(b, ",\"%s\":[", word);
-    for (size_t i = 0; i < from->n_networks; i++) {
-        const spfc_lint_network_t *net = &from->networks[i];
-        if (net_covered(to, net))
+        spfc_buf_printf(b, ",\"%s%s\":[", prefix[what], word);
+    while (diff_next(what, from, &it)) {
+        if (diff_has(what, to, &it))
             continue;
-        if (json) {
-            spfc_buf_puts(b, n ? ",{\"network\":\"" : "{\"network\":\"");
-            put_network(b, net);
-            spfc_buf_puts(b, "\",\"via\":");
-            json_cstr(b, net->via);
-            spfc_buf_putc(b, '}');
-        } else {
-            spfc_buf_printf(b, "  %s ", word);
-            put_network(b, net);
-            if (net->via != NULL) {
-                spfc_buf_puts(b, " (via ");
-                put_disps(b, net->via);
-                spfc_buf_putc(b, ')');
-            }
-            spfc_buf_putc(b, '\n');
-        }
+        if (json && n > 0)
+            spfc_buf_putc(b, ',');
+        diff_put(what, b, &it, word, json);
         n++;
     }
     if (json)
         spfc_buf_putc(b, ']');
     return n;
-}
-
-/* Terms of from's top record that to's lacks. */
-static void diff_terms(spfc_buf_t *b, const spfc_lint_report_t *from,
-                       const spfc_lint_report_t *to, const char *word, int json)
-{
-    size_t at = 0, k = 0, n;
-    const char *t;
-    if (json)
-        spfc_buf_printf(b, ",\"terms_%s\":[", word);
-    while (from->record != NULL &&
-           (n = next_term(from->record, from->record_len, &at, &t)) > 0) {
-        if ((n == 6 && spfc_strncasecmp(t, "v=spf1", 6) == 0) || has_term(to, t, n))
-            continue;
-        if (json) {
-            if (k)
-                spfc_buf_putc(b, ',');
-            json_str(b, t, n);
-        } else {
-            spfc_buf_printf(b, "  term %s: ", word);
-            put_disp(b, t, n);
-            spfc_buf_putc(b, '\n');
-        }
-        k++;
-    }
-    if (json)
-        spfc_buf_putc(b, ']');
-}
-
-static void diff_findings(spfc_buf_t *b, const spfc_lint_report_t *from,
-                          const spfc_lint_report_t *to, const char *word, int json)
-{
-    size_t k = 0;
-    if (json)
-        spfc_buf_printf(b, ",\"findings_%s\":[", word);
-    for (size_t i = 0; i < from->n_findings; i++) {
-        const spfc_lint_finding_t *f = &from->findings[i];
-        if (has_finding(to, f))
-            continue;
-        if (json) {
-            spfc_buf_puts(b, k ? ",{\"severity\":" : "{\"severity\":");
-            json_cstr(b, spfc_lint_severity_str(f->severity));
-            spfc_buf_printf(b, ",\"code\":\"%s\"", spfc_lint_code_str(f->code));
-            json_key(b, "domain");
-            json_cstr(b, f->domain);
-            json_key(b, "message");
-            json_cstr(b, f->message);
-            spfc_buf_putc(b, '}');
-        } else {
-            spfc_buf_printf(b, "  %s %s [%s] ", spfc_lint_severity_str(f->severity),
-                            word, spfc_lint_code_str(f->code));
-            put_disps(b, f->message);
-            spfc_buf_putc(b, '\n');
-        }
-        k++;
-    }
-    if (json)
-        spfc_buf_putc(b, ']');
 }
 
 /* The record of one side of a diff: JSON string or null, or the text. */
@@ -1671,12 +1710,12 @@ static void put_diff_record(spfc_buf_t *b, const spfc_lint_report_t *r,
 static size_t diff_parts(spfc_buf_t *b, const spfc_lint_report_t *before,
                          const spfc_lint_report_t *after, int json)
 {
-    size_t nlost = diff_nets(b, before, after, "lose", json);
-    diff_nets(b, after, before, "gain", json);
-    diff_terms(b, after, before, "added", json);
-    diff_terms(b, before, after, "removed", json);
-    diff_findings(b, after, before, "added", json);
-    diff_findings(b, before, after, "removed", json);
+    size_t nlost = diff_list(b, DIFF_NETS, before, after, "lose", json);
+    diff_list(b, DIFF_NETS, after, before, "gain", json);
+    diff_list(b, DIFF_TERMS, after, before, "added", json);
+    diff_list(b, DIFF_TERMS, before, after, "removed", json);
+    diff_list(b, DIFF_FINDINGS, after, before, "added", json);
+    diff_list(b, DIFF_FINDINGS, before, after, "removed", json);
     return nlost;
 }
 

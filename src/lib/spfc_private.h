@@ -66,6 +66,12 @@ bool spfc_buf_putc(spfc_buf_t *b, char c);
 bool spfc_buf_puts(spfc_buf_t *b, const char *s);
 bool spfc_buf_printf(spfc_buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Append s[0..len): runs of bytes plain() accepts are copied in one go,
+ * every other byte is written by escape().  The one loop under each
+ * escaped form of hostile text (macro URL escapes, the display form). */
+bool spfc_buf_escape(spfc_buf_t *b, const char *s, size_t len,
+                     bool (*plain)(unsigned char c),
+                     void (*escape)(spfc_buf_t *b, unsigned char c));
 /* Hand the data over to the caller (malloc()ed); b is emptied. */
 char *spfc_buf_take(spfc_buf_t *b);
 

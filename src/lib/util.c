@@ -207,6 +207,25 @@ bool spfc_buf_printf(spfc_buf_t *b, const char *fmt, ...)
     return true;
 }
 
+bool spfc_buf_escape(spfc_buf_t *b, const char *s, size_t len,
+                     bool (*plain)(unsigned char c),
+                     void (*escape)(spfc_buf_t *b, unsigned char c))
+{
+    size_t run = 0; /* plain bytes not yet copied, ending at i */
+    for (size_t i = 0; i < len && !b->failed; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (plain(c)) {
+            run++;
+            continue;
+        }
+        spfc_buf_append(b, s + i - run, run);
+        run = 0;
+        escape(b, c);
+    }
+    spfc_buf_append(b, s + len - run, run);
+    return !b->failed;
+}
+
 char *spfc_buf_take(spfc_buf_t *b)
 {
     if (b->failed) {
