@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ZONE SPFC_TESTS_DIR "/zones/faults.zone"
@@ -294,6 +295,28 @@ END_TEST
 /* A burst is paced                                                         */
 /* ------------------------------------------------------------------------ */
 
+/* One wave of 600 distinct questions (n0 .. n599 of type) through r: all
+ * answered by the live server, none timed out. */
+static void fetch_wave(spfc_resolver_t *r, spfc_view_t *view, uint16_t type)
+{
+    static char names[600][32];
+    static spfc_key_t keys[600];
+    for (size_t i = 0; i < 600; i++) {
+        snprintf(names[i], sizeof(names[i]), "n%zu.flt.example", i);
+        keys[i].name = names[i];
+        keys[i].type = type;
+    }
+    spfc_resolver_stats_t st;
+    ck_assert_int_eq(spfc_resolver_fetch(r, keys, 600, &st), SPFC_OK);
+    ck_assert_uint_eq(st.queries_sent, 600);
+    for (size_t i = 0; i < 600; i++) {
+        spfc_answer_t a;
+        ck_assert(spfc_view_lookup(view, names[i], type, &a));
+        ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
+        ck_assert_uint_eq(a.n_rrs, type == SPFC_TYPE_A ? 1 : 0);
+    }
+}
+
 /* 600 distinct questions at once against a server with the kernel's
  * default receive buffer: they go out paced (never all at once), and
  * every one is answered. */
@@ -303,21 +326,7 @@ START_TEST(burst_paced)
     const char *extra[] = {"--rcvbuf", "0", NULL};
     spfc_resolver_opts_t o = {0};
     fx_start(&f, extra, &o);
-    static char names[600][32];
-    static spfc_key_t keys[600];
-    for (size_t i = 0; i < 600; i++) {
-        snprintf(names[i], sizeof(names[i]), "n%zu.flt.example", i);
-        keys[i].name = names[i];
-        keys[i].type = SPFC_TYPE_A;
-    }
-    spfc_resolver_stats_t st;
-    ck_assert_int_eq(spfc_resolver_fetch(f.r, keys, 600, &st), SPFC_OK);
-    ck_assert_uint_eq(st.queries_sent, 600);
-    for (size_t i = 0; i < 600; i++) {
-        spfc_answer_t a;
-        ck_assert(spfc_view_lookup(f.view, names[i], SPFC_TYPE_A, &a));
-        ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    }
+    fetch_wave(f.r, f.view, SPFC_TYPE_A);
     spfc_resolver_netstats_t ns;
     spfc_resolver_netstats(f.r, &ns);
     ck_assert_uint_eq(ns.answers, 600);
@@ -332,6 +341,85 @@ START_TEST(burst_paced)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* A dead first server is skipped                                           */
+/* ------------------------------------------------------------------------ */
+
+/* The UDP queries a spfc_dnsd started with --drop-in 1000 swallowed (the
+ * third number of its --count file). */
+static unsigned long dropped_in(const char *count_file)
+{
+    FILE *fp = fopen(count_file, "r");
+    unsigned long queries, peak, in = 0, out;
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(fscanf(fp, "%lu %lu %lu %lu", &queries, &peak, &in, &out),
+                     4);
+    fclose(fp);
+    return in;
+}
+
+/*
+ * Two servers, the first never answers: the first window of questions
+ * (the pacing cap, 64 at the start) pays its first try there, then the
+ * server is moved last and the other 536 questions go straight to the
+ * live one.  After the re-probe period the configured order is tried
+ * again (the server is still dead: skipped again after one more window).
+ * Each skip costs the dead server at most one window, never a query per
+ * question; every answer is right and none timed out.
+ */
+START_TEST(dead_first_server_skipped)
+{
+    char count[] = "/tmp/spfc_faults_deadXXXXXX";
+    int fd = mkstemp(count);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    dnsd_proc_t dead, live;
+    const char *dargs[] = {"--drop-in", "1000", "--count", count, NULL};
+    const char *largs[] = {"--zone", ZONE, NULL};
+    ck_assert_int_eq(dnsd_start(&dead, SPFC_DNSD, dargs), 0);
+    ck_assert_int_eq(dnsd_start(&live, SPFC_DNSD, largs), 0);
+    char servers[64];
+    snprintf(servers, sizeof(servers), "127.0.0.1:%d,127.0.0.1:%d", dead.port,
+             live.port);
+    spfc_resolver_opts_t o = {.timeout_ms = 600, .tries = 2,
+                              .servers = servers};
+    spfc_view_t *view = NULL;
+    spfc_resolver_t *r = NULL;
+    char err[256];
+    ck_assert_int_eq(spfc_view_new(&view), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_new(&o, view, &r, err, sizeof(err)),
+                     SPFC_OK);
+
+    fetch_wave(r, view, SPFC_TYPE_A);
+    spfc_resolver_netstats_t ns;
+    spfc_resolver_netstats(r, &ns);
+    ck_assert_uint_eq(ns.skips, 1);
+    ck_assert_uint_eq(ns.timeouts, 0);
+    /* the first window each paid one first try, the rest none */
+    ck_assert_uint_le(ns.retries, 64);
+
+    /* Past the re-probe period the dead server is asked first again. */
+    spfc_resolver_set_reprobe_ms(r, 300);
+    struct timespec nap = {0, 400 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    fetch_wave(r, view, SPFC_TYPE_AAAA);
+    spfc_resolver_netstats(r, &ns);
+    ck_assert_uint_ge(ns.skips, 2);
+    ck_assert_uint_eq(ns.timeouts, 0);
+
+    spfc_resolver_free(r);
+    spfc_view_free(view);
+    ck_assert_int_eq(dnsd_stop(&live), 0);
+    ck_assert_int_eq(dnsd_stop(&dead), 0);
+    /* 1,200 questions; the dead server saw one window per skip */
+    unsigned long lost = dropped_in(count);
+    ck_assert_uint_ge(lost, 2);
+    ck_assert_uint_le(lost, 64 * ns.skips);
+    ck_assert_uint_eq(lost, ns.retries);
+    unlink(count);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
     Suite *s = suite_create("faults");
@@ -343,6 +431,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, failures_cached);
     tcase_add_test(tc, tc_late_bounded_by_deadline);
     tcase_add_test(tc, burst_paced);
+    tcase_add_test(tc, dead_first_server_skipped);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -75,6 +75,7 @@ struct query {
     query_t *queue_next; /* the send queue, while not on the wire yet */
     hint_ref_t *hinters; /* checks that sent it as a prefetch hint */
     bool on_wire;       /* handed to c-ares */
+    struct chan *chan;  /* the channel it was handed to, while on_wire */
     uint16_t type;
     char *name;         /* as the first asker wrote it (points into key[]) */
     char *wire;         /* name as c-ares reads it ('\' doubled) */
@@ -117,9 +118,36 @@ typedef struct watched {
     bool read, write;
 } watched_t;
 
+/*
+ * A c-ares channel: the current one, which new questions go to, or an
+ * older one whose questions drain before it is destroyed.  c-ares 1.18
+ * asks its servers in a fixed order and refuses a new order while
+ * questions are in flight (ARES_ENOTIMP), so a first server that stopped
+ * answering is skipped by opening a channel with it moved last (see
+ * note_server).
+ */
+typedef struct chan {
+    ares_channel ch;
+    spfc_resolver_t *r;
+    size_t n_wire;          /* our questions handed to it, not finished */
+    bool ok;                /* ch is initialised */
+} chan_t;
+
+/* The current channel and up to two that drain. */
+#define MAX_CHANNELS 3
+
 struct spfc_resolver {
-    ares_channel channel;
-    bool channel_ok;
+    chan_t chans[MAX_CHANNELS];
+    chan_t *cur;            /* where new questions go */
+    /* The configured server order (ares_get_servers_ports), owned. */
+    struct ares_addr_port_node *servers;
+    unsigned n_servers;
+    /* The health of cur's first server, from the answers of cur. */
+    unsigned first_misses;  /* first tries unanswered in a row */
+    bool later_answered;    /* a later server answered on cur */
+    bool reordered;         /* cur does not ask in the configured order */
+    long long skipped_at;   /* spfc_now_ms() of the last skip */
+    long long reprobe_ms;   /* a skipped server is tried again after it */
     bool lib_init;          /* we called ares_library_init (not on Linux) */
     spfc_resolver_opts_t opts; /* servers not kept */
     watched_t *socks;
@@ -174,6 +202,18 @@ struct spfc_resolver {
 #define WIRE_CAP_MIN 8u
 #define WIRE_CAP_MAX 2048u
 
+/* First tries left unanswered in a row, while a later server answers,
+ * before the first server counts as stopped: each costs one first try,
+ * and a burst of loss at a live server rarely reaches it (a live server's
+ * first-try answer in between starts the count again). */
+#define DEAD_MISSES 5u
+
+/* How long a skipped server stays last (RFC 2308 7.1 suggests at least a
+ * few minutes for a dead server; this is shorter so a server that comes
+ * back is used again soon).  Then the configured order is tried again: a
+ * server still dead costs DEAD_MISSES first tries per period. */
+#define REPROBE_MS 30000
+
 static void track_socket(spfc_resolver_t *r, ares_socket_t fd, int readable,
                          int writable)
 {
@@ -188,22 +228,14 @@ static void track_socket(spfc_resolver_t *r, ares_socket_t fd, int readable,
         return;
     }
     if (i == r->n_socks) {
-        if (r->n_socks == r->cap_socks) {
-            size_t cap = r->cap_socks ? r->cap_socks * 2 : 8;
-            watched_t *s = realloc(r->socks, cap * sizeof(*s));
-            if (s == NULL) {
-                r->failed = SPFC_ENOMEM;
-                return;
-            }
-            r->socks = s;
-            struct pollfd *p = realloc(r->pfds, cap * sizeof(*p));
-            if (p == NULL) {
-                r->failed = SPFC_ENOMEM;
-                return;
-            }
-            r->pfds = p;
-            r->cap_socks = cap;
+        /* pfds (poll's scratch) has as many entries as socks. */
+        size_t cap = r->cap_socks, pcap = r->cap_socks;
+        if (!spfc_grow((void **)&r->socks, &cap, i, sizeof(*r->socks)) ||
+            !spfc_grow((void **)&r->pfds, &pcap, i, sizeof(*r->pfds))) {
+            r->failed = SPFC_ENOMEM;
+            return;
         }
+        r->cap_socks = cap;
         r->socks[i].fd = fd;
         r->n_socks++;
     }
@@ -211,12 +243,13 @@ static void track_socket(spfc_resolver_t *r, ares_socket_t fd, int readable,
     r->socks[i].write = writable != 0;
 }
 
-/* c-ares' sock-state callback: our own table (for spfc_resolver_fds and
- * the built-in poll loop), then the caller's event loop, if it asked. */
+/* c-ares' sock-state callback (of every channel): our own table (for
+ * spfc_resolver_fds and the built-in poll loop), then the caller's event
+ * loop, if it asked. */
 static void sock_state_cb(void *data, ares_socket_t fd, int readable,
                           int writable)
 {
-    spfc_resolver_t *r = data;
+    spfc_resolver_t *r = ((chan_t *)data)->r;
     track_socket(r, fd, readable, writable);
     if (r->opts.sock_state_cb != NULL)
         r->opts.sock_state_cb(r->opts.sock_state_arg, (int)fd, readable != 0,
@@ -224,32 +257,15 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable,
 }
 
 /*
- * The c-ares channel of r: library set-up where the system needs it, our
- * options (sock-state callback included) and the validated server list
- * (servers, normalised for c-ares; NULL for resolv.conf).
+ * Open the channel c of r with our options (sock-state callback included)
+ * and either the validated server list csv (normalised for c-ares; NULL
+ * for resolv.conf) or, when list is not NULL, that list in its order.
  */
-static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
+static spfc_status_t open_channel(spfc_resolver_t *r, chan_t *c,
+                                  const char *csv,
+                                  struct ares_addr_port_node *list,
                                   char *errbuf, size_t errlen)
 {
-    spfc_status_t st = SPFC_OK;
-    int rc;
-
-    /* ares_library_init() only does work on Windows, and it is not
-     * thread-safe; on other systems ares_library_initialized() is always
-     * ARES_SUCCESS, so we touch c-ares' global state only where it is
-     * really required, and keep no counter of our own. */
-    if (ares_library_initialized() != ARES_SUCCESS) {
-        rc = ares_library_init(ARES_LIB_INIT_ALL);
-        if (rc != ARES_SUCCESS) {
-            if (errbuf != NULL && errlen > 0)
-                snprintf(errbuf, errlen, "c-ares initialisation failed: %s",
-                         ares_strerror(rc));
-            st = SPFC_EDNS;
-            return st;
-        }
-        r->lib_init = true;
-    }
-
     struct ares_options o;
     memset(&o, 0, sizeof(o));
     /* NOSEARCH: SPF names are absolute, never completed with the search
@@ -262,19 +278,10 @@ static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
     o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS |
               ARES_FLAG_NOCHECKRESP;
     o.ednspsz = 1232;
-    /* timeout_ms is what one question may cost at one server over all its
-     * tries.  c-ares 1.18 gives the first try its timeout and doubles it
-     * after each round of the servers, so the first try gets
-     * timeout / (2^tries - 1): a lost datagram then costs a fraction of
-     * the timeout (a third of a second at the defaults), not all of it,
-     * and a slow server still gets the whole budget on the last try. */
     o.tries = (int)(r->opts.tries > 100 ? 100 : r->opts.tries);
-    r->first_try_ms = spfc_first_try_ms(
-        r->opts.timeout_ms > 600000 ? 600000 : r->opts.timeout_ms,
-        (unsigned)o.tries);
     o.timeout = (int)r->first_try_ms;
     o.sock_state_cb = sock_state_cb;
-    o.sock_state_cb_data = r;
+    o.sock_state_cb_data = c;
     /* Many checks in flight (batch mode) share one UDP socket per server:
      * a burst of answers overflows the default receive buffer (about 200
      * small datagrams) and every drop costs a whole timeout.  The kernel
@@ -282,26 +289,70 @@ static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
     o.socket_receive_buffer_size = 4 << 20;
     int mask = ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_TIMEOUTMS |
                ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF;
-    rc = ares_init_options(&r->channel, &o, mask);
+    c->r = r;
+    c->n_wire = 0;
+    int rc = ares_init_options(&c->ch, &o, mask);
     if (rc != ARES_SUCCESS) {
         if (errbuf != NULL && errlen > 0)
             snprintf(errbuf, errlen, "cannot set up the DNS resolver: %s",
                      ares_strerror(rc));
-        st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EDNS;
-        return st;
+        return rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EDNS;
     }
-    r->channel_ok = true;
+    c->ok = true;
+    if (list != NULL)
+        rc = ares_set_servers_ports(c->ch, list);
+    else if (csv != NULL)
+        rc = ares_set_servers_ports_csv(c->ch, csv);
+    if (rc != ARES_SUCCESS) {
+        if (errbuf != NULL && errlen > 0)
+            snprintf(errbuf, errlen, "invalid DNS server list '%s': %s",
+                     csv != NULL ? csv : "", ares_strerror(rc));
+        return rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EINVAL;
+    }
+    return SPFC_OK;
+}
 
-    if (servers != NULL) {
-        rc = ares_set_servers_ports_csv(r->channel, servers);
+/*
+ * The first c-ares channel of r: library set-up where the system needs
+ * it, then the channel with the validated server list (servers, NULL for
+ * resolv.conf), whose order is kept for skipping a dead first server.
+ */
+static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
+                                  char *errbuf, size_t errlen)
+{
+    /* ares_library_init() only does work on Windows, and it is not
+     * thread-safe; on other systems ares_library_initialized() is always
+     * ARES_SUCCESS, so we touch c-ares' global state only where it is
+     * really required, and keep no counter of our own. */
+    if (ares_library_initialized() != ARES_SUCCESS) {
+        int rc = ares_library_init(ARES_LIB_INIT_ALL);
         if (rc != ARES_SUCCESS) {
             if (errbuf != NULL && errlen > 0)
-                snprintf(errbuf, errlen, "invalid DNS server list '%s': %s",
-                         servers, ares_strerror(rc));
-            st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EINVAL;
-            return st;
+                snprintf(errbuf, errlen, "c-ares initialisation failed: %s",
+                         ares_strerror(rc));
+            return SPFC_EDNS;
         }
+        r->lib_init = true;
     }
+    /* timeout_ms is what one question may cost at one server over all its
+     * tries.  c-ares 1.18 gives the first try its timeout and doubles it
+     * after each round of the servers, so the first try gets
+     * timeout / (2^tries - 1): a lost datagram then costs a fraction of
+     * the timeout (a third of a second at the defaults), not all of it,
+     * and a slow server still gets the whole budget on the last try. */
+    r->first_try_ms = spfc_first_try_ms(
+        r->opts.timeout_ms > 600000 ? 600000 : r->opts.timeout_ms,
+        r->opts.tries > 100 ? 100u : r->opts.tries);
+    r->cur = &r->chans[0];
+    spfc_status_t st = open_channel(r, r->cur, servers, NULL, errbuf, errlen);
+    if (st != SPFC_OK)
+        return st;
+    int rc = ares_get_servers_ports(r->cur->ch, &r->servers);
+    if (rc != ARES_SUCCESS)
+        return rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EDNS;
+    for (const struct ares_addr_port_node *n = r->servers; n != NULL;
+         n = n->next)
+        r->n_servers++;
     return SPFC_OK;
 }
 
@@ -387,6 +438,7 @@ spfc_status_t spfc_resolver_new_sized(const spfc_resolver_opts_t *user_opts,
     if (r->opts.deadline_ms == 0)
         r->opts.deadline_ms = SPFC_DEFAULT_DEADLINE_MS;
     r->wire_cap = WIRE_CAP_START;
+    r->reprobe_ms = REPROBE_MS;
 
     st = init_channel(r, servers, errbuf, errlen);
     if (st != SPFC_OK)
@@ -431,11 +483,15 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
                       int alen);
 static void wake_hinters(spfc_resolver_t *r, query_t *q);
 
+static void reprobe_due(spfc_resolver_t *r);
+
 static void send_queued(spfc_resolver_t *r)
 {
     if (r->draining)
         return;
     r->draining = true;
+    if (r->queue_head != NULL)
+        reprobe_due(r);
     while (r->queue_head != NULL && r->n_wire < r->wire_cap) {
         query_t *q = r->queue_head;
         r->queue_head = q->queue_next;
@@ -443,10 +499,12 @@ static void send_queued(spfc_resolver_t *r)
             r->queue_tail = NULL;
         q->queue_next = NULL;
         q->on_wire = true;
+        q->chan = r->cur;
+        q->chan->n_wire++;
         r->n_wire++;
         if (r->n_wire > r->net.wire_peak)
             r->net.wire_peak = r->n_wire;
-        ares_query(r->channel, q->wire, DNS_CLASS_IN, q->type, on_answer, q);
+        ares_query(q->chan->ch, q->wire, DNS_CLASS_IN, q->type, on_answer, q);
     }
     r->draining = false;
 }
@@ -506,14 +564,9 @@ static void drop_queued(spfc_resolver_t *r)
 
 static bool add_pin(job_t *j, spfc_view_entry_t *e)
 {
-    if (j->n_pins == j->cap_pins) {
-        size_t cap = j->cap_pins ? j->cap_pins * 2 : 8;
-        spfc_view_entry_t **p = realloc(j->pins, cap * sizeof(*p));
-        if (p == NULL)
-            return false;
-        j->pins = p;
-        j->cap_pins = cap;
-    }
+    if (!spfc_grow((void **)&j->pins, &j->cap_pins, j->n_pins,
+                   sizeof(*j->pins)))
+        return false;
     j->pins[j->n_pins++] = e;
     spfc_view_entry_pin(j->view, e);
     return true;
@@ -724,6 +777,125 @@ static void pace(spfc_resolver_t *r, int status, int timeouts)
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* A dead first server is skipped                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Make a new channel asking the servers in list's order the current one;
+ * the old one drains and is destroyed by reap_channels.  false (and cur
+ * unchanged) when every slot still drains or it cannot be opened. */
+static bool switch_channel(spfc_resolver_t *r,
+                           struct ares_addr_port_node *list)
+{
+    chan_t *c = NULL;
+    for (size_t i = 0; i < MAX_CHANNELS && c == NULL; i++)
+        if (!r->chans[i].ok)
+            c = &r->chans[i];
+    if (c == NULL)
+        return false;
+    if (open_channel(r, c, NULL, list, NULL, 0) != SPFC_OK) {
+        if (c->ok)
+            ares_destroy(c->ch); /* nothing in it yet */
+        c->ok = false;
+        return false;
+    }
+    r->cur = c;
+    r->first_misses = 0;
+    r->later_answered = false;
+    return true;
+}
+
+/* The current server order with the first server moved last. */
+static void skip_first_server(spfc_resolver_t *r)
+{
+    struct ares_addr_port_node *list = NULL;
+    if (ares_get_servers_ports(r->cur->ch, &list) != ARES_SUCCESS ||
+        list == NULL || list->next == NULL) {
+        if (list != NULL)
+            ares_free_data(list);
+        return;
+    }
+    struct ares_addr_port_node *first = list, *last = list;
+    while (last->next != NULL)
+        last = last->next;
+    list = first->next;
+    first->next = NULL;
+    last->next = first;
+    if (switch_channel(r, list)) {
+        r->reordered = true;
+        r->skipped_at = spfc_now_ms();
+        r->net.skips++;
+    }
+    ares_free_data(list); /* frees along next: every node, reordered */
+}
+
+/*
+ * What the answer to q says about the first server of the current
+ * channel.  c-ares 1.18 asks the servers in order, one try each per
+ * round, so the try that answered went to server timeouts % n.  When the
+ * first server has left DEAD_MISSES first tries in a row unanswered while
+ * a later one answers, it has stopped answering: it is asked last from
+ * now on, so a question no longer pays its first-try timeout before
+ * reaching a live server.  When every server is silent (a dead domain,
+ * a dead network) nothing moves: no order helps then.
+ */
+static void note_server(spfc_resolver_t *r, const query_t *q, int timeouts,
+                        bool replied)
+{
+    if (q->chan != r->cur || r->n_servers < 2 || timeouts < 0)
+        return;
+    if (replied && (unsigned)timeouts % r->n_servers == 0) {
+        r->first_misses = 0; /* the first server answered */
+        return;
+    }
+    if (timeouts == 0)
+        return; /* no reply and no timeout: c-ares gave up on a socket */
+    if (replied)
+        r->later_answered = true;
+    if (++r->first_misses >= DEAD_MISSES && r->later_answered)
+        skip_first_server(r);
+}
+
+/* A server skipped REPROBE_MS ago is asked first again (the configured
+ * order), so one that came back serves again. */
+static void reprobe_due(spfc_resolver_t *r)
+{
+    if (r->reordered && spfc_now_ms() - r->skipped_at >= r->reprobe_ms &&
+        switch_channel(r, r->servers))
+        r->reordered = false;
+}
+
+/* Hand a ready socket (or, with ARES_SOCKET_BAD, nothing) to every open
+ * channel: the one that owns it reads it (the others find no server with
+ * that socket), and each expires its own timeouts.  By index: a callback
+ * may open a channel (note_server), none closes one. */
+static void process_channels(spfc_resolver_t *r, ares_socket_t rfd,
+                             ares_socket_t wfd)
+{
+    for (size_t i = 0; i < MAX_CHANNELS; i++)
+        if (r->chans[i].ok)
+            ares_process_fd(r->chans[i].ch, rfd, wfd);
+}
+
+/* Destroy the older channels whose questions have all finished (outside
+ * any c-ares callback: ares_destroy must not run inside its own). */
+static void reap_channels(spfc_resolver_t *r)
+{
+    for (size_t i = 0; i < MAX_CHANNELS; i++) {
+        chan_t *c = &r->chans[i];
+        if (c->ok && c != r->cur && c->n_wire == 0) {
+            ares_destroy(c->ch);
+            c->ok = false;
+        }
+    }
+}
+
+void spfc_resolver_set_reprobe_ms(spfc_resolver_t *r, long long ms)
+{
+    if (r != NULL)
+        r->reprobe_ms = ms;
+}
+
 /* The finish function of a question: store the answer in the view (the
  * cache every check shares) and wake every check waiting on it. */
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
@@ -734,10 +906,14 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     spfc_view_entry_t *entry = NULL;
 
     unlink_query(r, q);
-    if (q->on_wire)
+    if (q->on_wire) {
         r->n_wire--;
-    if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
+        q->chan->n_wire--;
+    }
+    if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED) {
         pace(r, status, timeouts);
+        note_server(r, q, timeouts, abuf != NULL && alen > 0);
+    }
 
     /* Cancelled or destroyed with the resolver: the view may be gone, so
      * nothing is written; a waiter (none in practice) asks again. */
@@ -842,16 +1018,9 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
     if (hinter != NULL && hinter->n_refs < HINT_QUERY_CAP) {
         /* Linked before sending: the answer may come inside ares_query. */
         hint_ref_t *ref = malloc(sizeof(*ref));
-        hint_ref_t **refs = hinter->refs;
-        if (ref != NULL && hinter->n_refs == hinter->cap_refs) {
-            size_t cap = hinter->cap_refs ? hinter->cap_refs * 2 : 8;
-            refs = realloc(hinter->refs, cap * sizeof(*refs));
-            if (refs != NULL) {
-                hinter->refs = refs;
-                hinter->cap_refs = cap;
-            }
-        }
-        if (ref != NULL && refs != NULL) {
+        if (ref != NULL &&
+            spfc_grow((void **)&hinter->refs, &hinter->cap_refs,
+                      hinter->n_refs, sizeof(*hinter->refs))) {
             ref->job = hinter;
             ref->query = q;
             ref->qnext = NULL;
@@ -1048,14 +1217,18 @@ static void expire_due(spfc_resolver_t *r, long long now)
  * -1 when nothing is pending. */
 int spfc_resolver_timeout(const spfc_resolver_t *r)
 {
-    struct timeval tv, *tvp;
+    struct timeval tvs[MAX_CHANNELS], *tvp = NULL;
     long long t = -1;
 
     if (r == NULL || (r->n_jobs == 0 && r->n_inflight == 0))
         return -1;
     if (r->ready_head != NULL)
         return 0;
-    tvp = ares_timeout(r->channel, NULL, &tv);
+    /* The nearest over the channels; each writes its own buffer, since
+     * ares_timeout() fills it before it compares with the bound. */
+    for (size_t i = 0; i < MAX_CHANNELS; i++)
+        if (r->chans[i].ok)
+            tvp = ares_timeout(r->chans[i].ch, tvp, &tvs[i]);
     if (tvp != NULL)
         t = (long long)tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000;
     else if (r->n_inflight > 0)
@@ -1110,7 +1283,7 @@ static spfc_status_t poll_sockets(spfc_resolver_t *r, int timeout)
     }
     if (rc == 0) {
         /* Nothing to read: let c-ares expire what timed out (and retry). */
-        ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+        process_channels(r, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
         return SPFC_OK;
     }
     /* pfds may be reallocated by sock_state_cb inside ares_process_fd:
@@ -1122,8 +1295,9 @@ static spfc_status_t poll_sockets(spfc_resolver_t *r, int timeout)
         ares_socket_t rfd = (pf.revents & (POLLIN | POLLERR | POLLHUP))
                                 ? pf.fd : ARES_SOCKET_BAD;
         ares_socket_t wfd = (pf.revents & POLLOUT) ? pf.fd : ARES_SOCKET_BAD;
-        ares_process_fd(r->channel, rfd, wfd);
+        process_channels(r, rfd, wfd);
     }
+    reap_channels(r);
     return SPFC_OK;
 }
 
@@ -1232,8 +1406,9 @@ spfc_status_t spfc_resolver_process_fd(spfc_resolver_t *r, int read_fd,
     if (r->failed != SPFC_OK)
         return r->failed;
     /* With -1, -1 c-ares only handles its timeouts (and retries). */
-    ares_process_fd(r->channel, read_fd >= 0 ? read_fd : ARES_SOCKET_BAD,
-                    write_fd >= 0 ? write_fd : ARES_SOCKET_BAD);
+    process_channels(r, read_fd >= 0 ? read_fd : ARES_SOCKET_BAD,
+                     write_fd >= 0 ? write_fd : ARES_SOCKET_BAD);
+    reap_channels(r);
     expire_due(r, spfc_now_ms());
     run_ready(r);
     return r->failed;
@@ -1284,8 +1459,11 @@ void spfc_resolver_free(spfc_resolver_t *r)
         finish_job(r, r->jobs, SPFC_ECANCELED);
     drop_queued(r);
     r->view = NULL; /* callbacks from destruction must not touch a view */
-    if (r->channel_ok)
-        ares_destroy(r->channel); /* runs every pending callback */
+    for (size_t i = 0; i < MAX_CHANNELS; i++)
+        if (r->chans[i].ok)
+            ares_destroy(r->chans[i].ch); /* runs every pending callback */
+    if (r->servers != NULL)
+        ares_free_data(r->servers);
     if (r->lib_init)
         ares_library_cleanup();
     spfc_arena_clear(&r->scratch);
@@ -1307,7 +1485,10 @@ static void cancel_if_idle(spfc_resolver_t *r)
 {
     if (r->n_jobs == 0 && r->n_inflight > 0) {
         drop_queued(r);
-        ares_cancel(r->channel);
+        for (size_t i = 0; i < MAX_CHANNELS; i++)
+            if (r->chans[i].ok)
+                ares_cancel(r->chans[i].ch);
+        reap_channels(r);
     }
 }
 
