@@ -19,7 +19,10 @@
  *
  * The event loop is the c-ares 1.18 one: a sock-state callback tracks the
  * sockets, poll() waits on them with ares_timeout() as the deadline, and
- * ares_process_fd() hands ready sockets back to c-ares.
+ * ares_process_fd() hands ready sockets back to c-ares.  Usually there is
+ * one channel; for a while after a silent first server is skipped there
+ * are two (the new order, and the old one finishing its questions), and
+ * the sockets, timeouts and processing cover both.
  *
  * Replies are decoded by spfc_dns_decode() (dnswire.c), not by c-ares.
  */
@@ -75,6 +78,7 @@ struct query {
     query_t *queue_next; /* the send queue, while not on the wire yet */
     hint_ref_t *hinters; /* checks that sent it as a prefetch hint */
     bool on_wire;       /* handed to c-ares */
+    long long sent_at;  /* spfc_now_ms() when handed to c-ares */
     struct chan *chan;  /* the channel it was handed to, while on_wire */
     uint16_t type;
     char *name;         /* as the first asker wrote it (points into key[]) */
@@ -160,6 +164,7 @@ struct spfc_resolver {
     size_t wire_credit;     /* answers toward the next +1 after a loss */
     bool wire_lossy;        /* a loss was seen: additive increase */
     long long wire_cut_at;  /* spfc_now_ms() of the last halving */
+    long long replied_at;   /* spfc_now_ms() of the last reply received */
     unsigned first_try_ms;  /* c-ares' timeout for the first try */
     spfc_resolver_netstats_t net; /* counters for tests and bench */
     query_t *queue_head, *queue_tail; /* waiting for room on the wire */
@@ -194,7 +199,11 @@ struct spfc_resolver {
  * WIRE_CAP_START, grows by one for each answer that needed no retry
  * (doubling per round trip) until the first loss, then by one per cap
  * answers; an answer that needed a retry halves it, at most once per
- * first-try timeout (one burst of losses is one congestion event).  The
+ * first-try timeout (one burst of losses is one congestion event).  A
+ * question that timed out while no reply at all came from any server
+ * (every server silent: a dead network, a batch whose every name is dead)
+ * counts like an answer: there is no congestion to protect, and holding
+ * the cap would let only WIRE_CAP_START questions out per timeout.  The
  * rest wait in a queue, still deduplicated, and go out as answers come
  * back.  A single check never needs more than its bound (spfcheck.h).
  */
@@ -501,6 +510,7 @@ static void send_queued(spfc_resolver_t *r)
         q->on_wire = true;
         q->chan = r->cur;
         q->chan->n_wire++;
+        q->sent_at = spfc_now_ms();
         r->n_wire++;
         if (r->n_wire > r->net.wire_peak)
             r->net.wire_peak = r->n_wire;
@@ -742,10 +752,12 @@ static void wake_hinters(spfc_resolver_t *r, query_t *q)
  * The pacing of questions on the wire (see WIRE_CAP_START): a question
  * that needed no retry lets one more go out; one answered only after a
  * retry is a loss and halves the cap, once per first-try timeout.  A
- * question that was never answered says nothing about congestion (a dead
- * domain's server, a name the server ignores) and leaves the cap alone.
+ * question that was never answered while other replies came says nothing
+ * about congestion (a dead domain's server, a name the server ignores)
+ * and leaves the cap alone; one that timed out with every server silent
+ * since it was sent (silent) grows it like an answer.
  */
-static void pace(spfc_resolver_t *r, int status, int timeouts)
+static void pace(spfc_resolver_t *r, int status, int timeouts, bool silent)
 {
     r->net.answers++;
     if (timeouts > 0)
@@ -753,9 +765,9 @@ static void pace(spfc_resolver_t *r, int status, int timeouts)
                           (status == ARES_ETIMEOUT ? 1u : 0u);
     if (status == ARES_ETIMEOUT) {
         r->net.timeouts++;
-        return;
-    }
-    if (timeouts > 0) {
+        if (!silent)
+            return;
+    } else if (timeouts > 0) {
         long long now = spfc_now_ms();
         if (!r->wire_lossy || now - r->wire_cut_at >= r->first_try_ms) {
             r->wire_cap = r->wire_cap / 2 > WIRE_CAP_MIN ? r->wire_cap / 2
@@ -911,7 +923,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
         q->chan->n_wire--;
     }
     if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED) {
-        pace(r, status, timeouts);
+        if (abuf != NULL && alen > 0)
+            r->replied_at = spfc_now_ms();
+        pace(r, status, timeouts, q->sent_at > r->replied_at);
         note_server(r, q, timeouts, abuf != NULL && alen > 0);
     }
 
