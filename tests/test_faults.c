@@ -7,6 +7,7 @@
  * once).  Every assertion is a count or an order, never a wall-clock
  * bound: the times themselves are measured in bench/faults.sh.
  */
+#include "cli_run.h"
 #include "dnsd/spawn.h"
 #include "spfc_private.h"
 
@@ -420,6 +421,187 @@ START_TEST(dead_first_server_skipped)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Batch mode: silent servers, lint lines under --memory                    */
+/* ------------------------------------------------------------------------ */
+
+/* text (len bytes) in a new temporary file; its name, to unlink and free. */
+static char *temp_text(const char *text, size_t len)
+{
+    char *path = strdup("/tmp/spfc_faults_inXXXXXX");
+    ck_assert_ptr_nonnull(path);
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+/* Start spfc_dnsd with args; its address for --server in server. */
+static void dnsd_at(dnsd_proc_t *d, const char *const args[], char *server,
+                    size_t len)
+{
+    ck_assert_int_eq(dnsd_start(d, SPFC_DNSD, args), 0);
+    snprintf(server, len, "127.0.0.1:%d", d->port);
+}
+
+/* The figure before "what" in the --stats line of err ("... 7 what"). */
+static unsigned long long stat_of(const char *err, const char *what)
+{
+    const char *p = strstr(err, "spfcheck: stats: ");
+    ck_assert_msg(p != NULL, "no stats line in '%s'", err);
+    const char *w = strstr(p, what);
+    ck_assert_msg(w != NULL, "no '%s' in '%s'", what, p);
+    while (w > p && w[-1] == ' ')
+        w--;
+    while (w > p && w[-1] >= '0' && w[-1] <= '9')
+        w--;
+    return strtoull(w, NULL, 10);
+}
+
+/* Lines of silent_batch_ramps: 8 + 16 + 32 + 64, what the slow start
+ * alone admits over four timeouts. */
+#define N_SILENT 120
+
+/*
+ * Every server silent: each of N_SILENT lines waits on its own name for
+ * a whole 2 s try.  Checks in flight start at 8 and grow by one per check
+ * finished, and none finishes before its timeout, so without the ramp at
+ * most 64 would ever be in flight together (8, 16, 32, 64 per timeout).
+ * Held back with nothing finishing, the allowance doubles instead, and
+ * all N_SILENT are in flight before the first timeout; every line ends in
+ * temperror, in order.
+ */
+START_TEST(silent_batch_ramps)
+{
+    dnsd_proc_t d;
+    const char *dargs[] = {"--drop-in", "1000", NULL};
+    char server[64];
+    dnsd_at(&d, dargs, server, sizeof server);
+    static char text[N_SILENT * 48];
+    size_t len = 0;
+    for (unsigned i = 0; i < N_SILENT; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "192.0.2.1 u@n%u.flt.example\n", i);
+    char *batch = temp_text(text, len);
+    run_t r = RUN("--server", server, "--batch", batch, "--stats",
+                  "--timeout", "2", "--tries", "1");
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    const char *p = r.out;
+    for (unsigned i = 0; i < N_SILENT; i++) {
+        char want[64];
+        int w = snprintf(want, sizeof want, "temperror 192.0.2.1 u@n%u.flt.example",
+                         i);
+        ck_assert_msg(strncmp(p, want, (size_t)w) == 0, "line %u: %.60s", i, p);
+        p = strchr(p, '\n');
+        ck_assert_ptr_nonnull(p);
+        p++;
+    }
+    ck_assert_str_eq(p, "");
+    ck_assert_uint_eq(stat_of(r.err, "in flight"), N_SILENT);
+    run_free(&r);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(batch);
+    free(batch);
+}
+END_TEST
+
+/* Lint lines of lint_lines_bounded. */
+#define N_LINT 150
+
+/* The lint of N_LINT domains, each a CNAME to one SPF record of about
+ * 50 KB (an include whose server never answers, then 2,880 ip4 terms in
+ * 240 strings), with --memory bound; the --stats line goes to *err_out. */
+static char *lint_batch(const char *server, const char *batch,
+                        const char *bound, char **err_out)
+{
+    run_t r = RUN("--server", server, "--batch", batch, "--stats",
+                  "--memory", bound, "--timeout", "3", "--tries", "1");
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    char *out = r.out, *err = r.err;
+    r.out = r.err = NULL;
+    run_free(&r);
+    *err_out = err;
+    return out;
+}
+
+/*
+ * Lint lines count against --memory like checks: N_LINT lints whose
+ * trees carry a 50 KB SPF record each, parsed into every lint's own
+ * memory (some 400 KB) while it waits on an include whose server never
+ * answers.  Nothing finishes for a whole try, so the allowance of lints
+ * in flight ramps up; under --memory 8M the byte bound still holds them
+ * back (the counted peak stays in the bound), and every line says what
+ * the same batch says with a bound that lets all of them wait at once
+ * (which counts far more than 8 MiB: the bound decided).
+ */
+START_TEST(lint_lines_bounded)
+{
+    static char zone[200000];
+    size_t len = (size_t)snprintf(zone, sizeof zone,
+        "$TTL 3600\ntest. IN SOA ns.test. h.test. 1 3600 600 86400 300\n"
+        "one.lint.test. IN TXT \"v=spf1 include:dead.test \"");
+    for (unsigned k = 0; k < 240; k++) {
+        len += (size_t)snprintf(zone + len, sizeof zone - len, " \"");
+        for (unsigned t = 0; t < 12; t++)
+            len += (size_t)snprintf(zone + len, sizeof zone - len,
+                                    "ip4:10.%u.%u.0/24 ", k, t);
+        len += (size_t)snprintf(zone + len, sizeof zone - len, "\"");
+    }
+    len += (size_t)snprintf(zone + len, sizeof zone - len, " \"-all\"\n");
+    for (unsigned i = 0; i < N_LINT; i++)
+        len += (size_t)snprintf(zone + len, sizeof zone - len,
+                                "l%u.lint.test. IN CNAME one.lint.test.\n", i);
+    ck_assert_uint_lt(len, sizeof zone - 1);
+    char *zpath = temp_text(zone, len);
+    static char text[N_LINT * 32];
+    size_t tl = 0;
+    for (unsigned i = 0; i < N_LINT; i++)
+        tl += (size_t)snprintf(text + tl, sizeof text - tl, "l%u.lint.test\n", i);
+    char *batch = temp_text(text, tl);
+    const char *dargs[] = {"--zone", zpath, "--rcode", "dead.test=TIMEOUT",
+                           NULL};
+    dnsd_proc_t d;
+    char server[64];
+    dnsd_at(&d, dargs, server, sizeof server);
+
+    char *err_tight = NULL, *err_loose = NULL;
+    char *tight = lint_batch(server, batch, "8M", &err_tight);
+    char *loose = lint_batch(server, batch, "1G", &err_loose);
+    ck_assert_uint_eq(stat_of(err_tight, "lines,"), N_LINT);
+    ck_assert_uint_le(stat_of(err_tight, "bytes counted"), 8u << 20);
+    ck_assert_uint_gt(stat_of(err_loose, "bytes counted"), 8u << 20);
+    /* 4 MiB for what is in flight, some 430 KB a waiting lint (its own
+     * memory and the answer it pins): about 10 at once, against all of
+     * them with the loose bound */
+    ck_assert_uint_le(stat_of(err_tight, "in flight"), 16);
+    ck_assert_uint_eq(stat_of(err_loose, "in flight"), N_LINT);
+    ck_assert_str_eq(tight, loose);
+    /* one line per domain, in order */
+    const char *p = tight;
+    for (unsigned i = 0; i < N_LINT; i++) {
+        char want[32];
+        snprintf(want, sizeof want, " l%u.lint.test", i);
+        const char *nl = strchr(p, '\n');
+        ck_assert_ptr_nonnull(nl);
+        const char *sp = strchr(p, ' ');
+        ck_assert_msg(sp != NULL && sp < nl &&
+                          strncmp(sp, want, strlen(want)) == 0,
+                      "line %u: %.60s", i, p);
+        p = nl + 1;
+    }
+    free(tight);
+    free(loose);
+    free(err_tight);
+    free(err_loose);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(batch);
+    unlink(zpath);
+    free(batch);
+    free(zpath);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
     Suite *s = suite_create("faults");
@@ -432,6 +614,8 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, tc_late_bounded_by_deadline);
     tcase_add_test(tc, burst_paced);
     tcase_add_test(tc, dead_first_server_skipped);
+    tcase_add_test(tc, silent_batch_ramps);
+    tcase_add_test(tc, lint_lines_bounded);
     suite_add_tcase(s, tc);
     return s;
 }
