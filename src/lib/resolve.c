@@ -137,7 +137,8 @@ typedef struct chan {
     bool ok;                /* ch is initialised */
 } chan_t;
 
-/* The current channel and up to two that drain. */
+/* The current channel and two more: one that drains and a probe, or
+ * two that drain. */
 #define MAX_CHANNELS 3
 
 struct spfc_resolver {
@@ -150,8 +151,11 @@ struct spfc_resolver {
     unsigned first_misses;  /* first tries unanswered in a row */
     bool later_answered;    /* a later server answered on cur */
     bool reordered;         /* cur does not ask in the configured order */
-    long long skipped_at;   /* spfc_now_ms() of the last skip */
+    long long skipped_at;   /* spfc_now_ms() of the last skip or failed
+                             * probe */
     long long reprobe_ms;   /* a skipped server is tried again after it */
+    chan_t *probe;          /* the configured order, on trial, or NULL */
+    unsigned probe_sent;    /* questions handed to it */
     bool lib_init;          /* we called ares_library_init (not on Linux) */
     spfc_resolver_opts_t opts; /* servers not kept */
     watched_t *socks;
@@ -217,11 +221,15 @@ struct spfc_resolver {
  * first-try answer in between starts the count again). */
 #define DEAD_MISSES 5u
 
-/* How long a skipped server stays last (RFC 2308 7.1 suggests at least a
- * few minutes for a dead server; this is shorter so a server that comes
- * back is used again soon).  Then the configured order is tried again: a
- * server still dead costs DEAD_MISSES first tries per period. */
+/* How long a skipped server stays last (RFC 2308 section 7.2 lets a
+ * resolver deem a server dead for up to five minutes; this is shorter so
+ * a server that comes back serves again soon).  Then the configured order
+ * is tried again (reprobe_due). */
 #define REPROBE_MS 30000
+/* Questions a re-probe sends in the configured order: the first answered
+ * at its first try by the first server restores the order; a miss keeps
+ * the skip for another REPROBE_MS. */
+#define PROBE_QUESTIONS 4u
 
 static void track_socket(spfc_resolver_t *r, ares_socket_t fd, int readable,
                          int writable)
@@ -509,6 +517,10 @@ static void send_queued(spfc_resolver_t *r)
         q->queue_next = NULL;
         q->on_wire = true;
         q->chan = r->cur;
+        if (r->probe != NULL && r->probe_sent < PROBE_QUESTIONS) {
+            q->chan = r->probe;
+            r->probe_sent++;
+        }
         q->chan->n_wire++;
         q->sent_at = spfc_now_ms();
         r->n_wire++;
@@ -755,9 +767,13 @@ static void wake_hinters(spfc_resolver_t *r, query_t *q)
  * question that was never answered while other replies came says nothing
  * about congestion (a dead domain's server, a name the server ignores)
  * and leaves the cap alone; one that timed out with every server silent
- * since it was sent (silent) grows it like an answer.
+ * since it was sent (silent) grows it like an answer.  An answer from a
+ * later server than the first (elsewhere) is no loss either: the first
+ * server is more likely dead than congested (note_server skips it), and
+ * halving for each of its silences would throttle the live server.
  */
-static void pace(spfc_resolver_t *r, int status, int timeouts, bool silent)
+static void pace(spfc_resolver_t *r, int status, int timeouts, bool silent,
+                 bool elsewhere)
 {
     r->net.answers++;
     if (timeouts > 0)
@@ -769,6 +785,8 @@ static void pace(spfc_resolver_t *r, int status, int timeouts, bool silent)
             return;
     } else if (timeouts > 0) {
         long long now = spfc_now_ms();
+        if (elsewhere)
+            return;
         if (!r->wire_lossy || now - r->wire_cut_at >= r->first_try_ms) {
             r->wire_cap = r->wire_cap / 2 > WIRE_CAP_MIN ? r->wire_cap / 2
                                                           : WIRE_CAP_MIN;
@@ -793,10 +811,9 @@ static void pace(spfc_resolver_t *r, int status, int timeouts, bool silent)
 /* A dead first server is skipped                                           */
 /* ------------------------------------------------------------------------ */
 
-/* Make a new channel asking the servers in list's order the current one;
- * the old one drains and is destroyed by reap_channels.  false (and cur
- * unchanged) when every slot still drains or it cannot be opened. */
-static bool switch_channel(spfc_resolver_t *r,
+/* A new channel asking the servers in list's order, in a free slot; NULL
+ * when every slot is taken or it cannot be opened. */
+static chan_t *new_channel(spfc_resolver_t *r,
                            struct ares_addr_port_node *list)
 {
     chan_t *c = NULL;
@@ -804,17 +821,37 @@ static bool switch_channel(spfc_resolver_t *r,
         if (!r->chans[i].ok)
             c = &r->chans[i];
     if (c == NULL)
-        return false;
+        return NULL;
     if (open_channel(r, c, NULL, list, NULL, 0) != SPFC_OK) {
         if (c->ok)
             ares_destroy(c->ch); /* nothing in it yet */
         c->ok = false;
-        return false;
+        return NULL;
     }
+    return c;
+}
+
+/* c becomes the channel new questions go to; the old one drains and is
+ * destroyed by reap_channels. */
+static void use_channel(spfc_resolver_t *r, chan_t *c)
+{
     r->cur = c;
     r->first_misses = 0;
     r->later_answered = false;
-    return true;
+}
+
+/* The probe is over: with ok the configured order serves again;
+ * otherwise the skip holds for another REPROBE_MS.  The probe channel
+ * drains like any old one. */
+static void end_probe(spfc_resolver_t *r, bool ok)
+{
+    if (ok) {
+        use_channel(r, r->probe);
+        r->reordered = false;
+    } else {
+        r->skipped_at = spfc_now_ms();
+    }
+    r->probe = NULL;
 }
 
 /* The current server order with the first server moved last. */
@@ -833,7 +870,9 @@ static void skip_first_server(spfc_resolver_t *r)
     list = first->next;
     first->next = NULL;
     last->next = first;
-    if (switch_channel(r, list)) {
+    chan_t *c = new_channel(r, list);
+    if (c != NULL) {
+        use_channel(r, c);
         r->reordered = true;
         r->skipped_at = spfc_now_ms();
         r->net.skips++;
@@ -854,6 +893,11 @@ static void skip_first_server(spfc_resolver_t *r)
 static void note_server(spfc_resolver_t *r, const query_t *q, int timeouts,
                         bool replied)
 {
+    if (q->chan == r->probe && r->probe != NULL) {
+        /* The first answer of the probe decides (reprobe_due). */
+        end_probe(r, replied && timeouts == 0);
+        return;
+    }
     if (q->chan != r->cur || r->n_servers < 2 || timeouts < 0)
         return;
     if (replied && (unsigned)timeouts % r->n_servers == 0) {
@@ -868,13 +912,23 @@ static void note_server(spfc_resolver_t *r, const query_t *q, int timeouts,
         skip_first_server(r);
 }
 
-/* A server skipped REPROBE_MS ago is asked first again (the configured
- * order), so one that came back serves again. */
+/* REPROBE_MS after a skip, PROBE_QUESTIONS questions go out in the
+ * configured order (a probe channel beside the current one): a server
+ * that came back answers them and serves first again, one still dead
+ * costs those few first tries, not a whole window of them.  A probe
+ * whose questions all ended undecided (cancelled) counts as failed. */
 static void reprobe_due(spfc_resolver_t *r)
 {
-    if (r->reordered && spfc_now_ms() - r->skipped_at >= r->reprobe_ms &&
-        switch_channel(r, r->servers))
-        r->reordered = false;
+    if (r->probe != NULL && r->probe_sent >= PROBE_QUESTIONS &&
+        r->probe->n_wire == 0)
+        end_probe(r, false);
+    if (!r->reordered || r->probe != NULL ||
+        spfc_now_ms() - r->skipped_at < r->reprobe_ms)
+        return;
+    r->probe = new_channel(r, r->servers);
+    r->probe_sent = 0;
+    if (r->probe != NULL)
+        r->net.probes++;
 }
 
 /* Hand a ready socket (or, with ARES_SOCKET_BAD, nothing) to every open
@@ -895,7 +949,7 @@ static void reap_channels(spfc_resolver_t *r)
 {
     for (size_t i = 0; i < MAX_CHANNELS; i++) {
         chan_t *c = &r->chans[i];
-        if (c->ok && c != r->cur && c->n_wire == 0) {
+        if (c->ok && c != r->cur && c != r->probe && c->n_wire == 0) {
             ares_destroy(c->ch);
             c->ok = false;
         }
@@ -925,7 +979,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED) {
         if (abuf != NULL && alen > 0)
             r->replied_at = spfc_now_ms();
-        pace(r, status, timeouts, q->sent_at > r->replied_at);
+        pace(r, status, timeouts, q->sent_at > r->replied_at,
+             r->n_servers > 1 && timeouts > 0 &&
+                 (unsigned)timeouts % r->n_servers != 0);
         note_server(r, q, timeouts, abuf != NULL && alen > 0);
     }
 

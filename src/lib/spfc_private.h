@@ -329,6 +329,7 @@ typedef struct spfc_resolver_netstats {
     size_t wire_peak;        /* the most questions on the wire at once */
     unsigned first_try_ms;   /* the first try's timeout given to c-ares */
     unsigned long skips;     /* times a silent first server was moved last */
+    unsigned long probes;    /* times the configured order was tried again */
 } spfc_resolver_netstats_t;
 
 void spfc_resolver_netstats(const spfc_resolver_t *resolver,
