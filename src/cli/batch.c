@@ -405,6 +405,7 @@ struct batch {
     long long grown_at;       /* when allowed last grew, or when the batch
                                  last had room below it (ramp) */
     unsigned peak_in_flight;  /* the most checks in flight at once */
+    unsigned long long answers_seen; /* answers_stamp() at grown_at */
     bool fail_hit;            /* --fail-on: a line's result is in the set */
     spfc_lint_summary_t *summary; /* --summary: the lint lines' tally */
     bool write_failed;
@@ -948,23 +949,36 @@ static void restart_waiting(batch_t *b)
  * doubles (ramp). */
 #define BATCH_RAMP_MS 100
 
+/* Changes whenever an answer enters the cache (an eviction leaves it as
+ * it is: one entry fewer, one eviction more). */
+static unsigned long long answers_stamp(const batch_t *b)
+{
+    return (unsigned long long)spfc_view_cache_count(b->view) +
+           spfc_view_cache_evictions(b->view);
+}
+
 /*
  * Checks in flight start at BATCH_SLOW_START and grow by one per check
  * finished (may_admit).  When the batch has been held at that allowance
- * for BATCH_RAMP_MS with no check finishing (every check waits on a slow
- * or silent server) and none has grown past what checks are expected to
- * (b->est: they wait and hold little), the allowance doubles: a batch
- * whose every line waits on a dead server would otherwise admit 8, then
- * 16, then 32... checks per timeout.  The byte bound still decides each
- * admission (budget_ok), and make_room still gives up the youngest if
- * they grow past it together later.
+ * for BATCH_RAMP_MS with no check finishing and no answer arriving (every
+ * check waits on a silent server) and none has grown past what checks are
+ * expected to (b->est: they wait and hold little), the allowance doubles:
+ * a batch whose every line waits on a dead server would otherwise admit
+ * 8, then 16, then 32... checks per timeout.  While answers arrive, the
+ * server is slow, not silent, and the slow start keeps its pace (more
+ * checks at once would only slow it further).  The byte bound still
+ * decides each admission (budget_ok), and make_room still gives up the
+ * youngest if they grow past it together later.
  */
 static void ramp(batch_t *b, long long now)
 {
     if (b->allowed >= b->cfg->concurrency)
         return;
-    if (b->in_flight < b->allowed || b->input_done) {
-        b->grown_at = now; /* not held back by the allowance */
+    unsigned long long stamp = answers_stamp(b);
+    if (b->in_flight < b->allowed || b->input_done ||
+        stamp != b->answers_seen) {
+        b->grown_at = now; /* not held back, or not silent */
+        b->answers_seen = stamp;
         return;
     }
     if (now - b->grown_at < BATCH_RAMP_MS ||
