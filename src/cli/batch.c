@@ -412,21 +412,36 @@ struct batch {
     int write_errno;
 };
 
-/* The text a render function wrote to f (from open_memstream(mem, mlen))
- * becomes slot s's output; st is the render function's status.  *mem and
- * *mlen are read after fclose(), which is when the stream sets them. */
-static spfc_status_t keep_text(slot_t *s, FILE *f, char **mem, size_t *mlen,
-                               spfc_status_t st)
+/* A slot's output while a render function writes it: a memory stream. */
+typedef struct text_out {
+    FILE *f;
+    char *mem;
+    size_t len;
+} text_out_t;
+
+/* Open t's stream; false for want of memory. */
+static bool text_open(text_out_t *t)
 {
-    if (fclose(f) != 0 && st == SPFC_OK)
+    t->mem = NULL;
+    t->len = 0;
+    t->f = open_memstream(&t->mem, &t->len);
+    return t->f != NULL;
+}
+
+/* The text a render function wrote to t->f becomes slot s's output; st is
+ * the render function's status.  t->mem and t->len are read after
+ * fclose(), which is when the stream sets them. */
+static spfc_status_t keep_text(slot_t *s, text_out_t *t, spfc_status_t st)
+{
+    if (fclose(t->f) != 0 && st == SPFC_OK)
         st = SPFC_ENOMEM;
     if (st != SPFC_OK) {
-        free(*mem);
+        free(t->mem);
         /* A memory stream fails to write only for want of memory. */
         return st == SPFC_EIO ? SPFC_ENOMEM : st;
     }
-    s->text = *mem;
-    s->text_len = *mlen;
+    s->text = t->mem;
+    s->text_len = t->len;
     return SPFC_OK;
 }
 
@@ -435,21 +450,19 @@ static spfc_status_t keep_text(slot_t *s, FILE *f, char **mem, size_t *mlen,
 static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
                             const spfc_resolver_stats_t *stats)
 {
-    char *mem = NULL;
-    size_t mlen = 0;
-    spfc_status_t st = SPFC_OK;
-    FILE *f = open_memstream(&mem, &mlen);
-    if (f == NULL)
+    text_out_t t;
+    spfc_status_t st;
+    if (!text_open(&t))
         return SPFC_ENOMEM;
     if (b->cfg->json) {
-        st = spfc_output_json_line(f, s->line, &s->req, o, stats,
+        st = spfc_output_json_line(t.f, s->line, &s->req, o, stats,
                                    b->cfg->verbose ? SPFC_OUT_VERBOSE : 0);
     } else {
-        st = spfc_output_text_line(f, s->echo, s->identity, o);
+        st = spfc_output_text_line(t.f, s->echo, s->identity, o);
     }
     if ((b->cfg->fail_on & SPFC_BATCH_FAIL_RESULT(o->result)) != 0)
         b->fail_hit = true;
-    return keep_text(s, f, &mem, &mlen, st);
+    return keep_text(s, &t, st);
 }
 
 static void write_slot(batch_t *b, slot_t *s);
@@ -457,17 +470,13 @@ static void write_slot(batch_t *b, slot_t *s);
 /* An error line for slot s. */
 static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
 {
-    char *mem = NULL;
-    size_t mlen = 0;
-    spfc_status_t st = SPFC_OK;
-    FILE *f = open_memstream(&mem, &mlen);
-    if (f == NULL)
+    text_out_t t;
+    if (!text_open(&t))
         return SPFC_ENOMEM;
-    if (b->cfg->json)
-        st = spfc_output_json_error(f, s->line, why);
-    else
-        st = spfc_output_text_error(f, s->line, why);
-    st = keep_text(s, f, &mem, &mlen, st);
+    spfc_status_t st = b->cfg->json
+                           ? spfc_output_json_error(t.f, s->line, why)
+                           : spfc_output_text_error(t.f, s->line, why);
+    st = keep_text(s, &t, st);
     s->done = true;
     s->b->text_bytes += s->text_len;
     if (b->cfg->unordered)
@@ -746,14 +755,12 @@ static void on_lint_done(void *arg, spfc_lint_t *lint, spfc_status_t status,
     if (st == SPFC_OK && r == NULL)
         st = SPFC_EDNS;
     if (st == SPFC_OK) {
-        char *mem = NULL;
-        size_t mlen = 0;
-        FILE *f = open_memstream(&mem, &mlen);
-        if (f == NULL)
+        text_out_t t;
+        if (!text_open(&t))
             st = SPFC_ENOMEM;
         else
-            st = keep_text(s, f, &mem, &mlen,
-                           spfc_output_lint_line(f, s->line, r, b->cfg->json));
+            st = keep_text(s, &t, spfc_output_lint_line(t.f, s->line, r,
+                                                         b->cfg->json));
         unsigned fo = b->cfg->fail_on;
         if (((fo & SPFC_BATCH_FAIL_LINT_ERRORS) && r->n_errors > 0) ||
             ((fo & SPFC_BATCH_FAIL_LINT_WARNINGS) && r->n_warnings > 0))
