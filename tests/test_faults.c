@@ -7,6 +7,7 @@
  * once).  Every assertion is a count or an order, never a wall-clock
  * bound: the times themselves are measured in bench/faults.sh.
  */
+#include "cli_run.h"
 #include "dnsd/spawn.h"
 #include "spfc_private.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ZONE SPFC_TESTS_DIR "/zones/faults.zone"
@@ -294,6 +296,28 @@ END_TEST
 /* A burst is paced                                                         */
 /* ------------------------------------------------------------------------ */
 
+/* One wave of 600 distinct questions (n0 .. n599 of type) through r: all
+ * answered by the live server, none timed out. */
+static void fetch_wave(spfc_resolver_t *r, spfc_view_t *view, uint16_t type)
+{
+    static char names[600][32];
+    static spfc_key_t keys[600];
+    for (size_t i = 0; i < 600; i++) {
+        snprintf(names[i], sizeof(names[i]), "n%zu.flt.example", i);
+        keys[i].name = names[i];
+        keys[i].type = type;
+    }
+    spfc_resolver_stats_t st;
+    ck_assert_int_eq(spfc_resolver_fetch(r, keys, 600, &st), SPFC_OK);
+    ck_assert_uint_eq(st.queries_sent, 600);
+    for (size_t i = 0; i < 600; i++) {
+        spfc_answer_t a;
+        ck_assert(spfc_view_lookup(view, names[i], type, &a));
+        ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
+        ck_assert_uint_eq(a.n_rrs, type == SPFC_TYPE_A ? 1 : 0);
+    }
+}
+
 /* 600 distinct questions at once against a server with the kernel's
  * default receive buffer: they go out paced (never all at once), and
  * every one is answered. */
@@ -303,21 +327,7 @@ START_TEST(burst_paced)
     const char *extra[] = {"--rcvbuf", "0", NULL};
     spfc_resolver_opts_t o = {0};
     fx_start(&f, extra, &o);
-    static char names[600][32];
-    static spfc_key_t keys[600];
-    for (size_t i = 0; i < 600; i++) {
-        snprintf(names[i], sizeof(names[i]), "n%zu.flt.example", i);
-        keys[i].name = names[i];
-        keys[i].type = SPFC_TYPE_A;
-    }
-    spfc_resolver_stats_t st;
-    ck_assert_int_eq(spfc_resolver_fetch(f.r, keys, 600, &st), SPFC_OK);
-    ck_assert_uint_eq(st.queries_sent, 600);
-    for (size_t i = 0; i < 600; i++) {
-        spfc_answer_t a;
-        ck_assert(spfc_view_lookup(f.view, names[i], SPFC_TYPE_A, &a));
-        ck_assert_int_eq(a.rcode, SPFC_DNS_NOERROR);
-    }
+    fetch_wave(f.r, f.view, SPFC_TYPE_A);
     spfc_resolver_netstats_t ns;
     spfc_resolver_netstats(f.r, &ns);
     ck_assert_uint_eq(ns.answers, 600);
@@ -332,6 +342,244 @@ START_TEST(burst_paced)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* A dead first server is skipped                                           */
+/* ------------------------------------------------------------------------ */
+
+/* The UDP queries a spfc_dnsd started with --drop-in 1000 swallowed (the
+ * third number of its --count file). */
+static unsigned long dropped_in(const char *count_file)
+{
+    FILE *fp = fopen(count_file, "r");
+    unsigned long queries, peak, in = 0, out;
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(fscanf(fp, "%lu %lu %lu %lu", &queries, &peak, &in, &out),
+                     4);
+    fclose(fp);
+    return in;
+}
+
+/*
+ * Two servers, the first never answers: the first window of questions
+ * (the pacing cap, 64 at the start) pays its first try there, and the
+ * DEAD_MISSES - 1 questions sent as the first misses came back; then the
+ * server is moved last and the rest of the 600 go straight to the live
+ * one.  After the re-probe period PROBE_QUESTIONS questions try the
+ * configured order again (the server is still dead: the skip holds).
+ * Every answer is right and none timed out.
+ */
+START_TEST(dead_first_server_skipped)
+{
+    char count[] = "/tmp/spfc_faults_deadXXXXXX";
+    int fd = mkstemp(count);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    dnsd_proc_t dead, live;
+    const char *dargs[] = {"--drop-in", "1000", "--count", count, NULL};
+    const char *largs[] = {"--zone", ZONE, NULL};
+    ck_assert_int_eq(dnsd_start(&dead, SPFC_DNSD, dargs), 0);
+    ck_assert_int_eq(dnsd_start(&live, SPFC_DNSD, largs), 0);
+    char servers[64];
+    snprintf(servers, sizeof(servers), "127.0.0.1:%d,127.0.0.1:%d", dead.port,
+             live.port);
+    spfc_resolver_opts_t o = {.timeout_ms = 600, .tries = 2,
+                              .servers = servers};
+    spfc_view_t *view = NULL;
+    spfc_resolver_t *r = NULL;
+    char err[256];
+    ck_assert_int_eq(spfc_view_new(&view), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_new(&o, view, &r, err, sizeof(err)),
+                     SPFC_OK);
+
+    fetch_wave(r, view, SPFC_TYPE_A);
+    spfc_resolver_netstats_t ns;
+    spfc_resolver_netstats(r, &ns);
+    ck_assert_uint_eq(ns.skips, 1);
+    ck_assert_uint_eq(ns.timeouts, 0);
+    /* the first window each paid one first try, and the 4 sent after it */
+    ck_assert_uint_le(ns.retries, 64 + 4);
+    unsigned long first = ns.retries;
+
+    /* Past the re-probe period the configured order is tried again, with
+     * 4 questions (at most one probe per period of 300 ms). */
+    spfc_resolver_set_reprobe_ms(r, 300);
+    struct timespec nap = {0, 400 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    fetch_wave(r, view, SPFC_TYPE_AAAA);
+    spfc_resolver_netstats(r, &ns);
+    ck_assert_uint_eq(ns.skips, 1);
+    ck_assert_uint_ge(ns.probes, 1);
+    ck_assert_uint_le(ns.retries - first, 4 * ns.probes);
+    ck_assert_uint_eq(ns.timeouts, 0);
+
+    spfc_resolver_free(r);
+    spfc_view_free(view);
+    ck_assert_int_eq(dnsd_stop(&live), 0);
+    ck_assert_int_eq(dnsd_stop(&dead), 0);
+    /* of 1,200 questions the dead server saw exactly those retried */
+    unsigned long lost = dropped_in(count);
+    ck_assert_uint_ge(lost, 64);
+    ck_assert_uint_eq(lost, ns.retries);
+    unlink(count);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Batch mode: silent servers, lint lines under --memory                    */
+/* ------------------------------------------------------------------------ */
+
+/* text (len bytes) in a new temporary file; its name, to unlink and free. */
+static char *temp_text(const char *text, size_t len)
+{
+    char *path = strdup("/tmp/spfc_faults_inXXXXXX");
+    ck_assert_ptr_nonnull(path);
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+/* Start spfc_dnsd with args; its address for --server in server. */
+static void dnsd_at(dnsd_proc_t *d, const char *const args[], char *server,
+                    size_t len)
+{
+    ck_assert_int_eq(dnsd_start(d, SPFC_DNSD, args), 0);
+    snprintf(server, len, "127.0.0.1:%d", d->port);
+}
+
+/* The figure before "what" in the --stats line of err ("... 7 what"). */
+static unsigned long long stat_of(const char *err, const char *what)
+{
+    const char *p = strstr(err, "spfcheck: stats: ");
+    ck_assert_msg(p != NULL, "no stats line in '%s'", err);
+    const char *w = strstr(p, what);
+    ck_assert_msg(w != NULL, "no '%s' in '%s'", what, p);
+    while (w > p && w[-1] == ' ')
+        w--;
+    while (w > p && w[-1] >= '0' && w[-1] <= '9')
+        w--;
+    return strtoull(w, NULL, 10);
+}
+
+/* Lines of silent_batch_ramps: 8 + 16 + 32 + 64, what the slow start
+ * alone admits over four timeouts. */
+#define N_SILENT 120
+
+/*
+ * Every server silent: each of N_SILENT lines waits on its own name for
+ * a whole 2 s try.  Checks in flight start at 8 and grow by one per check
+ * finished, and none finishes before its timeout, so without the ramp at
+ * most 64 would ever be in flight together (8, 16, 32, 64 per timeout).
+ * Held back with nothing finishing, the allowance doubles instead, and
+ * all N_SILENT are in flight before the first timeout; every line ends in
+ * temperror, in order.
+ */
+START_TEST(silent_batch_ramps)
+{
+    dnsd_proc_t d;
+    const char *dargs[] = {"--drop-in", "1000", NULL};
+    char server[64];
+    dnsd_at(&d, dargs, server, sizeof server);
+    static char text[N_SILENT * 48];
+    size_t len = 0;
+    for (unsigned i = 0; i < N_SILENT; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "192.0.2.1 u@n%u.flt.example\n", i);
+    char *batch = temp_text(text, len);
+    run_t r = RUN("--server", server, "--batch", batch, "--stats",
+                  "--timeout", "2", "--tries", "1");
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    const char *p = r.out;
+    for (unsigned i = 0; i < N_SILENT; i++) {
+        char want[64];
+        int w = snprintf(want, sizeof want, "temperror 192.0.2.1 u@n%u.flt.example",
+                         i);
+        ck_assert_msg(strncmp(p, want, (size_t)w) == 0, "line %u: %.60s", i, p);
+        p = strchr(p, '\n');
+        ck_assert_ptr_nonnull(p);
+        p++;
+    }
+    ck_assert_str_eq(p, "");
+    ck_assert_uint_eq(stat_of(r.err, "in flight"), N_SILENT);
+    run_free(&r);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(batch);
+    free(batch);
+}
+END_TEST
+
+/* Lint lines of lint_lines_bounded. */
+#define N_LINT 60
+
+/*
+ * Lint lines count against --memory like checks: N_LINT lints whose
+ * trees carry a 50 KB SPF record each (an include whose server never
+ * answers, then 2,880 ip4 terms in 240 strings), parsed into every lint's
+ * own memory (some 400 KB) while it waits on the include.  Nothing
+ * finishes for a whole try, so the allowance of lints in flight ramps up
+ * (all N_LINT would wait together, counting some 26 MB); under --memory
+ * 8M the byte bound holds them back: at most 16 in flight, the counted
+ * peak in the bound, and every line the lint's findings, in order.
+ */
+START_TEST(lint_lines_bounded)
+{
+    static char zone[200000];
+    size_t len = (size_t)snprintf(zone, sizeof zone,
+        "$TTL 3600\ntest. IN SOA ns.test. h.test. 1 3600 600 86400 300\n"
+        "one.lint.test. IN TXT \"v=spf1 include:dead.test \"");
+    for (unsigned k = 0; k < 240; k++) {
+        len += (size_t)snprintf(zone + len, sizeof zone - len, " \"");
+        for (unsigned t = 0; t < 12; t++)
+            len += (size_t)snprintf(zone + len, sizeof zone - len,
+                                    "ip4:10.%u.%u.0/24 ", k, t);
+        len += (size_t)snprintf(zone + len, sizeof zone - len, "\"");
+    }
+    len += (size_t)snprintf(zone + len, sizeof zone - len, " \"-all\"\n");
+    for (unsigned i = 0; i < N_LINT; i++)
+        len += (size_t)snprintf(zone + len, sizeof zone - len,
+                                "l%u.lint.test. IN CNAME one.lint.test.\n", i);
+    ck_assert_uint_lt(len, sizeof zone - 1);
+    char *zpath = temp_text(zone, len);
+    static char text[N_LINT * 32];
+    size_t tl = 0;
+    for (unsigned i = 0; i < N_LINT; i++)
+        tl += (size_t)snprintf(text + tl, sizeof text - tl, "l%u.lint.test\n", i);
+    char *batch = temp_text(text, tl);
+    const char *dargs[] = {"--zone", zpath, "--rcode", "dead.test=TIMEOUT",
+                           NULL};
+    dnsd_proc_t d;
+    char server[64];
+    dnsd_at(&d, dargs, server, sizeof server);
+
+    run_t r = RUN("--server", server, "--batch", batch, "--stats", "--memory",
+                  "8M", "--timeout", "6", "--tries", "1");
+    ck_assert_msg(r.code == 0, "exit %d: %s", r.code, r.err);
+    ck_assert_uint_eq(stat_of(r.err, "lines,"), N_LINT);
+    ck_assert_uint_le(stat_of(r.err, "bytes counted"), 8u << 20);
+    /* 4 MiB for what is in flight, some 430 KB a waiting lint (its own
+     * memory and the answer it pins): about 10 at once */
+    ck_assert_uint_le(stat_of(r.err, "in flight"), 16);
+    const char *p = r.out;
+    for (unsigned i = 0; i < N_LINT; i++) {
+        char want[80];
+        int w = snprintf(want, sizeof want,
+                         "errors l%u.lint.test dns-failure,record-too-long\n",
+                         i);
+        ck_assert_msg(strncmp(p, want, (size_t)w) == 0, "line %u: %.80s", i,
+                      p);
+        p += w;
+    }
+    ck_assert_str_eq(p, "");
+    run_free(&r);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(batch);
+    unlink(zpath);
+    free(batch);
+    free(zpath);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
     Suite *s = suite_create("faults");
@@ -343,6 +591,9 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, failures_cached);
     tcase_add_test(tc, tc_late_bounded_by_deadline);
     tcase_add_test(tc, burst_paced);
+    tcase_add_test(tc, dead_first_server_skipped);
+    tcase_add_test(tc, silent_batch_ramps);
+    tcase_add_test(tc, lint_lines_bounded);
     suite_add_tcase(s, tc);
     return s;
 }

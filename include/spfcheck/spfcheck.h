@@ -1113,6 +1113,15 @@ SPFC_API spfc_status_t spfc_lint_new(const char *domain, spfc_lint_t **out);
 SPFC_API void spfc_lint_free(spfc_lint_t *lint);
 
 /**
+ * The memory the lint holds now, in bytes: the records of the tree its
+ * last pass walked, parsed, its findings, nodes and keys (not the view's
+ * answers it reads: spfc_view_cache_bytes() counts those).  Like
+ * spfc_check_bytes(), for a caller bounding the memory of many lints in
+ * flight (spfcheck --batch --memory).  0 for NULL.
+ */
+SPFC_API size_t spfc_lint_bytes(const spfc_lint_t *lint);
+
+/**
  * Also check that a client at ip, sending as sender (NULL: postmaster@ the
  * linted domain) with HELO helo (may be NULL), gets the result want.  The
  * check runs with the lint over the same view (its DNS needs join the

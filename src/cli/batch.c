@@ -16,9 +16,9 @@
  *     admitted (the youngest are cancelled and started again later when
  *     checks grew past it), so hostile DNS data costs time, not memory,
  *     and never a line's result.
- * All checks share one resolver (one c-ares channel) and one view, so an
- * include every customer shares is asked once (and again only after its
- * TTL).
+ * All checks share one resolver (its questions deduplicated) and one
+ * view, so an include every customer shares is asked once (and again only
+ * after its TTL).
  */
 /* ppoll(): wait with SIGINT/SIGTERM unblocked only while waiting, so a
  * stop request can never slip in between a check of the flag and the
@@ -402,27 +402,46 @@ struct batch {
     unsigned long long lines_written;
     bool closing;             /* tearing down: cancelled checks write nothing */
     unsigned allowed;         /* checks in flight allowed now (slow start) */
+    long long grown_at;       /* when allowed last grew, or when the batch
+                                 last had room below it (ramp) */
+    unsigned peak_in_flight;  /* the most checks in flight at once */
+    unsigned long long answers_seen; /* answers_stamp() at grown_at */
     bool fail_hit;            /* --fail-on: a line's result is in the set */
     spfc_lint_summary_t *summary; /* --summary: the lint lines' tally */
     bool write_failed;
     int write_errno;
 };
 
-/* The text a render function wrote to f (from open_memstream(mem, mlen))
- * becomes slot s's output; st is the render function's status.  *mem and
- * *mlen are read after fclose(), which is when the stream sets them. */
-static spfc_status_t keep_text(slot_t *s, FILE *f, char **mem, size_t *mlen,
-                               spfc_status_t st)
+/* A slot's output while a render function writes it: a memory stream. */
+typedef struct text_out {
+    FILE *f;
+    char *mem;
+    size_t len;
+} text_out_t;
+
+/* Open t's stream; false for want of memory. */
+static bool text_open(text_out_t *t)
 {
-    if (fclose(f) != 0 && st == SPFC_OK)
+    t->mem = NULL;
+    t->len = 0;
+    t->f = open_memstream(&t->mem, &t->len);
+    return t->f != NULL;
+}
+
+/* The text a render function wrote to t->f becomes slot s's output; st is
+ * the render function's status.  t->mem and t->len are read after
+ * fclose(), which is when the stream sets them. */
+static spfc_status_t keep_text(slot_t *s, text_out_t *t, spfc_status_t st)
+{
+    if (fclose(t->f) != 0 && st == SPFC_OK)
         st = SPFC_ENOMEM;
     if (st != SPFC_OK) {
-        free(*mem);
+        free(t->mem);
         /* A memory stream fails to write only for want of memory. */
         return st == SPFC_EIO ? SPFC_ENOMEM : st;
     }
-    s->text = *mem;
-    s->text_len = *mlen;
+    s->text = t->mem;
+    s->text_len = t->len;
     return SPFC_OK;
 }
 
@@ -431,21 +450,19 @@ static spfc_status_t keep_text(slot_t *s, FILE *f, char **mem, size_t *mlen,
 static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
                             const spfc_resolver_stats_t *stats)
 {
-    char *mem = NULL;
-    size_t mlen = 0;
-    spfc_status_t st = SPFC_OK;
-    FILE *f = open_memstream(&mem, &mlen);
-    if (f == NULL)
+    text_out_t t;
+    spfc_status_t st;
+    if (!text_open(&t))
         return SPFC_ENOMEM;
     if (b->cfg->json) {
-        st = spfc_output_json_line(f, s->line, &s->req, o, stats,
+        st = spfc_output_json_line(t.f, s->line, &s->req, o, stats,
                                    b->cfg->verbose ? SPFC_OUT_VERBOSE : 0);
     } else {
-        st = spfc_output_text_line(f, s->echo, s->identity, o);
+        st = spfc_output_text_line(t.f, s->echo, s->identity, o);
     }
     if ((b->cfg->fail_on & SPFC_BATCH_FAIL_RESULT(o->result)) != 0)
         b->fail_hit = true;
-    return keep_text(s, f, &mem, &mlen, st);
+    return keep_text(s, &t, st);
 }
 
 static void write_slot(batch_t *b, slot_t *s);
@@ -453,17 +470,13 @@ static void write_slot(batch_t *b, slot_t *s);
 /* An error line for slot s. */
 static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
 {
-    char *mem = NULL;
-    size_t mlen = 0;
-    spfc_status_t st = SPFC_OK;
-    FILE *f = open_memstream(&mem, &mlen);
-    if (f == NULL)
+    text_out_t t;
+    if (!text_open(&t))
         return SPFC_ENOMEM;
-    if (b->cfg->json)
-        st = spfc_output_json_error(f, s->line, why);
-    else
-        st = spfc_output_text_error(f, s->line, why);
-    st = keep_text(s, f, &mem, &mlen, st);
+    spfc_status_t st = b->cfg->json
+                           ? spfc_output_json_error(t.f, s->line, why)
+                           : spfc_output_text_error(t.f, s->line, why);
+    st = keep_text(s, &t, st);
     s->done = true;
     s->b->text_bytes += s->text_len;
     if (b->cfg->unordered)
@@ -484,6 +497,29 @@ static void slot_clear(slot_t *s)
     memset(s, 0, sizeof *s);
 }
 
+static long long mono_ms(void);
+
+/* Slot s no longer counts against the byte bound (budget_ok). */
+static void drop_bytes(batch_t *b, slot_t *s)
+{
+    b->flight_bytes -= s->bytes < b->flight_bytes ? s->bytes : b->flight_bytes;
+    s->bytes = 0;
+}
+
+/* A check or lint finished, having grown to used bytes: one more may run
+ * (slow start, see may_admit), what it held no longer counts, and the
+ * next ones are expected to grow as the finished ones did (a moving
+ * average of their footprints). */
+static void slot_finished(batch_t *b, slot_t *s, size_t used)
+{
+    if (b->allowed < b->cfg->concurrency) {
+        b->allowed++;
+        b->grown_at = mono_ms();
+    }
+    b->est = (b->est * 7 + used) / 8;
+    drop_bytes(b, s);
+}
+
 /* A check finished (from spfc_resolver_process or the offline path). */
 static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
                     const spfc_resolver_stats_t *stats)
@@ -501,19 +537,10 @@ static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
         s->waiting = true;
         b->n_waiting++;
         b->in_flight--;
-        b->flight_bytes -= s->bytes < b->flight_bytes ? s->bytes : b->flight_bytes;
-        s->bytes = 0;
+        drop_bytes(b, s);
         return;
     }
-    /* A check finished: one more may run (slow start, see may_admit). */
-    if (b->allowed < b->cfg->concurrency)
-        b->allowed++;
-    /* What checks grow to, for admitting the next ones: a moving average
-     * of the finished ones' footprints. */
-    size_t used = spfc_check_bytes(check);
-    b->est = (b->est * 7 + used) / 8;
-    b->flight_bytes -= s->bytes < b->flight_bytes ? s->bytes : b->flight_bytes;
-    s->bytes = 0;
+    slot_finished(b, s, spfc_check_bytes(check));
     const spfc_outcome_t *o = st == SPFC_OK ? spfc_check_outcome(check) : NULL;
     if (st == SPFC_OK && o == NULL)
         st = SPFC_EDNS;
@@ -582,7 +609,7 @@ static void flush_out(batch_t *b)
  * timeouts.  A readable input is left to the caller's next read.
  */
 static spfc_status_t poll_input_or_dns(spfc_resolver_t *res, int in_fd,
-                                       const sigset_t *wait_mask)
+                                       int max_ms, const sigset_t *wait_mask)
 {
     spfc_status_t st = SPFC_OK;
     spfc_resolver_fd_t *rf = NULL;
@@ -606,6 +633,8 @@ static spfc_status_t poll_input_or_dns(spfc_resolver_t *res, int in_fd,
     pfd[n].events = POLLIN;
     pfd[n].revents = 0;
     int ms = spfc_resolver_timeout(res);
+    if (max_ms >= 0 && (ms < 0 || max_ms < ms))
+        ms = max_ms;
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
     int rc = ppoll(pfd, (nfds_t)n + 1, ms < 0 ? NULL : &ts, wait_mask);
     if (rc < 0) {
@@ -663,32 +692,48 @@ static spfc_status_t start_check(batch_t *b, slot_t *s,
     return submit_check(b, s);
 }
 
-/* Start (or start again) the check of slot s from its request. */
-static spfc_status_t submit_check(batch_t *b, slot_t *s)
+static void on_lint_done(void *arg, spfc_lint_t *lint, spfc_status_t status,
+                         const spfc_resolver_stats_t *stats);
+
+/* Run what slot s holds, its check or its lint: offline in one pass
+ * (everything is in the view), or on the resolver, counted against the
+ * byte bound at what checks grow to until measured (budget_ok). */
+static spfc_status_t launch(batch_t *b, slot_t *s)
 {
-    spfc_status_t st = spfc_check_new(&s->req, &s->check);
-    if (st != SPFC_OK)
-        return st;
+    spfc_status_t st;
     b->in_flight++;
+    if (b->in_flight > b->peak_in_flight)
+        b->peak_in_flight = b->in_flight;
     if (b->resolver == NULL) {
-        /* Offline: everything is in the view, one pass finishes. */
         spfc_step_t step = SPFC_STEP_NEED;
-        st = spfc_check_eval(s->check, b->view, &step);
+        st = s->check != NULL ? spfc_check_eval(s->check, b->view, &step)
+                              : spfc_lint_eval(s->lint, b->view, &step);
         if (st == SPFC_OK && step != SPFC_STEP_DONE)
             st = SPFC_EDNS;
         spfc_resolver_stats_t none = {0};
-        on_done(s, s->check, st, &none);
+        if (s->check != NULL)
+            on_done(s, s->check, st, &none);
+        else
+            on_lint_done(s, s->lint, st, &none);
         return SPFC_OK;
     }
-    st = spfc_resolver_submit(b->resolver, s->check, on_done, s);
+    st = s->check != NULL
+             ? spfc_resolver_submit(b->resolver, s->check, on_done, s)
+             : spfc_resolver_submit_lint(b->resolver, s->lint, on_lint_done, s);
     if (st != SPFC_OK) {
         b->in_flight--;
         return st;
     }
-    /* Counted at what checks grow to until measured (budget_ok). */
     s->bytes = b->est;
     b->flight_bytes += s->bytes;
     return SPFC_OK;
+}
+
+/* Start (or start again) the check of slot s from its request. */
+static spfc_status_t submit_check(batch_t *b, slot_t *s)
+{
+    spfc_status_t st = spfc_check_new(&s->req, &s->check);
+    return st != SPFC_OK ? st : launch(b, s);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -703,20 +748,19 @@ static void on_lint_done(void *arg, spfc_lint_t *lint, spfc_status_t status,
     slot_t *s = arg;
     batch_t *b = s->b;
     (void)stats;
+    slot_finished(b, s, spfc_lint_bytes(lint));
     const spfc_lint_report_t *r = status == SPFC_OK ? spfc_lint_report(lint)
                                                     : NULL;
     spfc_status_t st = status;
     if (st == SPFC_OK && r == NULL)
         st = SPFC_EDNS;
     if (st == SPFC_OK) {
-        char *mem = NULL;
-        size_t mlen = 0;
-        FILE *f = open_memstream(&mem, &mlen);
-        if (f == NULL)
+        text_out_t t;
+        if (!text_open(&t))
             st = SPFC_ENOMEM;
         else
-            st = keep_text(s, f, &mem, &mlen,
-                           spfc_output_lint_line(f, s->line, r, b->cfg->json));
+            st = keep_text(s, &t, spfc_output_lint_line(t.f, s->line, r,
+                                                         b->cfg->json));
         unsigned fo = b->cfg->fail_on;
         if (((fo & SPFC_BATCH_FAIL_LINT_ERRORS) && r->n_errors > 0) ||
             ((fo & SPFC_BATCH_FAIL_LINT_WARNINGS) && r->n_warnings > 0))
@@ -740,23 +784,7 @@ static spfc_status_t start_lint(batch_t *b, slot_t *s,
                                 const spfc_batch_line_t *pl)
 {
     spfc_status_t st = spfc_lint_new(pl->identity, &s->lint);
-    if (st != SPFC_OK)
-        return st;
-    b->in_flight++;
-    if (b->resolver == NULL) {
-        /* Offline: everything is in the view, one pass finishes. */
-        spfc_step_t step = SPFC_STEP_NEED;
-        st = spfc_lint_eval(s->lint, b->view, &step);
-        if (st == SPFC_OK && step != SPFC_STEP_DONE)
-            st = SPFC_EDNS;
-        spfc_resolver_stats_t none = {0};
-        on_lint_done(s, s->lint, st, &none);
-        return SPFC_OK;
-    }
-    st = spfc_resolver_submit_lint(b->resolver, s->lint, on_lint_done, s);
-    if (st != SPFC_OK)
-        b->in_flight--;
-    return st;
+    return st != SPFC_OK ? st : launch(b, s);
 }
 
 /* Progress on a terminal: checks done, rate, and an ETA when the input
@@ -833,16 +861,18 @@ static bool budget_ok(const batch_t *b)
            b->flight_budget;
 }
 
-/* Measure the checks in flight: b->flight_bytes counts each at least at
- * b->est (for admitting); the real sum is returned (for the bound). */
+/* Measure the checks and lints in flight: b->flight_bytes counts each
+ * at least at b->est (for admitting); the real sum is returned (for the
+ * bound). */
 static size_t measure(batch_t *b)
 {
     size_t real = 0, counted = 0;
     for (unsigned long long q = b->write_seq; q < b->next_seq; q++) {
         slot_t *s = &b->ring[q % b->window];
-        if (s->check == NULL)
+        if (s->check == NULL && s->lint == NULL)
             continue;
-        s->bytes = spfc_check_bytes(s->check);
+        s->bytes = s->check != NULL ? spfc_check_bytes(s->check)
+                                    : spfc_lint_bytes(s->lint);
         real += s->bytes;
         counted += s->bytes > b->est ? s->bytes : b->est;
     }
@@ -897,6 +927,7 @@ static void make_room(batch_t *b)
         spfc_view_cache_bytes(b->view, &pinned);
         /* Grow again from what fits (slow start). */
         b->allowed = b->in_flight > 0 ? b->in_flight : 1;
+        b->grown_at = mono_ms();
     }
     note_peak(b, real);
 }
@@ -919,6 +950,61 @@ static void restart_waiting(batch_t *b)
         if (st != SPFC_OK && b->failed == SPFC_OK)
             b->failed = st;
     }
+}
+
+/* Time at the slow-start allowance with nothing finished before it
+ * doubles (ramp). */
+#define BATCH_RAMP_MS 100
+
+/* Changes whenever an answer enters the cache (an eviction leaves it as
+ * it is: one entry fewer, one eviction more). */
+static unsigned long long answers_stamp(const batch_t *b)
+{
+    return (unsigned long long)spfc_view_cache_count(b->view) +
+           spfc_view_cache_evictions(b->view);
+}
+
+/*
+ * Checks in flight start at BATCH_SLOW_START and grow by one per check
+ * finished (may_admit).  When the batch has been held at that allowance
+ * for BATCH_RAMP_MS with no check finishing and no answer arriving (every
+ * check waits on a silent server) and none has grown past what checks are
+ * expected to (b->est: they wait and hold little), the allowance doubles:
+ * a batch whose every line waits on a dead server would otherwise admit
+ * 8, then 16, then 32... checks per timeout.  While answers arrive, the
+ * server is slow, not silent, and the slow start keeps its pace (more
+ * checks at once would only slow it further).  The byte bound still
+ * decides each admission (budget_ok), and make_room still gives up the
+ * youngest if they grow past it together later.
+ */
+static void ramp(batch_t *b, long long now)
+{
+    if (b->allowed >= b->cfg->concurrency)
+        return;
+    unsigned long long stamp = answers_stamp(b);
+    if (b->in_flight < b->allowed || b->input_done ||
+        stamp != b->answers_seen) {
+        b->grown_at = now; /* not held back, or not silent */
+        b->answers_seen = stamp;
+        return;
+    }
+    if (now - b->grown_at < BATCH_RAMP_MS ||
+        b->flight_bytes > (size_t)b->in_flight * b->est)
+        return;
+    b->allowed = b->allowed > b->cfg->concurrency / 2 ? b->cfg->concurrency
+                                                       : b->allowed * 2;
+    b->grown_at = now;
+}
+
+/* How long until ramp() may double the allowance, in ms; -1 when it
+ * cannot (the poll in wait_input_or_dns waits no longer). */
+static int ramp_wait(const batch_t *b, long long now)
+{
+    if (b->allowed >= b->cfg->concurrency || b->in_flight < b->allowed ||
+        b->input_done)
+        return -1;
+    long long d = b->grown_at + BATCH_RAMP_MS - now;
+    return d < 0 ? 0 : (int)d;
 }
 
 /*
@@ -978,6 +1064,7 @@ static void admit_line(batch_t *b)
 static bool read_and_admit(batch_t *b)
 {
     make_room(b);
+    ramp(b, mono_ms());
     restart_waiting(b);
     while (may_admit(b)) {
         bool may_block = b->in_flight == 0;
@@ -1015,6 +1102,7 @@ static void wait_input_or_dns(batch_t *b, bool starving)
     if (starving)
         flush_out(b); /* no input ready: pass on what is finished first */
     spfc_status_t st = poll_input_or_dns(b->resolver, can_read ? b->r->fd : -1,
+                                         ramp_wait(b, mono_ms()),
                                          b->r->wait_mask);
     if (st != SPFC_OK && b->failed == SPFC_OK)
         b->failed = st;
@@ -1100,6 +1188,7 @@ static int batch_setup(batch_t *b, FILE *f)
     b->est = BATCH_CHECK_EST;
     b->allowed = cfg->concurrency < BATCH_SLOW_START ? cfg->concurrency
                                                      : BATCH_SLOW_START;
+    b->grown_at = mono_ms();
     if (cfg->offline)
         return 0;
     char ebuf[256] = "";
@@ -1158,10 +1247,11 @@ static void show_stats(batch_t *b)
     make_room(b); /* the last measure, for the peak */
     spfc_cli_msg(b->err, "stats: %llu lines, %llu checks, peak %zu bytes "
                  "counted (bound %zu), %zu cached answers, %llu evicted, "
-                 "%llu checks restarted for memory",
+                 "%llu checks restarted for memory, at most %u in flight",
                  b->lines_written, b->checks_done, b->peak, b->cfg->memory,
                  b->resolver != NULL ? spfc_view_cache_count(b->view) : 0,
-                 spfc_view_cache_evictions(b->view), b->restarts);
+                 spfc_view_cache_evictions(b->view), b->restarts,
+                 b->peak_in_flight);
 }
 
 /* How signals were before the batch, to give them back. */

@@ -233,6 +233,25 @@ void spfc_lint_free(spfc_lint_t *l)
     free(l);
 }
 
+size_t spfc_lint_bytes(const spfc_lint_t *l)
+{
+    if (l == NULL)
+        return 0;
+    /* The pass's arena holds the records of the tree it walked, parsed,
+     * and the names it expanded; the arrays grow with the tree. */
+    size_t b = sizeof(*l) + spfc_arena_bytes(&l->arena) + l->trap.cap +
+               strlen(l->domain) + 1;
+    b += l->cap_expects * sizeof(*l->expects) +
+         l->cap_failed * sizeof(*l->failed) +
+         l->cap_findings * sizeof(*l->findings) +
+         l->cap_nodes * sizeof(*l->nodes) + l->cap_nets * sizeof(*l->nets) +
+         l->cap_keys * sizeof(*l->keys) + l->cap_seen * sizeof(*l->seen) +
+         l->cap_overrides * sizeof(*l->overrides);
+    for (size_t i = 0; i < l->n_expects; i++)
+        b += spfc_check_bytes(l->expects[i].check);
+    return b;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Findings, nodes, keys                                                    */
 /* ------------------------------------------------------------------------ */

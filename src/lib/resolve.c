@@ -19,7 +19,10 @@
  *
  * The event loop is the c-ares 1.18 one: a sock-state callback tracks the
  * sockets, poll() waits on them with ares_timeout() as the deadline, and
- * ares_process_fd() hands ready sockets back to c-ares.
+ * ares_process_fd() hands ready sockets back to c-ares.  Usually there is
+ * one channel; for a while after a silent first server is skipped there
+ * are two (the new order, and the old one finishing its questions), and
+ * the sockets, timeouts and processing cover both.
  *
  * Replies are decoded by spfc_dns_decode() (dnswire.c), not by c-ares.
  */
@@ -75,6 +78,8 @@ struct query {
     query_t *queue_next; /* the send queue, while not on the wire yet */
     hint_ref_t *hinters; /* checks that sent it as a prefetch hint */
     bool on_wire;       /* handed to c-ares */
+    long long sent_at;  /* spfc_now_ms() when handed to c-ares */
+    struct chan *chan;  /* the channel it was handed to, while on_wire */
     uint16_t type;
     char *name;         /* as the first asker wrote it (points into key[]) */
     char *wire;         /* name as c-ares reads it ('\' doubled) */
@@ -117,9 +122,40 @@ typedef struct watched {
     bool read, write;
 } watched_t;
 
+/*
+ * A c-ares channel: the current one, which new questions go to, or an
+ * older one whose questions drain before it is destroyed.  c-ares 1.18
+ * asks its servers in a fixed order and refuses a new order while
+ * questions are in flight (ARES_ENOTIMP), so a first server that stopped
+ * answering is skipped by opening a channel with it moved last (see
+ * note_server).
+ */
+typedef struct chan {
+    ares_channel ch;
+    spfc_resolver_t *r;
+    size_t n_wire;          /* our questions handed to it, not finished */
+    bool ok;                /* ch is initialised */
+} chan_t;
+
+/* The current channel and two more: one that drains and a probe, or
+ * two that drain. */
+#define MAX_CHANNELS 3
+
 struct spfc_resolver {
-    ares_channel channel;
-    bool channel_ok;
+    chan_t chans[MAX_CHANNELS];
+    chan_t *cur;            /* where new questions go */
+    /* The configured server order (ares_get_servers_ports), owned. */
+    struct ares_addr_port_node *servers;
+    unsigned n_servers;
+    /* The health of cur's first server, from the answers of cur. */
+    unsigned first_misses;  /* first tries unanswered in a row */
+    bool later_answered;    /* a later server answered on cur */
+    bool reordered;         /* cur does not ask in the configured order */
+    long long skipped_at;   /* spfc_now_ms() of the last skip or failed
+                             * probe */
+    long long reprobe_ms;   /* a skipped server is tried again after it */
+    chan_t *probe;          /* the configured order, on trial, or NULL */
+    unsigned probe_sent;    /* questions handed to it */
     bool lib_init;          /* we called ares_library_init (not on Linux) */
     spfc_resolver_opts_t opts; /* servers not kept */
     watched_t *socks;
@@ -132,6 +168,7 @@ struct spfc_resolver {
     size_t wire_credit;     /* answers toward the next +1 after a loss */
     bool wire_lossy;        /* a loss was seen: additive increase */
     long long wire_cut_at;  /* spfc_now_ms() of the last halving */
+    long long replied_at;   /* spfc_now_ms() of the last reply received */
     unsigned first_try_ms;  /* c-ares' timeout for the first try */
     spfc_resolver_netstats_t net; /* counters for tests and bench */
     query_t *queue_head, *queue_tail; /* waiting for room on the wire */
@@ -166,13 +203,33 @@ struct spfc_resolver {
  * WIRE_CAP_START, grows by one for each answer that needed no retry
  * (doubling per round trip) until the first loss, then by one per cap
  * answers; an answer that needed a retry halves it, at most once per
- * first-try timeout (one burst of losses is one congestion event).  The
+ * first-try timeout (one burst of losses is one congestion event).  A
+ * question that timed out while no reply at all came from any server
+ * (every server silent: a dead network, a batch whose every name is dead)
+ * counts like an answer: there is no congestion to protect, and holding
+ * the cap would let only WIRE_CAP_START questions out per timeout.  The
  * rest wait in a queue, still deduplicated, and go out as answers come
  * back.  A single check never needs more than its bound (spfcheck.h).
  */
 #define WIRE_CAP_START 64u
 #define WIRE_CAP_MIN 8u
 #define WIRE_CAP_MAX 2048u
+
+/* First tries left unanswered in a row, while a later server answers,
+ * before the first server counts as stopped: each costs one first try,
+ * and a burst of loss at a live server rarely reaches it (a live server's
+ * first-try answer in between starts the count again). */
+#define DEAD_MISSES 5u
+
+/* How long a skipped server stays last (RFC 2308 section 7.2 lets a
+ * resolver deem a server dead for up to five minutes; this is shorter so
+ * a server that comes back serves again soon).  Then the configured order
+ * is tried again (reprobe_due). */
+#define REPROBE_MS 30000
+/* Questions a re-probe sends in the configured order: the first answered
+ * at its first try by the first server restores the order; a miss keeps
+ * the skip for another REPROBE_MS. */
+#define PROBE_QUESTIONS 4u
 
 static void track_socket(spfc_resolver_t *r, ares_socket_t fd, int readable,
                          int writable)
@@ -188,22 +245,14 @@ static void track_socket(spfc_resolver_t *r, ares_socket_t fd, int readable,
         return;
     }
     if (i == r->n_socks) {
-        if (r->n_socks == r->cap_socks) {
-            size_t cap = r->cap_socks ? r->cap_socks * 2 : 8;
-            watched_t *s = realloc(r->socks, cap * sizeof(*s));
-            if (s == NULL) {
-                r->failed = SPFC_ENOMEM;
-                return;
-            }
-            r->socks = s;
-            struct pollfd *p = realloc(r->pfds, cap * sizeof(*p));
-            if (p == NULL) {
-                r->failed = SPFC_ENOMEM;
-                return;
-            }
-            r->pfds = p;
-            r->cap_socks = cap;
+        /* pfds (poll's scratch) has as many entries as socks. */
+        size_t cap = r->cap_socks, pcap = r->cap_socks;
+        if (!spfc_grow((void **)&r->socks, &cap, i, sizeof(*r->socks)) ||
+            !spfc_grow((void **)&r->pfds, &pcap, i, sizeof(*r->pfds))) {
+            r->failed = SPFC_ENOMEM;
+            return;
         }
+        r->cap_socks = cap;
         r->socks[i].fd = fd;
         r->n_socks++;
     }
@@ -211,12 +260,13 @@ static void track_socket(spfc_resolver_t *r, ares_socket_t fd, int readable,
     r->socks[i].write = writable != 0;
 }
 
-/* c-ares' sock-state callback: our own table (for spfc_resolver_fds and
- * the built-in poll loop), then the caller's event loop, if it asked. */
+/* c-ares' sock-state callback (of every channel): our own table (for
+ * spfc_resolver_fds and the built-in poll loop), then the caller's event
+ * loop, if it asked. */
 static void sock_state_cb(void *data, ares_socket_t fd, int readable,
                           int writable)
 {
-    spfc_resolver_t *r = data;
+    spfc_resolver_t *r = ((chan_t *)data)->r;
     track_socket(r, fd, readable, writable);
     if (r->opts.sock_state_cb != NULL)
         r->opts.sock_state_cb(r->opts.sock_state_arg, (int)fd, readable != 0,
@@ -224,32 +274,15 @@ static void sock_state_cb(void *data, ares_socket_t fd, int readable,
 }
 
 /*
- * The c-ares channel of r: library set-up where the system needs it, our
- * options (sock-state callback included) and the validated server list
- * (servers, normalised for c-ares; NULL for resolv.conf).
+ * Open the channel c of r with our options (sock-state callback included)
+ * and either the validated server list csv (normalised for c-ares; NULL
+ * for resolv.conf) or, when list is not NULL, that list in its order.
  */
-static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
+static spfc_status_t open_channel(spfc_resolver_t *r, chan_t *c,
+                                  const char *csv,
+                                  struct ares_addr_port_node *list,
                                   char *errbuf, size_t errlen)
 {
-    spfc_status_t st = SPFC_OK;
-    int rc;
-
-    /* ares_library_init() only does work on Windows, and it is not
-     * thread-safe; on other systems ares_library_initialized() is always
-     * ARES_SUCCESS, so we touch c-ares' global state only where it is
-     * really required, and keep no counter of our own. */
-    if (ares_library_initialized() != ARES_SUCCESS) {
-        rc = ares_library_init(ARES_LIB_INIT_ALL);
-        if (rc != ARES_SUCCESS) {
-            if (errbuf != NULL && errlen > 0)
-                snprintf(errbuf, errlen, "c-ares initialisation failed: %s",
-                         ares_strerror(rc));
-            st = SPFC_EDNS;
-            return st;
-        }
-        r->lib_init = true;
-    }
-
     struct ares_options o;
     memset(&o, 0, sizeof(o));
     /* NOSEARCH: SPF names are absolute, never completed with the search
@@ -262,19 +295,10 @@ static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
     o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_EDNS |
               ARES_FLAG_NOCHECKRESP;
     o.ednspsz = 1232;
-    /* timeout_ms is what one question may cost at one server over all its
-     * tries.  c-ares 1.18 gives the first try its timeout and doubles it
-     * after each round of the servers, so the first try gets
-     * timeout / (2^tries - 1): a lost datagram then costs a fraction of
-     * the timeout (a third of a second at the defaults), not all of it,
-     * and a slow server still gets the whole budget on the last try. */
     o.tries = (int)(r->opts.tries > 100 ? 100 : r->opts.tries);
-    r->first_try_ms = spfc_first_try_ms(
-        r->opts.timeout_ms > 600000 ? 600000 : r->opts.timeout_ms,
-        (unsigned)o.tries);
     o.timeout = (int)r->first_try_ms;
     o.sock_state_cb = sock_state_cb;
-    o.sock_state_cb_data = r;
+    o.sock_state_cb_data = c;
     /* Many checks in flight (batch mode) share one UDP socket per server:
      * a burst of answers overflows the default receive buffer (about 200
      * small datagrams) and every drop costs a whole timeout.  The kernel
@@ -282,26 +306,70 @@ static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
     o.socket_receive_buffer_size = 4 << 20;
     int mask = ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_TIMEOUTMS |
                ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF;
-    rc = ares_init_options(&r->channel, &o, mask);
+    c->r = r;
+    c->n_wire = 0;
+    int rc = ares_init_options(&c->ch, &o, mask);
     if (rc != ARES_SUCCESS) {
         if (errbuf != NULL && errlen > 0)
             snprintf(errbuf, errlen, "cannot set up the DNS resolver: %s",
                      ares_strerror(rc));
-        st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EDNS;
-        return st;
+        return rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EDNS;
     }
-    r->channel_ok = true;
+    c->ok = true;
+    if (list != NULL)
+        rc = ares_set_servers_ports(c->ch, list);
+    else if (csv != NULL)
+        rc = ares_set_servers_ports_csv(c->ch, csv);
+    if (rc != ARES_SUCCESS) {
+        if (errbuf != NULL && errlen > 0)
+            snprintf(errbuf, errlen, "invalid DNS server list '%s': %s",
+                     csv != NULL ? csv : "", ares_strerror(rc));
+        return rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EINVAL;
+    }
+    return SPFC_OK;
+}
 
-    if (servers != NULL) {
-        rc = ares_set_servers_ports_csv(r->channel, servers);
+/*
+ * The first c-ares channel of r: library set-up where the system needs
+ * it, then the channel with the validated server list (servers, NULL for
+ * resolv.conf), whose order is kept for skipping a dead first server.
+ */
+static spfc_status_t init_channel(spfc_resolver_t *r, const char *servers,
+                                  char *errbuf, size_t errlen)
+{
+    /* ares_library_init() only does work on Windows, and it is not
+     * thread-safe; on other systems ares_library_initialized() is always
+     * ARES_SUCCESS, so we touch c-ares' global state only where it is
+     * really required, and keep no counter of our own. */
+    if (ares_library_initialized() != ARES_SUCCESS) {
+        int rc = ares_library_init(ARES_LIB_INIT_ALL);
         if (rc != ARES_SUCCESS) {
             if (errbuf != NULL && errlen > 0)
-                snprintf(errbuf, errlen, "invalid DNS server list '%s': %s",
-                         servers, ares_strerror(rc));
-            st = rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EINVAL;
-            return st;
+                snprintf(errbuf, errlen, "c-ares initialisation failed: %s",
+                         ares_strerror(rc));
+            return SPFC_EDNS;
         }
+        r->lib_init = true;
     }
+    /* timeout_ms is what one question may cost at one server over all its
+     * tries.  c-ares 1.18 gives the first try its timeout and doubles it
+     * after each round of the servers, so the first try gets
+     * timeout / (2^tries - 1): a lost datagram then costs a fraction of
+     * the timeout (a third of a second at the defaults), not all of it,
+     * and a slow server still gets the whole budget on the last try. */
+    r->first_try_ms = spfc_first_try_ms(
+        r->opts.timeout_ms > 600000 ? 600000 : r->opts.timeout_ms,
+        r->opts.tries > 100 ? 100u : r->opts.tries);
+    r->cur = &r->chans[0];
+    spfc_status_t st = open_channel(r, r->cur, servers, NULL, errbuf, errlen);
+    if (st != SPFC_OK)
+        return st;
+    int rc = ares_get_servers_ports(r->cur->ch, &r->servers);
+    if (rc != ARES_SUCCESS)
+        return rc == ARES_ENOMEM ? SPFC_ENOMEM : SPFC_EDNS;
+    for (const struct ares_addr_port_node *n = r->servers; n != NULL;
+         n = n->next)
+        r->n_servers++;
     return SPFC_OK;
 }
 
@@ -387,6 +455,7 @@ spfc_status_t spfc_resolver_new_sized(const spfc_resolver_opts_t *user_opts,
     if (r->opts.deadline_ms == 0)
         r->opts.deadline_ms = SPFC_DEFAULT_DEADLINE_MS;
     r->wire_cap = WIRE_CAP_START;
+    r->reprobe_ms = REPROBE_MS;
 
     st = init_channel(r, servers, errbuf, errlen);
     if (st != SPFC_OK)
@@ -431,11 +500,15 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
                       int alen);
 static void wake_hinters(spfc_resolver_t *r, query_t *q);
 
+static void reprobe_due(spfc_resolver_t *r);
+
 static void send_queued(spfc_resolver_t *r)
 {
     if (r->draining)
         return;
     r->draining = true;
+    if (r->queue_head != NULL)
+        reprobe_due(r);
     while (r->queue_head != NULL && r->n_wire < r->wire_cap) {
         query_t *q = r->queue_head;
         r->queue_head = q->queue_next;
@@ -443,10 +516,17 @@ static void send_queued(spfc_resolver_t *r)
             r->queue_tail = NULL;
         q->queue_next = NULL;
         q->on_wire = true;
+        q->chan = r->cur;
+        if (r->probe != NULL && r->probe_sent < PROBE_QUESTIONS) {
+            q->chan = r->probe;
+            r->probe_sent++;
+        }
+        q->chan->n_wire++;
+        q->sent_at = spfc_now_ms();
         r->n_wire++;
         if (r->n_wire > r->net.wire_peak)
             r->net.wire_peak = r->n_wire;
-        ares_query(r->channel, q->wire, DNS_CLASS_IN, q->type, on_answer, q);
+        ares_query(q->chan->ch, q->wire, DNS_CLASS_IN, q->type, on_answer, q);
     }
     r->draining = false;
 }
@@ -506,14 +586,9 @@ static void drop_queued(spfc_resolver_t *r)
 
 static bool add_pin(job_t *j, spfc_view_entry_t *e)
 {
-    if (j->n_pins == j->cap_pins) {
-        size_t cap = j->cap_pins ? j->cap_pins * 2 : 8;
-        spfc_view_entry_t **p = realloc(j->pins, cap * sizeof(*p));
-        if (p == NULL)
-            return false;
-        j->pins = p;
-        j->cap_pins = cap;
-    }
+    if (!spfc_grow((void **)&j->pins, &j->cap_pins, j->n_pins,
+                   sizeof(*j->pins)))
+        return false;
     j->pins[j->n_pins++] = e;
     spfc_view_entry_pin(j->view, e);
     return true;
@@ -689,10 +764,16 @@ static void wake_hinters(spfc_resolver_t *r, query_t *q)
  * The pacing of questions on the wire (see WIRE_CAP_START): a question
  * that needed no retry lets one more go out; one answered only after a
  * retry is a loss and halves the cap, once per first-try timeout.  A
- * question that was never answered says nothing about congestion (a dead
- * domain's server, a name the server ignores) and leaves the cap alone.
+ * question that was never answered while other replies came says nothing
+ * about congestion (a dead domain's server, a name the server ignores)
+ * and leaves the cap alone; one that timed out with every server silent
+ * since it was sent (silent) grows it like an answer.  An answer from a
+ * later server than the first (elsewhere) is no loss either: the first
+ * server is more likely dead than congested (note_server skips it), and
+ * halving for each of its silences would throttle the live server.
  */
-static void pace(spfc_resolver_t *r, int status, int timeouts)
+static void pace(spfc_resolver_t *r, int status, int timeouts, bool silent,
+                 bool elsewhere)
 {
     r->net.answers++;
     if (timeouts > 0)
@@ -700,10 +781,12 @@ static void pace(spfc_resolver_t *r, int status, int timeouts)
                           (status == ARES_ETIMEOUT ? 1u : 0u);
     if (status == ARES_ETIMEOUT) {
         r->net.timeouts++;
-        return;
-    }
-    if (timeouts > 0) {
+        if (!silent)
+            return;
+    } else if (timeouts > 0) {
         long long now = spfc_now_ms();
+        if (elsewhere)
+            return;
         if (!r->wire_lossy || now - r->wire_cut_at >= r->first_try_ms) {
             r->wire_cap = r->wire_cap / 2 > WIRE_CAP_MIN ? r->wire_cap / 2
                                                           : WIRE_CAP_MIN;
@@ -724,6 +807,161 @@ static void pace(spfc_resolver_t *r, int status, int timeouts)
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* A dead first server is skipped                                           */
+/* ------------------------------------------------------------------------ */
+
+/* A new channel asking the servers in list's order, in a free slot; NULL
+ * when every slot is taken or it cannot be opened. */
+static chan_t *new_channel(spfc_resolver_t *r,
+                           struct ares_addr_port_node *list)
+{
+    chan_t *c = NULL;
+    for (size_t i = 0; i < MAX_CHANNELS && c == NULL; i++)
+        if (!r->chans[i].ok)
+            c = &r->chans[i];
+    if (c == NULL)
+        return NULL;
+    if (open_channel(r, c, NULL, list, NULL, 0) != SPFC_OK) {
+        if (c->ok)
+            ares_destroy(c->ch); /* nothing in it yet */
+        c->ok = false;
+        return NULL;
+    }
+    return c;
+}
+
+/* c becomes the channel new questions go to; the old one drains and is
+ * destroyed by reap_channels. */
+static void use_channel(spfc_resolver_t *r, chan_t *c)
+{
+    r->cur = c;
+    r->first_misses = 0;
+    r->later_answered = false;
+}
+
+/* The probe is over: with ok the configured order serves again;
+ * otherwise the skip holds for another REPROBE_MS.  The probe channel
+ * drains like any old one. */
+static void end_probe(spfc_resolver_t *r, bool ok)
+{
+    if (ok) {
+        use_channel(r, r->probe);
+        r->reordered = false;
+    } else {
+        r->skipped_at = spfc_now_ms();
+    }
+    r->probe = NULL;
+}
+
+/* The current server order with the first server moved last. */
+static void skip_first_server(spfc_resolver_t *r)
+{
+    struct ares_addr_port_node *list = NULL;
+    if (ares_get_servers_ports(r->cur->ch, &list) != ARES_SUCCESS ||
+        list == NULL || list->next == NULL) {
+        if (list != NULL)
+            ares_free_data(list);
+        return;
+    }
+    struct ares_addr_port_node *first = list, *last = list;
+    while (last->next != NULL)
+        last = last->next;
+    list = first->next;
+    first->next = NULL;
+    last->next = first;
+    chan_t *c = new_channel(r, list);
+    if (c != NULL) {
+        use_channel(r, c);
+        r->reordered = true;
+        r->skipped_at = spfc_now_ms();
+        r->net.skips++;
+    }
+    ares_free_data(list); /* frees along next: every node, reordered */
+}
+
+/*
+ * What the answer to q says about the first server of the current
+ * channel.  c-ares 1.18 asks the servers in order, one try each per
+ * round, so the try that answered went to server timeouts % n.  When the
+ * first server has left DEAD_MISSES first tries in a row unanswered while
+ * a later one answers, it has stopped answering: it is asked last from
+ * now on, so a question no longer pays its first-try timeout before
+ * reaching a live server.  When every server is silent (a dead domain,
+ * a dead network) nothing moves: no order helps then.
+ */
+static void note_server(spfc_resolver_t *r, const query_t *q, int timeouts,
+                        bool replied)
+{
+    if (q->chan == r->probe && r->probe != NULL) {
+        /* The first answer of the probe decides (reprobe_due). */
+        end_probe(r, replied && timeouts == 0);
+        return;
+    }
+    if (q->chan != r->cur || r->n_servers < 2 || timeouts < 0)
+        return;
+    if (replied && (unsigned)timeouts % r->n_servers == 0) {
+        r->first_misses = 0; /* the first server answered */
+        return;
+    }
+    if (timeouts == 0)
+        return; /* no reply and no timeout: c-ares gave up on a socket */
+    if (replied)
+        r->later_answered = true;
+    if (++r->first_misses >= DEAD_MISSES && r->later_answered)
+        skip_first_server(r);
+}
+
+/* REPROBE_MS after a skip, PROBE_QUESTIONS questions go out in the
+ * configured order (a probe channel beside the current one): a server
+ * that came back answers them and serves first again, one still dead
+ * costs those few first tries, not a whole window of them.  A probe
+ * whose questions all ended undecided (cancelled) counts as failed. */
+static void reprobe_due(spfc_resolver_t *r)
+{
+    if (r->probe != NULL && r->probe_sent >= PROBE_QUESTIONS &&
+        r->probe->n_wire == 0)
+        end_probe(r, false);
+    if (!r->reordered || r->probe != NULL ||
+        spfc_now_ms() - r->skipped_at < r->reprobe_ms)
+        return;
+    r->probe = new_channel(r, r->servers);
+    r->probe_sent = 0;
+    if (r->probe != NULL)
+        r->net.probes++;
+}
+
+/* Hand a ready socket (or, with ARES_SOCKET_BAD, nothing) to every open
+ * channel: the one that owns it reads it (the others find no server with
+ * that socket), and each expires its own timeouts.  By index: a callback
+ * may open a channel (note_server), none closes one. */
+static void process_channels(spfc_resolver_t *r, ares_socket_t rfd,
+                             ares_socket_t wfd)
+{
+    for (size_t i = 0; i < MAX_CHANNELS; i++)
+        if (r->chans[i].ok)
+            ares_process_fd(r->chans[i].ch, rfd, wfd);
+}
+
+/* Destroy the older channels whose questions have all finished (outside
+ * any c-ares callback: ares_destroy must not run inside its own). */
+static void reap_channels(spfc_resolver_t *r)
+{
+    for (size_t i = 0; i < MAX_CHANNELS; i++) {
+        chan_t *c = &r->chans[i];
+        if (c->ok && c != r->cur && c != r->probe && c->n_wire == 0) {
+            ares_destroy(c->ch);
+            c->ok = false;
+        }
+    }
+}
+
+void spfc_resolver_set_reprobe_ms(spfc_resolver_t *r, long long ms)
+{
+    if (r != NULL)
+        r->reprobe_ms = ms;
+}
+
 /* The finish function of a question: store the answer in the view (the
  * cache every check shares) and wake every check waiting on it. */
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
@@ -734,10 +972,18 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     spfc_view_entry_t *entry = NULL;
 
     unlink_query(r, q);
-    if (q->on_wire)
+    if (q->on_wire) {
         r->n_wire--;
-    if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
-        pace(r, status, timeouts);
+        q->chan->n_wire--;
+    }
+    if (status != ARES_EDESTRUCTION && status != ARES_ECANCELLED) {
+        if (abuf != NULL && alen > 0)
+            r->replied_at = spfc_now_ms();
+        pace(r, status, timeouts, q->sent_at > r->replied_at,
+             r->n_servers > 1 && timeouts > 0 &&
+                 (unsigned)timeouts % r->n_servers != 0);
+        note_server(r, q, timeouts, abuf != NULL && alen > 0);
+    }
 
     /* Cancelled or destroyed with the resolver: the view may be gone, so
      * nothing is written; a waiter (none in practice) asks again. */
@@ -842,16 +1088,9 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
     if (hinter != NULL && hinter->n_refs < HINT_QUERY_CAP) {
         /* Linked before sending: the answer may come inside ares_query. */
         hint_ref_t *ref = malloc(sizeof(*ref));
-        hint_ref_t **refs = hinter->refs;
-        if (ref != NULL && hinter->n_refs == hinter->cap_refs) {
-            size_t cap = hinter->cap_refs ? hinter->cap_refs * 2 : 8;
-            refs = realloc(hinter->refs, cap * sizeof(*refs));
-            if (refs != NULL) {
-                hinter->refs = refs;
-                hinter->cap_refs = cap;
-            }
-        }
-        if (ref != NULL && refs != NULL) {
+        if (ref != NULL &&
+            spfc_grow((void **)&hinter->refs, &hinter->cap_refs,
+                      hinter->n_refs, sizeof(*hinter->refs))) {
             ref->job = hinter;
             ref->query = q;
             ref->qnext = NULL;
@@ -1049,14 +1288,18 @@ static void expire_due(spfc_resolver_t *r, long long now)
  * -1 when nothing is pending. */
 int spfc_resolver_timeout(const spfc_resolver_t *r)
 {
-    struct timeval tv, *tvp;
+    struct timeval tvs[MAX_CHANNELS], *tvp = NULL;
     long long t = -1;
 
     if (r == NULL || (r->n_jobs == 0 && r->n_inflight == 0))
         return -1;
     if (r->ready_head != NULL)
         return 0;
-    tvp = ares_timeout(r->channel, NULL, &tv);
+    /* The nearest over the channels; each writes its own buffer, since
+     * ares_timeout() fills it before it compares with the bound. */
+    for (size_t i = 0; i < MAX_CHANNELS; i++)
+        if (r->chans[i].ok)
+            tvp = ares_timeout(r->chans[i].ch, tvp, &tvs[i]);
     if (tvp != NULL)
         t = (long long)tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000;
     else if (r->n_inflight > 0)
@@ -1111,7 +1354,7 @@ static spfc_status_t poll_sockets(spfc_resolver_t *r, int timeout)
     }
     if (rc == 0) {
         /* Nothing to read: let c-ares expire what timed out (and retry). */
-        ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+        process_channels(r, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
         return SPFC_OK;
     }
     /* pfds may be reallocated by sock_state_cb inside ares_process_fd:
@@ -1123,8 +1366,9 @@ static spfc_status_t poll_sockets(spfc_resolver_t *r, int timeout)
         ares_socket_t rfd = (pf.revents & (POLLIN | POLLERR | POLLHUP))
                                 ? pf.fd : ARES_SOCKET_BAD;
         ares_socket_t wfd = (pf.revents & POLLOUT) ? pf.fd : ARES_SOCKET_BAD;
-        ares_process_fd(r->channel, rfd, wfd);
+        process_channels(r, rfd, wfd);
     }
+    reap_channels(r);
     return SPFC_OK;
 }
 
@@ -1233,8 +1477,9 @@ spfc_status_t spfc_resolver_process_fd(spfc_resolver_t *r, int read_fd,
     if (r->failed != SPFC_OK)
         return r->failed;
     /* With -1, -1 c-ares only handles its timeouts (and retries). */
-    ares_process_fd(r->channel, read_fd >= 0 ? read_fd : ARES_SOCKET_BAD,
-                    write_fd >= 0 ? write_fd : ARES_SOCKET_BAD);
+    process_channels(r, read_fd >= 0 ? read_fd : ARES_SOCKET_BAD,
+                     write_fd >= 0 ? write_fd : ARES_SOCKET_BAD);
+    reap_channels(r);
     expire_due(r, spfc_now_ms());
     run_ready(r);
     return r->failed;
@@ -1285,8 +1530,11 @@ void spfc_resolver_free(spfc_resolver_t *r)
         finish_job(r, r->jobs, SPFC_ECANCELED);
     drop_queued(r);
     r->view = NULL; /* callbacks from destruction must not touch a view */
-    if (r->channel_ok)
-        ares_destroy(r->channel); /* runs every pending callback */
+    for (size_t i = 0; i < MAX_CHANNELS; i++)
+        if (r->chans[i].ok)
+            ares_destroy(r->chans[i].ch); /* runs every pending callback */
+    if (r->servers != NULL)
+        ares_free_data(r->servers);
     if (r->lib_init)
         ares_library_cleanup();
     spfc_arena_clear(&r->scratch);
@@ -1308,7 +1556,10 @@ static void cancel_if_idle(spfc_resolver_t *r)
 {
     if (r->n_jobs == 0 && r->n_inflight > 0) {
         drop_queued(r);
-        ares_cancel(r->channel);
+        for (size_t i = 0; i < MAX_CHANNELS; i++)
+            if (r->chans[i].ok)
+                ares_cancel(r->chans[i].ch);
+        reap_channels(r);
     }
 }
 

@@ -338,10 +338,16 @@ typedef struct spfc_resolver_netstats {
     size_t wire_cap;         /* the pacing cap now */
     size_t wire_peak;        /* the most questions on the wire at once */
     unsigned first_try_ms;   /* the first try's timeout given to c-ares */
+    unsigned long skips;     /* times a silent first server was moved last */
+    unsigned long probes;    /* times the configured order was tried again */
 } spfc_resolver_netstats_t;
 
 void spfc_resolver_netstats(const spfc_resolver_t *resolver,
                             spfc_resolver_netstats_t *out);
+
+/* For tests: how long a server skipped as silent stays last before the
+ * configured order is tried again (30 s unless set). */
+void spfc_resolver_set_reprobe_ms(spfc_resolver_t *resolver, long long ms);
 
 /* The first try's timeout for a per-server budget of timeout_ms over
  * tries tries that double (c-ares 1.18 doubles each round of servers):
