@@ -1426,7 +1426,8 @@ START_TEST(memory_big_txt)
     server_start(&srv, zone, false, NULL);
 
     long rss = 0;
-    const char *tight[] = {"--memory", "8M", "--timeout", "30", NULL};
+    const char *tight[] = {"--memory", "8M", "--timeout", "30",
+                           "--deadline", "300", NULL};
     stats_t st = run_bounded(srv.addr, "b", "big.test", 1500, "192.0.2.1",
                              "pass", tight, &rss);
     ck_assert_uint_eq(st.bound, 8u << 20);
@@ -1437,7 +1438,8 @@ START_TEST(memory_big_txt)
         ck_assert_msg(rss < 48 * 1024, "peak RSS %ld KiB (peak %llu, %llu "
                       "cached)", rss, st.peak, st.cached);
 
-    const char *loose[] = {"--memory", "1G", "--timeout", "30", NULL};
+    const char *loose[] = {"--memory", "1G", "--timeout", "30",
+                           "--deadline", "300", NULL};
     st = run_bounded(srv.addr, "b", "big.test", 1500, "192.0.2.1", "pass", loose,
                      &rss);
     ck_assert_uint_eq(st.evicted, 0);
@@ -1482,9 +1484,11 @@ START_TEST(memory_long_mx_names)
     server_t srv;
     server_start(&srv, zone, false, NULL);
     long rss = 0;
-    /* a long timeout: under ASan on a loaded machine a 60 KB answer over
-     * TCP can take seconds, and this test is about memory */
-    const char *tight[] = {"--memory", "8", "--timeout", "30", NULL};
+    /* a long timeout and deadline: under ASan on a loaded machine a 60 KB
+     * answer over TCP can take seconds, the responder serves TCP one
+     * connection at a time, and this test is about memory */
+    const char *tight[] = {"--memory", "8", "--timeout", "30",
+                           "--deadline", "300", NULL};
     stats_t st = run_bounded(srv.addr, "m", "mx.test", 1000, "192.0.2.1",
                              "permerror", tight, &rss);
     ck_assert_uint_le(st.peak, st.bound);
