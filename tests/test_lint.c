@@ -1342,6 +1342,47 @@ START_TEST(expect_with_driver)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Findings true where they are: severity in the summary, includes          */
+/* ------------------------------------------------------------------------ */
+
+/* ipv6-trap is an error for v6trap (IPv6 senders get permerror) and a
+ * warning for v6warn: the summary counts each under the severity its
+ * domain's line shows, in text and JSON. */
+START_TEST(summary_counts_each_severity)
+{
+    char *batch = write_tmp("v6trap.lint.test\nv6warn.lint.test\n");
+    run_t r = RUN("--offline", "-z", ZONE, "--batch", batch, "--summary");
+    ck_assert_msg(strstr(r.out, "errors v6trap.lint.test ipv6-trap\n") != NULL &&
+                  strstr(r.out, "warnings v6warn.lint.test ipv6-trap\n") != NULL &&
+                  strstr(r.out, "  errors (domains): ipv6-trap 1\n") != NULL &&
+                  strstr(r.out, "  warnings (domains): ipv6-trap 1\n") != NULL &&
+                  strstr(r.out, "1 with warnings, 1 with errors") != NULL,
+                  "%s", r.out);
+    free(r.out);
+    free(r.err);
+
+    r = RUN("--offline", "-z", ZONE, "--batch", batch, "--summary", "--json");
+    const char *last = r.out;
+    for (const char *p = r.out; (p = strstr(p, "\n{")) != NULL; p++)
+        last = p + 1;
+    json_t *j = json_loads(last, 0, NULL);
+    ck_assert_msg(j != NULL, "%s", r.out);
+    json_t *sum = json_object_get(j, "summary");
+    json_t *ec = json_object_get(sum, "error_codes");
+    json_t *wc = json_object_get(sum, "warning_codes");
+    ck_assert_int_eq(json_integer_value(json_object_get(ec, "ipv6-trap")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(wc, "ipv6-trap")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(sum, "errors")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(sum, "warnings")), 1);
+    json_decref(j);
+    free(r.out);
+    free(r.err);
+    unlink(batch);
+    free(batch);
+}
+END_TEST
+
 static Suite *lint_suite(void)
 {
     Suite *s = suite_create("lint");
@@ -1393,6 +1434,10 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, expect_only_no_walk);
     tcase_add_test(tc, expect_with_ip_json);
     tcase_add_test(tc, ipv6_trap_agrees_with_evaluator);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("polish");
+    tcase_add_test(tc, summary_counts_each_severity);
     suite_add_tcase(s, tc);
     return s;
 }

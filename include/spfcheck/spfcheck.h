@@ -994,7 +994,7 @@ typedef enum spfc_lint_code {
     /* An error or a warning: an error when IPv6 senders get permerror
      * (void lookups) and IPv4 senders do not, a warning when the hosts
      * lack AAAA records but the outcome is the same for both families.
-     * Counted with the errors in a lint summary. */
+     * A lint summary counts each domain under the severity it had there. */
     SPFC_LINT_IPV6_TRAP,          /**< "ipv6-trap": A but no AAAA */
     /* Warnings. */
     SPFC_LINT_PTR,                /**< "ptr" (5.5: do not use) */

@@ -1719,15 +1719,21 @@ void spfc_lint_summary_add(spfc_lint_summary_t *s, const spfc_lint_report_t *r)
     else if (r->n_warnings > 0)
         s->with_warnings++;
     /* Each code once per domain: the question is how many domains have
-     * it, not how often a tree repeats it. */
-    bool seen[SPFC_LINT_N_CODES] = {false};
+     * it, not how often a tree repeats it.  It is counted under the worst
+     * severity it had for this domain, as the domain's line says it. */
+    int worst[SPFC_LINT_N_CODES];
+    for (size_t c = 0; c < SPFC_LINT_N_CODES; c++)
+        worst[c] = -1;
     for (size_t i = 0; i < r->n_findings; i++) {
         size_t c = (size_t)r->findings[i].code;
-        if (c < SPFC_LINT_N_CODES && !seen[c]) {
-            seen[c] = true;
-            s->codes[c]++;
-        }
+        int sev = (int)r->findings[i].severity;
+        if (c < SPFC_LINT_N_CODES && sev >= 0 && sev <= (int)SPFC_LINT_NOTE &&
+            (worst[c] < 0 || sev < worst[c]))
+            worst[c] = sev;
     }
+    for (size_t c = 0; c < SPFC_LINT_N_CODES; c++)
+        if (worst[c] >= 0)
+            s->codes[worst[c]][c]++;
     /* The spread of "Lazy Gatekeepers" (IMC 2023): policies that let a
      * whole provider network send.  Bucket edges: a /24, a /16, a /8. */
     uint64_t n = r->ipv4_addresses;

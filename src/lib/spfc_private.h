@@ -363,7 +363,9 @@ struct spfc_lint_summary {
     unsigned long long domains;       /* reports added */
     unsigned long long with_errors;   /* of them, with an error */
     unsigned long long with_warnings; /* with warnings and no error */
-    unsigned long long codes[SPFC_LINT_N_CODES]; /* domains with each code */
+    /* Domains with each code, under the severity it had for that domain
+     * (ipv6-trap is an error for some domains and a warning for others). */
+    unsigned long long codes[SPFC_LINT_NOTE + 1][SPFC_LINT_N_CODES];
     unsigned long long spread[SPFC_LINT_N_SPREAD];
     uint64_t max_ipv4;                /* the widest policy's count */
 };
