@@ -30,15 +30,21 @@
 /* Helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static spfc_view_t *zone_view(void)
+/* A complete view of the zone file at path (as --offline). */
+static spfc_view_t *view_of(const char *path)
 {
     spfc_view_t *v = NULL;
     spfc_zone_error_t zerr;
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
-    ck_assert_msg(spfc_zone_load(v, ZONE, NULL, &zerr) == SPFC_OK, "%s:%u: %s",
+    ck_assert_msg(spfc_zone_load(v, path, NULL, &zerr) == SPFC_OK, "%s:%u: %s",
                   zerr.file, zerr.line, zerr.message);
     spfc_view_set_complete(v, 1);
     return v;
+}
+
+static spfc_view_t *zone_view(void)
+{
+    return view_of(ZONE);
 }
 
 /* Lint domain over a complete view: one pass must finish. */
@@ -1383,6 +1389,177 @@ START_TEST(summary_counts_each_severity)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Provider-shaped records, from the top and as an include                  */
+/* ------------------------------------------------------------------------ */
+
+#define PROVIDERS SPFC_TESTS_DIR "/zones/providers.zone"
+
+static spfc_view_t *providers_view(void)
+{
+    return view_of(PROVIDERS);
+}
+
+/* "warning:ptr note:depends-on-sender": the report's findings in order. */
+static void codes_of(const spfc_lint_report_t *r, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < r->n_findings && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, "%s%s:%s", i ? " " : "",
+                              spfc_lint_severity_str(r->findings[i].severity),
+                              spfc_lint_code_str(r->findings[i].code));
+}
+
+/* Each domain linted as the top domain, then included by a customer
+ * ("v=spf1 include:DOMAIN -all"): what is true of a record differs by its
+ * place (RFC 7208 5.2 maps an include's fail, softfail and neutral to no
+ * match), and a provider's record without all, or with ?all or ~all, is
+ * clean when included. */
+static const struct {
+    const char *domain;
+    const char *top;      /* the exact findings from the top */
+    const char *included; /* and through include:, "" for none */
+} providers[] = {
+    /* clean wherever they are */
+    {"_spf.google.com", "", ""}, {"sendgrid.net", "", ""},
+    {"amazonses.com", "", ""}, {"brand.example", "", ""},
+    {"mailchimp.example", "", ""},
+    /* ?all, no all: the policy's own records only */
+    {"servers.mcsv.net", "warning:neutral-all", ""},
+    {"spf.mandrillapp.com", "warning:neutral-all", ""},
+    {"_spf.esp.example", "warning:no-all", ""}, {"open.example", "warning:no-all", ""},
+    /* a provider's wide network: the includer's note */
+    {"spf.protection.outlook.com", "warning:wide-network warning:wide-network",
+     "note:wide-network note:wide-network"},
+    {"customer.example", "note:wide-network note:wide-network",
+     "note:wide-network note:wide-network"},
+    /* true in any place */
+    {"hoster.example", "warning:ptr warning:neutral-all warning:ipv6-trap"
+     " note:depends-on-sender", "warning:ptr warning:ipv6-trap note:depends-on-sender"},
+    {"hosted.example", "warning:ptr warning:ipv6-trap note:depends-on-sender",
+     "warning:ptr warning:ipv6-trap note:depends-on-sender"},
+    {"macro.example", "note:depends-on-sender", "note:depends-on-sender"},
+    {"bad-include.example", "warning:pass-all", "warning:pass-all"},
+    {"deep-pass.example", "warning:pass-all", "warning:pass-all"},
+    {"v4mx.example", "warning:ipv6-trap", "warning:ipv6-trap"},
+};
+
+/* Lint domain over v and compare its findings with want. */
+static void assert_codes(spfc_view_t *v, const char *domain, const char *want,
+                         const char *what)
+{
+    char got[512];
+    spfc_lint_t *l = lint_offline(v, domain);
+    codes_of(spfc_lint_report(l), got, sizeof got);
+    if (strcmp(got, want) != 0)
+        dump(spfc_lint_report(l));
+    ck_assert_msg(strcmp(got, want) == 0, "%s %s: '%s'", what, domain, got);
+    spfc_lint_free(l);
+}
+
+START_TEST(provider_codes_top_and_included)
+{
+    spfc_view_t *v = providers_view();
+    char wrap[300];
+    assert_codes(v, providers[_i].domain, providers[_i].top, "from the top");
+    snprintf(wrap, sizeof wrap, "v=spf1 include:%s -all", providers[_i].domain);
+    ck_assert_int_eq(spfc_view_override_txt(v, "wrap.example", wrap, strlen(wrap)),
+                     SPFC_OK);
+    assert_codes(v, "wrap.example", providers[_i].included, providers[_i].domain);
+    spfc_view_free(v);
+}
+END_TEST
+
+static const char *message_of(const spfc_lint_report_t *r, spfc_lint_code_t code)
+{
+    const spfc_lint_finding_t *f = find(r, code);
+    ck_assert_ptr_nonnull(f);
+    return f->message;
+}
+
+/* What the findings say: the top domain and the include path for a pass
+ * that travels up; whose mail a ptr in an include costs; the policy's
+ * domain for a redirect target. */
+START_TEST(findings_name_whom_they_affect)
+{
+    spfc_view_t *v = providers_view();
+    spfc_lint_t *l = lint_offline(v, "deep-pass.example");
+    const char *m = message_of(spfc_lint_report(l), SPFC_LINT_PASS_ALL);
+    ck_assert_msg(strstr(m, "send mail as deep-pass.example (through"
+                         " include:mid.deep-pass.example >"
+                         " include:all.bad-include.example) and as every"
+                         " domain on that path") != NULL, "%s", m);
+    spfc_lint_free(l);
+
+    l = lint_offline(v, "hosted.example");
+    m = message_of(spfc_lint_report(l), SPFC_LINT_PTR);
+    ck_assert_msg(strstr(m, "checks of mail from hosted.example (through"
+                         " include:hoster.example)") != NULL, "%s", m);
+    spfc_lint_free(l);
+
+    l = lint_offline(v, "open.example");
+    m = message_of(spfc_lint_report(l), SPFC_LINT_NO_ALL);
+    ck_assert_msg(strstr(m, "get neutral for open.example (through"
+                         " redirect=_spf.open.example)") != NULL, "%s", m);
+    spfc_lint_free(l);
+
+    /* a +all behind "?include:" does not authorise anyone above it */
+    const char *q = "v=spf1 ?include:all.bad-include.example -all";
+    ck_assert_int_eq(spfc_view_override_txt(v, "q.example", q, strlen(q)), SPFC_OK);
+    l = lint_offline(v, "q.example");
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->ipv4_addresses, 0);
+    m = message_of(r, SPFC_LINT_PASS_ALL);
+    ck_assert_msg(strstr(m, "makes '?include:all.bad-include.example' in the"
+                         " record of q.example match every sender") != NULL,
+                  "%s", m);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* IPv4-only MX hosts under mx terms: lint counts no void lookup for IPv6
+ * senders and says so, and the evaluator agrees: an IPv6 sender gets the
+ * rest of the policy (~all: softfail) with no void lookup, an IPv4 MX host
+ * passes. */
+START_TEST(mx_trap_agrees_with_evaluator)
+{
+    spfc_view_t *v = providers_view();
+    static const struct {
+        const char *ip;
+        spfc_result_t want;
+    } senders[] = {{"2001:db8::1", SPFC_RESULT_SOFTFAIL},
+                   {"192.0.2.32", SPFC_RESULT_PASS}};
+    for (size_t i = 0; i < 2; i++) {
+        spfc_request_t req = {.sender = "x@v4mx.example"};
+        ck_assert_int_eq(spfc_ip_parse(senders[i].ip, &req.ip), SPFC_OK);
+        spfc_check_t *c = NULL;
+        spfc_step_t step;
+        ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+        ck_assert_int_eq(spfc_check_eval(c, v, &step), SPFC_OK);
+        ck_assert_int_eq(step, SPFC_STEP_DONE);
+        const spfc_outcome_t *o = spfc_check_outcome(c);
+        ck_assert_int_eq(o->result, senders[i].want);
+        ck_assert_uint_eq(o->void_lookups, 0);
+        spfc_check_free(c);
+    }
+    spfc_lint_t *l = lint_offline(v, "v4mx.example");
+    const spfc_lint_finding_t *f = find(spfc_lint_report(l), SPFC_LINT_IPV6_TRAP);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->severity, SPFC_LINT_WARNING);
+    ck_assert_msg(strstr(f->message, "m2.v4mx.example (MX of v4mx-b.v4mx.example)") &&
+                  strstr(f->message, "'mx' term never matches a sender on IPv6") &&
+                  strstr(f->message, "no void lookup") &&
+                  strstr(f->message, " a term ") == NULL, "%s", f->message);
+    /* the same counts as the evaluator's: none for either family */
+    ck_assert_uint_eq(spfc_lint_report(l)->void_lookups_v6 +
+                      spfc_lint_report(l)->void_lookups_v4, 0);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
 static Suite *lint_suite(void)
 {
     Suite *s = suite_create("lint");
@@ -1436,9 +1613,13 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, ipv6_trap_agrees_with_evaluator);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("polish");
+    /* Findings true in every position of the tree. */
+    suite_add_tcase(s, tc = tcase_create("position"));
+    tcase_add_loop_test(tc, provider_codes_top_and_included, 0,
+                        (int)(sizeof providers / sizeof providers[0]));
     tcase_add_test(tc, summary_counts_each_severity);
-    suite_add_tcase(s, tc);
+    tcase_add_test(tc, findings_name_whom_they_affect);
+    tcase_add_test(tc, mx_trap_agrees_with_evaluator);
     return s;
 }
 
