@@ -590,7 +590,8 @@ START_TEST(thousand_includes_bounded)
 END_TEST
 
 /* A type 99 lookup that fails (old servers refuse the type) is no
- * finding and no DNS failure: receivers never make it. */
+ * finding and no DNS failure: receivers never make it; one that gets no
+ * answer at all is a note that it was not checked. */
 START_TEST(spf99_failure_is_no_finding)
 {
     static const spfc_rcode_t rcodes[] = {SPFC_DNS_SERVFAIL, SPFC_DNS_NOTIMP,
@@ -603,7 +604,11 @@ START_TEST(spf99_failure_is_no_finding)
                                               NULL, 0), SPFC_OK);
         spfc_lint_t *l = lint_offline(v, "f.l.test");
         const spfc_lint_report_t *r = spfc_lint_report(l);
-        ck_assert_uint_eq(r->n_findings, 0);
+        /* no answer at all: only a note that it was not checked */
+        bool none = rcodes[i] == SPFC_DNS_TIMEOUT;
+        ck_assert_uint_eq(r->n_findings, none ? 1 : 0);
+        ck_assert_uint_eq(r->n_errors + r->n_warnings, 0);
+        ck_assert_uint_eq(count_code(r, SPFC_LINT_SPF_RR_UNCHECKED), none ? 1 : 0);
         ck_assert_int_eq(r->dns_failure, 0);
         ck_assert_uint_eq(r->void_lookups_v4, 0);
         ck_assert_uint_eq(r->lookups, 0);
@@ -769,8 +774,8 @@ START_TEST(json_codes_are_stable)
     free(r.out);
     free(r.err);
     /* every code has a distinct name */
-    for (int a = SPFC_LINT_NO_RECORD; a <= SPFC_LINT_DEPENDS_ON_SENDER; a++)
-        for (int b = a + 1; b <= SPFC_LINT_DEPENDS_ON_SENDER; b++)
+    for (int a = SPFC_LINT_NO_RECORD; a <= SPFC_LINT_SPF_RR_UNCHECKED; a++)
+        for (int b = a + 1; b <= SPFC_LINT_SPF_RR_UNCHECKED; b++)
             ck_assert_str_ne(spfc_lint_code_str((spfc_lint_code_t)a),
                              spfc_lint_code_str((spfc_lint_code_t)b));
 }
@@ -788,7 +793,7 @@ START_TEST(codes_documented)
         size_t n = fread(text, 1, sizeof text - 1, f);
         text[n] = '\0';
         fclose(f);
-        for (int c = SPFC_LINT_NO_RECORD; c <= SPFC_LINT_DEPENDS_ON_SENDER; c++)
+        for (int c = SPFC_LINT_NO_RECORD; c <= SPFC_LINT_SPF_RR_UNCHECKED; c++)
             ck_assert_msg(strstr(text, spfc_lint_code_str((spfc_lint_code_t)c)) != NULL,
                           "%s does not document %s", docs[d],
                           spfc_lint_code_str((spfc_lint_code_t)c));
@@ -876,15 +881,22 @@ static unsigned long asked(const char *file, const char *name, unsigned type)
 
 /* spfc_dnsd serves type 99 from its zone: the lint asks it once beside
  * the TXT lookup and warns; a check never asks for it (RFC 7208 3.1). */
-static void spf99_serve(dnsd_proc_t *d, char *names, char server[64])
+static void spf99_serve_rcode(dnsd_proc_t *d, char *names, char server[64],
+                              const char *rcode)
 {
     strcpy(names, "/tmp/spfc_lint_namesXXXXXX");
     int fd = mkstemp(names);
     ck_assert_int_ge(fd, 0);
     close(fd);
-    const char *args[] = {"--zone", ZONE, "--count-names", names, NULL};
+    const char *args[] = {"--zone", ZONE, "--count-names", names,
+                          rcode ? "--rcode" : NULL, rcode, NULL};
     ck_assert_int_eq(dnsd_start(d, SPFC_DNSD, args), 0);
     snprintf(server, 64, "127.0.0.1:%d", d->port);
+}
+
+static void spf99_serve(dnsd_proc_t *d, char *names, char server[64])
+{
+    spf99_serve_rcode(d, names, server, NULL);
 }
 
 START_TEST(spf99_over_the_wire)
@@ -1560,6 +1572,32 @@ START_TEST(mx_trap_agrees_with_evaluator)
 }
 END_TEST
 
+/* A server that drops type 99 queries silently: the lint asks once,
+ * waits only a short grace after the round's other answers (not c-ares'
+ * timeout and retries: the question is sent once), reports its normal
+ * findings and a note, and exits as it would have. */
+START_TEST(spf99_dropped_is_a_note)
+{
+    dnsd_proc_t d;
+    char names[40], server[64];
+    spf99_serve_rcode(&d, names, server, "rr99.lint.test/99=TIMEOUT");
+    run_t r = RUN("-s", server, "--timeout", "2", "--strict", "rr99.lint.test");
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    /* each question sent once: no retry of the dropped one */
+    unsigned long txt = asked(names, "rr99.lint.test", SPFC_TYPE_TXT);
+    unsigned long spf = asked(names, "rr99.lint.test", SPFC_TYPE_SPF);
+    unlink(names);
+    ck_assert_msg(r.code == 0 && txt == 1 && spf == 1, "exit %d, TXT %lu, SPF %lu"
+                  "\n%s%s", r.code, txt, spf, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "lint rr99.lint.test: 0 errors, 0 warnings") &&
+                  strstr(r.out, "note [spf-rr-unchecked] no answer came in time"
+                         " for the type 99 (SPF) lookup of rr99.lint.test") &&
+                  strstr(r.out, "spf-rr-type") == NULL, "%s", r.out);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
 static Suite *lint_suite(void)
 {
     Suite *s = suite_create("lint");
@@ -1597,6 +1635,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, esp_record_round_trips);
     tcase_add_test(tc, lint_job_deadline_and_cancel);
     tcase_add_test(tc, spf99_over_the_wire);
+    tcase_add_test(tc, spf99_dropped_is_a_note);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 
@@ -1615,11 +1654,11 @@ static Suite *lint_suite(void)
 
     /* Findings true in every position of the tree. */
     suite_add_tcase(s, tc = tcase_create("position"));
-    tcase_add_loop_test(tc, provider_codes_top_and_included, 0,
-                        (int)(sizeof providers / sizeof providers[0]));
     tcase_add_test(tc, summary_counts_each_severity);
     tcase_add_test(tc, findings_name_whom_they_affect);
     tcase_add_test(tc, mx_trap_agrees_with_evaluator);
+    tcase_add_loop_test(tc, provider_codes_top_and_included, 0,
+                        (int)(sizeof providers / sizeof providers[0]));
     return s;
 }
 

@@ -147,6 +147,7 @@ const char *spfc_lint_code_str(spfc_lint_code_t code)
     case SPFC_LINT_WALK_TRUNCATED: return "walk-truncated";
     case SPFC_LINT_SPF_RR_TYPE: return "spf-rr-type";
     case SPFC_LINT_DEPENDS_ON_SENDER: return "depends-on-sender";
+    case SPFC_LINT_SPF_RR_UNCHECKED: return "spf-rr-unchecked";
     }
     return "unknown";
 }
@@ -952,6 +953,18 @@ static int lookup_spf99(spfc_lint_t *l, const char *domain, spfc_answer_t *a)
     static const spfc_rr_t no_rrs[1];
     bool skip = spfc_view_is_override(l->view, domain);
     int r = skip ? 1 : lookup(l, domain, SPFC_TYPE_SPF, a);
+    /* No answer at all (a server or firewall that drops the type; the
+     * driver waits only SPFC_LINT_SPF99_GRACE_MS for it): say it was not
+     * checked, as a note, since receivers never ask it. */
+    if (r == 1 && !skip && a->rcode == SPFC_DNS_TIMEOUT) {
+        where_t dw = {.domain = domain};
+        if (add_finding(l, SPFC_LINT_SPF_RR_UNCHECKED, SPFC_LINT_NOTE, &dw, NULL,
+                        0, 0, "no answer came in time for the type 99 (SPF)"
+                        " lookup of %s, so a retired type 99 record there was"
+                        " not checked (receivers read TXT only: no result"
+                        " changes)", domain) != W_OK)
+            return W_NOMEM;
+    }
     if (r == 1 && (skip || a->rcode != SPFC_DNS_NOERROR)) {
         memset(a, 0, sizeof(*a));
         a->rrs = no_rrs;

@@ -355,7 +355,7 @@ spfc_status_t spfc_lint_add_failure(spfc_lint_t *lint, const char *name,
                                     uint16_t type, spfc_rcode_t rcode);
 
 /* The tally of many lints (spfc_lint_summary_*), read by output.c. */
-#define SPFC_LINT_N_CODES ((size_t)SPFC_LINT_DEPENDS_ON_SENDER + 1)
+#define SPFC_LINT_N_CODES ((size_t)SPFC_LINT_SPF_RR_UNCHECKED + 1)
 /* IPv4 addresses authorised: 0; up to a /24 (256); up to a /16; up to a
  * /8; more. */
 #define SPFC_LINT_N_SPREAD 5
