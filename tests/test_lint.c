@@ -1516,6 +1516,15 @@ START_TEST(findings_name_whom_they_affect)
                          " redirect=_spf.open.example)") != NULL, "%s", m);
     spfc_lint_free(l);
 
+    /* a redirect target is the policy: its ?all speaks for the top */
+    const char *n = "v=spf1 redirect=servers.mcsv.net";
+    ck_assert_int_eq(spfc_view_override_txt(v, "n.example", n, strlen(n)), SPFC_OK);
+    l = lint_offline(v, "n.example");
+    m = message_of(spfc_lint_report(l), SPFC_LINT_NEUTRAL_ALL);
+    ck_assert_msg(strstr(m, "other senders of n.example (through"
+                         " redirect=servers.mcsv.net) (neutral)") != NULL, "%s", m);
+    spfc_lint_free(l);
+
     /* a +all behind "?include:" does not authorise anyone above it */
     const char *q = "v=spf1 ?include:all.bad-include.example -all";
     ck_assert_int_eq(spfc_view_override_txt(v, "q.example", q, strlen(q)), SPFC_OK);

@@ -770,10 +770,10 @@ static int check_all(spfc_lint_t *l, const where_t *w, const spfc_record_t *rec,
     } else if (t->qualifier == '?' && inc == 0) {
         /* In an include, neutral is only "no match" (5.2): nothing to say. */
         r = TERM_FINDING(l, SPFC_LINT_NEUTRAL_ALL, SPFC_LINT_WARNING, w, t,
-                         "'?all' says nothing about other senders (neutral)%s%s%s:"
-                         " receivers treat them as if there were no SPF record",
-                         l->depth > 0 ? " of " : "", l->depth > 0 ? l->domain : "",
-                         through_str(l));
+                         "'?all' says nothing about other senders%s%s%s"
+                         " (neutral): receivers treat them as if there were no"
+                         " SPF record", l->depth > 0 ? " of " : "",
+                         l->depth > 0 ? l->domain : "", through_str(l));
     }
     for (size_t k = i + 1; r == W_OK && k < rec->n_terms; k++) {
         const spfc_term_t *after = &rec->terms[k];
