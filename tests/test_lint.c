@@ -30,15 +30,21 @@
 /* Helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static spfc_view_t *zone_view(void)
+/* A complete view of the zone file at path (as --offline). */
+static spfc_view_t *view_of(const char *path)
 {
     spfc_view_t *v = NULL;
     spfc_zone_error_t zerr;
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
-    ck_assert_msg(spfc_zone_load(v, ZONE, NULL, &zerr) == SPFC_OK, "%s:%u: %s",
+    ck_assert_msg(spfc_zone_load(v, path, NULL, &zerr) == SPFC_OK, "%s:%u: %s",
                   zerr.file, zerr.line, zerr.message);
     spfc_view_set_complete(v, 1);
     return v;
+}
+
+static spfc_view_t *zone_view(void)
+{
+    return view_of(ZONE);
 }
 
 /* Lint domain over a complete view: one pass must finish. */
@@ -589,7 +595,8 @@ START_TEST(thousand_includes_bounded)
 END_TEST
 
 /* A type 99 lookup that fails (old servers refuse the type) is no
- * finding and no DNS failure: receivers never make it. */
+ * finding and no DNS failure: receivers never make it; one that gets no
+ * answer at all is a note that it was not checked. */
 START_TEST(spf99_failure_is_no_finding)
 {
     static const spfc_rcode_t rcodes[] = {SPFC_DNS_SERVFAIL, SPFC_DNS_NOTIMP,
@@ -602,7 +609,11 @@ START_TEST(spf99_failure_is_no_finding)
                                               NULL, 0), SPFC_OK);
         spfc_lint_t *l = lint_offline(v, "f.l.test");
         const spfc_lint_report_t *r = spfc_lint_report(l);
-        ck_assert_uint_eq(r->n_findings, 0);
+        /* no answer at all: only a note that it was not checked */
+        bool none = rcodes[i] == SPFC_DNS_TIMEOUT;
+        ck_assert_uint_eq(r->n_findings, none ? 1 : 0);
+        ck_assert_uint_eq(r->n_errors + r->n_warnings, 0);
+        ck_assert_uint_eq(count_code(r, SPFC_LINT_SPF_RR_UNCHECKED), none ? 1 : 0);
         ck_assert_int_eq(r->dns_failure, 0);
         ck_assert_uint_eq(r->void_lookups_v4, 0);
         ck_assert_uint_eq(r->lookups, 0);
@@ -768,8 +779,8 @@ START_TEST(json_codes_are_stable)
     free(r.out);
     free(r.err);
     /* every code has a distinct name */
-    for (int a = SPFC_LINT_NO_RECORD; a <= SPFC_LINT_DEPENDS_ON_SENDER; a++)
-        for (int b = a + 1; b <= SPFC_LINT_DEPENDS_ON_SENDER; b++)
+    for (int a = SPFC_LINT_NO_RECORD; a <= SPFC_LINT_SPF_RR_UNCHECKED; a++)
+        for (int b = a + 1; b <= SPFC_LINT_SPF_RR_UNCHECKED; b++)
             ck_assert_str_ne(spfc_lint_code_str((spfc_lint_code_t)a),
                              spfc_lint_code_str((spfc_lint_code_t)b));
 }
@@ -787,7 +798,7 @@ START_TEST(codes_documented)
         size_t n = fread(text, 1, sizeof text - 1, f);
         text[n] = '\0';
         fclose(f);
-        for (int c = SPFC_LINT_NO_RECORD; c <= SPFC_LINT_DEPENDS_ON_SENDER; c++)
+        for (int c = SPFC_LINT_NO_RECORD; c <= SPFC_LINT_SPF_RR_UNCHECKED; c++)
             ck_assert_msg(strstr(text, spfc_lint_code_str((spfc_lint_code_t)c)) != NULL,
                           "%s does not document %s", docs[d],
                           spfc_lint_code_str((spfc_lint_code_t)c));
@@ -875,15 +886,22 @@ static unsigned long asked(const char *file, const char *name, unsigned type)
 
 /* spfc_dnsd serves type 99 from its zone: the lint asks it once beside
  * the TXT lookup and warns; a check never asks for it (RFC 7208 3.1). */
-static void spf99_serve(dnsd_proc_t *d, char *names, char server[64])
+static void spf99_serve_rcode(dnsd_proc_t *d, char *names, char server[64],
+                              const char *rcode)
 {
     strcpy(names, "/tmp/spfc_lint_namesXXXXXX");
     int fd = mkstemp(names);
     ck_assert_int_ge(fd, 0);
     close(fd);
-    const char *args[] = {"--zone", ZONE, "--count-names", names, NULL};
+    const char *args[] = {"--zone", ZONE, "--count-names", names,
+                          rcode ? "--rcode" : NULL, rcode, NULL};
     ck_assert_int_eq(dnsd_start(d, SPFC_DNSD, args), 0);
     snprintf(server, 64, "127.0.0.1:%d", d->port);
+}
+
+static void spf99_serve(dnsd_proc_t *d, char *names, char server[64])
+{
+    spf99_serve_rcode(d, names, server, NULL);
 }
 
 START_TEST(spf99_over_the_wire)
@@ -1347,6 +1365,253 @@ START_TEST(expect_with_driver)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Findings true where they are: severity in the summary, includes          */
+/* ------------------------------------------------------------------------ */
+
+/* ipv6-trap is an error for v6trap (IPv6 senders get permerror) and a
+ * warning for v6warn: the summary counts each under the severity its
+ * domain's line shows, in text and JSON. */
+START_TEST(summary_counts_each_severity)
+{
+    char *batch = write_tmp("v6trap.lint.test\nv6warn.lint.test\n");
+    run_t r = RUN("--offline", "-z", ZONE, "--batch", batch, "--summary");
+    ck_assert_msg(strstr(r.out, "errors v6trap.lint.test ipv6-trap\n") != NULL &&
+                  strstr(r.out, "warnings v6warn.lint.test ipv6-trap\n") != NULL &&
+                  strstr(r.out, "  errors (domains): ipv6-trap 1\n") != NULL &&
+                  strstr(r.out, "  warnings (domains): ipv6-trap 1\n") != NULL &&
+                  strstr(r.out, "1 with warnings, 1 with errors") != NULL,
+                  "%s", r.out);
+    free(r.out);
+    free(r.err);
+
+    r = RUN("--offline", "-z", ZONE, "--batch", batch, "--summary", "--json");
+    const char *last = r.out;
+    for (const char *p = r.out; (p = strstr(p, "\n{")) != NULL; p++)
+        last = p + 1;
+    json_t *j = json_loads(last, 0, NULL);
+    ck_assert_msg(j != NULL, "%s", r.out);
+    json_t *sum = json_object_get(j, "summary");
+    json_t *ec = json_object_get(sum, "error_codes");
+    json_t *wc = json_object_get(sum, "warning_codes");
+    ck_assert_int_eq(json_integer_value(json_object_get(ec, "ipv6-trap")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(wc, "ipv6-trap")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(sum, "errors")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(sum, "warnings")), 1);
+    json_decref(j);
+    free(r.out);
+    free(r.err);
+    unlink(batch);
+    free(batch);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Provider-shaped records, from the top and as an include                  */
+/* ------------------------------------------------------------------------ */
+
+#define PROVIDERS SPFC_TESTS_DIR "/zones/providers.zone"
+
+static spfc_view_t *providers_view(void)
+{
+    return view_of(PROVIDERS);
+}
+
+/* "warning:ptr note:depends-on-sender": the report's findings in order. */
+static void codes_of(const spfc_lint_report_t *r, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < r->n_findings && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, "%s%s:%s", i ? " " : "",
+                              spfc_lint_severity_str(r->findings[i].severity),
+                              spfc_lint_code_str(r->findings[i].code));
+}
+
+/* Each domain linted as the top domain, then included by a customer
+ * ("v=spf1 include:DOMAIN -all"): what is true of a record differs by its
+ * place (RFC 7208 5.2 maps an include's fail, softfail and neutral to no
+ * match), and a provider's record without all, or with ?all or ~all, is
+ * clean when included. */
+static const struct {
+    const char *domain;
+    const char *top;      /* the exact findings from the top */
+    const char *included; /* and through include:, "" for none */
+} providers[] = {
+    /* clean wherever they are */
+    {"_spf.google.com", "", ""}, {"sendgrid.net", "", ""},
+    {"amazonses.com", "", ""}, {"brand.example", "", ""},
+    {"mailchimp.example", "", ""},
+    /* ?all, no all: the policy's own records only */
+    {"servers.mcsv.net", "warning:neutral-all", ""},
+    {"spf.mandrillapp.com", "warning:neutral-all", ""},
+    {"_spf.esp.example", "warning:no-all", ""}, {"open.example", "warning:no-all", ""},
+    /* a provider's wide network: the includer's note */
+    {"spf.protection.outlook.com", "warning:wide-network warning:wide-network",
+     "note:wide-network note:wide-network"},
+    {"customer.example", "note:wide-network note:wide-network",
+     "note:wide-network note:wide-network"},
+    /* true in any place */
+    {"hoster.example", "warning:ptr warning:neutral-all warning:ipv6-trap"
+     " note:depends-on-sender", "warning:ptr warning:ipv6-trap note:depends-on-sender"},
+    {"hosted.example", "warning:ptr warning:ipv6-trap note:depends-on-sender",
+     "warning:ptr warning:ipv6-trap note:depends-on-sender"},
+    {"macro.example", "note:depends-on-sender", "note:depends-on-sender"},
+    {"bad-include.example", "warning:pass-all", "warning:pass-all"},
+    {"deep-pass.example", "warning:pass-all", "warning:pass-all"},
+    {"v4mx.example", "warning:ipv6-trap", "warning:ipv6-trap"},
+};
+
+/* Lint domain over v and compare its findings with want. */
+static void assert_codes(spfc_view_t *v, const char *domain, const char *want,
+                         const char *what)
+{
+    char got[512];
+    spfc_lint_t *l = lint_offline(v, domain);
+    codes_of(spfc_lint_report(l), got, sizeof got);
+    if (strcmp(got, want) != 0)
+        dump(spfc_lint_report(l));
+    ck_assert_msg(strcmp(got, want) == 0, "%s %s: '%s'", what, domain, got);
+    spfc_lint_free(l);
+}
+
+START_TEST(provider_codes_top_and_included)
+{
+    spfc_view_t *v = providers_view();
+    char wrap[300];
+    assert_codes(v, providers[_i].domain, providers[_i].top, "from the top");
+    snprintf(wrap, sizeof wrap, "v=spf1 include:%s -all", providers[_i].domain);
+    ck_assert_int_eq(spfc_view_override_txt(v, "wrap.example", wrap, strlen(wrap)),
+                     SPFC_OK);
+    assert_codes(v, "wrap.example", providers[_i].included, providers[_i].domain);
+    spfc_view_free(v);
+}
+END_TEST
+
+static const char *message_of(const spfc_lint_report_t *r, spfc_lint_code_t code)
+{
+    const spfc_lint_finding_t *f = find(r, code);
+    ck_assert_ptr_nonnull(f);
+    return f->message;
+}
+
+/* What the findings say: the top domain and the include path for a pass
+ * that travels up; whose mail a ptr in an include costs; the policy's
+ * domain for a redirect target. */
+START_TEST(findings_name_whom_they_affect)
+{
+    spfc_view_t *v = providers_view();
+    spfc_lint_t *l = lint_offline(v, "deep-pass.example");
+    const char *m = message_of(spfc_lint_report(l), SPFC_LINT_PASS_ALL);
+    ck_assert_msg(strstr(m, "send mail as deep-pass.example (through"
+                         " include:mid.deep-pass.example >"
+                         " include:all.bad-include.example) and as every"
+                         " domain on that path") != NULL, "%s", m);
+    spfc_lint_free(l);
+
+    l = lint_offline(v, "hosted.example");
+    m = message_of(spfc_lint_report(l), SPFC_LINT_PTR);
+    ck_assert_msg(strstr(m, "checks of mail from hosted.example (through"
+                         " include:hoster.example)") != NULL, "%s", m);
+    spfc_lint_free(l);
+
+    l = lint_offline(v, "open.example");
+    m = message_of(spfc_lint_report(l), SPFC_LINT_NO_ALL);
+    ck_assert_msg(strstr(m, "get neutral for open.example (through"
+                         " redirect=_spf.open.example)") != NULL, "%s", m);
+    spfc_lint_free(l);
+
+    /* a redirect target is the policy: its ?all speaks for the top */
+    const char *n = "v=spf1 redirect=servers.mcsv.net";
+    ck_assert_int_eq(spfc_view_override_txt(v, "n.example", n, strlen(n)), SPFC_OK);
+    l = lint_offline(v, "n.example");
+    m = message_of(spfc_lint_report(l), SPFC_LINT_NEUTRAL_ALL);
+    ck_assert_msg(strstr(m, "other senders of n.example (through"
+                         " redirect=servers.mcsv.net) (neutral)") != NULL, "%s", m);
+    spfc_lint_free(l);
+
+    /* a +all behind "?include:" does not authorise anyone above it */
+    const char *q = "v=spf1 ?include:all.bad-include.example -all";
+    ck_assert_int_eq(spfc_view_override_txt(v, "q.example", q, strlen(q)), SPFC_OK);
+    l = lint_offline(v, "q.example");
+    const spfc_lint_report_t *r = spfc_lint_report(l);
+    ck_assert_uint_eq(r->ipv4_addresses, 0);
+    m = message_of(r, SPFC_LINT_PASS_ALL);
+    ck_assert_msg(strstr(m, "makes '?include:all.bad-include.example' in the"
+                         " record of q.example match every sender") != NULL,
+                  "%s", m);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* IPv4-only MX hosts under mx terms: lint counts no void lookup for IPv6
+ * senders and says so, and the evaluator agrees: an IPv6 sender gets the
+ * rest of the policy (~all: softfail) with no void lookup, an IPv4 MX host
+ * passes. */
+START_TEST(mx_trap_agrees_with_evaluator)
+{
+    spfc_view_t *v = providers_view();
+    static const struct {
+        const char *ip;
+        spfc_result_t want;
+    } senders[] = {{"2001:db8::1", SPFC_RESULT_SOFTFAIL},
+                   {"192.0.2.32", SPFC_RESULT_PASS}};
+    for (size_t i = 0; i < 2; i++) {
+        spfc_request_t req = {.sender = "x@v4mx.example"};
+        ck_assert_int_eq(spfc_ip_parse(senders[i].ip, &req.ip), SPFC_OK);
+        spfc_check_t *c = NULL;
+        spfc_step_t step;
+        ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+        ck_assert_int_eq(spfc_check_eval(c, v, &step), SPFC_OK);
+        ck_assert_int_eq(step, SPFC_STEP_DONE);
+        const spfc_outcome_t *o = spfc_check_outcome(c);
+        ck_assert_int_eq(o->result, senders[i].want);
+        ck_assert_uint_eq(o->void_lookups, 0);
+        spfc_check_free(c);
+    }
+    spfc_lint_t *l = lint_offline(v, "v4mx.example");
+    const spfc_lint_finding_t *f = find(spfc_lint_report(l), SPFC_LINT_IPV6_TRAP);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->severity, SPFC_LINT_WARNING);
+    ck_assert_msg(strstr(f->message, "m2.v4mx.example (MX of v4mx-b.v4mx.example)") &&
+                  strstr(f->message, "'mx' term never matches a sender on IPv6") &&
+                  strstr(f->message, "no void lookup") &&
+                  strstr(f->message, " a term ") == NULL, "%s", f->message);
+    /* the same counts as the evaluator's: none for either family */
+    ck_assert_uint_eq(spfc_lint_report(l)->void_lookups_v6 +
+                      spfc_lint_report(l)->void_lookups_v4, 0);
+    spfc_lint_free(l);
+    spfc_view_free(v);
+}
+END_TEST
+
+/* A server that drops type 99 queries silently: the lint asks once,
+ * waits only a short grace after the round's other answers (not c-ares'
+ * timeout and retries: the question is sent once), reports its normal
+ * findings and a note, and exits as it would have. */
+START_TEST(spf99_dropped_is_a_note)
+{
+    dnsd_proc_t d;
+    char names[40], server[64];
+    spf99_serve_rcode(&d, names, server, "rr99.lint.test/99=TIMEOUT");
+    run_t r = RUN("-s", server, "--timeout", "2", "--strict", "rr99.lint.test");
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    /* each question sent once: no retry of the dropped one */
+    unsigned long txt = asked(names, "rr99.lint.test", SPFC_TYPE_TXT);
+    unsigned long spf = asked(names, "rr99.lint.test", SPFC_TYPE_SPF);
+    unlink(names);
+    ck_assert_msg(r.code == 0 && txt == 1 && spf == 1, "exit %d, TXT %lu, SPF %lu"
+                  "\n%s%s", r.code, txt, spf, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "lint rr99.lint.test: 0 errors, 0 warnings") &&
+                  strstr(r.out, "note [spf-rr-unchecked] no answer came in time"
+                         " for the type 99 (SPF) lookup of rr99.lint.test") &&
+                  strstr(r.out, "spf-rr-type") == NULL, "%s", r.out);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
 static Suite *lint_suite(void)
 {
     Suite *s = suite_create("lint");
@@ -1384,6 +1649,7 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, esp_record_round_trips);
     tcase_add_test(tc, lint_job_deadline_and_cancel);
     tcase_add_test(tc, spf99_over_the_wire);
+    tcase_add_test(tc, spf99_dropped_is_a_note);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 
@@ -1399,6 +1665,14 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, expect_with_ip_json);
     tcase_add_test(tc, ipv6_trap_agrees_with_evaluator);
     suite_add_tcase(s, tc);
+
+    /* Findings true in every position of the tree. */
+    suite_add_tcase(s, tc = tcase_create("position"));
+    tcase_add_test(tc, summary_counts_each_severity);
+    tcase_add_test(tc, findings_name_whom_they_affect);
+    tcase_add_test(tc, mx_trap_agrees_with_evaluator);
+    tcase_add_loop_test(tc, provider_codes_top_and_included, 0,
+                        (int)(sizeof providers / sizeof providers[0]));
     return s;
 }
 

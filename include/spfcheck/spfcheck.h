@@ -969,6 +969,13 @@ SPFC_API spfc_status_t spfc_resolver_process_fd(spfc_resolver_t *resolver,
 #define SPFC_LINT_MAX_DEPTH 32
 /** DNS-querying terms a lint resolves and shows in its tree. */
 #define SPFC_LINT_MAX_NODES 1000
+/** How long at most a lint waits for its type SPF (99) answers once
+ *  every other answer of the round is in (ms; less when half the first
+ *  try's timeout is shorter, so the question is not sent again): servers
+ *  and firewalls that drop the type must not hold the walk for the
+ *  resolver's whole timeout; the ones still missing are a
+ *  spf-rr-unchecked note. */
+#define SPFC_LINT_SPF99_GRACE_MS 250
 /** Record length above which RFC 7208 section 3.4 advises against (the
  *  DNS answer may no longer fit in 512 octets of UDP). */
 #define SPFC_LINT_MAX_RECORD_LEN 450
@@ -994,7 +1001,7 @@ typedef enum spfc_lint_code {
     /* An error or a warning: an error when IPv6 senders get permerror
      * (void lookups) and IPv4 senders do not, a warning when the hosts
      * lack AAAA records but the outcome is the same for both families.
-     * Counted with the errors in a lint summary. */
+     * A lint summary counts each domain under the severity it had there. */
     SPFC_LINT_IPV6_TRAP,          /**< "ipv6-trap": A but no AAAA */
     /* Warnings. */
     SPFC_LINT_PTR,                /**< "ptr" (5.5: do not use) */
@@ -1016,7 +1023,9 @@ typedef enum spfc_lint_code {
     SPFC_LINT_SPF_RR_TYPE,        /**< "spf-rr-type": a type 99 record
                                        beside TXT (14.1: retired) */
     /* Notes. */
-    SPFC_LINT_DEPENDS_ON_SENDER   /**< "depends-on-sender": %{i} %{s}... */
+    SPFC_LINT_DEPENDS_ON_SENDER,  /**< "depends-on-sender": %{i} %{s}... */
+    SPFC_LINT_SPF_RR_UNCHECKED    /**< "spf-rr-unchecked": no type 99
+                                       answer in time; not checked */
 } spfc_lint_code_t;
 
 /** The stable name of a code ("too-many-lookups", ...); never NULL. */

@@ -36,6 +36,7 @@ enum { W_OK = 0, W_NOMEM = -1 };
 typedef struct frame {
     const char *domain;
     const char *term; /* the include/redirect term that led here, or NULL */
+    bool include;     /* term is an include (not a redirect) */
 } frame_t;
 
 /* A term position seen this pass: duplicates are the same value from a
@@ -98,8 +99,10 @@ struct spfc_lint {
     unsigned void4, void6;
     unsigned records, targets; /* walk budget used (SPFC_LINT_MAX_*) */
     bool truncated;
-    spfc_buf_t trap;           /* hosts with A but no AAAA */
-    size_t n_trap_a;           /* of them, a-term targets (void for IPv6) */
+    spfc_buf_t trap;           /* a-term hosts with A but no AAAA */
+    size_t n_trap_a;           /* how many (void lookups for IPv6) */
+    spfc_buf_t trap_mx;        /* MX hosts with A but no AAAA: no void
+                                  lookup (only the MX query counts) */
 
     bool done;
     bool expect_only;          /* spfc_lint_expect_only: no walk */
@@ -144,6 +147,7 @@ const char *spfc_lint_code_str(spfc_lint_code_t code)
     case SPFC_LINT_WALK_TRUNCATED: return "walk-truncated";
     case SPFC_LINT_SPF_RR_TYPE: return "spf-rr-type";
     case SPFC_LINT_DEPENDS_ON_SENDER: return "depends-on-sender";
+    case SPFC_LINT_SPF_RR_UNCHECKED: return "spf-rr-unchecked";
     }
     return "unknown";
 }
@@ -203,6 +207,7 @@ static void reset_pass(spfc_lint_t *l)
     l->records = l->targets = 0;
     l->truncated = false;
     spfc_buf_free(&l->trap);
+    spfc_buf_free(&l->trap_mx);
     l->n_trap_a = 0;
     l->done = false;
     memset(&l->report, 0, sizeof(l->report));
@@ -277,6 +282,37 @@ static const char *path_str(spfc_lint_t *l)
                   : spfc_arena_strdup(&l->arena, b.data != NULL ? b.data : "");
     spfc_buf_free(&b);
     return s;
+}
+
+/*
+ * The deepest include on the path to the record being walked (its index
+ * in the stack), or 0 when none: the record is then the top record or
+ * reached by redirect only, and is the policy of the linted domain.
+ * Under an include, RFC 7208 5.2 maps the record's fail, softfail and
+ * neutral to "no match": what its all (or the lack of one) says about
+ * other senders is not the policy of anyone above it.
+ */
+static size_t include_frame(const spfc_lint_t *l)
+{
+    for (size_t i = l->depth; i > 0; i--)
+        if (l->stack[i].include)
+            return i;
+    return 0;
+}
+
+/* " (through include:a.example > redirect=b.example)": how the record
+ * being walked is reached from the top; "" at the top. */
+static const char *through_str(spfc_lint_t *l)
+{
+    spfc_buf_t b = {0};
+    spfc_buf_puts(&b, "");
+    for (size_t i = 1; i <= l->depth; i++)
+        spfc_buf_printf(&b, "%s%s", i > 1 ? " > " : " (through ", l->stack[i].term);
+    if (l->depth > 0)
+        spfc_buf_putc(&b, ')');
+    const char *s = b.failed ? "" : spfc_arena_strdup(&l->arena, b.data);
+    spfc_buf_free(&b);
+    return s != NULL ? s : "";
 }
 
 static int add_finding(spfc_lint_t *l, spfc_lint_code_t code,
@@ -654,14 +690,33 @@ static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
                          "%s has host bits set: it means %s/%u; write that",
                          t->text, buf, prefix);
     }
-    if (r == W_OK && prefix < (v4 ? 16u : 32u))
-        r = TERM_FINDING(l, SPFC_LINT_WIDE_NETWORK, SPFC_LINT_WARNING, w, t,
-                         "%s %s a network wider than /%u: %s", t->text,
-                         qualifier_verb(t->qualifier), v4 ? 16u : 32u,
-                         t->qualifier == '+'
-                             ? "far more addresses than any mail service needs"
-                             : "far more addresses than one term usually means"
-                               " (is the prefix length right?)");
+    if (r == W_OK && prefix < (v4 ? 16u : 32u)) {
+        /* Under an include only a "+" term reached through "+" includes
+         * authorises anyone above it (5.2); the others only end the
+         * included record's evaluation, a no-match for the includer. */
+        bool inc = include_frame(l) > 0;
+        bool up = t->qualifier == '+' && authorises;
+        char count[48] = "";
+        if (v4)
+            snprintf(count, sizeof(count), " (%llu addresses)",
+                     1ULL << (32 - prefix));
+        /* In an included record it is the provider's network, which the
+         * includer cannot change: a note on whom it lets send, not a
+         * warning that fails --strict. */
+        r = TERM_FINDING(l, SPFC_LINT_WIDE_NETWORK,
+                         inc ? SPFC_LINT_NOTE : SPFC_LINT_WARNING, w, t,
+                         "%s %s a network wider than /%u%s%s%s%s: %s", t->text,
+                         inc && !up ? "matches" : qualifier_verb(t->qualifier),
+                         v4 ? 16u : 32u, count, up && l->depth > 0 ? " for " : "",
+                         up && l->depth > 0 ? l->domain : "",
+                         up ? through_str(l) : "",
+                         !up ? "far more addresses than one term usually means"
+                               " (is the prefix length right?)"
+                         : inc ? "every host in it passes for that domain"
+                         : "make sure each of them sends only your mail (a"
+                           " provider's or ISP's whole network lets its other"
+                           " customers pass)");
+    }
     for (size_t i = 0; r == W_OK && i < l->n_seen; i++) {
         const seen_t *s = &l->seen[i];
         if (s->name != NULL || s->prefix != prefix || s->ip.family != net.family ||
@@ -669,6 +724,11 @@ static int check_ip_term(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
             continue;
         if (s->offset == t->offset && spfc_strcasecmp(s->domain, w->domain) == 0)
             break; /* the same term, walked again */
+        /* Two included records (two providers) listing the same network
+         * cost nothing and are nobody's to fix here: only a repeat in the
+         * policy's own records (the top, redirect targets) is told. */
+        if (include_frame(l) > 0 && spfc_strcasecmp(s->domain, w->domain) != 0)
+            break;
         /* Listed with another qualifier, the two terms disagree on what
          * the network's senders get (within one record the first wins). */
         if (s->qualifier != t->qualifier)
@@ -704,20 +764,35 @@ static int check_all(spfc_lint_t *l, const where_t *w, const spfc_record_t *rec,
 {
     const spfc_term_t *t = &rec->terms[i];
     int r = W_OK;
-    if (t->qualifier == '+') {
+    size_t inc = include_frame(l);
+    if (t->qualifier == '+' && (authorises || inc == 0)) {
+        /* A pass travels up through "+" includes and redirects: every
+         * sender passes for the linted domain and each domain between. */
         r = TERM_FINDING(l, SPFC_LINT_PASS_ALL, SPFC_LINT_WARNING, w, t,
-                         "'%s' lets anyone on the Internet send mail as %s",
-                         t->text, w->domain);
+                         "'%s' lets anyone on the Internet send mail as %s%s%s",
+                         t->text, l->domain, through_str(l),
+                         l->depth > 1 ? " and as every domain on that path"
+                                      : "");
         if (r == W_OK && authorises) {
             spfc_ip_t any4 = {.family = 4}, any6 = {.family = 6};
             if (add_network(l, &any4, 0, w->domain) != W_OK ||
                 add_network(l, &any6, 0, w->domain) != W_OK)
                 return W_NOMEM;
         }
-    } else if (t->qualifier == '?') {
+    } else if (t->qualifier == '+') {
+        /* Under an include that does not pass on a pass ("?include:"...):
+         * the include matches every sender, with its own qualifier. */
+        r = TERM_FINDING(l, SPFC_LINT_PASS_ALL, SPFC_LINT_WARNING, w, t,
+                         "'%s' makes '%s' in the record of %s match every"
+                         " sender, so nothing after it there is evaluated",
+                         t->text, l->stack[inc].term, l->stack[inc - 1].domain);
+    } else if (t->qualifier == '?' && inc == 0) {
+        /* In an include, neutral is only "no match" (5.2): nothing to say. */
         r = TERM_FINDING(l, SPFC_LINT_NEUTRAL_ALL, SPFC_LINT_WARNING, w, t,
-                         "'?all' says nothing about other senders (neutral):"
-                         " receivers treat them as if there were no SPF record");
+                         "'?all' says nothing about other senders%s%s%s"
+                         " (neutral): receivers treat them as if there were no"
+                         " SPF record", l->depth > 0 ? " of " : "",
+                         l->depth > 0 ? l->domain : "", through_str(l));
     }
     for (size_t k = i + 1; r == W_OK && k < rec->n_terms; k++) {
         const spfc_term_t *after = &rec->terms[k];
@@ -768,10 +843,16 @@ static int check_record(spfc_lint_t *l, const where_t *w, const spfc_record_t *r
                 r = check_ip_term(l, w, t, authorises);
             break;
         case SPFC_TERM_PTR:
+            /* Below the top, every check of the linted domain that gets
+             * there makes its lookups: say whose mail pays for it. */
             r = TERM_FINDING(l, SPFC_LINT_PTR, SPFC_LINT_WARNING, w, t,
                              "'%s' is slow and unreliable; RFC 7208 5.5 says"
-                             " not to use it (list the networks with ip4/ip6)",
-                             t->text);
+                             " not to use it (list the networks with ip4/ip6)"
+                             "%s%s%s%s", t->text,
+                             l->depth > 0 ? "; checks of mail from " : "",
+                             l->depth > 0 ? l->domain : "", through_str(l),
+                             l->depth > 0 ? " reach it and make its lookups"
+                                          : "");
             break;
         case SPFC_TERM_UNKNOWN:
             r = TERM_FINDING(l, SPFC_LINT_UNKNOWN_MODIFIER, SPFC_LINT_WARNING, w, t,
@@ -782,10 +863,15 @@ static int check_record(spfc_lint_t *l, const where_t *w, const spfc_record_t *r
             break;
         }
     }
-    if (r == W_OK && !*has_all && rec->redirect == NULL)
+    /* An included record without all is the usual provider shape: its
+     * neutral is "no match" for the includer (5.2), so only the policy
+     * itself (the top record, or a redirect target) is told. */
+    if (r == W_OK && !*has_all && rec->redirect == NULL && include_frame(l) == 0)
         r = add_finding(l, SPFC_LINT_NO_ALL, SPFC_LINT_WARNING, w, NULL, rec->text_len, 0,
                         "the record ends without 'all' or 'redirect=': senders"
-                        " it does not list get neutral; end it with -all or ~all");
+                        " it does not list get neutral%s%s%s; end it with -all"
+                        " or ~all", l->depth > 0 ? " for " : "",
+                        l->depth > 0 ? l->domain : "", through_str(l));
     return r;
 }
 
@@ -886,6 +972,18 @@ static int lookup_spf99(spfc_lint_t *l, const char *domain, spfc_answer_t *a)
     static const spfc_rr_t no_rrs[1];
     bool skip = spfc_view_is_override(l->view, domain);
     int r = skip ? 1 : lookup(l, domain, SPFC_TYPE_SPF, a);
+    /* No answer at all (a server or firewall that drops the type; the
+     * driver waits only SPFC_LINT_SPF99_GRACE_MS for it): say it was not
+     * checked, as a note, since receivers never ask it. */
+    if (r == 1 && !skip && a->rcode == SPFC_DNS_TIMEOUT) {
+        where_t dw = {.domain = domain};
+        if (add_finding(l, SPFC_LINT_SPF_RR_UNCHECKED, SPFC_LINT_NOTE, &dw, NULL,
+                        0, 0, "no answer came in time for the type 99 (SPF)"
+                        " lookup of %s, so a retired type 99 record there was"
+                        " not checked (receivers read TXT only: no result"
+                        " changes)", domain) != W_OK)
+            return W_NOMEM;
+    }
     if (r == 1 && (skip || a->rcode != SPFC_DNS_NOERROR)) {
         memset(a, 0, sizeof(*a));
         a->rrs = no_rrs;
@@ -1049,9 +1147,25 @@ static int add_rr_networks(spfc_lint_t *l, const spfc_answer_t *a,
     return W_OK;
 }
 
-/* The A and AAAA of host.  v4 and v6 say whether each is void; -1 pending. */
+/* Add entry to a list of the IPv6 trap, once (a domain walked twice
+ * meets its hosts twice). */
+static void trap_add(spfc_buf_t *b, const char *entry)
+{
+    size_t n = strlen(entry);
+    for (const char *p = b->data; p != NULL && (p = strstr(p, entry)) != NULL; p++)
+        if ((p == b->data || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+            return;
+    if (b->len > 0)
+        spfc_buf_puts(b, ", ");
+    spfc_buf_puts(b, entry);
+}
+
+/* The A and AAAA of host: the target of an a term, or an MX host of the
+ * domain mx_of (NULL for a).  v4 and v6 say whether each is void; -1
+ * pending. */
 static int host_addresses(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
-                          const char *host, bool authorises, int *v4, int *v6)
+                          const char *host, const char *mx_of, bool authorises,
+                          int *v4, int *v6)
 {
     spfc_answer_t a4, a6;
     int r4 = lookup(l, host, SPFC_TYPE_A, &a4);
@@ -1075,13 +1189,15 @@ static int host_addresses(spfc_lint_t *l, const where_t *w, const spfc_term_t *t
         return TERM_FINDING(l, SPFC_LINT_NO_ADDRESS, SPFC_LINT_WARNING, w, t,
                             "%s has no address (no A, no AAAA): '%s' can never"
                             " match", host, t->text);
-    if (!*v4 && *v6) {
+    if (!*v4 && *v6 && mx_of == NULL) {
         /* The IPv6 trap: noted here, judged once the walk is complete. */
-        if (l->trap.len > 0)
-            spfc_buf_puts(&l->trap, ", ");
-        spfc_buf_puts(&l->trap, host);
-        if (t->kind == SPFC_TERM_A)
-            l->n_trap_a++;
+        size_t before = l->trap.len;
+        trap_add(&l->trap, host);
+        l->n_trap_a += l->trap.len != before;
+    } else if (!*v4 && *v6) {
+        char entry[2 * SPFC_MAX_NAME_LEN + 32];
+        snprintf(entry, sizeof(entry), "%s (MX of %s)", host, mx_of);
+        trap_add(&l->trap_mx, entry);
     }
     return W_OK;
 }
@@ -1094,7 +1210,7 @@ static int walk_a(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
         node->note = "not resolved (walk limit)";
         return W_OK;
     }
-    int r = host_addresses(l, w, t, target, authorises, &v4, &v6);
+    int r = host_addresses(l, w, t, target, NULL, authorises, &v4, &v6);
     if (r != W_OK || v4 < 0)
         return r;
     /* 4.6.4: the a term's own lookup is A or AAAA, by the sender's family. */
@@ -1110,7 +1226,8 @@ static int walk_a(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
 }
 
 static int walk_mx_hosts(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
-                         const spfc_answer_t *mx, bool authorises)
+                         const char *target, const spfc_answer_t *mx,
+                         bool authorises)
 {
     /* Copy the names first: looking up may not move the answer, but the
      * view's lifetime rules say it may change. */
@@ -1135,7 +1252,7 @@ static int walk_mx_hosts(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
         }
         if (!budget(l, &l->targets, SPFC_LINT_MAX_TARGETS))
             return W_OK;
-        int r = host_addresses(l, w, t, hosts[i], authorises, &v4, &v6);
+        int r = host_addresses(l, w, t, hosts[i], target, authorises, &v4, &v6);
         if (r != W_OK)
             return r;
     }
@@ -1191,7 +1308,7 @@ static int walk_mx(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
                             "%s has %zu MX hosts; more than %d makes '%s' a"
                             " permerror (RFC 7208 4.6.4)", target, mx.n_rrs,
                             SPFC_MAX_MX_NAMES, t->text);
-    return walk_mx_hosts(l, w, t, &mx, authorises);
+    return walk_mx_hosts(l, w, t, target, &mx, authorises);
 }
 
 static int walk_exists(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
@@ -1259,7 +1376,8 @@ static int walk_nested(spfc_lint_t *l, const where_t *w, const spfc_term_t *t,
     }
     size_t idx = (size_t)(node - l->nodes);
     l->depth++;
-    l->stack[l->depth] = (frame_t){.domain = target, .term = t->text};
+    l->stack[l->depth] = (frame_t){.domain = target, .term = t->text,
+                                   .include = inc};
     unsigned sub = 0;
     rec_state_t state;
     /* 5.2: an included record's pass is the include's match, so its
@@ -1474,6 +1592,30 @@ static void top_costs(const spfc_lint_t *l, spfc_buf_t *b)
     }
 }
 
+/*
+ * The MX hosts of the IPv6 trap, in words ("" when none).  For an mx term
+ * only the MX query is a DNS-querying lookup that can be void (RFC 7208
+ * 4.6.4; eval.c counts no more): a host without AAAA costs an IPv6 sender
+ * no void lookup, the term just does not match it, and the rest of the
+ * policy decides.
+ */
+static const char *trap_mx_str(spfc_lint_t *l)
+{
+    if (l->trap_mx.len == 0)
+        return "";
+    bool many = strchr(l->trap_mx.data, ',') != NULL;
+    spfc_buf_t b = {0};
+    spfc_buf_printf(&b, "%s %s an A record and no AAAA: an 'mx' term never"
+                    " matches a sender on IPv6 there (no void lookup: only the"
+                    " MX query counts, RFC 7208 4.6.4), so mail %s send%s over"
+                    " IPv6 gets what the rest of the policy gives",
+                    l->trap_mx.data, many ? "have" : "has",
+                    many ? "they" : "it", many ? "" : "s");
+    const char *s = b.failed ? "" : spfc_arena_strdup(&l->arena, b.data);
+    spfc_buf_free(&b);
+    return s != NULL ? s : "";
+}
+
 /* Findings that need the whole walk: the budget and void counts. */
 static int judge(spfc_lint_t *l)
 {
@@ -1502,14 +1644,22 @@ static int judge(spfc_lint_t *l)
         r = add_finding(l, SPFC_LINT_IPV6_TRAP, SPFC_LINT_ERROR, &top, NULL, 0, 0,
                         "the outcome differs by family: IPv4 senders are fine"
                         " (%u void lookups) but IPv6 senders get permerror (%u"
-                        " void lookups) because %s %s an A record and no AAAA",
-                        l->void4, l->void6, hosts,
-                        strchr(hosts, ',') ? "have" : "has");
-    else if (r == W_OK && l->trap.len > 0)
+                        " void lookups) because %s %s an A record and no AAAA"
+                        " (an a term on such a host is a void lookup for IPv6"
+                        " senders): replace those a terms with ip4: terms (no"
+                        " lookup) or publish AAAA records%s%s", l->void4,
+                        l->void6, hosts, strchr(hosts, ',') ? "have" : "has",
+                        l->trap_mx.len > 0 ? "; " : "", trap_mx_str(l));
+    else if (r == W_OK && (l->trap.len > 0 || l->trap_mx.len > 0))
         r = add_finding(l, SPFC_LINT_IPV6_TRAP, SPFC_LINT_WARNING, &top, NULL, 0, 0,
-                        "%s %s an A record and no AAAA: IPv6 senders never match"
-                        " there, and each a term on such a host is a void lookup"
-                        " for them", hosts, strchr(hosts, ',') ? "have" : "has");
+                        "%s%s%s%s%s", hosts, l->trap.len == 0 ? ""
+                        : strchr(hosts, ',') ? " have" : " has",
+                        l->trap.len == 0 ? ""
+                        : " an A record and no AAAA: for an IPv6 sender each a"
+                          " term on such a host is a void lookup (RFC 7208"
+                          " 4.6.4) and never matches",
+                        l->trap.len > 0 && l->trap_mx.len > 0 ? "; " : "",
+                        trap_mx_str(l));
     if (r == W_OK && l->truncated)
         r = add_finding(l, SPFC_LINT_WALK_TRUNCATED, SPFC_LINT_WARNING, &top, NULL, 0, 0,
                         "the tree is larger than the walk limits (%d records,"
@@ -1601,7 +1751,7 @@ spfc_status_t spfc_lint_eval(spfc_lint_t *l, const spfc_view_t *view,
                         "%s publishes no SPF record", l->domain);
     if (r == W_OK && !l->expect_only)
         r = judge(l);
-    if (r != W_OK || l->trap.failed)
+    if (r != W_OK || l->trap.failed || l->trap_mx.failed)
         return SPFC_ENOMEM;
     merge_networks(l);
     finish_report(l);
@@ -1735,15 +1885,21 @@ void spfc_lint_summary_add(spfc_lint_summary_t *s, const spfc_lint_report_t *r)
     else if (r->n_warnings > 0)
         s->with_warnings++;
     /* Each code once per domain: the question is how many domains have
-     * it, not how often a tree repeats it. */
-    bool seen[SPFC_LINT_N_CODES] = {false};
+     * it, not how often a tree repeats it.  It is counted under the worst
+     * severity it had for this domain, as the domain's line says it. */
+    int worst[SPFC_LINT_N_CODES];
+    for (size_t c = 0; c < SPFC_LINT_N_CODES; c++)
+        worst[c] = -1;
     for (size_t i = 0; i < r->n_findings; i++) {
         size_t c = (size_t)r->findings[i].code;
-        if (c < SPFC_LINT_N_CODES && !seen[c]) {
-            seen[c] = true;
-            s->codes[c]++;
-        }
+        int sev = (int)r->findings[i].severity;
+        if (c < SPFC_LINT_N_CODES && sev >= 0 && sev <= (int)SPFC_LINT_NOTE &&
+            (worst[c] < 0 || sev < worst[c]))
+            worst[c] = sev;
     }
+    for (size_t c = 0; c < SPFC_LINT_N_CODES; c++)
+        if (worst[c] >= 0)
+            s->codes[worst[c]][c]++;
     /* The spread of "Lazy Gatekeepers" (IMC 2023): policies that let a
      * whole provider network send.  Bucket edges: a /24, a /16, a /8. */
     uint64_t n = r->ipv4_addresses;

@@ -2393,21 +2393,17 @@ static void put_summary_codes(spfc_buf_t *b, const spfc_lint_summary_t *s,
 {
     int first = 1;
     for (size_t c = 0; c < SPFC_LINT_N_CODES; c++) {
-        /* The codes' severities: errors up to ipv6-trap, then warnings
-         * (spfcheck.h); ipv6-trap is reported as an error when IPv6
-         * senders fail and as a warning otherwise, counted with errors. */
-        spfc_lint_severity_t cs = c <= (size_t)SPFC_LINT_IPV6_TRAP ? SPFC_LINT_ERROR
-                                  : c < (size_t)SPFC_LINT_DEPENDS_ON_SENDER
-                                      ? SPFC_LINT_WARNING : SPFC_LINT_NOTE;
-        if (cs != sev || s->codes[c] == 0)
+        /* Counted under the severity each domain's report gave the code
+         * (lint.c), so ipv6-trap is an error where IPv6 senders fail and
+         * a warning where they do not, as on the domain's own line. */
+        unsigned long long n = s->codes[sev][c];
+        if (n == 0)
             continue;
         const char *name = spfc_lint_code_str((spfc_lint_code_t)c);
         if (json)
-            spfc_buf_printf(b, "%s\"%s\":%llu", first ? "" : ",", name,
-                            s->codes[c]);
+            spfc_buf_printf(b, "%s\"%s\":%llu", first ? "" : ",", name, n);
         else
-            spfc_buf_printf(b, "%s%s %llu", first ? " " : ", ", name,
-                            s->codes[c]);
+            spfc_buf_printf(b, "%s%s %llu", first ? " " : ", ", name, n);
         first = 0;
     }
     if (first && !json)

@@ -163,6 +163,7 @@ struct spfc_resolver {
     struct pollfd *pfds;    /* scratch for poll(), cap_socks entries */
     spfc_htab_t qtab;       /* questions in flight, hashed by key */
     size_t n_inflight;      /* questions in qtab: on the wire or queued */
+    size_t n_inflight_99;   /* of which type SPF (99): lint's optional ones */
     size_t n_wire;          /* of which handed to c-ares */
     size_t wire_cap;        /* the most on the wire now (pacing) */
     size_t wire_credit;     /* answers toward the next +1 after a loss */
@@ -486,8 +487,10 @@ static query_t *find_query(const spfc_resolver_t *r, const char *key,
 
 static void unlink_query(spfc_resolver_t *r, query_t *q)
 {
-    if (spfc_htab_remove(&r->qtab, &q->link))
+    if (spfc_htab_remove(&r->qtab, &q->link)) {
         r->n_inflight--;
+        r->n_inflight_99 -= q->type == SPFC_TYPE_SPF;
+    }
 }
 
 /*
@@ -1102,6 +1105,7 @@ static spfc_status_t ask(spfc_resolver_t *r, const char *name, uint16_t type,
     }
     spfc_htab_add(&r->qtab, &q->link);
     r->n_inflight++;
+    r->n_inflight_99 += q->type == SPFC_TYPE_SPF;
     *sent = true;
     if (r->queue_tail != NULL)
         r->queue_tail->queue_next = q;
@@ -1638,8 +1642,27 @@ spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, const spfc_key_t *keys,
         if (sent)
             stats->queries_sent++;
     }
+    /* Type SPF (99) is asked only by lint, beside TXT, and some servers
+     * and firewalls drop it silently: once every other answer is in, wait
+     * for those at most SPFC_LINT_SPF99_GRACE_MS more, and less than half
+     * the first try so it is not sent again: not c-ares' whole timeout
+     * and tries (the caller reads the missing ones as timeouts). */
+    long long grace_at = -1;
     while (r->n_inflight > 0) {
-        st = poll_sockets(r, round_wait(r, -1));
+        int wait = round_wait(r, -1);
+        if (r->n_inflight == r->n_inflight_99) {
+            long long now = spfc_now_ms();
+            long long grace = r->first_try_ms / 2;
+            if (grace > SPFC_LINT_SPF99_GRACE_MS)
+                grace = SPFC_LINT_SPF99_GRACE_MS;
+            if (grace_at < 0)
+                grace_at = now + grace;
+            if (now >= grace_at)
+                break;
+            if (wait < 0 || wait > grace_at - now)
+                wait = (int)(grace_at - now);
+        }
+        st = poll_sockets(r, wait);
         if (st == SPFC_OK)
             st = r->failed;
         if (st != SPFC_OK)

@@ -367,7 +367,7 @@ spfc_status_t spfc_lint_add_failure(spfc_lint_t *lint, const char *name,
                                     uint16_t type, spfc_rcode_t rcode);
 
 /* The tally of many lints (spfc_lint_summary_*), read by output.c. */
-#define SPFC_LINT_N_CODES ((size_t)SPFC_LINT_DEPENDS_ON_SENDER + 1)
+#define SPFC_LINT_N_CODES ((size_t)SPFC_LINT_SPF_RR_UNCHECKED + 1)
 /* IPv4 addresses authorised: 0; up to a /24 (256); up to a /16; up to a
  * /8; more. */
 #define SPFC_LINT_N_SPREAD 5
@@ -375,7 +375,9 @@ struct spfc_lint_summary {
     unsigned long long domains;       /* reports added */
     unsigned long long with_errors;   /* of them, with an error */
     unsigned long long with_warnings; /* with warnings and no error */
-    unsigned long long codes[SPFC_LINT_N_CODES]; /* domains with each code */
+    /* Domains with each code, under the severity it had for that domain
+     * (ipv6-trap is an error for some domains and a warning for others). */
+    unsigned long long codes[SPFC_LINT_NOTE + 1][SPFC_LINT_N_CODES];
     unsigned long long spread[SPFC_LINT_N_SPREAD];
     uint64_t max_ipv4;                /* the widest policy's count */
 };

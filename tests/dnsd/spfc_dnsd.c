@@ -8,7 +8,7 @@
  *
  *   spfc_dnsd [--addr 127.0.0.1|::1] [--port N] [--zone FILE]...
  *             [--suite FILE.yml --section N] [--delay-ms N] [--max-udp N]
- *             [--count FILE] [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR|REFUSED|FORMERR|NOTIMP]...
+ *             [--count FILE] [--rcode NAME[/TYPE]=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR|REFUSED|FORMERR|NOTIMP]...
  *             [--drop-in PERMILLE] [--drop-out PERMILLE] [--seed N]
  *             [--tc-late NAME=MS]... [--tcp-delay-ms N] [--rcvbuf BYTES]
  *             [--count-names FILE]
@@ -180,7 +180,7 @@ static void usage(void)
             "usage: spfc_dnsd [--addr 127.0.0.1|::1] [--port N] [--zone FILE]...\n"
             "                 [--suite FILE.yml --section N (from 0)] [--delay-ms N]\n"
             "                 [--max-udp N] [--count FILE]\n"
-            "                 [--rcode NAME=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR|"
+            "                 [--rcode NAME[/TYPE]=TIMEOUT|SERVFAIL|NXDOMAIN|ERROR|"
             "REFUSED|FORMERR|NOTIMP]...\n"
             "                 [--drop-in PERMILLE] [--drop-out PERMILLE] [--seed N]\n"
             "                 [--drop-first N] [--tc-late NAME=MS]... [--tcp-delay-ms N]\n"
@@ -798,7 +798,9 @@ int main(int argc, char **argv)
         }
     }
     /* --rcode NAME=RCODE: every query for NAME ends that way (TIMEOUT:
-     * no reply at all), for the names a zone file cannot express. */
+     * no reply at all), for the names a zone file cannot express.
+     * NAME/TYPE (a number) limits it to that type: a server or firewall
+     * that drops only type 99 queries, say. */
     for (size_t i = 0; i < n_rcodes; i++) {
         char name[256];
         const char *eq = strchr(rcodes[i], '=');
@@ -810,6 +812,15 @@ int main(int argc, char **argv)
         }
         memcpy(name, rcodes[i], nl);
         name[nl] = '\0';
+        char *slash = strchr(name, '/');
+        unsigned long qtype = 0;
+        if (slash != NULL) {
+            *slash = '\0';
+            if (!parse_uint(slash + 1, 65535, &qtype) || qtype == 0) {
+                fprintf(stderr, "spfc_dnsd: bad --rcode %s\n", rcodes[i]);
+                goto done;
+            }
+        }
         if (strcmp(eq + 1, "TIMEOUT") == 0)
             rcode = SPFC_DNS_TIMEOUT;
         else if (strcmp(eq + 1, "SERVFAIL") == 0)
@@ -828,7 +839,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "spfc_dnsd: bad --rcode %s\n", rcodes[i]);
             goto done;
         }
-        if (spfc_view_set_name_rcode(s.view, name, rcode) != SPFC_OK)
+        if (qtype > 0 ? spfc_view_set_answer(s.view, name, (uint16_t)qtype, rcode,
+                                             NULL, 0) != SPFC_OK
+                      : spfc_view_set_name_rcode(s.view, name, rcode) != SPFC_OK)
             goto done;
     }
 

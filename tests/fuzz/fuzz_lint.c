@@ -85,7 +85,7 @@ static void check_report(const spfc_lint_report_t *r)
     }
     for (size_t i = 0; i < r->n_findings; i++) {
         const spfc_lint_finding_t *f = &r->findings[i];
-        if (f->severity > SPFC_LINT_NOTE || f->code > SPFC_LINT_DEPENDS_ON_SENDER)
+        if (f->severity > SPFC_LINT_NOTE || f->code > SPFC_LINT_SPF_RR_UNCHECKED)
             abort();
         if (i > 0 && f->severity < r->findings[i - 1].severity)
             abort(); /* errors first */
