@@ -3,6 +3,9 @@
  *
  * Parsing is inet_pton(): strict dotted quads (no leading zeros, no short
  * forms such as "1.2.3"), no zone id, no prefix, no surrounding spaces.
+ * IPv4 has its own parser with exactly those rules, over a counted string:
+ * every ip4: term of every record parse goes through it, and inet_pton()
+ * wants a NUL-terminated copy and dispatches by family first.
  */
 #include "spfc_private.h"
 
@@ -12,6 +15,34 @@
 /* ::ffff:0:0/96, the IPv4-mapped prefix (RFC 4291 section 2.5.5.2). */
 static const uint8_t mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
+bool spfc_ip4_parse_n(const char *s, size_t n, uint8_t out[4])
+{
+    /* Four octets of 1 to 3 digits, each at most 255, "0" alone but no
+     * other leading zero, separated by single dots: glibc's inet_pton4(). */
+    uint8_t tmp[4];
+    size_t i = 0;
+    for (unsigned octet = 0; octet < 4; octet++) {
+        if (octet > 0) {
+            if (i >= n || s[i] != '.')
+                return false;
+            i++;
+        }
+        size_t start = i;
+        unsigned v = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 3) {
+            v = v * 10 + (unsigned)(s[i] - '0');
+            i++;
+        }
+        if (i == start || v > 255 || (i - start > 1 && s[start] == '0'))
+            return false;
+        tmp[octet] = (uint8_t)v;
+    }
+    if (i != n)
+        return false;
+    memcpy(out, tmp, 4);
+    return true;
+}
+
 spfc_status_t spfc_ip_parse(const char *text, spfc_ip_t *out)
 {
     if (text == NULL || out == NULL)
@@ -19,7 +50,7 @@ spfc_status_t spfc_ip_parse(const char *text, spfc_ip_t *out)
     memset(out, 0, sizeof(*out));
 
     uint8_t buf[16];
-    if (inet_pton(AF_INET, text, buf) == 1) {
+    if (spfc_ip4_parse_n(text, strlen(text), buf)) {
         out->family = 4;
         memcpy(out->addr, buf, 4);
         return SPFC_OK;

@@ -49,6 +49,10 @@ char *spfc_arena_vprintf(spfc_arena_t *arena, const char *fmt, va_list ap)
 /* The bytes a parsed record takes (its one arena). */
 size_t spfc_record_bytes(const spfc_record_t *record);
 
+/* A dotted-quad IPv4 address in exactly the n bytes at s, by the rules of
+ * inet_pton(AF_INET) (no NUL needed); out is written only on success. */
+bool spfc_ip4_parse_n(const char *s, size_t n, uint8_t out[4]);
+
 /* ------------------------------------------------------------------------ */
 /* Growable byte buffer, always NUL-terminated when ok.                     */
 /* ------------------------------------------------------------------------ */

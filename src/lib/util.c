@@ -45,7 +45,9 @@ size_t spfc_arena_bytes(const spfc_arena_t *arena)
     return n;
 }
 
-void *spfc_arena_alloc(spfc_arena_t *arena, size_t size)
+/* size bytes from the arena, not zeroed: for callers that write them all
+ * (a string copy need not be cleared first). */
+static void *arena_alloc_raw(spfc_arena_t *arena, size_t size)
 {
     if (size == 0)
         size = 1;
@@ -66,7 +68,14 @@ void *spfc_arena_alloc(spfc_arena_t *arena, size_t size)
     }
     void *p = (char *)b->data + b->used;
     b->used += need;
-    memset(p, 0, size);
+    return p;
+}
+
+void *spfc_arena_alloc(spfc_arena_t *arena, size_t size)
+{
+    void *p = arena_alloc_raw(arena, size);
+    if (p != NULL)
+        memset(p, 0, size);
     return p;
 }
 
@@ -74,7 +83,7 @@ char *spfc_arena_strndup(spfc_arena_t *arena, const char *s, size_t len)
 {
     if (len == SIZE_MAX)
         return NULL;
-    char *p = spfc_arena_alloc(arena, len + 1);
+    char *p = arena_alloc_raw(arena, len + 1);
     if (p == NULL)
         return NULL;
     if (len > 0)
@@ -93,7 +102,7 @@ char *spfc_arena_vprintf(spfc_arena_t *arena, const char *fmt, va_list ap)
     va_list again;
     va_copy(again, ap);
     int n = vsnprintf(NULL, 0, fmt, ap);
-    char *p = n < 0 ? NULL : spfc_arena_alloc(arena, (size_t)n + 1);
+    char *p = n < 0 ? NULL : arena_alloc_raw(arena, (size_t)n + 1);
     if (p != NULL)
         vsnprintf(p, (size_t)n + 1, fmt, again);
     va_end(again);
