@@ -406,24 +406,44 @@ struct batch {
     spfc_lint_summary_t *summary; /* --summary: the lint lines' tally */
     bool write_failed;
     int write_errno;
+    /* The memory stream every line is rendered into, rewound after each:
+     * opening one per line (8 KiB zeroed by glibc, and a FILE) cost more
+     * than writing the line. */
+    FILE *mem;
+    char *mem_buf;
+    size_t mem_len;
 };
 
-/* The text a render function wrote to f (from open_memstream(mem, mlen))
- * becomes slot s's output; st is the render function's status.  *mem and
- * *mlen are read after fclose(), which is when the stream sets them. */
-static spfc_status_t keep_text(slot_t *s, FILE *f, char **mem, size_t *mlen,
-                               spfc_status_t st)
+/* The stream to render a line into, opened at the first line; NULL when
+ * there is no memory for it. */
+static FILE *line_stream(batch_t *b)
 {
-    if (fclose(f) != 0 && st == SPFC_OK)
+    if (b->mem == NULL)
+        b->mem = open_memstream(&b->mem_buf, &b->mem_len);
+    return b->mem;
+}
+
+/* The text a render function wrote to b->mem becomes slot s's output, a
+ * copy of its own; st is the render function's status.  mem_buf and
+ * mem_len are set by fflush(); the stream is rewound for the next line. */
+static spfc_status_t keep_text(batch_t *b, slot_t *s, spfc_status_t st)
+{
+    if ((fflush(b->mem) != 0 || ferror(b->mem)) && st == SPFC_OK)
         st = SPFC_ENOMEM;
-    if (st != SPFC_OK) {
-        free(*mem);
-        /* A memory stream fails to write only for want of memory. */
-        return st == SPFC_EIO ? SPFC_ENOMEM : st;
+    if (st == SPFC_OK) {
+        char *t = malloc(b->mem_len + 1);
+        if (t == NULL) {
+            st = SPFC_ENOMEM;
+        } else {
+            memcpy(t, b->mem_buf, b->mem_len);
+            t[b->mem_len] = '\0';
+            s->text = t;
+            s->text_len = b->mem_len;
+        }
     }
-    s->text = *mem;
-    s->text_len = *mlen;
-    return SPFC_OK;
+    rewind(b->mem); /* also clears the error indicator */
+    /* A memory stream fails to write only for want of memory. */
+    return st == SPFC_EIO ? SPFC_ENOMEM : st;
 }
 
 /* Render the result of a finished check into slot->text: a text or JSON
@@ -431,10 +451,8 @@ static spfc_status_t keep_text(slot_t *s, FILE *f, char **mem, size_t *mlen,
 static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
                             const spfc_resolver_stats_t *stats)
 {
-    char *mem = NULL;
-    size_t mlen = 0;
     spfc_status_t st = SPFC_OK;
-    FILE *f = open_memstream(&mem, &mlen);
+    FILE *f = line_stream(b);
     if (f == NULL)
         return SPFC_ENOMEM;
     if (b->cfg->json) {
@@ -445,7 +463,7 @@ static spfc_status_t render(batch_t *b, slot_t *s, const spfc_outcome_t *o,
     }
     if ((b->cfg->fail_on & SPFC_BATCH_FAIL_RESULT(o->result)) != 0)
         b->fail_hit = true;
-    return keep_text(s, f, &mem, &mlen, st);
+    return keep_text(b, s, st);
 }
 
 static void write_slot(batch_t *b, slot_t *s);
@@ -453,17 +471,15 @@ static void write_slot(batch_t *b, slot_t *s);
 /* An error line for slot s. */
 static spfc_status_t render_error(batch_t *b, slot_t *s, const char *why)
 {
-    char *mem = NULL;
-    size_t mlen = 0;
     spfc_status_t st = SPFC_OK;
-    FILE *f = open_memstream(&mem, &mlen);
+    FILE *f = line_stream(b);
     if (f == NULL)
         return SPFC_ENOMEM;
     if (b->cfg->json)
         st = spfc_output_json_error(f, s->line, why);
     else
         st = spfc_output_text_error(f, s->line, why);
-    st = keep_text(s, f, &mem, &mlen, st);
+    st = keep_text(b, s, st);
     s->done = true;
     s->b->text_bytes += s->text_len;
     if (b->cfg->unordered)
@@ -709,14 +725,11 @@ static void on_lint_done(void *arg, spfc_lint_t *lint, spfc_status_t status,
     if (st == SPFC_OK && r == NULL)
         st = SPFC_EDNS;
     if (st == SPFC_OK) {
-        char *mem = NULL;
-        size_t mlen = 0;
-        FILE *f = open_memstream(&mem, &mlen);
+        FILE *f = line_stream(b);
         if (f == NULL)
             st = SPFC_ENOMEM;
         else
-            st = keep_text(s, f, &mem, &mlen,
-                           spfc_output_lint_line(f, s->line, r, b->cfg->json));
+            st = keep_text(b, s, spfc_output_lint_line(f, s->line, r, b->cfg->json));
         unsigned fo = b->cfg->fail_on;
         if (((fo & SPFC_BATCH_FAIL_LINT_ERRORS) && r->n_errors > 0) ||
             ((fo & SPFC_BATCH_FAIL_LINT_WARNINGS) && r->n_warnings > 0))
@@ -1292,6 +1305,9 @@ done:
     }
     free(b.pl);
     free(b.r);
+    if (b.mem != NULL)
+        fclose(b.mem);
+    free(b.mem_buf);
     spfc_lint_summary_free(b.summary);
     if (own_file)
         fclose(f);
