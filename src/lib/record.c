@@ -600,7 +600,17 @@ spfc_status_t spfc_record_parse(const char *text, size_t len,
         if (sp + 1 < end && sp[1] != ' ')
             n++;
 
-    record_impl_t *impl = spfc_arena_alloc(&arena, sizeof(*impl));
+    /* One block of the size the record needs, at most: the record, its
+     * terms, two copies of the text, and the copies of modifier names and
+     * of domain-specs followed by a cidr (together no longer than the
+     * text), each padded.  Records stay in memory while checks run, so
+     * a 40-byte record should not take the arena's default 4 KiB. */
+    size_t pad = sizeof(max_align_t), per_term = sizeof(spfc_term_t) + 1 + pad;
+    record_impl_t *impl = NULL;
+    if (len < SIZE_MAX / 8 && n < SIZE_MAX / 8 / per_term &&
+        spfc_arena_reserve(&arena, sizeof(*impl) + (n + 1) * per_term +
+                                       3 * len + 2 + 4 * pad))
+        impl = spfc_arena_alloc(&arena, sizeof(*impl));
     spfc_term_t *terms = NULL;
     char *copy = NULL;
     if (impl == NULL || n > SIZE_MAX / sizeof(spfc_term_t) ||

@@ -37,6 +37,10 @@ void spfc_arena_clear(spfc_arena_t *arena);   /* free every block; reusable */
 void *spfc_arena_alloc(spfc_arena_t *arena, size_t size); /* zeroed, aligned; NULL on ENOMEM */
 /* A NUL-terminated copy of len bytes of s (s may hold NULs: they are copied). */
 char *spfc_arena_strndup(spfc_arena_t *arena, const char *s, size_t len);
+/* Room for size bytes (alignment padding of each allocation included) in
+ * one block of just that size, for a caller that knows what it will take:
+ * smaller than the default 4 KiB blocks.  false on ENOMEM. */
+bool spfc_arena_reserve(spfc_arena_t *arena, size_t size);
 char *spfc_arena_strdup(spfc_arena_t *arena, const char *s);
 /* The bytes the arena's blocks take (headers included). */
 size_t spfc_arena_bytes(const spfc_arena_t *arena);

@@ -45,6 +45,24 @@ size_t spfc_arena_bytes(const spfc_arena_t *arena)
     return n;
 }
 
+bool spfc_arena_reserve(spfc_arena_t *arena, size_t size)
+{
+    spfc_arena_block_t *b = arena->head;
+    if (b != NULL && b->cap - b->used >= size)
+        return true;
+    if (size > SIZE_MAX - ARENA_ALIGN - sizeof(spfc_arena_block_t))
+        return false;
+    size_t cap = (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+    b = malloc(sizeof(*b) + cap);
+    if (b == NULL)
+        return false;
+    b->cap = cap;
+    b->used = 0;
+    b->next = arena->head;
+    arena->head = b;
+    return true;
+}
+
 /* size bytes from the arena, not zeroed: for callers that write them all
  * (a string copy need not be cleared first). */
 static void *arena_alloc_raw(spfc_arena_t *arena, size_t size)
