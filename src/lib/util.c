@@ -45,15 +45,16 @@ size_t spfc_arena_bytes(const spfc_arena_t *arena)
     return n;
 }
 
-bool spfc_arena_reserve(spfc_arena_t *arena, size_t size)
+/* A new head block of at least size bytes (rounded to the alignment) and
+ * at least min; false on ENOMEM or a size whose rounding would wrap. */
+static bool arena_new_block(spfc_arena_t *arena, size_t size, size_t min)
 {
-    spfc_arena_block_t *b = arena->head;
-    if (b != NULL && b->cap - b->used >= size)
-        return true;
     if (size > SIZE_MAX - ARENA_ALIGN - sizeof(spfc_arena_block_t))
         return false;
     size_t cap = (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
-    b = malloc(sizeof(*b) + cap);
+    if (cap < min)
+        cap = min;
+    spfc_arena_block_t *b = malloc(sizeof(*b) + cap);
     if (b == NULL)
         return false;
     b->cap = cap;
@@ -61,6 +62,14 @@ bool spfc_arena_reserve(spfc_arena_t *arena, size_t size)
     b->next = arena->head;
     arena->head = b;
     return true;
+}
+
+bool spfc_arena_reserve(spfc_arena_t *arena, size_t size)
+{
+    const spfc_arena_block_t *b = arena->head;
+    if (b != NULL && b->cap - b->used >= size)
+        return true;
+    return arena_new_block(arena, size, 0);
 }
 
 /* size bytes from the arena, not zeroed: for callers that write them all
@@ -75,14 +84,9 @@ static void *arena_alloc_raw(spfc_arena_t *arena, size_t size)
     size_t need = (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
     spfc_arena_block_t *b = arena->head;
     if (b == NULL || b->cap - b->used < need) {
-        size_t cap = need > ARENA_MIN_BLOCK ? need : ARENA_MIN_BLOCK;
-        b = malloc(sizeof(*b) + cap);
-        if (b == NULL)
+        if (!arena_new_block(arena, need, ARENA_MIN_BLOCK))
             return NULL;
-        b->cap = cap;
-        b->used = 0;
-        b->next = arena->head;
-        arena->head = b;
+        b = arena->head;
     }
     void *p = (char *)b->data + b->used;
     b->used += need;
