@@ -291,18 +291,18 @@ size_t spfc_name_labels(const char *name)
         len--;
     if (len == 0 || len > SPFC_MAX_NAME_LEN)
         return 0;
-    size_t labels = 0, label_len = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || name[i] == '.') {
-            if (label_len == 0 || label_len > SPFC_MAX_LABEL_LEN)
-                return 0;
-            labels++;
-            label_len = 0;
-        } else {
-            label_len++;
-        }
+    /* Label by label, each up to its dot (memchr, not byte by byte: the
+     * evaluator asks this of every name it looks up). */
+    size_t labels = 0;
+    for (const char *p = name, *end = name + len;; labels++) {
+        const char *dot = memchr(p, '.', (size_t)(end - p));
+        size_t label_len = (size_t)((dot != NULL ? dot : end) - p);
+        if (label_len == 0 || label_len > SPFC_MAX_LABEL_LEN)
+            return 0;
+        if (dot == NULL)
+            return labels + 1;
+        p = dot + 1;
     }
-    return labels;
 }
 
 bool spfc_domain_is_valid(const char *name)
@@ -340,14 +340,40 @@ spfc_status_t spfc_struct_copy_in(void *dst, size_t dst_size,
 /* Hash table                                                               */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Eight bytes at a time, each word folded in with a multiply, then the
+ * splitmix64 finaliser so the low bits (the bucket index) depend on every
+ * byte.  Byte-at-a-time FNV-1a cost a tenth of a batch's view lookups.
+ */
 uint32_t spfc_hash(const char *s, size_t len, uint32_t seed)
 {
-    uint32_t h = 2166136261u ^ seed;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 16777619u;
+    const uint64_t k = 0x9e3779b97f4a7c15ull;
+    uint64_t h = (seed ^ (uint64_t)len) * k;
+    for (; len >= 8; s += 8, len -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = ((h << 5 | h >> 59) ^ w) * k;
     }
-    return h;
+    /* The last 0-7 bytes, without a loop or a call: two 4-byte words that
+     * may overlap, or the first, middle and last byte (the length is in
+     * h already, so the overlap is no ambiguity). */
+    uint64_t w = 0;
+    if (len >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + len - 4, 4);
+        w = (uint64_t)lo | (uint64_t)hi << 32;
+    } else if (len > 0) {
+        w = (uint64_t)(uint8_t)s[0] | (uint64_t)(uint8_t)s[len / 2] << 8 |
+            (uint64_t)(uint8_t)s[len - 1] << 16;
+    }
+    h = ((h << 5 | h >> 59) ^ w) * k;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    return (uint32_t)h;
 }
 
 bool spfc_htab_reserve(spfc_htab_t *t)
