@@ -17,28 +17,31 @@ static const uint8_t mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0x
 
 bool spfc_ip4_parse_n(const char *s, size_t n, uint8_t out[4])
 {
-    /* Four octets of 1 to 3 digits, each at most 255, "0" alone but no
-     * other leading zero, separated by single dots: glibc's inet_pton4(). */
+    /* Four octets of digits, each at most 255, "0" alone but no other
+     * leading zero, separated by single dots: glibc's inet_pton4(). */
     uint8_t tmp[4];
-    size_t i = 0;
-    for (unsigned octet = 0; octet < 4; octet++) {
-        if (octet > 0) {
-            if (i >= n || s[i] != '.')
+    unsigned octet = 0, v = 0;
+    bool digits = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d <= 9) {
+            if (digits && v == 0)
+                return false; /* a leading zero */
+            v = v * 10 + d;
+            if (v > 255)
                 return false;
-            i++;
-        }
-        size_t start = i;
-        unsigned v = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 3) {
-            v = v * 10 + (unsigned)(s[i] - '0');
-            i++;
-        }
-        if (i == start || v > 255 || (i - start > 1 && s[start] == '0'))
+            digits = true;
+        } else if (s[i] == '.' && digits && octet < 3) {
+            tmp[octet++] = (uint8_t)v;
+            v = 0;
+            digits = false;
+        } else {
             return false;
-        tmp[octet] = (uint8_t)v;
+        }
     }
-    if (i != n)
+    if (octet != 3 || !digits)
         return false;
+    tmp[3] = (uint8_t)v;
     memcpy(out, tmp, 4);
     return true;
 }

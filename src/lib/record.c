@@ -400,9 +400,10 @@ static spfc_status_t parse_a_mx(parser_t *p, size_t off, size_t end,
 /* Which mechanism name [off, off+n) is, or -1. */
 static int find_mechanism(const char *s, size_t n)
 {
+    char c0 = spfc_tolower(s[0]);
     for (size_t i = 0; i < sizeof(mechanisms) / sizeof(mechanisms[0]); i++) {
-        if (mechanisms[i].len == n &&
-            spfc_strncasecmp(s, mechanisms[i].name, n) == 0)
+        if (mechanisms[i].len == n && mechanisms[i].name[0] == c0 &&
+            spfc_strncasecmp(s + 1, mechanisms[i].name + 1, n - 1) == 0)
             return (int)i;
     }
     return -1;
