@@ -3,6 +3,7 @@
  */
 #include "spfc_private.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,78 @@ START_TEST(in_net_odd)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* The IPv4 parser over counted strings, against inet_pton()               */
+/* ------------------------------------------------------------------------ */
+
+/* A dotted quad or something close to one: mostly four groups, else one
+ * to five; mostly one to three digits, else none or four; a leading zero
+ * now and then, a stray byte sometimes. */
+static size_t near_quad(unsigned *seed, char *out, size_t cap)
+{
+    static const char stray[] = " x/:-+\t";
+    size_t n = 0;
+    unsigned pick = (*seed = *seed * 1103515245u + 12345u) / 65536;
+    unsigned groups = pick % 8 < 5 ? 4 : 1 + pick / 8 % 5;
+    for (unsigned g = 0; g < groups && n + 6 < cap; g++) {
+        if (g > 0)
+            out[n++] = '.';
+        unsigned r = (*seed = *seed * 1103515245u + 12345u) / 65536;
+        unsigned digits = r % 16 < 14 ? 1 + r % 16 % 3 : (r % 16 == 14 ? 0 : 4);
+        if (r / 5 % 7 == 0 && digits > 0)
+            out[n++] = '0';
+        unsigned v = r / 35 % (digits == 0 ? 1 : digits == 1 ? 10 : digits == 2 ? 100 : 1000);
+        if (digits > 0)
+            n += (size_t)snprintf(out + n, cap - n, "%u", v);
+    }
+    unsigned r = (*seed = *seed * 1103515245u + 12345u) / 65536;
+    if (r % 11 == 0 && n > 0)
+        out[r / 11 % n] = stray[r / 121 % (sizeof(stray) - 1)];
+    out[n] = '\0';
+    return n;
+}
+
+/* spfc_ip4_parse_n() accepts exactly what inet_pton(AF_INET) accepts,
+ * with the same address; both kinds of input occur often enough. */
+START_TEST(ip4_like_inet_pton)
+{
+    unsigned seed = 7208, accepted = 0, refused = 0;
+    for (int i = 0; i < 200000; i++) {
+        char s[64];
+        size_t n = near_quad(&seed, s, sizeof(s));
+        uint8_t ref[4], got[4] = {0xa5, 0xa5, 0xa5, 0xa5};
+        int want = inet_pton(AF_INET, s, ref) == 1;
+        bool ok = spfc_ip4_parse_n(s, n, got);
+        ck_assert_msg(ok == want, "'%s': %d, inet_pton %d", s, ok, want);
+        if (ok) {
+            ck_assert_mem_eq(got, ref, 4);
+            accepted++;
+        } else {
+            ck_assert_uint_eq(got[0], 0xa5); /* untouched on failure */
+            refused++;
+        }
+    }
+    ck_assert_uint_gt(accepted, 10000);
+    ck_assert_uint_gt(refused, 10000);
+}
+END_TEST
+
+/* Only the n bytes count: no NUL needed, and what follows is not read. */
+START_TEST(ip4_counted)
+{
+    uint8_t a[4];
+    ck_assert(spfc_ip4_parse_n("1.2.3.4/24", 7, a));
+    ck_assert_uint_eq(a[3], 4);
+    ck_assert(spfc_ip4_parse_n("1.2.3.45", 7, a));
+    ck_assert_uint_eq(a[3], 4);
+    ck_assert(!spfc_ip4_parse_n("1.2.3.4", 6, a));
+    ck_assert(!spfc_ip4_parse_n("1.2.3.4", 0, a));
+    ck_assert(!spfc_ip4_parse_n("1.2.3.4\0", 8, a));
+    ck_assert(spfc_ip4_parse_n("255.255.255.255", 15, a));
+    ck_assert(!spfc_ip4_parse_n("255.255.255.256", 15, a));
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *ip_suite(void)
@@ -185,6 +258,8 @@ static Suite *ip_suite(void)
     tcase_add_test(tc, parse_null);
     tcase_add_test(tc, parse_bytes);
     tcase_add_test(tc, format_longest);
+    tcase_add_test(tc, ip4_like_inet_pton);
+    tcase_add_test(tc, ip4_counted);
     suite_add_tcase(s, tc);
     tc = tcase_create("in_net");
     tcase_add_loop_test(tc, in_net, 0, N(nets));

@@ -801,12 +801,46 @@ START_TEST(random_records)
             }
             ck_assert_uint_le(redirects, 1);
             ck_assert_uint_le(exps, 1);
+            /* One block of the size it needs, not the arena's 4 KiB. */
+            ck_assert_uint_lt(spfc_record_bytes(rec), 4096);
             spfc_record_free(rec);
         } else {
             ck_assert_int_eq(st, SPFC_ESYNTAX);
             ck_assert_uint_le(err.offset + err.length, len);
         }
     }
+}
+END_TEST
+
+/* A parsed record takes one block sized for it: the shapes that copy the
+ * most (modifier names, a domain-spec before a cidr in every term) stay
+ * within the size reserved for them, and a short record stays small.
+ * Parsed records stay in memory while checks run. */
+static const char *const footprint[] = {
+    "v=spf1",
+    "v=spf1 -all",
+    "v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.0/24 ip6:2001:db8::/32 ~all",
+    "v=spf1 a:mail.example.com/24//64 mx:mx.example.com/28 a:b.example/1",
+    "v=spf1 n=v aa=bb ccc=ddd.example redirect=_spf.example.com exp=why.example",
+    "v=spf1 a:x.example/24 a:y.example/24 a:z.example/24 a:w.example/24"
+    " a:v.example/24 a:u.example/24 a:t.example/24 a:s.example/24",
+};
+
+START_TEST(record_footprint)
+{
+    const char *text = footprint[_i];
+    size_t len = strlen(text);
+    spfc_record_t *rec = parse_ok(text, len);
+    size_t n = rec->n_terms, pad = sizeof(max_align_t);
+    /* What record.c reserves (the record with its arena first), rounded
+     * up to the alignment, plus the block's header (three words, padded). */
+    size_t bound = sizeof(spfc_record_t) + sizeof(spfc_arena_t) +
+                   (n + 1) * (sizeof(spfc_term_t) + 1 + pad) + 3 * len + 2 +
+                   5 * pad + pad;
+    ck_assert_msg(spfc_record_bytes(rec) <= bound, "'%s': %zu bytes, over %zu",
+                  text, spfc_record_bytes(rec), bound);
+    ck_assert_uint_lt(spfc_record_bytes(rec), 2048);
+    spfc_record_free(rec);
 }
 END_TEST
 
@@ -831,6 +865,7 @@ static Suite *record_suite(void)
     tcase_add_test(tc, byte_fuzz);
     tcase_add_test(tc, prefixes);
     tcase_add_test(tc, random_records);
+    tcase_add_loop_test(tc, record_footprint, 0, N(footprint));
     suite_add_tcase(s, tc);
     return s;
 }

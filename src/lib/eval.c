@@ -8,8 +8,9 @@
  * this file free of I/O, so tests can feed it any DNS data.
  *
  * Everything one pass produces (trace, path, keys, expanded names) lives in
- * the check's arena and in the list of parsed records, both reset at the
- * start of the next pass.
+ * the check's arena, reset at the start of the next pass.  Parsed records
+ * stay for the whole check, found again by their text: every pass reads
+ * the same records again, and parsing them anew was most of a replay.
  */
 #include "spfc_private.h"
 
@@ -204,9 +205,6 @@ const char *spfc_exp_source_str(spfc_exp_source_t source)
 
 static void reset_pass(spfc_check_t *c)
 {
-    for (size_t i = 0; i < c->n_records; i++)
-        spfc_record_free(c->records[i]);
-    c->n_records = 0;
     c->n_trace = 0;
     c->exp_source = SPFC_EXP_NONE;
     c->n_keys = 0;
@@ -238,6 +236,8 @@ void spfc_check_free(spfc_check_t *c)
     if (c == NULL)
         return;
     reset_pass(c);
+    for (size_t i = 0; i < c->n_records; i++)
+        spfc_record_free(c->records[i]);
     free(c->records);
     free(c->trace);
     free(c->detail_lens);
@@ -713,15 +713,35 @@ static flow_t compute_ptr_name(spfc_check_t *c, unsigned depth,
 /* Records                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static flow_t keep_record(spfc_check_t *c, spfc_record_t *rec)
+/*
+ * The parsed record of text[0..len): one this check parsed before (in this
+ * pass or an earlier one), else parsed now and kept until the check is
+ * freed.  SPFC_OK, SPFC_ESYNTAX (*err filled when not NULL; nothing kept)
+ * or SPFC_ENOMEM.
+ */
+static spfc_status_t parsed_record(spfc_check_t *c, const char *text, size_t len,
+                                   const spfc_record_t **out,
+                                   spfc_syntax_error_t *err)
 {
+    for (size_t i = 0; i < c->n_records; i++) {
+        const spfc_record_t *r = c->records[i];
+        if (r->text_len == len && memcmp(r->text, text, len) == 0) {
+            *out = r;
+            return SPFC_OK;
+        }
+    }
+    spfc_record_t *rec = NULL;
+    spfc_status_t st = spfc_record_parse(text, len, &rec, err);
+    if (st != SPFC_OK)
+        return st;
     if (!spfc_grow((void **)&c->records, &c->cap_records, c->n_records,
                    sizeof(*c->records))) {
         spfc_record_free(rec);
-        return FLOW_NOMEM;
+        return SPFC_ENOMEM;
     }
     c->records[c->n_records++] = rec;
-    return FLOW_CONTINUE;
+    *out = rec;
+    return SPFC_OK;
 }
 
 /* End the check with none for the reason why (NULL: out of memory). */
@@ -782,7 +802,7 @@ static flow_t error_path(spfc_check_t *c, unsigned depth)
  * error, or FLOW_NOMEM.
  */
 static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
-                           const spfc_rr_t *found, spfc_record_t **rec,
+                           const spfc_rr_t *found, const spfc_record_t **rec,
                            spfc_result_t *res)
 {
     /* The text is copied so trace and error pointers outlive the answer. */
@@ -796,8 +816,8 @@ static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
         return FLOW_NOMEM;
 
     spfc_syntax_error_t err;
-    spfc_record_t *parsed = NULL;
-    spfc_status_t st = spfc_record_parse(text, found->len, &parsed, &err);
+    const spfc_record_t *parsed = NULL;
+    spfc_status_t st = parsed_record(c, text, found->len, &parsed, &err);
     if (st == SPFC_ENOMEM)
         return FLOW_NOMEM;
     if (st != SPFC_OK) {
@@ -813,8 +833,6 @@ static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
                          "syntax error in the SPF record of %s at byte %zu: %s",
                          domain, err.offset, err.message);
     }
-    if (keep_record(c, parsed) != FLOW_CONTINUE)
-        return FLOW_NOMEM;
     *rec = parsed;
     return FLOW_CONTINUE;
 }
@@ -825,7 +843,7 @@ static flow_t parse_record(spfc_check_t *c, unsigned depth, const char *domain,
  * *res none, temperror or permerror; FLOW_NEED or FLOW_NOMEM.
  */
 static flow_t fetch_record(spfc_check_t *c, unsigned depth, const char *domain,
-                           spfc_record_t **rec, spfc_result_t *res)
+                           const spfc_record_t **rec, spfc_result_t *res)
 {
     spfc_answer_t ans;
     flow_t f = dns(c, depth, domain, domain, SPFC_TYPE_TXT, &ans);
@@ -869,9 +887,9 @@ static bool hinted_before(spfc_check_t *c, const char *domain)
 /*
  * The SPF record of domain if the view already holds exactly one, parsed;
  * NULL otherwise (also on a syntax error: evaluation reports those).
- * Quiet: no trace, no counters.  The caller frees it.
+ * Quiet: no trace, no counters.  The check keeps it (parsed_record()).
  */
-static spfc_record_t *known_record(spfc_check_t *c, const char *domain)
+static const spfc_record_t *known_record(spfc_check_t *c, const char *domain)
 {
     spfc_answer_t ans;
     if (!name_is_askable(domain) ||
@@ -886,9 +904,9 @@ static spfc_record_t *known_record(spfc_check_t *c, const char *domain)
             found = &ans.rrs[i];
         }
     }
-    spfc_record_t *rec = NULL;
+    const spfc_record_t *rec = NULL;
     if (found == NULL ||
-        spfc_record_parse((const char *)found->data, found->len, &rec, NULL) != SPFC_OK)
+        parsed_record(c, (const char *)found->data, found->len, &rec, NULL) != SPFC_OK)
         return NULL;
     return rec;
 }
@@ -971,13 +989,8 @@ static flow_t hint_term(spfc_check_t *c, const char *domain,
         return hint_mx_hosts(c, &ans);
     if (type != SPFC_TYPE_TXT || level >= SPFC_MAX_DNS_TERMS)
         return FLOW_CONTINUE;
-    flow_t f = FLOW_CONTINUE;
-    spfc_record_t *sub = known_record(c, name);
-    if (sub != NULL) {
-        f = hint_terms(c, name, sub, level + 1, left);
-        spfc_record_free(sub);
-    }
-    return f;
+    const spfc_record_t *sub = known_record(c, name);
+    return sub != NULL ? hint_terms(c, name, sub, level + 1, left) : FLOW_CONTINUE;
 }
 
 /*
@@ -1382,7 +1395,7 @@ static flow_t eval_redirect(spfc_check_t *c, unsigned depth, const char *domain,
 /* The record of domain, or FLOW_DONE with none when domain is not a valid
  * name (4.3) or publishes none, temperror/permerror, FLOW_NEED/NOMEM. */
 static flow_t begin_host(spfc_check_t *c, unsigned depth, const char *domain,
-                         spfc_record_t **rec, spfc_result_t *res)
+                         const spfc_record_t **rec, spfc_result_t *res)
 {
     /* 4.3: a malformed or single-label domain gives none. */
     if (!spfc_domain_is_valid(domain))
@@ -1404,7 +1417,7 @@ static flow_t check_host(spfc_check_t *c, unsigned depth, const char *domain,
                          spfc_term_kind_t via, host_out_t *out,
                          spfc_result_t *res)
 {
-    spfc_record_t *rec = NULL;
+    const spfc_record_t *rec = NULL;
     spfc_trace_ev_t *ev = trace_add(c, SPFC_TRACE_CHECK, depth, domain, domain,
                                     strlen(domain));
     if (ev == NULL)

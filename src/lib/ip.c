@@ -3,6 +3,9 @@
  *
  * Parsing is inet_pton(): strict dotted quads (no leading zeros, no short
  * forms such as "1.2.3"), no zone id, no prefix, no surrounding spaces.
+ * IPv4 has its own parser with exactly those rules, over a counted string:
+ * every ip4: term of every record parse goes through it, and inet_pton()
+ * wants a NUL-terminated copy and dispatches by family first.
  */
 #include "spfc_private.h"
 
@@ -12,6 +15,37 @@
 /* ::ffff:0:0/96, the IPv4-mapped prefix (RFC 4291 section 2.5.5.2). */
 static const uint8_t mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
+bool spfc_ip4_parse_n(const char *s, size_t n, uint8_t out[4])
+{
+    /* Four octets of digits, each at most 255, "0" alone but no other
+     * leading zero, separated by single dots: glibc's inet_pton4(). */
+    uint8_t tmp[4];
+    unsigned octet = 0, v = 0;
+    bool digits = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d <= 9) {
+            if (digits && v == 0)
+                return false; /* a leading zero */
+            v = v * 10 + d;
+            if (v > 255)
+                return false;
+            digits = true;
+        } else if (s[i] == '.' && digits && octet < 3) {
+            tmp[octet++] = (uint8_t)v;
+            v = 0;
+            digits = false;
+        } else {
+            return false;
+        }
+    }
+    if (octet != 3 || !digits)
+        return false;
+    tmp[3] = (uint8_t)v;
+    memcpy(out, tmp, 4);
+    return true;
+}
+
 spfc_status_t spfc_ip_parse(const char *text, spfc_ip_t *out)
 {
     if (text == NULL || out == NULL)
@@ -19,7 +53,7 @@ spfc_status_t spfc_ip_parse(const char *text, spfc_ip_t *out)
     memset(out, 0, sizeof(*out));
 
     uint8_t buf[16];
-    if (inet_pton(AF_INET, text, buf) == 1) {
+    if (spfc_ip4_parse_n(text, strlen(text), buf)) {
         out->family = 4;
         memcpy(out->addr, buf, 4);
         return SPFC_OK;

@@ -26,6 +26,10 @@ typedef struct record_impl {
 typedef struct parser {
     const char *t;   /* the record text */
     size_t len;
+    /* A copy of the text with every space made a NUL: each term's text,
+     * and a domain-spec that runs to the end of its term, point into it
+     * instead of being copied one by one. */
+    char *toks;
     spfc_arena_t *arena;
     spfc_syntax_error_t *err;
     spfc_term_t *terms;
@@ -36,12 +40,13 @@ typedef struct parser {
 
 static const struct {
     const char *name;
+    size_t len;
     spfc_term_kind_t kind;
 } mechanisms[] = {
-    {"all", SPFC_TERM_ALL},       {"include", SPFC_TERM_INCLUDE},
-    {"a", SPFC_TERM_A},           {"mx", SPFC_TERM_MX},
-    {"ptr", SPFC_TERM_PTR},       {"ip4", SPFC_TERM_IP4},
-    {"ip6", SPFC_TERM_IP6},       {"exists", SPFC_TERM_EXISTS},
+    {"all", 3, SPFC_TERM_ALL},       {"include", 7, SPFC_TERM_INCLUDE},
+    {"a", 1, SPFC_TERM_A},           {"mx", 2, SPFC_TERM_MX},
+    {"ptr", 3, SPFC_TERM_PTR},       {"ip4", 3, SPFC_TERM_IP4},
+    {"ip6", 3, SPFC_TERM_IP6},       {"exists", 6, SPFC_TERM_EXISTS},
 };
 
 static spfc_status_t fail(parser_t *p, size_t offset, size_t length,
@@ -170,14 +175,14 @@ static size_t last_macro_end(const char *s, size_t n)
  * domain-end  = ( "." toplabel [ "." ] ) / macro-expand
  * Checked on the text as written, before any expansion (7.1; the suite's
  * invalid-hello-macro test).  off/n locate the spec in the record; what
- * names the term for messages.
+ * and sep (":" or "=") name the term for messages.
  */
 static spfc_status_t check_domain_spec(parser_t *p, size_t off, size_t n,
-                                       const char *what)
+                                       const char *what, const char *sep)
 {
     const char *s = p->t + off;
     if (n == 0)
-        return fail(p, off, 0, "%s needs a domain-spec", what);
+        return fail(p, off, 0, "%s%s needs a domain-spec", what, sep);
 
     spfc_syntax_error_t merr;
     if (spfc_macro_validate(s, n, 0, &merr) != SPFC_OK)
@@ -279,7 +284,12 @@ static spfc_status_t parse_dual_cidr(parser_t *p, size_t off, size_t end,
 
 static spfc_status_t copy_spec(parser_t *p, spfc_term_t *term, size_t off, size_t n)
 {
-    term->domain_spec = spfc_arena_strndup(p->arena, p->t + off, n);
+    /* The spec ends where its term ends (a NUL in toks) unless a cidr
+     * follows it (a, mx): only then does it need a copy of its own. */
+    if (p->toks[off + n] == '\0')
+        term->domain_spec = p->toks + off;
+    else
+        term->domain_spec = spfc_arena_strndup(p->arena, p->t + off, n);
     return term->domain_spec ? SPFC_OK : SPFC_ENOMEM;
 }
 
@@ -290,9 +300,7 @@ static spfc_status_t parse_colon_spec(parser_t *p, size_t off, size_t end,
     if (off == end || p->t[off] != ':')
         return fail(p, off, off < end ? 1 : 0, "%s needs ':' and a domain-spec",
                     mech);
-    char what[32];
-    snprintf(what, sizeof(what), "%s:", mech);
-    spfc_status_t st = check_domain_spec(p, off + 1, end - off - 1, what);
+    spfc_status_t st = check_domain_spec(p, off + 1, end - off - 1, mech, ":");
     if (st != SPFC_OK)
         return st;
     return copy_spec(p, term, off + 1, end - off - 1);
@@ -317,12 +325,18 @@ static spfc_status_t parse_ip(parser_t *p, size_t off, size_t end,
     char buf[64];
     uint8_t bin[16];
     bool ok = false;
-    if (an < sizeof(buf)) {
+    if (v4) {
+        ok = spfc_ip4_parse_n(p->t + a, an, bin);
+    } else if (an < sizeof(buf)) {
         memcpy(buf, p->t + a, an);
         buf[an] = '\0';
-        ok = inet_pton(v4 ? AF_INET : AF_INET6, buf, bin) == 1;
+        ok = inet_pton(AF_INET6, buf, bin) == 1;
     }
     if (!ok) {
+        if (an < sizeof(buf)) {
+            memcpy(buf, p->t + a, an);
+            buf[an] = '\0';
+        }
         bool other = false;
         if (an < sizeof(buf))
             other = inet_pton(v4 ? AF_INET6 : AF_INET, buf, bin) == 1;
@@ -386,9 +400,10 @@ static spfc_status_t parse_a_mx(parser_t *p, size_t off, size_t end,
 /* Which mechanism name [off, off+n) is, or -1. */
 static int find_mechanism(const char *s, size_t n)
 {
+    char c0 = spfc_tolower(s[0]);
     for (size_t i = 0; i < sizeof(mechanisms) / sizeof(mechanisms[0]); i++) {
-        if (strlen(mechanisms[i].name) == n &&
-            spfc_strncasecmp(s, mechanisms[i].name, n) == 0)
+        if (mechanisms[i].len == n && mechanisms[i].name[0] == c0 &&
+            spfc_strncasecmp(s + 1, mechanisms[i].name + 1, n - 1) == 0)
             return (int)i;
     }
     return -1;
@@ -504,7 +519,7 @@ static spfc_status_t parse_modifier(parser_t *p, size_t start, size_t eq,
         if (vn == 0)
             return fail(p, start, end - start, "%s= needs a domain-spec",
                         redirect ? "redirect" : "exp");
-        spfc_status_t st = check_domain_spec(p, v, vn, redirect ? "redirect=" : "exp=");
+        spfc_status_t st = check_domain_spec(p, v, vn, redirect ? "redirect" : "exp", "=");
         if (st != SPFC_OK)
             return st;
         if (redirect)
@@ -545,9 +560,7 @@ static spfc_status_t parse_term(parser_t *p, size_t start, size_t end,
     term->length = end - start;
     term->cidr4 = -1;
     term->cidr6 = -1;
-    term->text = spfc_arena_strndup(p->arena, t + start, end - start);
-    if (term->text == NULL)
-        return SPFC_ENOMEM;
+    term->text = p->toks + start;
 
     /* modifier = name "=" ...; anything else is a mechanism. */
     if (is_alpha(t[start])) {
@@ -580,21 +593,36 @@ spfc_status_t spfc_record_parse(const char *text, size_t len,
         goto done;
     }
 
-    /* Count the terms first so the array is one allocation. */
+    /* Count the terms first so the array is one allocation: a term
+     * begins at each space not followed by a space or the end. */
     size_t n = 0;
-    for (size_t i = VERSION_LEN; i < len; i++)
-        if (text[i] != ' ' && text[i - 1] == ' ')
+    for (const char *sp = text + VERSION_LEN, *end = text + len;
+         sp < end && (sp = memchr(sp, ' ', (size_t)(end - sp))) != NULL; sp++)
+        if (sp + 1 < end && sp[1] != ' ')
             n++;
 
-    record_impl_t *impl = spfc_arena_alloc(&arena, sizeof(*impl));
+    /* One block of the size the record needs, at most: the record, its
+     * terms, two copies of the text, and the copies of modifier names and
+     * of domain-specs followed by a cidr (together no longer than the
+     * text), each padded.  Records stay in memory while checks run, so
+     * a 40-byte record should not take the arena's default 4 KiB. */
+    size_t pad = sizeof(max_align_t), per_term = sizeof(spfc_term_t) + 1 + pad;
+    record_impl_t *impl = NULL;
+    if (len < SIZE_MAX / 8 && n < SIZE_MAX / 8 / per_term &&
+        spfc_arena_reserve(&arena, sizeof(*impl) + (n + 1) * per_term +
+                                       3 * len + 2 + 4 * pad))
+        impl = spfc_arena_alloc(&arena, sizeof(*impl));
     spfc_term_t *terms = NULL;
     char *copy = NULL;
     if (impl == NULL || n > SIZE_MAX / sizeof(spfc_term_t) ||
         (terms = spfc_arena_alloc(&arena, (n ? n : 1) * sizeof(*terms))) == NULL ||
-        (copy = spfc_arena_strndup(&arena, text, len)) == NULL) {
+        (copy = spfc_arena_strndup(&arena, text, len)) == NULL ||
+        (p.toks = spfc_arena_strndup(&arena, text, len)) == NULL) {
         st = SPFC_ENOMEM;
         goto done;
     }
+    for (char *sp = p.toks; (sp = memchr(sp, ' ', len - (size_t)(sp - p.toks))) != NULL;)
+        *sp++ = '\0';
     p.terms = terms;
 
     size_t i = VERSION_LEN;
@@ -604,8 +632,8 @@ spfc_status_t spfc_record_parse(const char *text, size_t len,
         if (i == len)
             break;
         size_t start = i;
-        while (i < len && text[i] != ' ')
-            i++;
+        const char *sp = memchr(text + i, ' ', len - i);
+        i = sp != NULL ? (size_t)(sp - text) : len;
         st = parse_term(&p, start, i, &terms[p.n_terms]);
         if (st != SPFC_OK)
             goto done;

@@ -37,6 +37,10 @@ void spfc_arena_clear(spfc_arena_t *arena);   /* free every block; reusable */
 void *spfc_arena_alloc(spfc_arena_t *arena, size_t size); /* zeroed, aligned; NULL on ENOMEM */
 /* A NUL-terminated copy of len bytes of s (s may hold NULs: they are copied). */
 char *spfc_arena_strndup(spfc_arena_t *arena, const char *s, size_t len);
+/* Room for size bytes (alignment padding of each allocation included) in
+ * one block of just that size, for a caller that knows what it will take:
+ * smaller than the default 4 KiB blocks.  false on ENOMEM. */
+bool spfc_arena_reserve(spfc_arena_t *arena, size_t size);
 char *spfc_arena_strdup(spfc_arena_t *arena, const char *s);
 /* The bytes the arena's blocks take (headers included). */
 size_t spfc_arena_bytes(const spfc_arena_t *arena);
@@ -48,6 +52,24 @@ char *spfc_arena_vprintf(spfc_arena_t *arena, const char *fmt, va_list ap)
 
 /* The bytes a parsed record takes (its one arena). */
 size_t spfc_record_bytes(const spfc_record_t *record);
+
+/* A dotted-quad IPv4 address in exactly the n bytes at s, by the rules of
+ * inet_pton(AF_INET) (no NUL needed); out is written only on success. */
+bool spfc_ip4_parse_n(const char *s, size_t n, uint8_t out[4]);
+
+/* Libraries loaded when first needed, not at start (see CMakeLists.txt):
+ * their SONAMEs, which the test dlopen_sonames compares with those of the
+ * libraries the build found. */
+#define SPFC_LIBPSL_SONAME "libpsl.so.5"
+#define SPFC_LIBIDN2_SONAME "libidn2.so.0"
+/* Load soname and look up its n functions names[i] into fns[i]: the
+ * handle (for spfc_dl_close()), or NULL when the library or one of the
+ * functions is missing.  The library stays mapped after spfc_dl_close()
+ * (RTLD_NODELETE): what it handed out stays valid, and loading it again
+ * is a lookup. */
+void *spfc_dl_open(const char *soname, const char *const names[], size_t n,
+                   void *fns[]);
+void spfc_dl_close(void *handle); /* NULL is fine */
 
 /* ------------------------------------------------------------------------ */
 /* Growable byte buffer, always NUL-terminated when ok.                     */
