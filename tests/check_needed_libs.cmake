@@ -34,10 +34,6 @@ if(LDD)
   string(REGEX MATCHALL "[^ \t\n/]+\\.so[^ \t\n]*" ldd_libs "${ldd_out}")
   list(APPEND loaded ${ldd_libs})
 endif()
-# Nor the libraries loaded when needed (libpsl for the bounce diagnosis,
-# libidn2 for a name that is not ASCII), nor what they pull in: linked,
-# they cost every start 600,000 instructions of relocation.
-set(forbidden "${forbidden}|libpsl|libidn2|libunistring")
 foreach(lib IN LISTS loaded)
   if(lib MATCHES "${forbidden}")
     message(FATAL_ERROR "${BIN} loads ${lib} at start (${loaded})")

@@ -18,9 +18,7 @@
  * The registered domain comes from the Public Suffix List through libpsl,
  * psl_latest(NULL): the newer of the list built into libpsl and the
  * system's (Debian's publicsuffix package), so a stale built-in list does
- * not win over an updated system one, and nothing is fetched.  libpsl is
- * loaded by the diagnosis that needs it (spfc_dl_open()), not at start;
- * without it the registered domain is the name itself.
+ * not win over an updated system one, and nothing is fetched.
  */
 #include "spfc_private.h"
 
@@ -46,30 +44,9 @@ typedef struct diag_impl {
     spfc_diag_name_t names[MAX_NAMES];
     spfc_view_t *view;
     spfc_resolver_t *resolver;
-    void *psl_lib;        /* libpsl, loaded for this diagnosis (or NULL) */
     const psl_ctx_t *psl;
     psl_ctx_t *psl_owned;
-    const char *(*psl_registrable)(const psl_ctx_t *, const char *);
-    void (*psl_free)(psl_ctx_t *);
 } diag_impl_t;
-
-/* The libpsl functions used here, looked up by spfc_dl_open(). */
-static const char *const psl_names[] = {"psl_latest", "psl_builtin",
-                                        "psl_registrable_domain", "psl_free"};
-
-/* Load libpsl and its list for d: psl_latest(NULL), else the built-in. */
-static void psl_load(diag_impl_t *d)
-{
-    void *fns[4];
-    d->psl_lib = spfc_dl_open(SPFC_LIBPSL_SONAME, psl_names, 4, fns);
-    if (d->psl_lib == NULL)
-        return;
-    d->psl_owned = ((psl_ctx_t *(*)(const char *))fns[0])(NULL);
-    d->psl = d->psl_owned != NULL ? d->psl_owned
-                                  : ((const psl_ctx_t *(*)(void))fns[1])();
-    d->psl_registrable = (const char *(*)(const psl_ctx_t *, const char *))fns[2];
-    d->psl_free = (void (*)(psl_ctx_t *))fns[3];
-}
 
 /* ------------------------------------------------------------------------ */
 /* DNS through the view                                                     */
@@ -177,7 +154,8 @@ static void reverse_name(const spfc_ip_t *ip, char *buf, size_t cap)
 
 static const char *registered_of(diag_impl_t *d, const char *name)
 {
-    const char *r = d->psl != NULL ? d->psl_registrable(d->psl, name) : NULL;
+    const char *r = d->psl != NULL ? psl_registrable_domain(d->psl, name)
+                                   : NULL;
     return r != NULL ? r : name;
 }
 
@@ -677,7 +655,8 @@ spfc_status_t spfc_diagnose(spfc_view_t *view, spfc_resolver_t *resolver,
     d->resolver = resolver;
     d->pub.names = d->names;
     d->pub.ip = *ip;
-    psl_load(d);
+    d->psl_owned = psl_latest(NULL);
+    d->psl = d->psl_owned != NULL ? d->psl_owned : psl_builtin();
     d->pub.domain = spfc_arena_strdup(&d->arena, canon);
     if (d->pub.domain == NULL) {
         st = SPFC_ENOMEM;
@@ -714,9 +693,7 @@ void spfc_diagnosis_free(spfc_diagnosis_t *diag)
     diag_impl_t *d = (diag_impl_t *)diag;
     spfc_check_free(d->check);
     spfc_lint_free(d->lint);
-    if (d->psl_owned != NULL)
-        d->psl_free(d->psl_owned);
-    spfc_dl_close(d->psl_lib);
+    psl_free(d->psl_owned);
     spfc_arena_clear(&d->arena);
     free(d);
 }

@@ -57,20 +57,6 @@ size_t spfc_record_bytes(const spfc_record_t *record);
  * inet_pton(AF_INET) (no NUL needed); out is written only on success. */
 bool spfc_ip4_parse_n(const char *s, size_t n, uint8_t out[4]);
 
-/* Libraries loaded when first needed, not at start (see CMakeLists.txt):
- * their SONAMEs, which the test dlopen_sonames compares with those of the
- * libraries the build found. */
-#define SPFC_LIBPSL_SONAME "libpsl.so.5"
-#define SPFC_LIBIDN2_SONAME "libidn2.so.0"
-/* Load soname and look up its n functions names[i] into fns[i]: the
- * handle (for spfc_dl_close()), or NULL when the library or one of the
- * functions is missing.  The library stays mapped after spfc_dl_close()
- * (RTLD_NODELETE): what it handed out stays valid, and loading it again
- * is a lookup. */
-void *spfc_dl_open(const char *soname, const char *const names[], size_t n,
-                   void *fns[]);
-void spfc_dl_close(void *handle); /* NULL is fine */
-
 /* ------------------------------------------------------------------------ */
 /* Growable byte buffer, always NUL-terminated when ok.                     */
 /* ------------------------------------------------------------------------ */

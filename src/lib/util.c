@@ -4,7 +4,6 @@
  */
 #include "spfc_private.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,33 +357,6 @@ spfc_status_t spfc_struct_copy_in(void *dst, size_t dst_size,
             return SPFC_EINVAL;
     memcpy(dst, src, src_size < dst_size ? src_size : dst_size);
     return SPFC_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Libraries loaded when needed                                             */
-/* ------------------------------------------------------------------------ */
-
-void *spfc_dl_open(const char *soname, const char *const names[], size_t n,
-                   void *fns[])
-{
-    void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (h == NULL)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        /* POSIX: a function's address may travel as a void pointer. */
-        fns[i] = dlsym(h, names[i]);
-        if (fns[i] == NULL) {
-            dlclose(h);
-            return NULL;
-        }
-    }
-    return h;
-}
-
-void spfc_dl_close(void *handle)
-{
-    if (handle != NULL)
-        dlclose(handle);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -8,6 +8,8 @@
 #include <sys/select.h> /* fd_set, which ares.h uses without including */
 
 #include <ares.h>
+#include <idn2.h>
+#include <libpsl.h>
 
 /* Set by src/lib/CMakeLists.txt for this file (the scanner's from
  * pkg-config: its header's patch number is hex, 0x06, not a string). */
@@ -21,22 +23,6 @@
 #ifndef SPFC_ZSCANNER_VERSION
 #define SPFC_ZSCANNER_VERSION "unknown"
 #endif
-
-/* The version a library loaded when needed reports, or why there is
- * none: psl_get_version(void), or idn2_check_version(NULL) (with_null).
- * The text stays valid: the library stays mapped. */
-static const char *loaded_version(const char *soname, const char *fn,
-                                  bool with_null)
-{
-    void *f = NULL;
-    void *lib = spfc_dl_open(soname, &fn, 1, &f);
-    if (lib == NULL)
-        return "not installed";
-    const char *v = with_null ? ((const char *(*)(const char *))f)(NULL)
-                              : ((const char *(*)(void))f)();
-    spfc_dl_close(lib);
-    return v;
-}
 
 const char *spfc_version_component(size_t i, const char **name)
 {
@@ -55,10 +41,10 @@ const char *spfc_version_component(size_t i, const char **name)
         v = SPFC_ZSCANNER_VERSION;
         break;
     case 3:
-        n = "libpsl", v = loaded_version(SPFC_LIBPSL_SONAME, "psl_get_version", false);
+        n = "libpsl", v = psl_get_version();
         break;
     case 4:
-        n = "libidn2", v = loaded_version(SPFC_LIBIDN2_SONAME, "idn2_check_version", true);
+        n = "libidn2", v = idn2_check_version(NULL);
         break;
     case 5:
         n = "build type", v = SPFC_BUILD_TYPE;
