@@ -457,10 +457,13 @@ SPFC_API spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
  * resolver adds what it fetches: rcode and the records of that type (CNAMEs
  * already followed, rrs[i].ttl ignored), usable for ttl seconds, replacing
  * any earlier answer.  These answers are the view's cache: they expire
- * (see spfc_view_tick) and are evicted least recently used first under
- * spfc_view_set_cache_limit(), so a long-running embedder's view stays
- * bounded.  The view copies everything.  A ttl of 0 serves the
- * evaluations until the clock next moves.
+ * (see spfc_view_tick), expired ones are freed a few at a time as new
+ * answers come in (bound or no bound), and they are evicted least
+ * recently used first under spfc_view_set_cache_limit() and
+ * spfc_view_set_cache_bytes(), so a long-running embedder's view keeps
+ * only what is live, within the bound it sets.  The view copies
+ * everything.  A ttl of 0 serves the evaluations until the clock next
+ * moves.
  */
 SPFC_API spfc_status_t spfc_view_cache_answer_ttl(spfc_view_t *view,
                                                   const char *name,
@@ -942,7 +945,11 @@ SPFC_API size_t spfc_resolver_fds(const spfc_resolver_t *resolver,
  * Milliseconds until the resolver needs spfc_resolver_process_fd(r, -1,
  * -1) even if no socket becomes ready: 0 when checks are ready to be
  * evaluated (just submitted), else the nearest of c-ares' retry timeout
- * and the checks' deadlines; -1 when nothing is pending.
+ * and the checks' deadlines; -1 when nothing is pending: no check or lint
+ * in flight and no question waiting for its answer.  A question that a
+ * cancelled check, or one past its deadline, sent stays in flight for the
+ * cache, so the timeout may stay >= 0 after spfc_resolver_pending() drops
+ * to 0; a loop may stop then, or go on until -1.
  */
 SPFC_API int spfc_resolver_timeout(const spfc_resolver_t *resolver);
 
