@@ -35,8 +35,14 @@
  *    0, which is always their default; a larger (newer) struct is accepted
  *    only when every byte the library does not know is 0, otherwise the
  *    call fails with SPFC_EINVAL, so a caller that asks for something this
- *    library cannot do is told so instead of being ignored.  Initialise
- *    these structs with "= {0}" or designated initialisers.  We chose a
+ *    library cannot do is told so instead of being ignored.  A size that
+ *    no header's sizeof can be (not a multiple of a pointer's alignment:
+ *    each of these structs holds pointers) is SPFC_EINVAL, so a binding
+ *    that miscounts is refused instead of having half a pointer read.  A
+ *    field added later starts at or after the older sizeof, never in its
+ *    tail padding, which an older caller need not have zeroed.
+ *    Initialise these structs with "= {0}" or designated initialisers
+ *    (in C++, value-initialise: "spfc_request_t req{};").  We chose a
  *    size over opaque objects with setters because a request is a handful
  *    of plain values, filled per message on a hot path: one struct
  *    literal, no allocation, no setter per field, and still extensible.

@@ -17,7 +17,8 @@
  * (their default).  A larger struct, from a newer header, is accepted only
  * when every byte we do not know is zero (the openat2(2) rule), so a caller
  * that asks for something this library cannot do is told SPFC_EINVAL
- * instead of being ignored.
+ * instead of being ignored.  A size that is not a multiple of a pointer's
+ * alignment (no header's sizeof) is SPFC_EINVAL too.
  */
 spfc_status_t spfc_struct_copy_in(void *dst, size_t dst_size,
                                   const void *src, size_t src_size);
