@@ -15,7 +15,8 @@
  *    evaluating over one shared view that nothing changes (the thread
  *    rules at the top of spfcheck.h);
  *  - answers the embedder adds with a TTL expire and are freed even with
- *    no bound set, so a daemon's cache does not keep dead answers.
+ *    no bound set, so a daemon's cache does not keep dead answers;
+ *  - a check or lint already in flight cannot be submitted again.
  * Run under ASan and valgrind by ctest's sanitizer and memcheck builds.
  */
 #include <spfcheck/spfcheck.h>
@@ -421,6 +422,84 @@ START_TEST(ttl_answers_expire_and_go)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* A check in flight once                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void count_done(void *arg, spfc_check_t *check, spfc_status_t status,
+                       const spfc_resolver_stats_t *stats)
+{
+    (void)check;
+    (void)stats;
+    ck_assert_int_eq(status, SPFC_OK);
+    (*(unsigned *)arg)++;
+}
+
+static void count_lint_done(void *arg, spfc_lint_t *lint, spfc_status_t status,
+                            const spfc_resolver_stats_t *stats)
+{
+    (void)lint;
+    (void)stats;
+    ck_assert_int_eq(status, SPFC_OK);
+    (*(unsigned *)arg)++;
+}
+
+/* Submitting a check (or lint) that is already in flight, on this
+ * resolver or another, is refused: one submission, one callback.  Once
+ * its callback has run it may be submitted again.  The view is complete,
+ * so nothing goes to the (unused) server. */
+START_TEST(submit_in_flight_refused)
+{
+    static const char txt[] = "v=spf1 ip4:192.0.2.0/24 -all";
+    spfc_rr_t rr = {.type = SPFC_TYPE_TXT, .data = (const uint8_t *)txt,
+                    .len = sizeof txt - 1};
+    spfc_resolver_opts_t o = {.servers = "127.0.0.1:9"};
+    spfc_view_t *view = NULL, *view2 = NULL;
+    spfc_resolver_t *r = NULL, *r2 = NULL;
+    spfc_lint_t *lint = NULL;
+    unsigned calls = 0, lint_calls = 0;
+
+    ck_assert_int_eq(spfc_view_new(&view), SPFC_OK);
+    ck_assert_int_eq(spfc_view_new(&view2), SPFC_OK);
+    ck_assert_int_eq(spfc_view_add_rr(view, "once.example", &rr), SPFC_OK);
+    spfc_view_set_complete(view, 1);
+    ck_assert_int_eq(spfc_resolver_new(&o, view, &r, NULL, 0), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_new(&o, view2, &r2, NULL, 0), SPFC_OK);
+    spfc_check_t *c = new_check("user@once.example", 1, 1);
+    ck_assert_int_eq(spfc_lint_new("once.example", &lint), SPFC_OK);
+
+    ck_assert_int_eq(spfc_resolver_submit(r, c, count_done, &calls), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_submit(r, c, count_done, &calls), SPFC_EINVAL);
+    ck_assert_int_eq(spfc_resolver_submit(r2, c, count_done, &calls), SPFC_EINVAL);
+    ck_assert_int_eq(spfc_resolver_run(r2, c, NULL), SPFC_EINVAL);
+    ck_assert_int_eq(spfc_resolver_submit_lint(r, lint, count_lint_done, &lint_calls),
+                     SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_submit_lint(r, lint, count_lint_done, &lint_calls),
+                     SPFC_EINVAL);
+    ck_assert_uint_eq(spfc_resolver_pending(r), 2);
+    ck_assert_uint_eq(spfc_resolver_pending(r2), 0);
+    while (spfc_resolver_pending(r) > 0)
+        ck_assert_int_eq(spfc_resolver_process(r, 1000), SPFC_OK);
+    ck_assert_uint_eq(calls, 1);
+    ck_assert_uint_eq(lint_calls, 1);
+    ck_assert_int_eq(spfc_check_outcome(c)->result, SPFC_RESULT_PASS);
+
+    /* Done: it may go again, and again gets one callback. */
+    ck_assert_int_eq(spfc_resolver_run(r, c, NULL), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_submit(r, c, count_done, &calls), SPFC_OK);
+    while (spfc_resolver_pending(r) > 0)
+        ck_assert_int_eq(spfc_resolver_process(r, 1000), SPFC_OK);
+    ck_assert_uint_eq(calls, 2);
+
+    spfc_resolver_free(r2);
+    spfc_resolver_free(r);
+    spfc_lint_free(lint);
+    spfc_check_free(c);
+    spfc_view_free(view2);
+    spfc_view_free(view);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("embed");
@@ -430,6 +509,7 @@ int main(void)
     tcase_add_test(tc, epoll_many_in_flight);
     tcase_add_test(tc, threads_own_resolvers);
     tcase_add_test(tc, ttl_answers_expire_and_go);
+    tcase_add_test(tc, submit_in_flight_refused);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

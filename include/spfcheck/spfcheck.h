@@ -882,7 +882,10 @@ typedef void (*spfc_resolver_done_fn)(void *arg, spfc_check_t *check,
  * caches every answer for all of them (respecting each answer's TTL; see
  * also spfc_view_set_cache_limit).  A question for the same (name, type)
  * is sent once, and its answer wakes every check waiting on it.  check
- * must live until done is called.  Its deadline starts now.
+ * must live until done is called.  Its deadline starts now.  A check is
+ * in flight once: submitting (or spfc_resolver_run()ning) it again, on
+ * this resolver or another, before its callback has run is SPFC_EINVAL;
+ * from its callback on it may be submitted again.
  */
 SPFC_API spfc_status_t spfc_resolver_submit(spfc_resolver_t *resolver,
                                             spfc_check_t *check,
@@ -1188,7 +1191,8 @@ typedef void (*spfc_resolver_lint_done_fn)(void *arg, spfc_lint_t *lint,
  * flight on resolver: they share its c-ares channel and view (an include
  * many domains use is asked once).  Each level of the tree goes out at
  * once, so a lint takes the depth of its tree in round trips.  lint must
- * live until done is called; its deadline (deadline_ms) starts now.
+ * live until done is called; its deadline (deadline_ms) starts now.  Like
+ * a check, a lint is in flight once (SPFC_EINVAL when it already is).
  */
 SPFC_API spfc_status_t spfc_resolver_submit_lint(spfc_resolver_t *resolver,
                                                  spfc_lint_t *lint,

@@ -309,6 +309,16 @@ void spfc_view_touch(spfc_view_t *view, const char *name, uint16_t type);
  */
 void spfc_check_expire(spfc_check_t *check, const char *reason);
 
+/*
+ * A check or a lint is in flight on at most one resolver, once
+ * (resolve.c): set (in_flight true) when submitted, which returns false
+ * when it already is, so a second submission is refused instead of giving
+ * two jobs one check to evaluate and two callbacks; cleared before its
+ * callback runs, which may submit it again.
+ */
+bool spfc_check_set_in_flight(spfc_check_t *check, bool in_flight);
+bool spfc_lint_set_in_flight(spfc_lint_t *lint, bool in_flight);
+
 /* Milliseconds on the monotonic clock: TTLs and deadlines count on it. */
 long long spfc_now_ms(void);
 
