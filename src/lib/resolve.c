@@ -584,12 +584,6 @@ static void release_pins(job_t *j)
     j->n_pins = j->cap_pins = 0;
 }
 
-/*
- * The finish function of a check: hand the verdict (or the failure) to the
- * caller, then release the answers it pinned.  The answers it read become
- * the most recently used ones, so shared records (the providers' includes
- * of a batch) stay cached while one-off names are evicted first.
- */
 /* Mark the job's check or lint in flight, or no longer; false when it
  * already is (spfc_check_set_in_flight). */
 static bool set_in_flight(spfc_check_t *check, spfc_lint_t *lint, bool on)
@@ -598,6 +592,12 @@ static bool set_in_flight(spfc_check_t *check, spfc_lint_t *lint, bool on)
                          : spfc_lint_set_in_flight(lint, on);
 }
 
+/*
+ * The finish function of a check: hand the verdict (or the failure) to the
+ * caller, then release the answers it pinned.  The answers it read become
+ * the most recently used ones, so shared records (the providers' includes
+ * of a batch) stay cached while one-off names are evicted first.
+ */
 static void finish_job(spfc_resolver_t *r, job_t *j, spfc_status_t st)
 {
     detach_job(r, j);
