@@ -53,11 +53,24 @@ run(pkg-config --static --libs spfcheck)
 if(NOT run_out MATCHES "-lcares")
   message(FATAL_ERROR "pkg-config --static --libs spfcheck lacks c-ares: ${run_out}")
 endif()
+separate_arguments(pc_static UNIX_COMMAND "${run_out}")
+# The static library with what `pkg-config --static` names: its
+# Requires.private and Libs.private must be enough to link (-l:NAME.a picks
+# the archive where -lspfcheck would take the shared library beside it).
+# libidn2's own Libs.private names -lunistring: the machine needs
+# libunistring-dev (Debian's libidn2-dev does not pull it in).
+list(TRANSFORM pc_static REPLACE "^-lspfcheck$" "-l:libspfcheck.a")
+run(pkg-config --cflags spfcheck)
+separate_arguments(pc_cflags UNIX_COMMAND "${run_out}")
 foreach(src IN LISTS EXAMPLES)
   get_filename_component(name ${src} NAME_WE)
   run(${CC} -std=c11 -Wall -Werror ${san} ${src} ${pc_flags} -o ${WORK}/pc_${name})
   run(${RUN_EXAMPLE} ${DNSD} ${ZONE} ${WORK}/pc_${name})
   message(STATUS "pkg-config ${name}:\n${run_out}")
+  run(${CC} -std=c11 -Wall -Werror ${san} ${src} ${pc_cflags} ${pc_static}
+    -o ${WORK}/pc_static_${name})
+  run(${RUN_EXAMPLE} ${DNSD} ${ZONE} ${WORK}/pc_static_${name})
+  message(STATUS "pkg-config --static ${name}:\n${run_out}")
 endforeach()
 
 # find_package(spfcheck) in a project of its own.

@@ -205,6 +205,55 @@ START_TEST(test_macros_pass_own_size)
 }
 END_TEST
 
+/* A size no header's sizeof can be (not a multiple of a pointer's
+ * alignment) is refused by every _sized function, before anything is
+ * read: a binding that miscounts would otherwise have half a pointer
+ * copied in (a resolver options size of 1 crashed in the server list). */
+START_TEST(test_sizes_not_a_struct)
+{
+    spfc_view_t *v = example_view();
+    spfc_resolver_t *r = (spfc_resolver_t *)v; /* must be set to NULL */
+    spfc_resolver_opts_t o = {.servers = "127.0.0.1:53"};
+    spfc_request_t req = {.sender = "user@example.org"};
+    spfc_macro_env_t env = {.domain = "example.org"};
+    spfc_check_t *c = NULL;
+    char *out = NULL;
+    FILE *devnull = fopen("/dev/null", "w");
+    const size_t bad[] = {1, sizeof(void *) / 2, sizeof(void *) + 4,
+                          sizeof(spfc_request_t) - 1, sizeof(spfc_request_t) + 1};
+
+    ck_assert_ptr_nonnull(devnull);
+    ck_assert_int_eq(spfc_ip_parse("192.0.2.7", &req.ip), SPFC_OK);
+    ck_assert_int_eq(spfc_check_new(&req, &c), SPFC_OK);
+    ck_assert_int_eq(eval_to_end(c, v), SPFC_RESULT_PASS);
+    const spfc_outcome_t *oc = spfc_check_outcome(c);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        size_t n = bad[i];
+        spfc_check_t *c2 = NULL;
+        ck_assert_int_eq(spfc_resolver_new_sized(&o, n, v, &r, NULL, 0), SPFC_EINVAL);
+        ck_assert_ptr_null(r);
+        ck_assert_int_eq(spfc_check_new_sized(&req, n, &c2), SPFC_EINVAL);
+        ck_assert_ptr_null(c2);
+        ck_assert_int_eq(spfc_macro_expand_sized("%{d}", 4, &env, n, 0, &out, NULL),
+                         SPFC_EINVAL);
+        ck_assert_ptr_null(out);
+        ck_assert_int_eq(spfc_output_text_sized(devnull, &req, n, oc, NULL, 0),
+                         SPFC_EINVAL);
+        ck_assert_int_eq(spfc_output_json_sized(devnull, &req, n, oc, NULL),
+                         SPFC_EINVAL);
+        ck_assert_int_eq(spfc_output_header_sized(devnull, &req, n, oc), SPFC_EINVAL);
+        ck_assert_int_eq(spfc_output_auth_results_sized(devnull, &req, n, oc),
+                         SPFC_EINVAL);
+    }
+    /* Every default: no struct at all. */
+    ck_assert_int_eq(spfc_resolver_new_sized(NULL, 0, v, &r, NULL, 0), SPFC_OK);
+    spfc_resolver_free(r);
+    spfc_check_free(c);
+    spfc_view_free(v);
+    fclose(devnull);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("abi");
@@ -214,6 +263,7 @@ int main(void)
     tcase_add_test(tc, test_request_newer);
     tcase_add_test(tc, test_macro_env_sizes);
     tcase_add_test(tc, test_macros_pass_own_size);
+    tcase_add_test(tc, test_sizes_not_a_struct);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -355,8 +355,11 @@ START_TEST(opts_by_size)
     spfc_resolver_t *r = NULL;
     ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
     spfc_resolver_opts_t o = {.servers = "127.0.0.1:53"};
+    /* An older struct ends where a field begins that is aligned like a
+     * pointer (its sizeof is a multiple of that): here, before the
+     * sock-state fields. */
     ck_assert_int_eq(spfc_resolver_new_sized(
-                         &o, offsetof(spfc_resolver_opts_t, deadline_ms), v,
+                         &o, offsetof(spfc_resolver_opts_t, sock_state_cb), v,
                          &r, NULL, 0), SPFC_OK);
     spfc_resolver_free(r);
     struct {

@@ -35,8 +35,14 @@
  *    0, which is always their default; a larger (newer) struct is accepted
  *    only when every byte the library does not know is 0, otherwise the
  *    call fails with SPFC_EINVAL, so a caller that asks for something this
- *    library cannot do is told so instead of being ignored.  Initialise
- *    these structs with "= {0}" or designated initialisers.  We chose a
+ *    library cannot do is told so instead of being ignored.  A size that
+ *    no header's sizeof can be (not a multiple of a pointer's alignment:
+ *    each of these structs holds pointers) is SPFC_EINVAL, so a binding
+ *    that miscounts is refused instead of having half a pointer read.  A
+ *    field added later starts at or after the older sizeof, never in its
+ *    tail padding, which an older caller need not have zeroed.
+ *    Initialise these structs with "= {0}" or designated initialisers
+ *    (in C++, value-initialise: "spfc_request_t req{};").  We chose a
  *    size over opaque objects with setters because a request is a handful
  *    of plain values, filled per message on a hot path: one struct
  *    literal, no allocation, no setter per field, and still extensible.
@@ -457,10 +463,13 @@ SPFC_API spfc_status_t spfc_view_add_rr(spfc_view_t *view, const char *owner,
  * resolver adds what it fetches: rcode and the records of that type (CNAMEs
  * already followed, rrs[i].ttl ignored), usable for ttl seconds, replacing
  * any earlier answer.  These answers are the view's cache: they expire
- * (see spfc_view_tick) and are evicted least recently used first under
- * spfc_view_set_cache_limit(), so a long-running embedder's view stays
- * bounded.  The view copies everything.  A ttl of 0 serves the
- * evaluations until the clock next moves.
+ * (see spfc_view_tick), expired ones are freed a few at a time as new
+ * answers come in (bound or no bound), and they are evicted least
+ * recently used first under spfc_view_set_cache_limit() and
+ * spfc_view_set_cache_bytes(), so a long-running embedder's view keeps
+ * only what is live, within the bound it sets.  The view copies
+ * everything.  A ttl of 0 serves the evaluations until the clock next
+ * moves.
  */
 SPFC_API spfc_status_t spfc_view_cache_answer_ttl(spfc_view_t *view,
                                                   const char *name,
@@ -873,7 +882,10 @@ typedef void (*spfc_resolver_done_fn)(void *arg, spfc_check_t *check,
  * caches every answer for all of them (respecting each answer's TTL; see
  * also spfc_view_set_cache_limit).  A question for the same (name, type)
  * is sent once, and its answer wakes every check waiting on it.  check
- * must live until done is called.  Its deadline starts now.
+ * must live until done is called.  Its deadline starts now.  A check is
+ * in flight once: submitting (or spfc_resolver_run()ning) it again, on
+ * this resolver or another, before its callback has run is SPFC_EINVAL;
+ * from its callback on it may be submitted again.
  */
 SPFC_API spfc_status_t spfc_resolver_submit(spfc_resolver_t *resolver,
                                             spfc_check_t *check,
@@ -942,7 +954,11 @@ SPFC_API size_t spfc_resolver_fds(const spfc_resolver_t *resolver,
  * Milliseconds until the resolver needs spfc_resolver_process_fd(r, -1,
  * -1) even if no socket becomes ready: 0 when checks are ready to be
  * evaluated (just submitted), else the nearest of c-ares' retry timeout
- * and the checks' deadlines; -1 when nothing is pending.
+ * and the checks' deadlines; -1 when nothing is pending: no check or lint
+ * in flight and no question waiting for its answer.  A question that a
+ * cancelled check, or one past its deadline, sent stays in flight for the
+ * cache, so the timeout may stay >= 0 after spfc_resolver_pending() drops
+ * to 0; a loop may stop then, or go on until -1.
  */
 SPFC_API int spfc_resolver_timeout(const spfc_resolver_t *resolver);
 
@@ -1193,7 +1209,8 @@ typedef void (*spfc_resolver_lint_done_fn)(void *arg, spfc_lint_t *lint,
  * flight on resolver: they share its c-ares channel and view (an include
  * many domains use is asked once).  Each level of the tree goes out at
  * once, so a lint takes the depth of its tree in round trips.  lint must
- * live until done is called; its deadline (deadline_ms) starts now.
+ * live until done is called; its deadline (deadline_ms) starts now.  Like
+ * a check, a lint is in flight once (SPFC_EINVAL when it already is).
  */
 SPFC_API spfc_status_t spfc_resolver_submit_lint(spfc_resolver_t *resolver,
                                                  spfc_lint_t *lint,

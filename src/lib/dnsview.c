@@ -98,6 +98,10 @@ struct spfc_view {
     size_t cache_bytes_limit;
     unsigned long long evictions;
     long long now_ms;     /* the clock TTLs are measured against */
+    /* The next entry the expiry sweep looks at, walking from the least
+     * recently used end to the most recent one (NULL: start again at
+     * the tail); see sweep_expired(). */
+    spfc_view_entry_t *sweep;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -776,6 +780,8 @@ static size_t entry_bytes(const spfc_view_entry_t *e)
 
 static void lru_unlink(spfc_view_t *view, spfc_view_entry_t *e)
 {
+    if (view->sweep == e)
+        view->sweep = e->lru_prev;
     if (e->lru_prev != NULL)
         e->lru_prev->lru_next = e->lru_next;
     else if (view->lru_head == e)
@@ -812,8 +818,9 @@ static void remove_node(spfc_view_t *view, node_t *n)
         node_free(n);
 }
 
-/* Drop an unpinned entry, and its node when nothing else lives there. */
-static void evict(spfc_view_t *view, spfc_view_entry_t *e)
+/* Drop an unpinned entry, and its node when nothing else lives there;
+ * bound: pushed out by a bound (counted), not expired. */
+static void evict(spfc_view_t *view, spfc_view_entry_t *e, bool bound)
 {
     node_t *n = e->node;
     lru_unlink(view, e);
@@ -826,9 +833,36 @@ static void evict(spfc_view_t *view, spfc_view_entry_t *e)
     view->cache_bytes -= e->bytes;
     free(e);
     view->n_cache--;
-    view->evictions++;
+    if (bound)
+        view->evictions++;
     if (node_is_empty(n))
         remove_node(view, n);
+}
+
+/* Free expired answers without waiting for a bound to push them out: a
+ * daemon that sets no bound, or a loose one, would otherwise keep every
+ * answer it ever stored, long after its TTL (RFC 1035 section 3.2.1: an
+ * RR past its TTL must not be used, so it is only memory).  Each new
+ * answer advances a cursor over the LRU list by SWEEP_STEPS entries and
+ * frees those whose TTL has run out, so every entry is looked at within
+ * n / SWEEP_STEPS additions and the expired entries kept stay below the
+ * live ones, at a constant cost per answer.  Pinned entries are off the
+ * list; keep (the entry just stored) is spared.  Not counted as
+ * evictions: those are what the bounds push out. */
+#define SWEEP_STEPS 2
+static void sweep_expired(spfc_view_t *view, const spfc_view_entry_t *keep)
+{
+    for (int i = 0; i < SWEEP_STEPS; i++) {
+        if (view->sweep == NULL)
+            view->sweep = view->lru_tail;
+        spfc_view_entry_t *e = view->sweep;
+        if (e == NULL)
+            return;
+        view->sweep = e->lru_prev;
+        if (e != keep && e->expires_ms < view->now_ms) {
+            evict(view, e, false);
+        }
+    }
 }
 
 /* Evict from the least recently used end until the limit holds; keep is
@@ -846,7 +880,7 @@ static void enforce_limit(spfc_view_t *view, const spfc_view_entry_t *keep)
     while (over_limit(view) && e != NULL) {
         spfc_view_entry_t *prev = e->lru_prev;
         if (e != keep)
-            evict(view, e);
+            evict(view, e, true);
         e = prev;
     }
 }
@@ -958,6 +992,7 @@ spfc_status_t spfc_view_cache_answer(spfc_view_t *view, const char *name,
     if (e->pins == 0)
         lru_push_front(view, e);
     enforce_limit(view, e);
+    sweep_expired(view, e);
     if (entry != NULL)
         *entry = e;
     return SPFC_OK;

@@ -94,6 +94,7 @@ struct spfc_check {
      * error's record, offset and path), the rest by fill_outcome(). */
     spfc_outcome_t outcome;
     const char *expired; /* spfc_check_expire(): unknown answers time out */
+    bool in_flight;      /* spfc_check_set_in_flight(): on a resolver */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -1703,6 +1704,14 @@ void spfc_check_expire(spfc_check_t *c, const char *reason)
 {
     if (c != NULL)
         c->expired = reason;
+}
+
+bool spfc_check_set_in_flight(spfc_check_t *c, bool in_flight)
+{
+    if (c == NULL || (in_flight && c->in_flight))
+        return false;
+    c->in_flight = in_flight;
+    return true;
 }
 
 const spfc_outcome_t *spfc_check_outcome(const spfc_check_t *c)

@@ -77,6 +77,7 @@ struct spfc_lint {
     failed_key_t *failed;
     size_t n_failed, cap_failed;
     bool expired;     /* deadline passed: unknown answers read as TIMEOUT */
+    bool in_flight;   /* spfc_lint_set_in_flight(): on a resolver */
 
     /* State of the current pass. */
     spfc_arena_t arena;
@@ -448,6 +449,14 @@ void spfc_lint_expire(spfc_lint_t *l)
     for (size_t i = 0; i < l->n_expects; i++)
         spfc_check_expire(l->expects[i].check, "the lint's deadline passed"
                           " before every DNS answer came");
+}
+
+bool spfc_lint_set_in_flight(spfc_lint_t *l, bool in_flight)
+{
+    if (l == NULL || (in_flight && l->in_flight))
+        return false;
+    l->in_flight = in_flight;
+    return true;
 }
 
 void spfc_lint_expire_clear(spfc_lint_t *l)

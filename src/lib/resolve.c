@@ -662,6 +662,14 @@ static void release_pins(job_t *j)
     j->n_pins = j->cap_pins = 0;
 }
 
+/* Mark the job's check or lint in flight, or no longer; false when it
+ * already is (spfc_check_set_in_flight). */
+static bool set_in_flight(spfc_check_t *check, spfc_lint_t *lint, bool on)
+{
+    return check != NULL ? spfc_check_set_in_flight(check, on)
+                         : spfc_lint_set_in_flight(lint, on);
+}
+
 /*
  * The finish function of a check: hand the verdict (or the failure) to the
  * caller, then release the answers it pinned.  The answers it read become
@@ -695,6 +703,7 @@ static void finish_job(spfc_resolver_t *r, job_t *j, spfc_status_t st)
     size_t n_pins = j->n_pins;
     spfc_view_t *view = j->view;
     free(j);
+    set_in_flight(check, lint, false); /* the callback may submit it again */
     if (lint != NULL && lint_done != NULL)
         lint_done(arg, lint, st, &stats);
     else if (lint == NULL && done != NULL)
@@ -1403,6 +1412,10 @@ static spfc_status_t submit(spfc_resolver_t *r, spfc_check_t *check,
     job_t *j = calloc(1, sizeof(*j));
     if (j == NULL)
         return SPFC_ENOMEM;
+    if (!set_in_flight(check, lint, true)) {
+        free(j);
+        return SPFC_EINVAL; /* already in flight: one job, one callback */
+    }
     j->resolver = r;
     j->view = r->view;
     j->check = check;
@@ -1604,6 +1617,7 @@ spfc_status_t spfc_resolver_run(spfc_resolver_t *r, spfc_check_t *check,
         detach_job(r, j);
         release_pins(j);
         free(j);
+        set_in_flight(check, NULL, false);
         w.status = st;
     }
     cancel_if_idle(r);

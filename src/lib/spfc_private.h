@@ -17,7 +17,8 @@
  * (their default).  A larger struct, from a newer header, is accepted only
  * when every byte we do not know is zero (the openat2(2) rule), so a caller
  * that asks for something this library cannot do is told SPFC_EINVAL
- * instead of being ignored.
+ * instead of being ignored.  A size that is not a multiple of a pointer's
+ * alignment (no header's sizeof) is SPFC_EINVAL too.
  */
 spfc_status_t spfc_struct_copy_in(void *dst, size_t dst_size,
                                   const void *src, size_t src_size);
@@ -315,6 +316,16 @@ void spfc_view_touch(spfc_view_t *view, const char *name, uint16_t type);
  * ends in temperror.  A NULL reason clears it.
  */
 void spfc_check_expire(spfc_check_t *check, const char *reason);
+
+/*
+ * A check or a lint is in flight on at most one resolver, once
+ * (resolve.c): set (in_flight true) when submitted, which returns false
+ * when it already is, so a second submission is refused instead of giving
+ * two jobs one check to evaluate and two callbacks; cleared before its
+ * callback runs, which may submit it again.
+ */
+bool spfc_check_set_in_flight(spfc_check_t *check, bool in_flight);
+bool spfc_lint_set_in_flight(spfc_lint_t *lint, bool in_flight);
 
 /* Milliseconds on the monotonic clock: TTLs and deadlines count on it. */
 long long spfc_now_ms(void);

@@ -348,6 +348,13 @@ spfc_status_t spfc_struct_copy_in(void *dst, size_t dst_size,
 
     if (dst == NULL || (src == NULL && src_size > 0))
         return SPFC_EINVAL;
+    /* Every growable struct holds pointers, so every size a header could
+     * give (its sizeof) is a multiple of a pointer's alignment, and a cut
+     * there never splits a pointer.  Any other size is no struct of ours
+     * (a binding's miscount): copying it would leave half a pointer to
+     * dereference. */
+    if (src_size % _Alignof(void *) != 0)
+        return SPFC_EINVAL;
     memset(dst, 0, dst_size);
     if (src == NULL)
         return SPFC_OK;
