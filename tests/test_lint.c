@@ -18,6 +18,7 @@
 #include "dnsd/spawn.h"
 
 #include <check.h>
+#include <poll.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1612,6 +1613,175 @@ START_TEST(spf99_dropped_is_a_note)
 }
 END_TEST
 
+/* The domains of the dropped-type-99 runs below, each with the warning
+ * codes it has when nothing is dropped but its type 99 answer (rr99's
+ * spf-rr-type must not appear: its answer never came), and a spfc_dnsd
+ * that drops their type 99 questions (and the one clean includes). */
+static const char *const drop99_domains[] = {"rr99.lint.test", "clean.lint.test",
+                                             "passall.lint.test"};
+static const char *const drop99_warning[] = {NULL, NULL, "pass-all"};
+
+static void drop99_serve(dnsd_proc_t *d, char *names, char server[64])
+{
+    strcpy(names, "/tmp/spfc_lint_namesXXXXXX");
+    int fd = mkstemp(names);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    const char *args[] = {"--zone", ZONE, "--count-names", names,
+                          "--rcode", "rr99.lint.test/99=TIMEOUT",
+                          "--rcode", "clean.lint.test/99=TIMEOUT",
+                          "--rcode", "_spf.esp.lint.test/99=TIMEOUT",
+                          "--rcode", "passall.lint.test/99=TIMEOUT", NULL};
+    ck_assert_int_eq(dnsd_start(d, SPFC_DNSD, args), 0);
+    snprintf(server, 64, "127.0.0.1:%d", d->port);
+}
+
+/* Whether the findings array key of a JSON lint line holds code (about
+ * domain when domain is set). */
+static bool json_has_code(json_t *line, const char *key, const char *code,
+                          const char *domain)
+{
+    json_t *arr = json_object_get(line, key), *f;
+    size_t i;
+    json_array_foreach(arr, i, f) {
+        const char *c = json_string_value(json_object_get(f, "code"));
+        const char *dm = json_string_value(json_object_get(f, "domain"));
+        if (c != NULL && strcmp(c, code) == 0 &&
+            (domain == NULL || (dm != NULL && strcmp(dm, domain) == 0)))
+            return true;
+    }
+    return false;
+}
+
+/* Lint lines of a batch (lint jobs, the event-loop path) against a server
+ * that drops every type 99 question: each line carries its normal
+ * findings and the spf-rr-unchecked note, and every question went out
+ * once.  With --timeout 30 (3 tries: a first try of 30 s / 7) a retry of
+ * the dropped questions would show in the counts, and waiting them out
+ * would take minutes: the grace ends each job's wait instead, and the
+ * --deadline of 60 s never fires (no dns-failure). */
+START_TEST(spf99_dropped_batch)
+{
+    dnsd_proc_t d;
+    char names[40], server[64];
+    drop99_serve(&d, names, server);
+    char *batch = write_tmp("rr99.lint.test\nclean.lint.test\npassall.lint.test\n");
+    run_t r = RUN("-s", server, "--timeout", "30", "--deadline", "60", "--json",
+                  "--batch", batch);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    unlink(batch);
+    free(batch);
+    ck_assert_msg(r.code == 0, "exit %d\n%s%s", r.code, r.out, r.err);
+    char *save = NULL, *text = r.out;
+    size_t n = 0;
+    for (char *ln = strtok_r(text, "\n", &save); ln != NULL;
+         ln = strtok_r(NULL, "\n", &save), n++) {
+        ck_assert_uint_lt(n, 3);
+        json_error_t err;
+        json_t *j = json_loads(ln, 0, &err);
+        ck_assert_msg(j != NULL, "%s: %s", err.text, ln);
+        const char *dom = drop99_domains[n];
+        ck_assert_str_eq(json_string_value(json_object_get(j, "domain")), dom);
+        ck_assert_msg(json_has_code(j, "notes", "spf-rr-unchecked", dom), "%s", ln);
+        ck_assert_msg(!json_has_code(j, "warnings", "spf-rr-type", NULL) &&
+                      !json_has_code(j, "errors", "dns-failure", NULL), "%s", ln);
+        ck_assert_uint_eq(json_array_size(json_object_get(j, "errors")), 0);
+        ck_assert_uint_eq(json_array_size(json_object_get(j, "warnings")),
+                          drop99_warning[n] != NULL);
+        if (drop99_warning[n] != NULL)
+            ck_assert(json_has_code(j, "warnings", drop99_warning[n], dom));
+        /* the included record's type 99 was dropped too: its note */
+        ck_assert(json_has_code(j, "notes", "spf-rr-unchecked",
+                                "_spf.esp.lint.test") == (n == 1));
+        json_decref(j);
+    }
+    ck_assert_uint_eq(n, 3);
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_uint_eq(asked(names, drop99_domains[i], SPFC_TYPE_TXT), 1);
+        ck_assert_uint_eq(asked(names, drop99_domains[i], SPFC_TYPE_SPF), 1);
+    }
+    ck_assert_uint_eq(asked(names, "_spf.esp.lint.test", SPFC_TYPE_SPF), 1);
+    ck_assert_uint_eq(asked(names, NULL, SPFC_TYPE_SPF), 4);
+    unlink(names);
+    free(r.out);
+    free(r.err);
+}
+END_TEST
+
+/* The same through the event-loop interface, as an embedder drives it:
+ * once a job waits on type 99 alone, spfc_resolver_timeout() reports at
+ * most the grace (c-ares' own wait is a 30 s / 7 first try, the deadline
+ * 60 s), and spfc_resolver_process_fd(r, -1, -1) after it ends the wait. */
+START_TEST(spf99_grace_in_event_loop)
+{
+    dnsd_proc_t d;
+    char names[40], server[64];
+    drop99_serve(&d, names, server);
+    spfc_resolver_opts_t ro = {.servers = server, .timeout_ms = 30000,
+                               .tries = 3, .deadline_ms = 60000};
+    spfc_resolver_t *res = NULL;
+    spfc_view_t *v = NULL;
+    spfc_lint_t *l[3] = {NULL};
+    async_done_t w[3] = {{0}};
+    ck_assert_int_eq(spfc_view_new(&v), SPFC_OK);
+    ck_assert_int_eq(spfc_resolver_new(&ro, v, &res, NULL, 0), SPFC_OK);
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_int_eq(spfc_lint_new(drop99_domains[i], &l[i]), SPFC_OK);
+        ck_assert_int_eq(spfc_resolver_submit_lint(res, l[i], on_async_lint, &w[i]),
+                         SPFC_OK);
+    }
+    unsigned graces = 0, fired = 0, rounds = 0;
+    while (spfc_resolver_pending(res) > 0) {
+        ck_assert_uint_lt(++rounds, 200);
+        int t = spfc_resolver_timeout(res);
+        ck_assert_int_ge(t, 0);
+        graces += t > 0 && t <= SPFC_LINT_SPF99_GRACE_MS;
+        spfc_resolver_fd_t fds[16];
+        size_t n = spfc_resolver_fds(res, fds, 16);
+        ck_assert_uint_le(n, 16);
+        struct pollfd p[16];
+        for (size_t i = 0; i < n; i++)
+            p[i] = (struct pollfd){.fd = fds[i].fd, .events =
+                (short)(((fds[i].events & SPFC_FD_READ) ? POLLIN : 0) |
+                        ((fds[i].events & SPFC_FD_WRITE) ? POLLOUT : 0))};
+        int rc = poll(p, (nfds_t)n, t);
+        ck_assert_int_ge(rc, 0);
+        if (rc == 0) {
+            fired++;
+            ck_assert_int_eq(spfc_resolver_process_fd(res, -1, -1), SPFC_OK);
+        }
+        for (size_t i = 0; rc > 0 && i < n; i++)
+            if (p[i].revents != 0)
+                ck_assert_int_eq(spfc_resolver_process_fd(res,
+                    (p[i].revents & (POLLIN | POLLERR | POLLHUP)) ? p[i].fd : -1,
+                    (p[i].revents & POLLOUT) ? p[i].fd : -1), SPFC_OK);
+    }
+    ck_assert_uint_ge(graces, 1);
+    ck_assert_uint_ge(fired, 1);
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_int_eq(w[i].called, 1);
+        ck_assert_int_eq(w[i].status, SPFC_OK);
+        const spfc_lint_report_t *r = spfc_lint_report(l[i]);
+        ck_assert_ptr_nonnull(r);
+        ck_assert_int_eq(r->dns_failure, 0);
+        ck_assert_ptr_nonnull(find(r, SPFC_LINT_SPF_RR_UNCHECKED));
+        ck_assert_ptr_null(find(r, SPFC_LINT_SPF_RR_TYPE));
+        ck_assert_uint_eq(r->n_warnings, drop99_warning[i] != NULL);
+    }
+    /* the dropped questions are still in flight (their answers would be
+     * cached); freeing the resolver cancels them */
+    ck_assert_int_ge(spfc_resolver_timeout(res), 0);
+    spfc_resolver_free(res);
+    for (size_t i = 0; i < 3; i++)
+        spfc_lint_free(l[i]);
+    spfc_view_free(v);
+    ck_assert_int_eq(dnsd_stop(&d), 0);
+    ck_assert_uint_eq(asked(names, NULL, SPFC_TYPE_SPF), 4);
+    ck_assert_uint_eq(asked(names, "clean.lint.test", SPFC_TYPE_TXT), 1);
+    unlink(names);
+}
+END_TEST
+
 static Suite *lint_suite(void)
 {
     Suite *s = suite_create("lint");
@@ -1650,6 +1820,8 @@ static Suite *lint_suite(void)
     tcase_add_test(tc, lint_job_deadline_and_cancel);
     tcase_add_test(tc, spf99_over_the_wire);
     tcase_add_test(tc, spf99_dropped_is_a_note);
+    tcase_add_test(tc, spf99_dropped_batch);
+    tcase_add_test(tc, spf99_grace_in_event_loop);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 

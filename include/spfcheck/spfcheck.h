@@ -953,8 +953,10 @@ SPFC_API size_t spfc_resolver_fds(const spfc_resolver_t *resolver,
 /**
  * Milliseconds until the resolver needs spfc_resolver_process_fd(r, -1,
  * -1) even if no socket becomes ready: 0 when checks are ready to be
- * evaluated (just submitted), else the nearest of c-ares' retry timeout
- * and the checks' deadlines; -1 when nothing is pending: no check or lint
+ * evaluated (just submitted), else the nearest of c-ares' retry timeout,
+ * the checks' deadlines and the end of a lint job's wait on type 99
+ * answers alone (SPFC_LINT_SPF99_GRACE_MS at most; then it goes on
+ * without them); -1 when nothing is pending: no check or lint
  * in flight and no question waiting for its answer.  A question that a
  * cancelled check, or one past its deadline, sent stays in flight for the
  * cache, so the timeout may stay >= 0 after spfc_resolver_pending() drops

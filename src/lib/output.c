@@ -2376,6 +2376,8 @@ spfc_status_t spfc_output_lint_line(FILE *out, unsigned long long line,
         spfc_buf_puts(&b, "null");
     json_lint_findings(&b, r, "errors", SPFC_LINT_ERROR);
     json_lint_findings(&b, r, "warnings", SPFC_LINT_WARNING);
+    /* Notes too (spf-rr-unchecked: what a line could not check). */
+    json_lint_findings(&b, r, "notes", SPFC_LINT_NOTE);
     spfc_buf_printf(&b, ",\"lookups\":%u,\"void_lookups\":{\"ipv4\":%u,"
                     "\"ipv6\":%u},\"ipv4_addresses\":%llu,\"networks\":%zu}\n",
                     r->lookups, r->void_lookups_v4, r->void_lookups_v6,

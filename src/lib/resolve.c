@@ -100,6 +100,11 @@ struct job {
     bool ready;
     bool expired;           /* its deadline passed: the last pass runs */
     long long deadline_at;  /* spfc_spfc_now_ms() when it must end */
+    /* A lint job that waits on type SPF (99) questions alone: when it
+     * stops waiting for them (spf99_grace), or -1; while set, it is in
+     * the resolver's grace list. */
+    long long grace_at;
+    job_t *grace_next, **grace_pprev; /* pprev: what points at it */
     spfc_view_t *view;      /* the resolver's */
     spfc_check_t *check;    /* a check, or NULL for a lint job: */
     spfc_lint_t *lint;      /* spfc_resolver_submit_lint */
@@ -176,6 +181,9 @@ struct spfc_resolver {
     bool draining;          /* send_queued() is running */
     job_t *jobs;            /* checks in flight, newest first */
     job_t *jobs_tail;       /* the oldest: the nearest deadline */
+    /* Lint jobs in their type 99 grace, in the order it began: every
+     * grace is equally long, so the head is the next one due. */
+    job_t *grace_head, **grace_tailp; /* tailp: the last next pointer */
     size_t n_jobs;
     bool freeing;           /* spfc_resolver_free() runs the callbacks */
     job_t *ready_head, *ready_tail;
@@ -542,6 +550,54 @@ static void drop_queued(spfc_resolver_t *r);
 /* Checks in flight                                                         */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Type SPF (99) is asked only by lint, beside TXT (RFC 7208 14.1 retired
+ * it, receivers read TXT only), and some servers and firewalls drop it
+ * silently.  So a wait on n questions that are all type 99 (n_99 == n,
+ * n > 0) lasts at most SPFC_LINT_SPF99_GRACE_MS, and less than half the
+ * first try so the question is not sent again: not c-ares' whole timeout
+ * and tries; the answers still missing then read as timeouts (lint's
+ * spf-rr-unchecked note).  The one rule for spfc_resolver_fetch and lint
+ * jobs: returns when such a wait ends (grace_at when one already runs),
+ * or -1 while other questions are pending.
+ */
+static long long spf99_grace(const spfc_resolver_t *r, size_t n, size_t n_99,
+                             long long grace_at)
+{
+    if (n == 0 || n_99 != n)
+        return -1;
+    if (grace_at >= 0)
+        return grace_at;
+    long long grace = r->first_try_ms / 2;
+    if (grace > SPFC_LINT_SPF99_GRACE_MS)
+        grace = SPFC_LINT_SPF99_GRACE_MS;
+    return spfc_now_ms() + grace;
+}
+
+/* Begin (at >= 0) or end (-1) j's type 99 grace; a grace that runs
+ * keeps its place. */
+static void set_grace(spfc_resolver_t *r, job_t *j, long long at)
+{
+    if (at == j->grace_at)
+        return;
+    if (j->grace_at >= 0) {
+        *j->grace_pprev = j->grace_next;
+        if (j->grace_next != NULL)
+            j->grace_next->grace_pprev = j->grace_pprev;
+        else
+            r->grace_tailp = j->grace_pprev;
+    }
+    j->grace_at = at;
+    if (at < 0)
+        return;
+    if (r->grace_head == NULL)
+        r->grace_tailp = &r->grace_head;
+    j->grace_next = NULL;
+    j->grace_pprev = r->grace_tailp;
+    *r->grace_tailp = j;
+    r->grace_tailp = &j->grace_next;
+}
+
 static void make_ready(spfc_resolver_t *r, job_t *j)
 {
     if (j->ready)
@@ -641,6 +697,7 @@ static void unwait(spfc_resolver_t *r, job_t *j)
 static void detach_job(spfc_resolver_t *r, job_t *j)
 {
     release_refs(j);
+    set_grace(r, j, -1);
     if (j->prev != NULL)
         j->prev->next = j->next;
     else
@@ -1212,6 +1269,7 @@ static void run_lint_job(spfc_resolver_t *r, job_t *j)
 {
     spfc_step_t step;
     bool sent, waiting = false, failed_some = false;
+    size_t n_pending = 0, n_pending_99 = 0; /* answers it still needs */
 
     j->stats.rounds++;
     spfc_status_t st = spfc_lint_eval(j->lint, j->view, &step);
@@ -1226,6 +1284,8 @@ static void run_lint_job(spfc_resolver_t *r, job_t *j)
         if (keys[i].name == NULL ||
             spfc_view_lookup(j->view, keys[i].name, keys[i].type, &known))
             continue;
+        n_pending++;
+        n_pending_99 += keys[i].type == SPFC_TYPE_SPF;
         if (!waiting)
             st = ask(r, keys[i].name, keys[i].type, j, NULL, &sent);
         else if (j->hints_sent < LINT_QUERY_CAP)
@@ -1239,6 +1299,8 @@ static void run_lint_job(spfc_resolver_t *r, job_t *j)
                                        SPFC_DNS_ERROR);
             if (st == SPFC_OK) {
                 failed_some = true;
+                n_pending--;
+                n_pending_99 -= keys[i].type == SPFC_TYPE_SPF;
                 continue;
             }
         }
@@ -1254,9 +1316,13 @@ static void run_lint_job(spfc_resolver_t *r, job_t *j)
         if (sent)
             j->stats.queries_sent++;
     }
-    if (!waiting && failed_some)
+    /* Only type 99 left: the wait lasts no longer than the grace
+     * (end_graces); a pass that needs other answers again ends it. */
+    if (waiting)
+        set_grace(r, j, spf99_grace(r, n_pending, n_pending_99, j->grace_at));
+    else if (failed_some)
         make_ready(r, j); /* waits on nothing: its next pass sees them */
-    else if (!waiting)
+    else
         finish_job(r, j, SPFC_EDNS); /* NEED with nothing to ask: a loop */
 }
 
@@ -1267,6 +1333,37 @@ static void run_ready(spfc_resolver_t *r)
     job_t *j;
     while (r->failed == SPFC_OK && (j = pop_ready(r)) != NULL)
         run_job(r, j);
+}
+
+/*
+ * End the type 99 graces that are over (spf99_grace): the lint job's type
+ * 99 answers still unknown fail for its lint alone, read as timeouts (the
+ * spf-rr-unchecked note), and its next pass goes on without them.  The
+ * questions stay in flight: a late answer is still cached for others.
+ */
+static void end_graces(spfc_resolver_t *r, long long now)
+{
+    job_t *j;
+    while (r->failed == SPFC_OK && (j = r->grace_head) != NULL &&
+           j->grace_at <= now) {
+        set_grace(r, j, -1);
+        const spfc_key_t *keys = NULL;
+        size_t n = spfc_lint_needs(j->lint, &keys);
+        for (size_t i = 0; i < n; i++) {
+            spfc_answer_t known;
+            if (keys[i].name == NULL || keys[i].type != SPFC_TYPE_SPF ||
+                spfc_view_lookup(j->view, keys[i].name, keys[i].type, &known))
+                continue;
+            spfc_status_t st = spfc_lint_add_failure(
+                j->lint, keys[i].name, SPFC_TYPE_SPF, SPFC_DNS_TIMEOUT);
+            if (st != SPFC_OK) {
+                r->failed = st;
+                return;
+            }
+        }
+        unwait(r, j);
+        make_ready(r, j);
+    }
 }
 
 /* The reason a check whose deadline passed gives (a static string: the
@@ -1280,7 +1377,8 @@ static const char deadline_reason[] =
  * with what it still waits for read as TIMEOUT (for it alone), which ends
  * it in temperror whatever the servers do.  Every check gets the same
  * deadline_ms from its submission, so the oldest (the tail of the list)
- * is always the next one due.
+ * is always the next one due.  Then the type 99 graces that are over, the
+ * same way (end_graces).
  */
 static void expire_due(spfc_resolver_t *r, long long now)
 {
@@ -1295,10 +1393,18 @@ static void expire_due(spfc_resolver_t *r, long long now)
             spfc_check_expire(j->check, deadline_reason);
         run_job(r, j); /* finishes it: nothing is unknown any more */
     }
+    end_graces(r, now);
 }
 
-/* The wait that c-ares, the ready checks and the deadlines allow, in ms;
- * -1 when nothing is pending. */
+/* t (ms, -1 for none) shortened to the time left until at, now. */
+static long long sooner(long long t, long long at, long long now)
+{
+    long long d = at > now ? at - now : 0;
+    return t < 0 || d < t ? d : t;
+}
+
+/* The wait that c-ares, the ready checks, the deadlines and the type 99
+ * graces allow, in ms; -1 when nothing is pending. */
 int spfc_resolver_timeout(const spfc_resolver_t *r)
 {
     struct timeval tvs[MAX_CHANNELS], *tvp = NULL;
@@ -1317,13 +1423,11 @@ int spfc_resolver_timeout(const spfc_resolver_t *r)
         t = (long long)tvp->tv_sec * 1000 + (tvp->tv_usec + 999) / 1000;
     else if (r->n_inflight > 0)
         t = r->opts.timeout_ms; /* questions queued behind the wire cap */
-    if (r->jobs_tail != NULL && !r->jobs_tail->expired) {
-        long long d = r->jobs_tail->deadline_at - spfc_now_ms();
-        if (d < 0)
-            d = 0;
-        if (t < 0 || d < t)
-            t = d;
-    }
+    long long now = spfc_now_ms();
+    if (r->jobs_tail != NULL && !r->jobs_tail->expired)
+        t = sooner(t, r->jobs_tail->deadline_at, now);
+    if (r->grace_head != NULL)
+        t = sooner(t, r->grace_head->grace_at, now);
     return t > INT_MAX ? INT_MAX : (int)t;
 }
 
@@ -1423,6 +1527,7 @@ static spfc_status_t submit(spfc_resolver_t *r, spfc_check_t *check,
     j->done = done;
     j->arg = arg;
     j->deadline_at = spfc_now_ms() + r->opts.deadline_ms;
+    j->grace_at = -1;
     /* Submitted again: it starts anew. */
     if (check != NULL)
         spfc_check_expire(check, NULL);
@@ -1656,21 +1761,14 @@ spfc_status_t spfc_resolver_fetch(spfc_resolver_t *r, const spfc_key_t *keys,
         if (sent)
             stats->queries_sent++;
     }
-    /* Type SPF (99) is asked only by lint, beside TXT, and some servers
-     * and firewalls drop it silently: once every other answer is in, wait
-     * for those at most SPFC_LINT_SPF99_GRACE_MS more, and less than half
-     * the first try so it is not sent again: not c-ares' whole timeout
-     * and tries (the caller reads the missing ones as timeouts). */
+    /* Once only lint's type SPF (99) questions are left, the grace rule
+     * (spf99_grace); the caller reads the missing ones as timeouts. */
     long long grace_at = -1;
     while (r->n_inflight > 0) {
         int wait = round_wait(r, -1);
-        if (r->n_inflight == r->n_inflight_99) {
+        grace_at = spf99_grace(r, r->n_inflight, r->n_inflight_99, grace_at);
+        if (grace_at >= 0) {
             long long now = spfc_now_ms();
-            long long grace = r->first_try_ms / 2;
-            if (grace > SPFC_LINT_SPF99_GRACE_MS)
-                grace = SPFC_LINT_SPF99_GRACE_MS;
-            if (grace_at < 0)
-                grace_at = now + grace;
             if (now >= grace_at)
                 break;
             if (wait < 0 || wait > grace_at - now)
