@@ -332,11 +332,11 @@ START_TEST(burst_paced)
     spfc_resolver_netstats(f.r, &ns);
     ck_assert_uint_eq(ns.answers, 600);
     ck_assert_uint_eq(ns.timeouts, 0);
-    /* slow start: the cap grows by two per answer from 128, so at most
-     * 128 + 2 x (answers so far) are ever on the wire; at the start
-     * exactly 128 go out before any answer can come back */
+    /* slow start: the cap grows by two per answer from 64, so at most
+     * 64 + 2 x (answers so far) are ever on the wire; at the start
+     * exactly 64 go out before any answer can come back */
     ck_assert_uint_lt(ns.wire_peak, 600);
-    ck_assert_uint_ge(ns.wire_peak, 128);
+    ck_assert_uint_ge(ns.wire_peak, 64);
     fx_stop(&f);
     unlink(f.names);
 }
@@ -361,7 +361,7 @@ static unsigned long dropped_in(const char *count_file)
 
 /*
  * Two servers, the first never answers: the first window of questions
- * (the pacing cap, 128 at the start) pays its first try there, and the
+ * (the pacing cap, 64 at the start) pays its first try there, and the
  * DEAD_MISSES - 1 questions sent as the first misses came back; then the
  * server is moved last and the rest of the 600 go straight to the live
  * one.  After the re-probe period PROBE_QUESTIONS questions try the
@@ -397,7 +397,7 @@ START_TEST(dead_first_server_skipped)
     ck_assert_uint_eq(ns.skips, 1);
     ck_assert_uint_eq(ns.timeouts, 0);
     /* the first window each paid one first try, and the 4 sent after it */
-    ck_assert_uint_le(ns.retries, 128 + 4);
+    ck_assert_uint_le(ns.retries, 64 + 4);
     unsigned long first = ns.retries;
 
     /* Past the re-probe period the configured order is tried again, with

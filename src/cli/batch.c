@@ -1022,10 +1022,13 @@ static unsigned long long answers_stamp(const batch_t *b)
  * check that is several round trips deep finishes only after all of
  * them, so growing per finished check doubled the allowance only once
  * per depth x round trip, and a 300-line batch at 20 ms spent most of
- * its time in slow start.  Per answer, the allowance grows fivefold per
- * round trip (BATCH_SLOW_START, 320, 1600...), still from what came
- * back, never ahead of it; the byte bound decides each admission. */
-#define BATCH_GROW_PER_ANSWER 4u
+ * its time in slow start.  Per answer, it doubles per round trip
+ * whatever the depth, clocked by what came back (TCP's slow start, RFC
+ * 5681).  More per answer (4 was tried) sent bursts of new questions
+ * that a server with the default 208 KiB receive buffer dropped
+ * (bench/faults.sh burst, half the runs); the byte bound decides each
+ * admission. */
+#define BATCH_GROW_PER_ANSWER 1u
 
 /* What one check may grow to in one turn of the loop before any has
  * been measured: a 64 KiB record parsed, with its trace (a 50 KB one

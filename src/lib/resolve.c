@@ -201,10 +201,9 @@ struct spfc_resolver {
  * otherwise send thousands in one burst, more than a server's UDP receive
  * buffer holds (about 200 small datagrams with Linux's default 208 KiB),
  * and every datagram dropped costs a retry.  The cap starts at
- * WIRE_CAP_START (under what that buffer holds, so a first burst is not
- * dropped there), grows by WIRE_CAP_GROW for each answer that needed no
- * retry (tripling per round trip: a batch at 20 ms reaches 1,000
- * questions on the wire in three round trips, not four) until the first
+ * WIRE_CAP_START, grows by WIRE_CAP_GROW for each answer that needed no
+ * retry (tripling per round trip: a batch at 20 ms reaches 2,048
+ * questions on the wire in four round trips, not five) until the first
  * loss, then by one per cap answers; an answer that needed a retry halves it, at most once per
  * first-try timeout (one burst of losses is one congestion event).  A
  * question that timed out while no reply at all came from any server
@@ -214,7 +213,7 @@ struct spfc_resolver {
  * rest wait in a queue, still deduplicated, and go out as answers come
  * back.  A single check never needs more than its bound (spfcheck.h).
  */
-#define WIRE_CAP_START 128u
+#define WIRE_CAP_START 64u
 #define WIRE_CAP_GROW 2u
 #define WIRE_CAP_MIN 8u
 #define WIRE_CAP_MAX 2048u
