@@ -535,9 +535,9 @@ static void drop_bytes(batch_t *b, slot_t *s)
 }
 
 /* A check or lint finished, having grown to used bytes: one more may run
- * (slow start, see may_admit; answers add more, see ramp), what it held no longer counts, and the
- * next ones are expected to grow as the finished ones did (a moving
- * average of their footprints). */
+ * (slow start, see may_admit; answers add more, see ramp), what it held
+ * no longer counts, and the next ones are expected to grow as the
+ * finished ones did (a moving average of their footprints). */
 static void slot_finished(batch_t *b, slot_t *s, size_t used)
 {
     if (b->allowed < b->cfg->concurrency &&

@@ -204,8 +204,9 @@ struct spfc_resolver {
  * WIRE_CAP_START, grows by WIRE_CAP_GROW for each answer that needed no
  * retry (tripling per round trip: a batch at 20 ms reaches 2,048
  * questions on the wire in four round trips, not five) until the first
- * loss, then by one per cap answers; an answer that needed a retry halves it, at most once per
- * first-try timeout (one burst of losses is one congestion event).  A
+ * loss, then by one per cap answers; an answer that needed a retry
+ * halves it, at most once per first-try timeout (one burst of losses is
+ * one congestion event).  A
  * question that timed out while no reply at all came from any server
  * (every server silent: a dead network, a batch whose every name is dead)
  * counts like an answer: there is no congestion to protect, and holding
