@@ -96,8 +96,10 @@ stop() {
     DPID=
 }
 
+# RcvbufErrors is the 5th counter of the Udp: line ($6 with the label;
+# $7 is SndbufErrors, which this used to print: always 0 on loopback).
 rcvbuf_errors() {
-    awk '/^Udp:/ { if (h) { print $7; exit } h = 1 }' /proc/net/snmp
+    awk '/^Udp:/ { if (h) { print $6; exit } h = 1 }' /proc/net/snmp
 }
 
 # A second responder that swallows every query (a dead server), on XPORT.

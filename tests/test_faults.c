@@ -332,9 +332,9 @@ START_TEST(burst_paced)
     spfc_resolver_netstats(f.r, &ns);
     ck_assert_uint_eq(ns.answers, 600);
     ck_assert_uint_eq(ns.timeouts, 0);
-    /* slow start: the cap grows by one per answer from 64, so at most
-     * 64 + (answers so far) are ever on the wire; at the start exactly
-     * 64 go out before any answer can come back */
+    /* slow start: the cap grows by two per answer from 64, so at most
+     * 64 + 2 x (answers so far) are ever on the wire; at the start
+     * exactly 64 go out before any answer can come back */
     ck_assert_uint_lt(ns.wire_peak, 600);
     ck_assert_uint_ge(ns.wire_peak, 64);
     fx_stop(&f);
@@ -462,15 +462,15 @@ static unsigned long long stat_of(const char *err, const char *what)
     return strtoull(w, NULL, 10);
 }
 
-/* Lines of silent_batch_ramps: 8 + 16 + 32 + 64, what the slow start
- * alone admits over four timeouts. */
+/* Lines of silent_batch_ramps: more than the 64 the slow start admits
+ * before any answer or finished check lets it grow. */
 #define N_SILENT 120
 
 /*
  * Every server silent: each of N_SILENT lines waits on its own name for
- * a whole 2 s try.  Checks in flight start at 8 and grow by one per check
- * finished, and none finishes before its timeout, so without the ramp at
- * most 64 would ever be in flight together (8, 16, 32, 64 per timeout).
+ * a whole 2 s try.  Checks in flight start at 64 and grow per answer
+ * received and per check finished, and neither comes before the timeout,
+ * so without the ramp at most 64 would be in flight before it.
  * Held back with nothing finishing, the allowance doubles instead, and
  * all N_SILENT are in flight before the first timeout; every line ends in
  * temperror, in order.

@@ -535,9 +535,9 @@ static void drop_bytes(batch_t *b, slot_t *s)
 }
 
 /* A check or lint finished, having grown to used bytes: one more may run
- * (slow start, see may_admit), what it held no longer counts, and the
- * next ones are expected to grow as the finished ones did (a moving
- * average of their footprints). */
+ * (slow start, see may_admit; answers add more, see ramp), what it held
+ * no longer counts, and the next ones are expected to grow as the
+ * finished ones did (a moving average of their footprints). */
 static void slot_finished(batch_t *b, slot_t *s, size_t used)
 {
     if (b->allowed < b->cfg->concurrency &&
@@ -1018,9 +1018,56 @@ static unsigned long long answers_stamp(const batch_t *b)
            spfc_view_cache_evictions(b->view);
 }
 
+/* Checks in flight added per answer that enters the cache (ramp): a
+ * check that is several round trips deep finishes only after all of
+ * them, so growing per finished check doubled the allowance only once
+ * per depth x round trip, and a 300-line batch at 20 ms spent most of
+ * its time in slow start.  Per answer, it doubles per round trip
+ * whatever the depth, clocked by what came back (TCP's slow start, RFC
+ * 5681).  More per answer (4 was tried) sent bursts of new questions
+ * that a server with the default 208 KiB receive buffer dropped
+ * (bench/faults.sh burst, half the runs); the byte bound decides each
+ * admission. */
+#define BATCH_GROW_PER_ANSWER 1u
+
+/* What one check may grow to in one turn of the loop before any has
+ * been measured: a 64 KiB record parsed, with its trace (a 50 KB one
+ * makes some 430 KB, test_faults.c:lint_lines_bounded). */
+#define BATCH_FIRST_WAVE_BYTES (512u * 1024u)
+
+/* The most checks in flight before any has finished (the only footprint
+ * known to be whole: a check waiting on its next answer may yet take in
+ * a huge one), so that they fit the byte bound even then; lints cannot
+ * be given up for memory, only held back. */
+static unsigned first_wave(const batch_t *b)
+{
+    if (b->flight_budget == 0)
+        return b->cfg->concurrency;
+    size_t n = b->flight_budget / BATCH_FIRST_WAVE_BYTES;
+    return n == 0 ? 1 : n < b->cfg->concurrency ? (unsigned)n
+                                                 : b->cfg->concurrency;
+}
+
+/* Grow the allowance by n answers' worth (ramp), up to --concurrency,
+ * past BATCH_CPU_FLIGHT only while the batch waits on the network, and
+ * past first_wave() only once a check has finished. */
+static void grow_allowed(batch_t *b, unsigned long long n)
+{
+    unsigned cap = b->cfg->concurrency;
+    if (!b->net.bound && cap > BATCH_CPU_FLIGHT)
+        cap = BATCH_CPU_FLIGHT;
+    if (b->checks_done == 0 && cap > first_wave(b))
+        cap = first_wave(b);
+    if (cap < b->allowed)
+        cap = b->allowed;
+    unsigned long long want = b->allowed + n * BATCH_GROW_PER_ANSWER;
+    b->allowed = want < cap ? (unsigned)want : cap;
+}
+
 /*
- * Checks in flight start at BATCH_SLOW_START and grow by one per check
- * finished (may_admit).  When the batch has been held at that allowance
+ * Checks in flight start at BATCH_SLOW_START and grow by
+ * BATCH_GROW_PER_ANSWER per answer received and by one per check finished
+ * (may_admit).  When the batch has been held at that allowance
  * for BATCH_RAMP_MS with no check finishing and no answer arriving (every
  * check waits on a silent server) and none has grown past what checks are
  * expected to (b->est: they wait and hold little), the allowance doubles:
@@ -1038,6 +1085,10 @@ static void ramp(batch_t *b, long long now)
     unsigned long long stamp = answers_stamp(b);
     if (b->in_flight < b->allowed || b->input_done ||
         stamp != b->answers_seen) {
+        /* The count falls when expired answers are freed: only a rise
+         * is answers received. */
+        if (stamp > b->answers_seen && !b->input_done)
+            grow_allowed(b, stamp - b->answers_seen);
         b->grown_at = now; /* not held back, or not silent */
         b->answers_seen = stamp;
         return;
@@ -1065,10 +1116,11 @@ static int ramp_wait(const batch_t *b, long long now)
  * Whether another line may be admitted now: a check may start, the
  * window has room for its output line, the byte bound has room for it,
  * and no check given up for memory waits to start again before it.
- * Checks in flight start at BATCH_SLOW_START and grow by one per check
- * finished, up to --concurrency (TCP's slow start): until checks have
- * been measured, a first wave of --concurrency checks could each receive
- * a huge answer in the same turn of the loop, past the byte bound.
+ * Checks in flight start at BATCH_SLOW_START and grow with each answer
+ * received and each check finished, up to --concurrency (TCP's slow
+ * start, see ramp): until checks have been measured, a first wave of
+ * --concurrency checks could each receive a huge answer in the same turn
+ * of the loop, past the byte bound.
  * Beyond BATCH_CPU_FLIGHT they grow only while the batch waits on the
  * network over a ninth of its time (net_wait_t): when answers come
  * back as fast as they are asked, as from a resolver next door, more
@@ -1205,8 +1257,13 @@ static int open_input(const spfc_batch_config_t *cfg, FILE *in, FILE *err,
 #define BATCH_WINDOW_PER_CHECK 64u
 #define BATCH_WINDOW_MIN 4096u
 #define BATCH_WINDOW_MAX 65536u
-/* Checks in flight at the start (may_admit). */
-#define BATCH_SLOW_START 8u
+/* Checks in flight at the start (may_admit): BATCH_CPU_FLIGHT, what a
+ * batch runs anyway when answers take no time, so a batch at 20 ms has
+ * its first wave out in the first round trip.  Under a small --memory
+ * fewer (first_wave): until checks have been measured, each may take in
+ * a 64 KiB answer and parse it, all in the same turn of the loop,
+ * before make_room can look. */
+#define BATCH_SLOW_START BATCH_CPU_FLIGHT
 
 /* The ring, the reader, the cache limit and the resolver.  Returns 0 or
  * the exit code (the message is on err). */
@@ -1247,6 +1304,8 @@ static int batch_setup(batch_t *b, FILE *f)
     b->est = BATCH_CHECK_EST;
     b->allowed = cfg->concurrency < BATCH_SLOW_START ? cfg->concurrency
                                                      : BATCH_SLOW_START;
+    if (first_wave(b) < b->allowed)
+        b->allowed = first_wave(b);
     b->grown_at = mono_ms();
     clock_gettime(CLOCK_MONOTONIC, &b->net.polled);
     if (cfg->offline)

@@ -209,10 +209,12 @@ struct spfc_resolver {
  * otherwise send thousands in one burst, more than a server's UDP receive
  * buffer holds (about 200 small datagrams with Linux's default 208 KiB),
  * and every datagram dropped costs a retry.  The cap starts at
- * WIRE_CAP_START, grows by one for each answer that needed no retry
- * (doubling per round trip) until the first loss, then by one per cap
- * answers; an answer that needed a retry halves it, at most once per
- * first-try timeout (one burst of losses is one congestion event).  A
+ * WIRE_CAP_START, grows by WIRE_CAP_GROW for each answer that needed no
+ * retry (tripling per round trip: a batch at 20 ms reaches 2,048
+ * questions on the wire in four round trips, not five) until the first
+ * loss, then by one per cap answers; an answer that needed a retry
+ * halves it, at most once per first-try timeout (one burst of losses is
+ * one congestion event).  A
  * question that timed out while no reply at all came from any server
  * (every server silent: a dead network, a batch whose every name is dead)
  * counts like an answer: there is no congestion to protect, and holding
@@ -221,6 +223,7 @@ struct spfc_resolver {
  * back.  A single check never needs more than its bound (spfcheck.h).
  */
 #define WIRE_CAP_START 64u
+#define WIRE_CAP_GROW 2u
 #define WIRE_CAP_MIN 8u
 #define WIRE_CAP_MAX 2048u
 
@@ -869,7 +872,9 @@ static void pace(spfc_resolver_t *r, int status, int timeouts, bool silent,
     if (r->wire_cap >= WIRE_CAP_MAX)
         return;
     if (!r->wire_lossy) {
-        r->wire_cap++;
+        r->wire_cap += WIRE_CAP_GROW;
+        if (r->wire_cap > WIRE_CAP_MAX)
+            r->wire_cap = WIRE_CAP_MAX;
     } else if (++r->wire_credit >= r->wire_cap) {
         r->wire_credit = 0;
         r->wire_cap++;
