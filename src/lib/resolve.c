@@ -99,7 +99,7 @@ struct job {
     query_t *waiting;       /* NULL when ready */
     bool ready;
     bool expired;           /* its deadline passed: the last pass runs */
-    long long deadline_at;  /* spfc_spfc_now_ms() when it must end */
+    long long deadline_at;  /* spfc_now_ms() when it must end */
     /* A lint job that waits on type SPF (99) questions alone: when it
      * stops waiting for them (spf99_grace), or -1; while set, it is in
      * the resolver's grace list. */
