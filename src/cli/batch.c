@@ -526,6 +526,7 @@ static void slot_clear(slot_t *s)
 #define BATCH_CPU_FLIGHT 64u
 
 static long long mono_ms(void);
+static void grow_allowed(batch_t *b, unsigned long long n);
 
 /* Slot s no longer counts against the byte bound (budget_ok). */
 static void drop_bytes(batch_t *b, slot_t *s)
@@ -540,11 +541,11 @@ static void drop_bytes(batch_t *b, slot_t *s)
  * finished ones did (a moving average of their footprints). */
 static void slot_finished(batch_t *b, slot_t *s, size_t used)
 {
-    if (b->allowed < b->cfg->concurrency &&
-        (b->allowed < BATCH_CPU_FLIGHT || b->net.bound)) {
-        b->allowed++;
+    b->checks_done++;
+    unsigned before = b->allowed;
+    grow_allowed(b, 1);
+    if (b->allowed != before)
         b->grown_at = mono_ms();
-    }
     b->est = (b->est * 7 + used) / 8;
     drop_bytes(b, s);
 }
@@ -586,7 +587,6 @@ static void on_done(void *arg, spfc_check_t *check, spfc_status_t status,
     if (b->cfg->unordered)
         write_slot(b, s); /* --unordered: as soon as it is decided */
     b->in_flight--;
-    b->checks_done++;
 }
 
 /* Write slot s's finished line(s) and let their memory go: one fwrite()
@@ -829,7 +829,6 @@ static void on_lint_done(void *arg, spfc_lint_t *lint, spfc_status_t status,
     s->lint = NULL;
     s->done = true;
     b->in_flight--;
-    b->checks_done++;
 }
 
 /* Start the lint of a DOMAIN line in slot s, on the checks' resolver and
@@ -1048,8 +1047,8 @@ static unsigned first_wave(const batch_t *b)
                                                  : b->cfg->concurrency;
 }
 
-/* Grow the allowance by n answers' worth (ramp), up to --concurrency,
- * past BATCH_CPU_FLIGHT only while the batch waits on the network, and
+/* Grow the allowance by n checks (ramp, slot_finished), up to
+ * --concurrency, past BATCH_CPU_FLIGHT only while the batch waits on the network, and
  * past first_wave() only once a check has finished. */
 static void grow_allowed(batch_t *b, unsigned long long n)
 {
@@ -1060,7 +1059,7 @@ static void grow_allowed(batch_t *b, unsigned long long n)
         cap = first_wave(b);
     if (cap < b->allowed)
         cap = b->allowed;
-    unsigned long long want = b->allowed + n * BATCH_GROW_PER_ANSWER;
+    unsigned long long want = b->allowed + n;
     b->allowed = want < cap ? (unsigned)want : cap;
 }
 
@@ -1088,7 +1087,8 @@ static void ramp(batch_t *b, long long now)
         /* The count falls when expired answers are freed: only a rise
          * is answers received. */
         if (stamp > b->answers_seen && !b->input_done)
-            grow_allowed(b, stamp - b->answers_seen);
+            grow_allowed(b, (stamp - b->answers_seen) *
+                                BATCH_GROW_PER_ANSWER);
         b->grown_at = now; /* not held back, or not silent */
         b->answers_seen = stamp;
         return;
